@@ -1,0 +1,397 @@
+//! The headless core of the box: which screen is up, where the focus is, what a key
+//! does, and which side effects that asks for.
+//!
+//! `App::handle(Event) -> Vec<Effect>` is the whole interface. No Slint, no clock
+//! reads, no I/O: time arrives as `Event::Tick`, data as service results, and every
+//! wish to change the world leaves as an `Effect` for the runtime. Every behaviour is
+//! tested here with key sequences.
+
+pub mod remind;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
+use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
+
+pub use crate::input::Key;
+use remind::{Draft, EditOutcome};
+
+/// Rows per list page: at most six choices on a screen (five rows + paging).
+pub const ROWS_PER_PAGE: usize = 5;
+/// 黄 on a reminder: show it again after this long.
+pub const SNOOZE_MINUTES: i64 = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(Key),
+    /// The clock moved (the runtime sends one every second).
+    Tick(DateTime<Utc>),
+    /// The stored reminders, after start or after a change.
+    Reminders(Vec<Reminder>),
+    /// Occurrences waiting for the resident now, oldest first.
+    Due(Vec<DueOccurrence>),
+    /// Stored settings at start.
+    TextSize(TextSize),
+    /// A side effect failed; the resident is told in plain words.
+    Failed(ErrorKind),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    SaveReminder {
+        id: Option<ReminderId>,
+        phrase: Phrase,
+        schedule: Schedule,
+    },
+    DeleteReminder(ReminderId),
+    MarkDone(OccurrenceId),
+    Snooze {
+        id: OccurrenceId,
+        until: DateTime<Utc>,
+    },
+    PlayChime,
+    SaveTextSize(TextSize),
+    /// Something the resident did (any key): the watch-over's activity signal.
+    Activity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSize {
+    #[default]
+    Standard,
+    Large,
+}
+
+impl TextSize {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSize::Standard => "standard",
+            TextSize::Large => "large",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(TextSize::Standard),
+            "large" => Some(TextSize::Large),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Home,
+    Shop,
+    Ride,
+    RemindList,
+    RemindEdit(Box<Draft>),
+    Settings,
+}
+
+/// A screen on the navigation stack, with its own focus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub screen: Screen,
+    pub focus: usize,
+}
+
+/// A question over the current screen: 決定 = yes, 戻る = no.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    DeleteReminder(ReminderId),
+    DiscardDraft,
+    /// 青: what this screen is and which keys do what. Any key closes it.
+    Help,
+    /// Something went wrong; any key closes it.
+    Error(ErrorKind),
+}
+
+/// Home tiles, in order; the number key is the position + 1.
+pub const HOME_TILES: usize = 4; // 買い物, タクシー, 安心, 設定
+
+#[derive(Debug)]
+pub struct App {
+    stack: Vec<Page>,
+    pub dialog: Option<Dialog>,
+    pub now: DateTime<Utc>,
+    pub reminders: Vec<Reminder>,
+    due: Vec<DueOccurrence>,
+    /// Occurrences answered here whose store update may not have come back yet:
+    /// a stale `Due` list must not bring them back.
+    answered: HashSet<OccurrenceId>,
+    chimed_for: Option<OccurrenceId>,
+    pub text_size: TextSize,
+}
+
+impl App {
+    pub fn new(now: DateTime<Utc>) -> App {
+        App {
+            stack: vec![Page {
+                screen: Screen::Home,
+                focus: 0,
+            }],
+            dialog: None,
+            now,
+            reminders: Vec::new(),
+            due: Vec::new(),
+            answered: HashSet::new(),
+            chimed_for: None,
+            text_size: TextSize::Standard,
+        }
+    }
+
+    pub fn page(&self) -> &Page {
+        // The stack always holds Home at the bottom: `back` never pops it.
+        self.stack.last().unwrap_or(&HOME_PAGE)
+    }
+
+    fn page_mut(&mut self) -> &mut Page {
+        if self.stack.is_empty() {
+            self.stack.push(HOME_PAGE.clone());
+        }
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// The reminder overlay on top of everything, if one is waiting.
+    pub fn overlay(&self) -> Option<&DueOccurrence> {
+        self.due.first()
+    }
+
+    pub fn handle(&mut self, ev: Event) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match ev {
+            Event::Key(k) => {
+                fx.push(Effect::Activity);
+                self.key(k, &mut fx);
+            }
+            Event::Tick(now) => self.now = now,
+            Event::Reminders(list) => {
+                self.reminders = list;
+                let n = self.list_len();
+                if let Screen::RemindList = self.page().screen {
+                    let p = self.page_mut();
+                    p.focus = p.focus.min(n.saturating_sub(1));
+                }
+            }
+            Event::Due(list) => {
+                self.answered.retain(|id| list.iter().any(|o| o.id == *id));
+                self.due = list
+                    .into_iter()
+                    .filter(|o| !self.answered.contains(&o.id))
+                    .collect();
+            }
+            Event::TextSize(t) => self.text_size = t,
+            Event::Failed(kind) => self.dialog = Some(Dialog::Error(kind)),
+        }
+        self.chime_if_new(&mut fx);
+        fx
+    }
+
+    fn chime_if_new(&mut self, fx: &mut Vec<Effect>) {
+        let top = self.overlay().map(|o| o.id);
+        if top.is_some() && top != self.chimed_for {
+            fx.push(Effect::PlayChime);
+        }
+        self.chimed_for = top;
+    }
+
+    fn key(&mut self, k: Key, fx: &mut Vec<Effect>) {
+        // Priority: reminder overlay, then dialog, then the screen.
+        if let Some(o) = self.overlay() {
+            let id = o.id;
+            match k {
+                Key::Ok => {
+                    self.answer(id);
+                    fx.push(Effect::MarkDone(id));
+                }
+                Key::Yellow => {
+                    self.answer(id);
+                    fx.push(Effect::Snooze {
+                        id,
+                        until: self.now + chrono::Duration::minutes(SNOOZE_MINUTES),
+                    });
+                }
+                _ => {} // the overlay says which keys close it
+            }
+            return;
+        }
+        if let Some(d) = self.dialog.take() {
+            self.dialog_key(d, k, fx);
+            return;
+        }
+        match k {
+            Key::Home => self.go_home(),
+            Key::Back => self.back(),
+            Key::Blue => self.dialog = Some(Dialog::Help),
+            _ => self.screen_key(k, fx),
+        }
+    }
+
+    fn answer(&mut self, id: OccurrenceId) {
+        self.answered.insert(id);
+        self.due.retain(|o| o.id != id);
+    }
+
+    fn dialog_key(&mut self, d: Dialog, k: Key, fx: &mut Vec<Effect>) {
+        match (d, k) {
+            (Dialog::DeleteReminder(id), Key::Ok) => {
+                fx.push(Effect::DeleteReminder(id));
+                self.reminders.retain(|r| r.id != id);
+                // Deleting from the edit screen leaves it: the reminder is gone.
+                if matches!(self.page().screen, Screen::RemindEdit(_)) {
+                    self.back();
+                }
+                let n = self.list_len();
+                let p = self.page_mut();
+                p.focus = p.focus.min(n.saturating_sub(1));
+            }
+            (Dialog::DiscardDraft, Key::Ok) => self.pop(),
+            (Dialog::DeleteReminder(_) | Dialog::DiscardDraft, Key::Back | Key::Home) => {}
+            // Any other key on a yes/no question: keep asking.
+            (d @ (Dialog::DeleteReminder(_) | Dialog::DiscardDraft), _) => self.dialog = Some(d),
+            (Dialog::Help | Dialog::Error(_), _) => {}
+        }
+    }
+
+    pub fn go_home(&mut self) {
+        self.stack.truncate(1);
+        self.dialog = None;
+    }
+
+    fn push(&mut self, screen: Screen) {
+        self.stack.push(Page { screen, focus: 0 });
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() > 1 {
+            self.stack.pop();
+        }
+    }
+
+    /// 戻る: one level back; never leaves home. Asks before losing an edited draft.
+    fn back(&mut self) {
+        if let Screen::RemindEdit(d) = &self.page().screen
+            && d.is_changed()
+        {
+            self.dialog = Some(Dialog::DiscardDraft);
+            return;
+        }
+        self.pop();
+    }
+
+    fn screen_key(&mut self, k: Key, fx: &mut Vec<Effect>) {
+        let focus = self.page().focus;
+        match self.page().screen.clone() {
+            Screen::Home => self.home_key(focus, k),
+            Screen::Shop | Screen::Ride => {}
+            Screen::Settings => {
+                if matches!(k, Key::Left | Key::Right | Key::Ok | Key::Yellow) {
+                    self.text_size = match (self.text_size, k) {
+                        (_, Key::Left) => TextSize::Standard,
+                        (_, Key::Right) => TextSize::Large,
+                        (TextSize::Standard, _) => TextSize::Large,
+                        (TextSize::Large, _) => TextSize::Standard,
+                    };
+                    fx.push(Effect::SaveTextSize(self.text_size));
+                }
+            }
+            Screen::RemindList => self.list_key(focus, k),
+            Screen::RemindEdit(mut draft) => {
+                let today = self.now.with_timezone(&engawa_core::TOKYO).date_naive();
+                match draft.key(k, today, self.now) {
+                    EditOutcome::Stay => {}
+                    EditOutcome::Save { id, phrase, schedule } => {
+                        fx.push(Effect::SaveReminder { id, phrase, schedule });
+                        self.pop();
+                        return;
+                    }
+                    EditOutcome::Delete(id) => self.dialog = Some(Dialog::DeleteReminder(id)),
+                }
+                self.page_mut().screen = Screen::RemindEdit(draft);
+            }
+        }
+    }
+
+    fn home_key(&mut self, focus: usize, k: Key) {
+        let focus = match k {
+            Key::Left if focus > 0 && focus < 3 => focus - 1,
+            Key::Right if focus < 2 => focus + 1,
+            Key::Down if focus < 3 => 3,
+            Key::Up if focus == 3 => 2,
+            Key::Digit(d) if (1..=HOME_TILES).contains(&(d as usize)) => {
+                self.page_mut().focus = d as usize - 1;
+                return self.open_tile(d as usize - 1);
+            }
+            Key::Ok => return self.open_tile(focus),
+            _ => focus,
+        };
+        self.page_mut().focus = focus;
+    }
+
+    fn open_tile(&mut self, tile: usize) {
+        let screen = match tile {
+            0 => Screen::Shop,
+            1 => Screen::Ride,
+            2 => Screen::RemindList,
+            _ => Screen::Settings,
+        };
+        self.push(screen);
+    }
+
+    /// Items on the reminder list: 「あたらしく つくる」 first, then the reminders.
+    pub fn list_len(&self) -> usize {
+        self.reminders.len() + 1
+    }
+
+    fn list_key(&mut self, focus: usize, k: Key) {
+        let n = self.list_len();
+        let page_start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
+        let new_focus = match k {
+            Key::Up => focus.saturating_sub(1),
+            Key::Down => (focus + 1).min(n - 1),
+            Key::Right | Key::ChannelUp => (page_start + ROWS_PER_PAGE).min(n - 1).max(focus),
+            Key::Left | Key::ChannelDown => page_start.saturating_sub(ROWS_PER_PAGE).min(focus),
+            Key::Digit(d) if d >= 1 && page_start + (d as usize) <= n.min(page_start + ROWS_PER_PAGE) => {
+                let f = page_start + d as usize - 1;
+                self.page_mut().focus = f;
+                return self.open_list_item(f);
+            }
+            Key::Ok => return self.open_list_item(focus),
+            Key::Green => return self.open_list_item(0),
+            Key::Red if focus > 0 => {
+                if let Some(r) = self.reminders.get(focus - 1) {
+                    self.dialog = Some(Dialog::DeleteReminder(r.id));
+                }
+                return;
+            }
+            _ => focus,
+        };
+        self.page_mut().focus = new_focus;
+    }
+
+    fn open_list_item(&mut self, index: usize) {
+        let today = self.now.with_timezone(&engawa_core::TOKYO).date_naive();
+        let draft = match index {
+            0 => Draft::new(today),
+            i => match self.reminders.get(i - 1) {
+                Some(r) => Draft::from_reminder(r, today),
+                None => return,
+            },
+        };
+        self.push(Screen::RemindEdit(Box::new(draft)));
+    }
+}
+
+static HOME_PAGE: Page = Page {
+    screen: Screen::Home,
+    focus: 0,
+};
+
+#[cfg(test)]
+mod tests;

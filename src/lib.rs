@@ -1,0 +1,9 @@
+//! engawa, the set-top box runtime. See ARCHITECTURE.md for the map.
+//!
+//! The binary (`main.rs`) only wires these modules together; tests and benches use
+//! them directly.
+
+pub mod app;
+pub mod input;
+pub mod view;
+pub mod store;

@@ -1,0 +1,56 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+//! Append only: never edit a migration that has shipped.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: reminders, their occurrences, scheduler bookkeeping, settings.
+    "CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        phrase TEXT NOT NULL,
+        time_of_day TEXT NOT NULL,
+        repeat_kind TEXT NOT NULL CHECK (repeat_kind IN ('once','daily','weekly','monthly')),
+        repeat_date TEXT,
+        repeat_weekdays INTEGER,
+        repeat_day INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE occurrences (
+        id INTEGER PRIMARY KEY,
+        reminder_id INTEGER NOT NULL REFERENCES reminders(id) ON DELETE CASCADE,
+        due_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('due','snoozed','done','skipped')),
+        late INTEGER NOT NULL,
+        show_at INTEGER NOT NULL,
+        acked_at INTEGER,
+        UNIQUE (reminder_id, due_at)
+    );
+    CREATE INDEX occurrences_pending ON occurrences (state, show_at);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT;
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "database migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! Copies a `Frame` into the Slint `Api` global, and turns the window's key
+//! events into `Key`s (the PC keyboard acts as the remote in development).
+
+use slint::platform::Key as SK;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+
+use engawa_ui::{Api, AppWindow, Theme};
+
+use super::model::{Frame, Hint};
+use crate::input::Key;
+
+fn hints(h: &[Hint]) -> ModelRc<engawa_ui::Hint> {
+    ModelRc::new(VecModel::from(
+        h.iter()
+            .map(|h| engawa_ui::Hint {
+                colour: h.colour as i32,
+                key: h.key.as_str().into(),
+                text: h.text.as_str().into(),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(v))
+}
+
+/// Push one frame. Cheap enough to call after every key: Slint only redraws what
+/// changed.
+pub fn apply(window: &AppWindow, f: &Frame) {
+    let api = window.global::<Api>();
+    window.global::<Theme>().set_scale(f.scale);
+    api.set_page(f.page.map(|p| p as i32).unwrap_or(0));
+    api.set_title(f.title.as_str().into());
+    api.set_clock(f.clock.as_str().into());
+    api.set_hints(hints(&f.hints));
+    api.set_focus(f.focus as i32);
+    api.set_tiles(model(
+        f.tiles
+            .iter()
+            .map(|t| engawa_ui::Tile {
+                number: t.number.as_str().into(),
+                label: t.label.as_str().into(),
+                caption: t.caption.as_str().into(),
+            })
+            .collect(),
+    ));
+    api.set_settings_label(f.settings_label.as_str().into());
+    api.set_notice_heading(f.notice_heading.as_str().into());
+    api.set_notice_body(f.notice_body.as_str().into());
+    api.set_notice_phone(f.notice_phone.as_str().into());
+    api.set_rows(model(
+        f.rows
+            .iter()
+            .map(|r| engawa_ui::Row {
+                number: r.number.as_str().into(),
+                text: r.text.as_str().into(),
+                detail: r.detail.as_str().into(),
+            })
+            .collect(),
+    ));
+    api.set_page_label(f.page_label.as_str().into());
+    api.set_list_note(f.list_note.as_str().into());
+    api.set_fields(model(
+        f.fields
+            .iter()
+            .map(|x| engawa_ui::Field {
+                label: x.label.as_str().into(),
+                value: x.value.as_str().into(),
+                kind: x.kind as i32,
+            })
+            .collect(),
+    ));
+    api.set_days(model(
+        f.days
+            .iter()
+            .map(|d| engawa_ui::Day {
+                label: d.label.as_str().into(),
+                on: d.on,
+                cursor: d.cursor,
+            })
+            .collect(),
+    ));
+    api.set_form_error(f.form_error.as_str().into());
+    api.set_info(model(
+        f.info
+            .iter()
+            .map(|(l, v)| engawa_ui::InfoLine {
+                label: l.as_str().into(),
+                value: v.as_str().into(),
+            })
+            .collect(),
+    ));
+    api.set_dialog_visible(f.dialog.is_some());
+    if let Some(d) = &f.dialog {
+        api.set_dialog_title(d.title.as_str().into());
+        api.set_dialog_body(d.body.as_str().into());
+        api.set_dialog_hints(hints(&d.hints));
+    }
+    api.set_overlay_visible(f.overlay.is_some());
+    if let Some(o) = &f.overlay {
+        api.set_overlay_time(o.time.as_str().into());
+        api.set_overlay_text(o.text.as_str().into());
+        api.set_overlay_note(o.note.as_str().into());
+        api.set_overlay_hints(hints(&o.hints));
+    }
+}
+
+/// The PC keyboard as a remote: arrows, Enter = 決定, Backspace/Esc = 戻る, 0–9,
+/// F1–F4 = 青 赤 緑 黄, Home. Repeats only for the keys that may repeat.
+pub fn key_from_slint(text: &SharedString, repeat: bool) -> Option<Key> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() {
+        return None; // composed text, not a key
+    }
+    let is = |k: SK| c == char::from(k);
+    let key = if is(SK::UpArrow) {
+        Key::Up
+    } else if is(SK::DownArrow) {
+        Key::Down
+    } else if is(SK::LeftArrow) {
+        Key::Left
+    } else if is(SK::RightArrow) {
+        Key::Right
+    } else if is(SK::Return) || c == '\r' {
+        Key::Ok
+    } else if is(SK::Backspace) || is(SK::Escape) {
+        Key::Back
+    } else if is(SK::Home) {
+        Key::Home
+    } else if is(SK::F1) {
+        Key::Blue
+    } else if is(SK::F2) {
+        Key::Red
+    } else if is(SK::F3) {
+        Key::Green
+    } else if is(SK::F4) {
+        Key::Yellow
+    } else if is(SK::PageUp) {
+        Key::ChannelUp
+    } else if is(SK::PageDown) {
+        Key::ChannelDown
+    } else if let Some(d) = c.to_digit(10) {
+        Key::Digit(d as u8)
+    } else {
+        tracing::debug!(key = ?c, "ignoring a keyboard key that is not on the remote");
+        return None;
+    };
+    (!repeat || key.repeats()).then_some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyboard_as_remote() {
+        let s = |k: SK| SharedString::from(k);
+        assert_eq!(key_from_slint(&s(SK::UpArrow), false), Some(Key::Up));
+        assert_eq!(key_from_slint(&s(SK::Return), false), Some(Key::Ok));
+        assert_eq!(key_from_slint(&s(SK::Escape), false), Some(Key::Back));
+        assert_eq!(key_from_slint(&s(SK::Backspace), false), Some(Key::Back));
+        assert_eq!(key_from_slint(&s(SK::F3), false), Some(Key::Green));
+        assert_eq!(key_from_slint(&s(SK::Home), false), Some(Key::Home));
+        assert_eq!(key_from_slint(&"7".into(), false), Some(Key::Digit(7)));
+        assert_eq!(key_from_slint(&"a".into(), false), None);
+        // Holding Enter must not press 決定 again; holding ▼ scrolls.
+        assert_eq!(key_from_slint(&s(SK::Return), true), None);
+        assert_eq!(key_from_slint(&s(SK::DownArrow), true), Some(Key::Down));
+    }
+}

@@ -1,0 +1,620 @@
+//! App state → a `Frame`: titles, legends, rows, overlays, all as finished text.
+//! Japanese is the default; English exists for developers.
+
+use chrono::{NaiveTime, Weekday};
+use engawa_core::{TOKYO, jp};
+use engawa_remind::{Reminder, Repeat, Schedule, WeekdaySet};
+
+use crate::app::remind::{Draft, DraftError, Field, RepeatKind};
+use crate::app::{App, Dialog, ROWS_PER_PAGE, Screen, TextSize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+/// Facts about this box shown on screen (settings, error messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxInfo {
+    pub serial: String,
+    pub operator_name: String,
+    pub operator_phone: String,
+    pub version: String,
+    pub connected: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Home = 0,
+    Notice = 1,
+    List = 2,
+    Form = 3,
+    Settings = 4,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyColour {
+    Plain = 0,
+    Blue = 1,
+    Red = 2,
+    Green = 3,
+    Yellow = 4,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub colour: KeyColour,
+    pub key: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tile {
+    pub number: String,
+    pub label: String,
+    pub caption: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: String,
+    pub text: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Value = 0,
+    Weekdays = 1,
+    Button = 2,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldView {
+    pub label: String,
+    pub value: String,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayView {
+    pub label: String,
+    pub on: bool,
+    pub cursor: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialogView {
+    pub title: String,
+    pub body: String,
+    pub hints: Vec<Hint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayView {
+    pub time: String,
+    pub text: String,
+    pub note: String,
+    pub hints: Vec<Hint>,
+}
+
+/// Everything one screen shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Frame {
+    pub page: Option<PageKind>,
+    pub title: String,
+    pub clock: String,
+    pub hints: Vec<Hint>,
+    pub focus: usize,
+    pub tiles: Vec<Tile>,
+    pub settings_label: String,
+    pub notice_heading: String,
+    pub notice_body: String,
+    pub notice_phone: String,
+    pub rows: Vec<Row>,
+    pub page_label: String,
+    pub list_note: String,
+    pub fields: Vec<FieldView>,
+    pub days: Vec<DayView>,
+    pub form_error: String,
+    pub info: Vec<(String, String)>,
+    pub dialog: Option<DialogView>,
+    pub overlay: Option<OverlayView>,
+    pub scale: f32,
+}
+
+fn t(l: Lang, ja: &str, en: &str) -> String {
+    match l {
+        Lang::Ja => ja.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
+fn hint(colour: KeyColour, key: String, text: String) -> Hint {
+    Hint { colour, key, text }
+}
+
+fn ok_hint(l: Lang, what: (&str, &str)) -> Hint {
+    hint(KeyColour::Plain, t(l, "決定", "OK"), t(l, what.0, what.1))
+}
+fn back_hint(l: Lang) -> Hint {
+    hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "もどる", "back"))
+}
+fn help_hint(l: Lang) -> Hint {
+    hint(KeyColour::Blue, t(l, "青", "Blue"), t(l, "せつめい", "help"))
+}
+
+pub fn time_text(l: Lang, time: NaiveTime) -> String {
+    match l {
+        Lang::Ja => jp::time_ja(time),
+        Lang::En => jp::time_en(time),
+    }
+}
+
+fn weekday_label(l: Lang, w: Weekday) -> String {
+    match l {
+        Lang::Ja => jp::weekday_ja(w).to_string(),
+        Lang::En => w.to_string(),
+    }
+}
+
+fn weekdays_text(l: Lang, set: WeekdaySet) -> String {
+    let days: Vec<String> = (0..7u8)
+        .filter_map(|i| Weekday::try_from(i).ok())
+        .filter(|w| set.contains(*w))
+        .map(|w| weekday_label(l, w))
+        .collect();
+    match l {
+        Lang::Ja => format!("毎週 {}", days.join("・")),
+        Lang::En => format!("every {}", days.join(", ")),
+    }
+}
+
+/// 「毎日 午前8:00」「毎週 火・金 午前7:30」「毎月31日 午前9:30」「12月3日(木) 午前10:00」
+pub fn schedule_text(l: Lang, s: &Schedule) -> String {
+    let when = match s.repeat {
+        Repeat::Once(d) => match l {
+            Lang::Ja => jp::date_ja(d),
+            Lang::En => jp::date_en(d),
+        },
+        Repeat::Daily => t(l, "毎日", "daily"),
+        Repeat::Weekly(set) => weekdays_text(l, set),
+        Repeat::Monthly(day) => match l {
+            Lang::Ja => format!("毎月{day}日"),
+            Lang::En => format!("monthly on day {day}"),
+        },
+    };
+    format!("{when} {}", time_text(l, s.time))
+}
+
+fn repeat_kind_text(l: Lang, k: RepeatKind) -> String {
+    match k {
+        RepeatKind::Once => t(l, "1回だけ", "once"),
+        RepeatKind::Daily => t(l, "毎日", "every day"),
+        RepeatKind::Weekly => t(l, "曜日をえらぶ", "on weekdays"),
+        RepeatKind::Monthly => t(l, "毎月", "every month"),
+    }
+}
+
+pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
+    let local = app.now.with_timezone(&TOKYO);
+    let mut f = Frame {
+        clock: match l {
+            Lang::Ja => jp::date_time_ja(local.date_naive(), local.time()),
+            Lang::En => format!("{}  {}", jp::date_en(local.date_naive()), jp::time_en(local.time())),
+        },
+        focus: app.page().focus,
+        scale: match app.text_size {
+            TextSize::Standard => 1.0,
+            TextSize::Large => 1.2,
+        },
+        ..Frame::default()
+    };
+    match &app.page().screen {
+        Screen::Home => home(&mut f, l),
+        Screen::Shop => notice(&mut f, l, info, (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping"))),
+        Screen::Ride => notice(&mut f, l, info, (t(l, "タクシー", "Taxi"), t(l, "のりあいタクシー", "shared taxi"))),
+        Screen::RemindList => remind_list(&mut f, app, l),
+        Screen::RemindEdit(d) => remind_edit(&mut f, d, l),
+        Screen::Settings => settings(&mut f, app, info, l),
+    }
+    f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
+    f.overlay = app.overlay().map(|o| {
+        let due = o.due_at.with_timezone(&TOKYO);
+        OverlayView {
+            time: time_text(l, due.time()),
+            text: o.phrase.clone(),
+            note: if o.late {
+                match l {
+                    Lang::Ja => format!(
+                        "おくれて お知らせします（{} {} の分）",
+                        jp::date_ja(due.date_naive()),
+                        jp::time_ja(due.time())
+                    ),
+                    Lang::En => "Late: this was due while the box was off".into(),
+                }
+            } else {
+                String::new()
+            },
+            hints: vec![
+                ok_hint(l, ("できた", "done")),
+                hint(KeyColour::Yellow, t(l, "黄", "Yellow"), t(l, "10分後に もう一度", "again in 10 min")),
+            ],
+        }
+    });
+    f
+}
+
+fn home(f: &mut Frame, l: Lang) {
+    f.page = Some(PageKind::Home);
+    f.title = t(l, "ホーム", "Home");
+    f.tiles = vec![
+        Tile {
+            number: "1".into(),
+            label: t(l, "買い物", "Shopping"),
+            caption: t(l, "お店の品を 注文", "order from local shops"),
+        },
+        Tile {
+            number: "2".into(),
+            label: t(l, "タクシー", "Taxi"),
+            caption: t(l, "のりあいタクシー", "shared taxi"),
+        },
+        Tile {
+            number: "3".into(),
+            label: t(l, "安心", "Peace of mind"),
+            caption: t(l, "リマインド", "reminders"),
+        },
+    ];
+    f.settings_label = t(l, "4  せってい", "4  Settings");
+    f.hints = vec![
+        ok_hint(l, ("ひらく", "open")),
+        hint(KeyColour::Plain, "1〜4".into(), t(l, "番号で えらぶ", "pick by number")),
+        help_hint(l),
+    ];
+}
+
+fn notice(f: &mut Frame, l: Lang, info: &BoxInfo, (title, service): (String, String)) {
+    f.page = Some(PageKind::Notice);
+    f.title = title;
+    f.notice_heading = match l {
+        Lang::Ja => format!("{service}は まだ つながっていません"),
+        Lang::En => format!("The {service} service is not connected yet"),
+    };
+    f.notice_body = t(
+        l,
+        "この機械では まだ ご利用になれません。\nご利用になりたいときは お電話ください。",
+        "This box cannot use it yet. Please call the operator.",
+    );
+    f.notice_phone = format!("{}  {}", info.operator_name, phone_text(l, &info.operator_phone));
+    f.hints = vec![back_hint(l), help_hint(l)];
+}
+
+fn phone_text(l: Lang, phone: &str) -> String {
+    match l {
+        Lang::Ja => format!("電話 {phone}"),
+        Lang::En => format!("phone {phone}"),
+    }
+}
+
+fn remind_list(f: &mut Frame, app: &App, l: Lang) {
+    f.page = Some(PageKind::List);
+    f.title = t(l, "安心 ＞ リマインド", "Peace of mind > Reminders");
+    let focus = app.page().focus;
+    let n = app.list_len();
+    let start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
+    let pages = n.div_ceil(ROWS_PER_PAGE);
+    f.focus = focus - start;
+    f.rows = (start..n.min(start + ROWS_PER_PAGE))
+        .map(|i| {
+            let number = (i - start + 1).to_string();
+            match i {
+                0 => Row {
+                    number,
+                    text: t(l, "＋ あたらしく つくる", "+ New reminder"),
+                    detail: String::new(),
+                },
+                i => {
+                    let r = &app.reminders[i - 1];
+                    Row {
+                        number,
+                        text: r.phrase.as_str().to_string(),
+                        detail: reminder_detail(l, r, app),
+                    }
+                }
+            }
+        })
+        .collect();
+    if pages > 1 {
+        f.page_label = match l {
+            Lang::Ja => format!("{}/{} ページ", start / ROWS_PER_PAGE + 1, pages),
+            Lang::En => format!("page {}/{}", start / ROWS_PER_PAGE + 1, pages),
+        };
+    }
+    if app.reminders.is_empty() {
+        f.list_note = t(
+            l,
+            "まだ リマインドは ありません。決定で つくれます。",
+            "No reminders yet. Press OK to make one.",
+        );
+    }
+    f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l)];
+    if pages > 1 {
+        f.hints.push(hint(KeyColour::Plain, "◀▶".into(), t(l, "ページ", "page")));
+    }
+    if focus > 0 {
+        f.hints.push(hint(KeyColour::Red, t(l, "赤", "Red"), t(l, "けす", "delete")));
+    }
+    f.hints.push(help_hint(l));
+}
+
+fn reminder_detail(l: Lang, r: &Reminder, app: &App) -> String {
+    if let Repeat::Once(_) = r.schedule.repeat
+        && r.schedule.next_after(app.now).is_none()
+    {
+        return match l {
+            Lang::Ja => format!("{}（おわり）", schedule_text(l, &r.schedule)),
+            Lang::En => format!("{} (past)", schedule_text(l, &r.schedule)),
+        };
+    }
+    schedule_text(l, &r.schedule)
+}
+
+fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
+    f.page = Some(PageKind::Form);
+    f.title = match (d.id, l) {
+        (None, Lang::Ja) => "リマインド ＞ あたらしく つくる".into(),
+        (Some(_), Lang::Ja) => "リマインド ＞ かえる".into(),
+        (None, Lang::En) => "Reminders > New".into(),
+        (Some(_), Lang::En) => "Reminders > Change".into(),
+    };
+    f.focus = d.focus;
+    let value = |label: String, value: String| FieldView {
+        label,
+        value,
+        kind: FieldKind::Value,
+    };
+    f.fields = d
+        .fields()
+        .into_iter()
+        .map(|field| match field {
+            Field::Phrase => value(t(l, "なにを", "What"), d.phrase_text().to_string()),
+            Field::Hour => value(t(l, "なん時", "Hour"), hour_text(l, d.hour)),
+            Field::Minute => value(t(l, "なん分", "Minute"), format!("{:02}{}", d.minute, t(l, "分", " min"))),
+            Field::Repeat => value(t(l, "くりかえし", "Repeat"), repeat_kind_text(l, d.kind)),
+            Field::Date => value(
+                t(l, "日にち", "Date"),
+                match l {
+                    Lang::Ja => jp::date_ja(d.date),
+                    Lang::En => jp::date_en(d.date),
+                },
+            ),
+            Field::Weekdays => FieldView {
+                label: t(l, "曜日", "Weekdays"),
+                value: weekdays_text(l, d.weekdays),
+                kind: FieldKind::Weekdays,
+            },
+            Field::MonthDay => value(
+                t(l, "毎月の日", "Day of month"),
+                match l {
+                    Lang::Ja if d.month_day >= 29 => format!("{}日（ない月は 月末）", d.month_day),
+                    Lang::Ja => format!("{}日", d.month_day),
+                    Lang::En => format!("day {}", d.month_day),
+                },
+            ),
+            Field::Save => FieldView {
+                label: String::new(),
+                value: t(l, "✓ ほぞんする", "✓ Save"),
+                kind: FieldKind::Button,
+            },
+        })
+        .collect();
+    f.days = (0..7u8)
+        .filter_map(|i| Weekday::try_from(i).ok())
+        .map(|w| DayView {
+            label: weekday_label(l, w),
+            on: d.weekdays.contains(w),
+            cursor: w.num_days_from_monday() == u32::from(d.weekday_cursor),
+        })
+        .collect();
+    f.form_error = match d.error {
+        None => String::new(),
+        Some(DraftError::NoWeekday) => t(l, "曜日を ひとつ以上 えらんでください（決定で えらびます）", "Pick at least one weekday (OK toggles)"),
+        Some(DraftError::InPast) => t(l, "その時間は もう すぎています。時間か 日にちを かえてください", "That time has passed; change the time or date"),
+    };
+    let mut hints = vec![hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change"))];
+    if d.focused() == Field::Weekdays {
+        hints.push(ok_hint(l, ("曜日を えらぶ", "toggle day")));
+    }
+    hints.push(hint(KeyColour::Green, t(l, "緑", "Green"), t(l, "ほぞん", "save")));
+    if d.id.is_some() {
+        hints.push(hint(KeyColour::Red, t(l, "赤", "Red"), t(l, "けす", "delete")));
+    }
+    hints.push(back_hint(l));
+    f.hints = hints;
+}
+
+fn hour_text(l: Lang, h: u32) -> String {
+    match l {
+        Lang::Ja => format!("{}{}時", if h >= 12 { "午後" } else { "午前" }, h % 12),
+        Lang::En => time_text(l, NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN)),
+    }
+}
+
+fn settings(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
+    f.page = Some(PageKind::Settings);
+    f.title = t(l, "せってい", "Settings");
+    f.fields = vec![FieldView {
+        label: t(l, "文字の大きさ", "Text size"),
+        value: match app.text_size {
+            TextSize::Standard => t(l, "標準", "standard"),
+            TextSize::Large => t(l, "大きい", "large"),
+        },
+        kind: FieldKind::Value,
+    }];
+    f.info = vec![
+        (t(l, "お問い合わせ", "Operator"), info.operator_name.clone()),
+        (t(l, "電話", "Phone"), info.operator_phone.clone()),
+        (t(l, "機械の番号", "Serial"), info.serial.clone()),
+        (t(l, "ソフトの版", "Version"), info.version.clone()),
+        (
+            t(l, "センターとの接続", "Head-end"),
+            if info.connected {
+                t(l, "つながっています", "connected")
+            } else {
+                t(l, "まだ つながっていません", "not connected yet")
+            },
+        ),
+    ];
+    f.hints = vec![
+        hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change")),
+        back_hint(l),
+        help_hint(l),
+    ];
+}
+
+fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
+    let any_key = vec![hint(KeyColour::Plain, t(l, "どのボタンでも", "Any key"), t(l, "とじる", "close"))];
+    match d {
+        Dialog::DeleteReminder(id) => {
+            let what = app
+                .reminders
+                .iter()
+                .find(|r| r.id == *id)
+                .map(|r| format!("「{}」 {}", r.phrase.as_str(), schedule_text(l, &r.schedule)))
+                .unwrap_or_default();
+            DialogView {
+                title: t(l, "このリマインドを けしますか？", "Delete this reminder?"),
+                body: what,
+                hints: vec![ok_hint(l, ("はい、けす", "yes, delete")), hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no"))],
+            }
+        }
+        Dialog::DiscardDraft => DialogView {
+            title: t(l, "かえたところを ほぞんしないで もどりますか？", "Leave without saving?"),
+            body: t(l, "ほぞんするときは 戻るを押して、緑を押してください。", "To keep the changes press Back, then Green."),
+            hints: vec![ok_hint(l, ("はい、もどる", "yes, leave")), hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no"))],
+        },
+        Dialog::Help => DialogView {
+            title: t(l, "せつめい", "Help"),
+            body: help_text(app, info, l),
+            hints: any_key,
+        },
+        Dialog::Error(kind) => DialogView {
+            title: t(l, "もうしわけ ありません", "Sorry"),
+            body: match l {
+                Lang::Ja => format!("{}\n（{} 電話 {}）", kind.message_ja(), info.operator_name, info.operator_phone),
+                Lang::En => format!("Something went wrong ({kind:?}). Call {}.", info.operator_phone),
+            },
+            hints: any_key,
+        },
+    }
+}
+
+fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
+    let body = match (&app.page().screen, l) {
+        (Screen::Home, Lang::Ja) => "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。",
+        (Screen::RemindList, Lang::Ja) => "決定で ひらきます。「あたらしく つくる」で リマインドを ふやせます。\n赤で けせます（けす前に ききます）。",
+        (Screen::RemindEdit(_), Lang::Ja) => "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。",
+        (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
+        (_, Lang::Ja) => "戻るを押すと ひとつ前に もどります。",
+        (_, Lang::En) => "Arrows move, OK opens, Back goes one step back, Home returns to the start.",
+    };
+    match l {
+        Lang::Ja => format!("{body}\nわからないときは {} {}", info.operator_name, phone_text(l, &info.operator_phone)),
+        Lang::En => format!("{body}\nOperator: {}", info.operator_phone),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, Key};
+    use engawa_core::clock::tokyo;
+
+    fn info() -> BoxInfo {
+        BoxInfo {
+            serial: "EGW-0001".into(),
+            operator_name: "みどり町ケーブルテレビ".into(),
+            operator_phone: "0265-00-0000".into(),
+            version: "0.1.0".into(),
+            connected: false,
+        }
+    }
+
+    fn keys(app: &mut App, ks: &[Key]) {
+        for k in ks {
+            app.handle(Event::Key(*k));
+        }
+    }
+
+    #[test]
+    fn home_frame_reads_as_specified() {
+        let app = App::new(tokyo(2026, 11, 25, 16, 38));
+        let f = frame(&app, &info(), Lang::Ja);
+        assert_eq!(f.clock, "11月25日(水)　午後4:38");
+        assert_eq!(
+            f.tiles.iter().map(|t| format!("{} {}", t.number, t.label)).collect::<Vec<_>>(),
+            ["1 買い物", "2 タクシー", "3 安心"]
+        );
+        assert!(f.hints.iter().any(|h| h.key == "決定"));
+    }
+
+    #[test]
+    fn service_pages_are_honest_and_give_the_phone_number() {
+        let mut app = App::new(tokyo(2026, 11, 25, 16, 38));
+        keys(&mut app, &[Key::Digit(1)]);
+        let f = frame(&app, &info(), Lang::Ja);
+        assert_eq!(f.title, "買い物");
+        assert!(f.notice_heading.contains("まだ つながっていません"));
+        assert!(f.notice_phone.contains("0265-00-0000"));
+    }
+
+    #[test]
+    fn schedule_words() {
+        use chrono::NaiveDate;
+        let at = |repeat| Schedule {
+            time: NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+            repeat,
+        };
+        let table = [
+            (Repeat::Daily, "毎日 午前7:30"),
+            (Repeat::Weekly(WeekdaySet::from_days(&[Weekday::Tue, Weekday::Fri])), "毎週 火・金 午前7:30"),
+            (Repeat::Monthly(31), "毎月31日 午前7:30"),
+            (Repeat::Once(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "12月3日(木) 午前7:30"),
+        ];
+        for (r, want) in table {
+            assert_eq!(schedule_text(Lang::Ja, &at(r)), want);
+        }
+    }
+
+    #[test]
+    fn list_shows_page_of_pages_and_titles_where_you_are() {
+        let mut app = App::new(tokyo(2026, 11, 25, 16, 38));
+        let r = |i| Reminder {
+            id: engawa_core::ReminderId(i),
+            phrase: engawa_remind::Phrase::parse("水分をとる").unwrap(),
+            schedule: Schedule {
+                time: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                repeat: Repeat::Daily,
+            },
+        };
+        app.handle(Event::Reminders((1..=6).map(r).collect()));
+        keys(&mut app, &[Key::Digit(3)]);
+        let f = frame(&app, &info(), Lang::Ja);
+        assert_eq!(f.title, "安心 ＞ リマインド");
+        assert_eq!(f.rows.len(), 5);
+        assert_eq!(f.page_label, "1/2 ページ");
+        keys(&mut app, &[Key::Right]);
+        let f = frame(&app, &info(), Lang::Ja);
+        assert_eq!((f.rows.len(), f.focus, f.page_label.as_str()), (2, 0, "2/2 ページ"));
+    }
+
+    #[test]
+    fn english_has_no_japanese_titles() {
+        let app = App::new(tokyo(2026, 11, 25, 16, 38));
+        let f = frame(&app, &info(), Lang::En);
+        assert_eq!(f.title, "Home");
+        assert_eq!(f.tiles[0].label, "Shopping");
+    }
+}
