@@ -4,6 +4,10 @@
 //! them directly.
 
 pub mod app;
+pub mod config;
+pub mod demo;
+pub mod fonts;
 pub mod input;
-pub mod view;
+pub mod runtime;
 pub mod store;
+pub mod view;

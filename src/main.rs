@@ -1,1 +1,372 @@
-fn main() {}
+//! engawa: wiring only. config → store → runtime → input → UI loop, plus the
+//! developer commands (`keymap check`, `screenshot`, `bench ui`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use engawa::app::{App, Event};
+use engawa::config::Config;
+use engawa::input::evdev_reader::{self, EvdevFinder};
+use engawa::input::keymap::Keymap;
+use engawa::runtime::{self, RuntimeConfig};
+use engawa::store::Store;
+use engawa::view::headless::Headless;
+use engawa::view::{BoxInfo, Lang, Presenter, bridge};
+use engawa::{demo, fonts};
+use engawa_core::{Clock, SystemClock};
+use slint::ComponentHandle;
+
+const USAGE: &str = "\
+engawa — the set-top box runtime
+
+usage:
+  engawa [--config FILE]          run the box (demo mode without a config file)
+  engawa keymap check FILE...     validate ir-keytable keymap files
+  engawa screenshot --page NAME --out FILE.png [--size 1920x1080] [--lang ja|en]
+  engawa screenshot --list        list the pages that can be drawn
+  engawa bench ui [--keys N]      key→frame latency, first frame, peak memory
+
+The window takes the PC keyboard as the remote: arrows, Enter = 決定,
+Backspace/Esc = 戻る, 0–9, F1–F4 = 青 赤 緑 黄, Home.
+Logging: RUST_LOG=engawa=debug";
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        ["--version" | "-V"] => {
+            println!("engawa {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        ["keymap", "check", files @ ..] => return keymap_check(files),
+        ["screenshot", rest @ ..] => screenshot(rest),
+        ["bench", "ui", rest @ ..] => bench_ui(rest, started),
+        [] => run(None),
+        ["--config", file] => run(Some(Path::new(file))),
+        _ => {
+            eprintln!("engawa: unknown arguments {args:?}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("engawa: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keymap_check(files: &[&str]) -> ExitCode {
+    if files.is_empty() {
+        eprintln!(
+            "engawa keymap check: give one or more keymap files (e.g. /lib/udev/rc_keymaps/*.toml)"
+        );
+        return ExitCode::from(2);
+    }
+    let mut failed = 0;
+    for f in files {
+        match Keymap::load(Path::new(f)) {
+            Ok(km) => {
+                print!("{}", km.report());
+                let missing = km.missing_essentials();
+                if !missing.is_empty() {
+                    println!(
+                        "  note: no key for {} — a resident cannot use this remote alone",
+                        missing.join(", ")
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("engawa keymap check: {e}");
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!(
+            "engawa keymap check: {failed} of {} files are malformed",
+            files.len()
+        );
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn box_info(config: &Config, connected: bool) -> BoxInfo {
+    BoxInfo {
+        serial: config.box_.serial.clone(),
+        operator_name: config.operator.name.clone(),
+        operator_phone: config.operator.phone.clone(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        connected,
+    }
+}
+
+fn lang_of(s: &str) -> Result<Lang> {
+    match s {
+        "ja" => Ok(Lang::Ja),
+        "en" => Ok(Lang::En),
+        other => bail!("language {other:?} is not ja or en"),
+    }
+}
+
+fn run(config_path: Option<&Path>) -> Result<()> {
+    let config = Config::load(config_path)?;
+    if config.demo {
+        tracing::info!(state_dir = %config.box_.state_dir.display(), "no configuration file: demo mode");
+    }
+    fonts::ensure_system_font()?;
+    std::fs::create_dir_all(&config.box_.state_dir).with_context(|| {
+        format!(
+            "cannot create the state directory {}",
+            config.box_.state_dir.display()
+        )
+    })?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut store = Store::open(&config.db_path())?;
+    if config.demo {
+        demo::seed(&mut store, clock.now()).context("cannot write the demo reminders")?;
+    }
+
+    let window = engawa_ui::AppWindow::new().map_err(|e| {
+        anyhow::anyhow!("cannot open a window: {e}. Without a display, use `engawa screenshot` (or run under Xvfb)")
+    })?;
+    let lang = lang_of(&config.box_.language)?;
+    let (runtime, _join) = runtime::spawn(
+        store,
+        clock.clone(),
+        RuntimeConfig {
+            chime_command: config.chime.command.clone(),
+            state_dir: config.box_.state_dir.clone(),
+            tick: runtime::TICK,
+        },
+        Arc::new(post),
+    )
+    .context("cannot start the runtime thread")?;
+    let effects_to = runtime.clone();
+    PRESENTER.with(|p| {
+        *p.borrow_mut() = Some(Presenter::new(
+            App::new(clock.now()),
+            box_info(&config, false),
+            lang,
+            window.clone_strong(),
+            Box::new(move |e| effects_to.send(e)),
+        ));
+    });
+    window.global::<engawa_ui::Api>().on_key(|text, repeat| {
+        if let Some(k) = bridge::key_from_slint(&text, repeat) {
+            dispatch(Event::Key(k));
+        }
+    });
+
+    // The remote: evdev devices, read on their own threads.
+    let finder = EvdevFinder {
+        configured: config.input.devices.clone(),
+        grab: config.input.grab,
+    };
+    std::thread::Builder::new()
+        .name("evdev supervisor".into())
+        .spawn(move || {
+            evdev_reader::supervise(
+                Box::new(finder),
+                Arc::new(|k| post(Event::Key(k))),
+                evdev_reader::RESCAN,
+            )
+        })
+        .context("cannot start the input thread")?;
+
+    window.run().context("the window closed with an error")?;
+    drop(runtime);
+    Ok(())
+}
+
+thread_local! {
+    static PRESENTER: std::cell::RefCell<Option<Presenter>> = const { std::cell::RefCell::new(None) };
+}
+
+fn dispatch(ev: Event) {
+    PRESENTER.with(|p| {
+        if let Some(p) = p.borrow_mut().as_mut() {
+            p.dispatch(ev);
+        }
+    });
+}
+
+/// From any thread: deliver an event to the UI thread, in order.
+fn post(ev: Event) {
+    if let Err(e) = slint::invoke_from_event_loop(move || dispatch(ev)) {
+        tracing::warn!(error = %e, "the UI has stopped; dropping an event");
+    }
+}
+
+struct ScreenshotArgs {
+    page: Option<String>,
+    out: Option<PathBuf>,
+    size: (u32, u32),
+    lang: Lang,
+    list: bool,
+}
+
+fn parse_screenshot_args(args: &[&str]) -> Result<ScreenshotArgs> {
+    let mut a = ScreenshotArgs {
+        page: None,
+        out: None,
+        size: (1920, 1080),
+        lang: Lang::Ja,
+        list: false,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .copied()
+                .with_context(|| format!("{arg} needs a value"))
+        };
+        match *arg {
+            "--page" => a.page = Some(value()?.to_string()),
+            "--out" => a.out = Some(PathBuf::from(value()?)),
+            "--lang" => a.lang = lang_of(value()?)?,
+            "--size" => {
+                let v = value()?;
+                let (w, h) = v
+                    .split_once('x')
+                    .with_context(|| format!("--size {v}: expected WIDTHxHEIGHT"))?;
+                a.size = (
+                    w.parse()
+                        .with_context(|| format!("--size {v}: bad width"))?,
+                    h.parse()
+                        .with_context(|| format!("--size {v}: bad height"))?,
+                );
+                if !(320..=7680).contains(&a.size.0) || !(240..=4320).contains(&a.size.1) {
+                    bail!("--size {v}: out of range");
+                }
+            }
+            "--list" => a.list = true,
+            other => bail!("screenshot: unknown argument {other:?}\n\n{USAGE}"),
+        }
+    }
+    Ok(a)
+}
+
+fn screenshot(args: &[&str]) -> Result<()> {
+    let a = parse_screenshot_args(args)?;
+    if a.list {
+        for (name, what) in demo::SCENES {
+            println!("{name:<20} {what}");
+        }
+        return Ok(());
+    }
+    let page = a
+        .page
+        .context("screenshot: --page NAME is required (see --list)")?;
+    let out = a.out.context("screenshot: --out FILE.png is required")?;
+    let app = demo::scene(&page)
+        .with_context(|| format!("no page called {page:?}; see `engawa screenshot --list`"))?;
+    fonts::ensure_system_font()?;
+    let mut headless = Headless::install(a.size.0, a.size.1)?;
+    let window = engawa_ui::AppWindow::new()?;
+    window.show()?;
+    let config = Config::default();
+    let p = Presenter::new(
+        app,
+        box_info(&config, false),
+        a.lang,
+        window,
+        Box::new(|_| {}),
+    );
+    headless.render();
+    headless.write_png(&out)?;
+    drop(p);
+    tracing::info!(page, out = %out.display(), "screenshot written");
+    Ok(())
+}
+
+fn bench_ui(args: &[&str], started: Instant) -> Result<()> {
+    let keys: usize = match args {
+        [] => 1000,
+        ["--keys", n] => n.parse().context("--keys: expected a number")?,
+        _ => bail!("bench ui: unknown arguments {args:?}"),
+    };
+    fonts::ensure_system_font()?;
+    let mut headless = Headless::install(1920, 1080)?;
+    let window = engawa_ui::AppWindow::new()?;
+    window.show()?;
+    let app = demo::scene("home").context("home scene")?;
+    let mut p = Presenter::new(
+        app,
+        box_info(&Config::default(), false),
+        Lang::Ja,
+        window,
+        Box::new(|_| {}),
+    );
+    headless.render();
+    let first_frame = started.elapsed();
+
+    use engawa::input::Key;
+    // Half the presses on home (tiles), half on the reminder list (rows, pages).
+    let (up, down, left, right) = (Key::Up, Key::Down, Key::Left, Key::Right);
+    let home = [right, right, left, left, down, up];
+    let list = [down, down, down, down, down, down, up, up, up, up, up, up];
+    let mut lat = Vec::with_capacity(keys);
+    let mut measure = |p: &mut Presenter, k, lat: &mut Vec<f64>| {
+        let t = Instant::now();
+        p.dispatch(Event::Key(k));
+        headless.render();
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    };
+    for i in 0..keys / 2 {
+        measure(&mut p, home[i % home.len()], &mut lat);
+    }
+    p.dispatch(Event::Key(Key::Digit(3)));
+    for i in 0..keys - keys / 2 {
+        measure(&mut p, list[i % list.len()], &mut lat);
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    println!(
+        "engawa bench ui — 1920x1080 software renderer, {keys} key presses (home + reminder list)"
+    );
+    println!(
+        "key→frame  p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+        pct(0.5),
+        pct(0.99),
+        lat[lat.len() - 1]
+    );
+    println!(
+        "first frame after process start  {:.1} ms",
+        first_frame.as_secs_f64() * 1000.0
+    );
+    println!(
+        "peak RSS  {:.1} MB",
+        peak_rss_kb().unwrap_or(0) as f64 / 1024.0
+    );
+    Ok(())
+}
+
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

@@ -306,8 +306,16 @@ impl App {
                 let today = self.now.with_timezone(&engawa_core::TOKYO).date_naive();
                 match draft.key(k, today, self.now) {
                     EditOutcome::Stay => {}
-                    EditOutcome::Save { id, phrase, schedule } => {
-                        fx.push(Effect::SaveReminder { id, phrase, schedule });
+                    EditOutcome::Save {
+                        id,
+                        phrase,
+                        schedule,
+                    } => {
+                        fx.push(Effect::SaveReminder {
+                            id,
+                            phrase,
+                            schedule,
+                        });
                         self.pop();
                         return;
                     }
@@ -357,7 +365,9 @@ impl App {
             Key::Down => (focus + 1).min(n - 1),
             Key::Right | Key::ChannelUp => (page_start + ROWS_PER_PAGE).min(n - 1).max(focus),
             Key::Left | Key::ChannelDown => page_start.saturating_sub(ROWS_PER_PAGE).min(focus),
-            Key::Digit(d) if d >= 1 && page_start + (d as usize) <= n.min(page_start + ROWS_PER_PAGE) => {
+            Key::Digit(d)
+                if d >= 1 && page_start + (d as usize) <= n.min(page_start + ROWS_PER_PAGE) =>
+            {
                 let f = page_start + d as usize - 1;
                 self.page_mut().focus = f;
                 return self.open_list_item(f);

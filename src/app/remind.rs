@@ -22,7 +22,12 @@ pub enum RepeatKind {
     Monthly,
 }
 
-const KINDS: [RepeatKind; 4] = [RepeatKind::Once, RepeatKind::Daily, RepeatKind::Weekly, RepeatKind::Monthly];
+const KINDS: [RepeatKind; 4] = [
+    RepeatKind::Once,
+    RepeatKind::Daily,
+    RepeatKind::Weekly,
+    RepeatKind::Monthly,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -205,7 +210,8 @@ impl Draft {
             Field::Hour => self.hour = wrap(self.hour as usize, dir, 24) as u32,
             Field::Minute => {
                 let steps = (60 / MINUTE_STEP) as usize;
-                self.minute = wrap((self.minute / MINUTE_STEP) as usize, dir, steps) as u32 * MINUTE_STEP;
+                self.minute =
+                    wrap((self.minute / MINUTE_STEP) as usize, dir, steps) as u32 * MINUTE_STEP;
             }
             Field::Repeat => {
                 let i = KINDS.iter().position(|k| *k == self.kind).unwrap_or(1);
@@ -231,7 +237,11 @@ impl Draft {
         let schedule = self.schedule();
         if self.kind == RepeatKind::Weekly && self.weekdays.is_empty() {
             self.error = Some(DraftError::NoWeekday);
-            self.focus = self.fields().iter().position(|f| *f == Field::Weekdays).unwrap_or(0);
+            self.focus = self
+                .fields()
+                .iter()
+                .position(|f| *f == Field::Weekdays)
+                .unwrap_or(0);
             return EditOutcome::Stay;
         }
         if self.kind == RepeatKind::Once && schedule.next_after(now).is_none() {

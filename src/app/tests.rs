@@ -2,10 +2,10 @@
 
 use super::remind::{DraftError, Field, RepeatKind};
 use super::*;
+use Key::*;
 use chrono::{NaiveDate, NaiveTime};
 use engawa_core::clock::tokyo;
 use engawa_remind::{Repeat, WeekdaySet};
-use Key::*;
 
 fn app() -> App {
     App::new(tokyo(2026, 11, 25, 16, 38))
@@ -64,7 +64,11 @@ fn home_tiles_by_arrows_and_numbers() {
     press(&mut a, &[Back, Digit(4)]);
     assert_eq!(a.page().screen, Screen::Settings);
     press(&mut a, &[Back, Digit(9), Digit(0)]);
-    assert_eq!(a.page().screen, Screen::Home, "numbers without a tile do nothing");
+    assert_eq!(
+        a.page().screen,
+        Screen::Home,
+        "numbers without a tile do nothing"
+    );
 }
 
 #[test]
@@ -96,7 +100,11 @@ fn add_a_daily_medicine_reminder_in_a_few_presses() {
             },
         }]
     );
-    assert_eq!(a.page().screen, Screen::RemindList, "back on the list after saving");
+    assert_eq!(
+        a.page().screen,
+        Screen::RemindList,
+        "back on the list after saving"
+    );
 }
 
 #[test]
@@ -115,12 +123,20 @@ fn weekday_garbage_reminder() {
     // 火 and 金: cursor starts on 月.
     press(&mut a, &[Right, Ok, Right, Right, Right, Ok]);
     let fx = press(&mut a, &[Green]);
-    let Effect::SaveReminder { phrase, schedule, .. } = &fx[0] else { panic!("{fx:?}") };
+    let Effect::SaveReminder {
+        phrase, schedule, ..
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
     assert_eq!(phrase.as_str(), "ゴミ出し(燃えるごみ)");
     assert_eq!(schedule.time, NaiveTime::from_hms_opt(7, 30, 0).unwrap());
     assert_eq!(
         schedule.repeat,
-        Repeat::Weekly(WeekdaySet::from_days(&[chrono::Weekday::Tue, chrono::Weekday::Fri]))
+        Repeat::Weekly(WeekdaySet::from_days(&[
+            chrono::Weekday::Tue,
+            chrono::Weekday::Fri
+        ]))
     );
 }
 
@@ -132,11 +148,19 @@ fn once_reminder_in_the_past_is_refused_then_tomorrow_is_fine() {
     press(&mut a, &[Green]); // 8:00 today has passed
     assert_eq!(draft(&a).error, Some(DraftError::InPast));
     press(&mut a, &[Down, Down, Down, Left]); // date cannot go before today
-    assert_eq!(draft(&a).date, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
+    assert_eq!(
+        draft(&a).date,
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    );
     press(&mut a, &[Right]);
     let fx = press(&mut a, &[Green]);
-    let Effect::SaveReminder { schedule, .. } = &fx[0] else { panic!("{fx:?}") };
-    assert_eq!(schedule.repeat, Repeat::Once(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()));
+    let Effect::SaveReminder { schedule, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        schedule.repeat,
+        Repeat::Once(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+    );
 }
 
 #[test]
@@ -155,7 +179,12 @@ fn monthly_day_and_minutes_wrap_sensibly() {
 fn editing_and_deleting_ask_before_losing_anything() {
     let mut a = app();
     press(&mut a, &[Digit(3)]);
-    a.handle(Event::Reminders(vec![reminder(7, "病院の日", 9, Repeat::Monthly(31))]));
+    a.handle(Event::Reminders(vec![reminder(
+        7,
+        "病院の日",
+        9,
+        Repeat::Monthly(31),
+    )]));
     press(&mut a, &[Down, Ok]);
     assert_eq!(draft(&a).id, Some(ReminderId(7)));
     assert_eq!(draft(&a).month_day, 31);
@@ -183,7 +212,12 @@ fn editing_and_deleting_ask_before_losing_anything() {
 #[test]
 fn delete_from_the_edit_screen_returns_to_the_list() {
     let mut a = app();
-    a.handle(Event::Reminders(vec![reminder(7, "病院の日", 9, Repeat::Daily)]));
+    a.handle(Event::Reminders(vec![reminder(
+        7,
+        "病院の日",
+        9,
+        Repeat::Daily,
+    )]));
     press(&mut a, &[Digit(3), Digit(2), Red]);
     assert_eq!(a.dialog, Some(Dialog::DeleteReminder(ReminderId(7))));
     let fx = press(&mut a, &[Ok]);
@@ -194,7 +228,9 @@ fn delete_from_the_edit_screen_returns_to_the_list() {
 #[test]
 fn list_pages_in_whole_screens() {
     let mut a = app();
-    let list: Vec<Reminder> = (1..=12).map(|i| reminder(i, "水分をとる", (i % 24) as u32, Repeat::Daily)).collect();
+    let list: Vec<Reminder> = (1..=12)
+        .map(|i| reminder(i, "水分をとる", (i % 24) as u32, Repeat::Daily))
+        .collect();
     a.handle(Event::Reminders(list));
     press(&mut a, &[Digit(3), Right]);
     assert_eq!(a.page().focus, 5, "next page starts at row 6");
@@ -203,7 +239,11 @@ fn list_pages_in_whole_screens() {
     press(&mut a, &[Left]);
     assert_eq!(a.page().focus, 5);
     press(&mut a, &[Digit(3)]);
-    assert_eq!(draft(&a).id, Some(ReminderId(7)), "row 3 of page 2 is item 8 = reminder 7");
+    assert_eq!(
+        draft(&a).id,
+        Some(ReminderId(7)),
+        "row 3 of page 2 is item 8 = reminder 7"
+    );
 }
 
 #[test]
@@ -213,14 +253,23 @@ fn reminder_overlay_chimes_once_and_is_answered_with_one_press() {
     let fx = a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]));
     assert_eq!(fx, vec![Effect::PlayChime]);
     // The same list again (next tick): no second chime.
-    assert!(a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")])).is_empty());
+    assert!(
+        a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]))
+            .is_empty()
+    );
     // Keys other than 決定/黄 do nothing while it is up, and don't reach the page.
     assert!(press(&mut a, &[Down, Back, Home, Red]).is_empty());
     assert_eq!(a.page().screen, Screen::RemindList);
-    assert_eq!(press(&mut a, &[Ok]), vec![Effect::MarkDone(OccurrenceId(1)), Effect::PlayChime]);
+    assert_eq!(
+        press(&mut a, &[Ok]),
+        vec![Effect::MarkDone(OccurrenceId(1)), Effect::PlayChime]
+    );
     assert_eq!(a.overlay().unwrap().id, OccurrenceId(2));
     // A stale Due list (the store has not caught up) does not bring #1 back.
-    assert!(a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")])).is_empty());
+    assert!(
+        a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]))
+            .is_empty()
+    );
     assert_eq!(a.overlay().unwrap().id, OccurrenceId(2));
     let fx = press(&mut a, &[Yellow]);
     assert_eq!(
@@ -233,7 +282,10 @@ fn reminder_overlay_chimes_once_and_is_answered_with_one_press() {
     assert!(a.overlay().is_none());
     // Ten minutes later it is back, with a chime.
     a.handle(Event::Due(vec![]));
-    assert_eq!(a.handle(Event::Due(vec![due(2, "水分をとる")])), vec![Effect::PlayChime]);
+    assert_eq!(
+        a.handle(Event::Due(vec![due(2, "水分をとる")])),
+        vec![Effect::PlayChime]
+    );
 }
 
 #[test]
@@ -242,7 +294,12 @@ fn a_held_ok_on_the_overlay_answers_only_one_reminder() {
     a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]));
     // The input layer drops repeats of 決定, so a held key is one Ok: one answered.
     let fx = press(&mut a, &[Ok]);
-    assert_eq!(fx.iter().filter(|e| matches!(e, Effect::MarkDone(_))).count(), 1);
+    assert_eq!(
+        fx.iter()
+            .filter(|e| matches!(e, Effect::MarkDone(_)))
+            .count(),
+        1
+    );
     assert_eq!(a.overlay().unwrap().id, OccurrenceId(2));
 }
 
@@ -253,7 +310,11 @@ fn help_and_errors_close_with_any_key() {
     assert_eq!(a.dialog, Some(Dialog::Help));
     press(&mut a, &[Right]);
     assert!(a.dialog.is_none());
-    assert_eq!(a.page().focus, 0, "the closing key is not applied to the page");
+    assert_eq!(
+        a.page().focus,
+        0,
+        "the closing key is not applied to the page"
+    );
     a.handle(Event::Failed(ErrorKind::Storage));
     assert_eq!(a.dialog, Some(Dialog::Error(ErrorKind::Storage)));
     press(&mut a, &[Ok]);
@@ -276,14 +337,38 @@ fn every_key_counts_as_activity() {
     let mut a = app();
     a.handle(Event::Due(vec![due(1, "お薬を飲む")]));
     assert!(a.handle(Event::Key(Down)).contains(&Effect::Activity));
-    assert!(!a.handle(Event::Tick(tokyo(2026, 11, 25, 17, 0))).contains(&Effect::Activity));
+    assert!(
+        !a.handle(Event::Tick(tokyo(2026, 11, 25, 17, 0)))
+            .contains(&Effect::Activity)
+    );
 }
 
 #[test]
 fn a_key_storm_never_panics_and_keeps_state_consistent() {
     let mut a = app();
-    a.handle(Event::Reminders((1..=7).map(|i| reminder(i, "お薬を飲む", 8, Repeat::Daily)).collect()));
-    let keys = [Up, Down, Left, Right, Ok, Back, Home, Digit(3), Digit(1), Blue, Red, Green, Yellow, Digit(12), ChannelUp, Info];
+    a.handle(Event::Reminders(
+        (1..=7)
+            .map(|i| reminder(i, "お薬を飲む", 8, Repeat::Daily))
+            .collect(),
+    ));
+    let keys = [
+        Up,
+        Down,
+        Left,
+        Right,
+        Ok,
+        Back,
+        Home,
+        Digit(3),
+        Digit(1),
+        Blue,
+        Red,
+        Green,
+        Yellow,
+        Digit(12),
+        ChannelUp,
+        Info,
+    ];
     // A deterministic pseudo-random storm of 20,000 presses.
     let mut x: u32 = 12345;
     for _ in 0..20_000 {

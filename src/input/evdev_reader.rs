@@ -62,7 +62,10 @@ pub fn supervise(mut finder: Box<dyn DeviceFinder>, sink: KeySink, rescan: Durat
 fn read_until_gone(mut source: Box<dyn EventSource>, sink: &KeySink, path: &std::path::Path) {
     loop {
         match source.next_events() {
-            Ok(events) => events.iter().filter_map(key_from_event).for_each(|k| sink(k)),
+            Ok(events) => events
+                .iter()
+                .filter_map(key_from_event)
+                .for_each(|k| sink(k)),
             Err(e) => {
                 tracing::warn!(device = %path.display(), error = %e, "remote control lost; will look for it again");
                 return;
@@ -98,7 +101,10 @@ impl DeviceFinder for EvdevFinder {
         let candidates: Vec<(PathBuf, Device)> = if self.configured.is_empty() {
             evdev::enumerate()
                 .filter(|(_, d)| {
-                    let keys: Vec<KeyCode> = d.supported_keys().map(|k| k.iter().collect()).unwrap_or_default();
+                    let keys: Vec<KeyCode> = d
+                        .supported_keys()
+                        .map(|k| k.iter().collect())
+                        .unwrap_or_default();
                     looks_like_remote(&keys)
                 })
                 .collect()
@@ -155,7 +161,11 @@ mod tests {
         fn find(&mut self, skip: &HashSet<PathBuf>) -> Vec<(PathBuf, Box<dyn EventSource>)> {
             let path = PathBuf::from("/dev/input/event7");
             self.scans += 1;
-            let code = if self.scans == 1 { KeyCode::KEY_UP } else { KeyCode::KEY_OK };
+            let code = if self.scans == 1 {
+                KeyCode::KEY_UP
+            } else {
+                KeyCode::KEY_OK
+            };
             if skip.contains(&path) || !(self.scans == 1 || self.scans == 4) {
                 return vec![];
             }
@@ -174,16 +184,31 @@ mod tests {
         let sink: KeySink = Arc::new(move |k| {
             let _ = tx.lock().unwrap().send(k);
         });
-        std::thread::spawn(move || supervise(Box::new(Flaky { scans: 0 }), sink, Duration::from_millis(5)));
-        let got: Vec<Key> = (0..2).map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
+        std::thread::spawn(move || {
+            supervise(Box::new(Flaky { scans: 0 }), sink, Duration::from_millis(5))
+        });
+        let got: Vec<Key> = (0..2)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
+            .collect();
         assert_eq!(got, vec![Key::Up, Key::Ok]);
     }
 
     #[test]
     fn remote_detection_needs_arrows_and_ok() {
-        assert!(looks_like_remote(&[KeyCode::KEY_UP, KeyCode::KEY_DOWN, KeyCode::KEY_OK]));
-        assert!(looks_like_remote(&[KeyCode::KEY_UP, KeyCode::KEY_DOWN, KeyCode::KEY_ENTER]));
+        assert!(looks_like_remote(&[
+            KeyCode::KEY_UP,
+            KeyCode::KEY_DOWN,
+            KeyCode::KEY_OK
+        ]));
+        assert!(looks_like_remote(&[
+            KeyCode::KEY_UP,
+            KeyCode::KEY_DOWN,
+            KeyCode::KEY_ENTER
+        ]));
         assert!(!looks_like_remote(&[KeyCode::KEY_UP, KeyCode::KEY_DOWN]));
-        assert!(!looks_like_remote(&[KeyCode::KEY_VOLUMEUP, KeyCode::KEY_OK]));
+        assert!(!looks_like_remote(&[
+            KeyCode::KEY_VOLUMEUP,
+            KeyCode::KEY_OK
+        ]));
     }
 }

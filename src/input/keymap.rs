@@ -94,7 +94,10 @@ impl Keymap {
             message,
         };
         if raw.protocols.is_empty() {
-            return Err(invalid("protocols", "the file defines no [[protocols]]".into()));
+            return Err(invalid(
+                "protocols",
+                "the file defines no [[protocols]]".into(),
+            ));
         }
         let mut protocols = Vec::new();
         for p in raw.protocols {
@@ -109,7 +112,10 @@ impl Keymap {
             let mut scancodes = Vec::new();
             for (code, name) in p.scancodes {
                 let scancode = parse_scancode(&code).ok_or_else(|| {
-                    invalid(&code, format!("`{code}` is not a scancode (expected e.g. 0x800f0400)"))
+                    invalid(
+                        &code,
+                        format!("`{code}` is not a scancode (expected e.g. 0x800f0400)"),
+                    )
                 })?;
                 if KeyCode::from_str(&name).is_err() {
                     return Err(invalid(
@@ -146,14 +152,24 @@ impl Keymap {
                 out,
                 "  protocol {}{}{}: {} scancodes, {} used by engawa",
                 p.protocol,
-                p.variant.as_deref().map(|v| format!(" ({v})")).unwrap_or_default(),
-                p.name.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default(),
+                p.variant
+                    .as_deref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default(),
+                p.name
+                    .as_deref()
+                    .map(|n| format!(" \"{n}\""))
+                    .unwrap_or_default(),
                 p.scancodes.len(),
                 mapped
             );
             for s in p.scancodes.iter().filter(|s| s.key.is_some()) {
                 if let Some(key) = s.key {
-                    let _ = writeln!(out, "    {:#010x} {:<18} -> {:?}", s.scancode, s.key_name, key);
+                    let _ = writeln!(
+                        out,
+                        "    {:#010x} {:<18} -> {:?}",
+                        s.scancode, s.key_name, key
+                    );
                 }
             }
             let mut ignored: Vec<&str> = p
@@ -173,7 +189,12 @@ impl Keymap {
 
     /// Keys a resident can not press with this remote (for a warning).
     pub fn missing_essentials(&self) -> Vec<&'static str> {
-        let has = |k: Key| self.protocols.iter().flat_map(|p| &p.scancodes).any(|s| s.key == Some(k));
+        let has = |k: Key| {
+            self.protocols
+                .iter()
+                .flat_map(|p| &p.scancodes)
+                .any(|s| s.key == Some(k))
+        };
         [
             (Key::Up, "Up"),
             (Key::Down, "Down"),
@@ -231,21 +252,41 @@ variant = "nec"
         let report = km.report();
         assert!(report.contains("0x00000002 KEY_NUMERIC_1"), "{report}");
         assert!(report.contains("ignored: KEY_RECORD"), "{report}");
-        assert_eq!(km.missing_essentials(), vec!["Down", "Left", "Right", "Back"]);
+        assert_eq!(
+            km.missing_essentials(),
+            vec!["Down", "Left", "Right", "Back"]
+        );
     }
 
     #[test]
     fn errors_name_the_file_and_line() {
         let cases = [
-            (GOOD.replace("0x03", "0xZZ"), "t.toml:9: `0xZZ` is not a scancode"),
-            (GOOD.replace("KEY_RECORD", "KEY_NONSENSE"), "t.toml:9: `KEY_NONSENSE`"),
-            (GOOD.replace("protocol = \"nec\"", ""), "missing field `protocol`"),
-            (GOOD.replace("0x04 = \"KEY_OK\"", "0x04 = KEY_OK"), "line 10"),
-            ("[[protocols]]\nprotocol = \"nec\"\nbits = \"x\"\n".to_string(), "t.toml:3: decoder parameter `bits`"),
+            (
+                GOOD.replace("0x03", "0xZZ"),
+                "t.toml:9: `0xZZ` is not a scancode",
+            ),
+            (
+                GOOD.replace("KEY_RECORD", "KEY_NONSENSE"),
+                "t.toml:9: `KEY_NONSENSE`",
+            ),
+            (
+                GOOD.replace("protocol = \"nec\"", ""),
+                "missing field `protocol`",
+            ),
+            (
+                GOOD.replace("0x04 = \"KEY_OK\"", "0x04 = KEY_OK"),
+                "line 10",
+            ),
+            (
+                "[[protocols]]\nprotocol = \"nec\"\nbits = \"x\"\n".to_string(),
+                "t.toml:3: decoder parameter `bits`",
+            ),
             ("".to_string(), "missing field `protocols`"),
         ];
         for (text, want) in cases {
-            let err = Keymap::parse(Path::new("t.toml"), &text).unwrap_err().to_string();
+            let err = Keymap::parse(Path::new("t.toml"), &text)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "want {want:?} in {err:?}");
             assert!(err.starts_with("t.toml"), "{err}");
         }

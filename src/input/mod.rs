@@ -82,7 +82,11 @@ fn digit_from_name(name: &str) -> Option<u8> {
         .or_else(|| name.strip_prefix("KEY_"))?;
     let d: u8 = n.parse().ok()?;
     // KEY_NUMERIC_11 / _12 exist on Japanese remotes; plain KEY_10 etc. do not.
-    let max = if name.starts_with("KEY_NUMERIC_") { 12 } else { 9 };
+    let max = if name.starts_with("KEY_NUMERIC_") {
+        12
+    } else {
+        9
+    };
     (d <= max).then_some(d)
 }
 
@@ -154,7 +158,10 @@ mod tests {
         assert_eq!(Key::from_name("KEY_NUMERIC_13"), None);
         assert_eq!(Key::from_name("KEY_10"), None);
         // A non-key event (a scancode report) is not a key.
-        assert_eq!(key_from_event(&InputEvent::new(EventType::MISC.0, 4, 0x0f0400)), None);
+        assert_eq!(
+            key_from_event(&InputEvent::new(EventType::MISC.0, 4, 0x0f0400)),
+            None
+        );
     }
 
     #[test]

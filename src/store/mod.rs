@@ -23,18 +23,25 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("the database {path} is damaged ({detail}); move it aside and restart to begin with an empty one")]
+    #[error(
+        "the database {path} is damaged ({detail}); move it aside and restart to begin with an empty one"
+    )]
     Corrupt { path: PathBuf, detail: String },
     #[error("the database {path} is locked by another program (is a second engawa running?)")]
     Locked { path: PathBuf },
-    #[error("the database {path} has schema version {found}, newer than this engawa ({known}); install the newer engawa again")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "the database {path} has schema version {found}, newer than this engawa ({known}); install the newer engawa again"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("stored reminder {id} is unreadable: {detail}")]
     BadRow { id: i64, detail: String },
 }
-
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OccurrenceState {
@@ -84,8 +91,11 @@ impl Store {
         // WAL + FULL: every committed transaction survives a power cut.
         self.conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
-        self.conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
-        let check: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        self.conn
+            .execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        let check: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(StoreError::Corrupt {
                 path: self.path.clone(),
@@ -131,7 +141,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, phrase, time, kind, date, weekdays, day) = row?;
-            out.push(decode_reminder(id, &phrase, &time, &kind, date, weekdays, day)?);
+            out.push(decode_reminder(
+                id, &phrase, &time, &kind, date, weekdays, day,
+            )?);
         }
         Ok(out)
     }
@@ -193,7 +205,11 @@ impl Store {
         let reminders = self.reminders_with_updated_at()?;
         let tx = self.conn.transaction()?;
         let checked: Option<i64> = tx
-            .query_row("SELECT value FROM meta WHERE key='checked_until'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key='checked_until'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         // First run ever: nothing is "missed" from before the box existed.
         let checked = checked
@@ -271,10 +287,13 @@ impl Store {
     }
 
     /// The state of one occurrence (for tests and the family's history later).
-    pub fn occurrence_states(&self, reminder: ReminderId) -> Result<Vec<(DateTime<Utc>, OccurrenceState)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT due_at, state FROM occurrences WHERE reminder_id=?1 ORDER BY due_at")?;
+    pub fn occurrence_states(
+        &self,
+        reminder: ReminderId,
+    ) -> Result<Vec<(DateTime<Utc>, OccurrenceState)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT due_at, state FROM occurrences WHERE reminder_id=?1 ORDER BY due_at",
+        )?;
         let rows = stmt.query_map(params![reminder.0], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -352,11 +371,15 @@ fn decode_reminder(
 ) -> Result<Reminder, StoreError> {
     let bad = |detail: String| StoreError::BadRow { id, detail };
     let phrase = Phrase::parse(phrase).map_err(|e| bad(e.to_string()))?;
-    let time = NaiveTime::parse_from_str(time, "%H:%M").map_err(|e| bad(format!("time {time:?}: {e}")))?;
+    let time =
+        NaiveTime::parse_from_str(time, "%H:%M").map_err(|e| bad(format!("time {time:?}: {e}")))?;
     let repeat = match kind {
         "once" => {
             let d = date.ok_or_else(|| bad("once without a date".into()))?;
-            Repeat::Once(NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|e| bad(format!("date {d:?}: {e}")))?)
+            Repeat::Once(
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|e| bad(format!("date {d:?}: {e}")))?,
+            )
         }
         "daily" => Repeat::Daily,
         "weekly" => Repeat::Weekly(WeekdaySet(

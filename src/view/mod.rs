@@ -3,9 +3,13 @@
 //! `model` turns `App` into a plain `Frame` (every word already formatted, in the
 //! chosen language) — pure and unit-tested. `bridge` copies a `Frame` into the
 //! Slint globals and turns Slint key text into `Key`s; it is the only code that
-//! touches generated Slint types.
+//! touches generated Slint types. `presenter` runs that loop on the UI thread;
+//! `headless` renders without a display.
 
 pub mod bridge;
+pub mod headless;
 pub mod model;
+pub mod presenter;
 
 pub use model::{BoxInfo, Frame, Lang};
+pub use presenter::Presenter;

@@ -140,10 +140,18 @@ fn ok_hint(l: Lang, what: (&str, &str)) -> Hint {
     hint(KeyColour::Plain, t(l, "決定", "OK"), t(l, what.0, what.1))
 }
 fn back_hint(l: Lang) -> Hint {
-    hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "もどる", "back"))
+    hint(
+        KeyColour::Plain,
+        t(l, "戻る", "Back"),
+        t(l, "もどる", "back"),
+    )
 }
 fn help_hint(l: Lang) -> Hint {
-    hint(KeyColour::Blue, t(l, "青", "Blue"), t(l, "せつめい", "help"))
+    hint(
+        KeyColour::Blue,
+        t(l, "青", "Blue"),
+        t(l, "せつめい", "help"),
+    )
 }
 
 pub fn time_text(l: Lang, time: NaiveTime) -> String {
@@ -203,7 +211,11 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
     let mut f = Frame {
         clock: match l {
             Lang::Ja => jp::date_time_ja(local.date_naive(), local.time()),
-            Lang::En => format!("{}  {}", jp::date_en(local.date_naive()), jp::time_en(local.time())),
+            Lang::En => format!(
+                "{}  {}",
+                jp::date_en(local.date_naive()),
+                jp::time_en(local.time())
+            ),
         },
         focus: app.page().focus,
         scale: match app.text_size {
@@ -214,8 +226,21 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
     };
     match &app.page().screen {
         Screen::Home => home(&mut f, l),
-        Screen::Shop => notice(&mut f, l, info, (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping"))),
-        Screen::Ride => notice(&mut f, l, info, (t(l, "タクシー", "Taxi"), t(l, "のりあいタクシー", "shared taxi"))),
+        Screen::Shop => notice(
+            &mut f,
+            l,
+            info,
+            (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping")),
+        ),
+        Screen::Ride => notice(
+            &mut f,
+            l,
+            info,
+            (
+                t(l, "タクシー", "Taxi"),
+                t(l, "のりあいタクシー", "shared taxi"),
+            ),
+        ),
         Screen::RemindList => remind_list(&mut f, app, l),
         Screen::RemindEdit(d) => remind_edit(&mut f, d, l),
         Screen::Settings => settings(&mut f, app, info, l),
@@ -240,7 +265,11 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
             },
             hints: vec![
                 ok_hint(l, ("できた", "done")),
-                hint(KeyColour::Yellow, t(l, "黄", "Yellow"), t(l, "10分後に もう一度", "again in 10 min")),
+                hint(
+                    KeyColour::Yellow,
+                    t(l, "黄", "Yellow"),
+                    t(l, "10分後に もう一度", "again in 10 min"),
+                ),
             ],
         }
     });
@@ -267,10 +296,14 @@ fn home(f: &mut Frame, l: Lang) {
             caption: t(l, "リマインド", "reminders"),
         },
     ];
-    f.settings_label = t(l, "4  せってい", "4  Settings");
+    f.settings_label = t(l, "せってい", "Settings");
     f.hints = vec![
         ok_hint(l, ("ひらく", "open")),
-        hint(KeyColour::Plain, "1〜4".into(), t(l, "番号で えらぶ", "pick by number")),
+        hint(
+            KeyColour::Plain,
+            "1〜4".into(),
+            t(l, "番号で えらぶ", "pick by number"),
+        ),
         help_hint(l),
     ];
 }
@@ -287,7 +320,11 @@ fn notice(f: &mut Frame, l: Lang, info: &BoxInfo, (title, service): (String, Str
         "この機械では まだ ご利用になれません。\nご利用になりたいときは お電話ください。",
         "This box cannot use it yet. Please call the operator.",
     );
-    f.notice_phone = format!("{}  {}", info.operator_name, phone_text(l, &info.operator_phone));
+    f.notice_phone = format!(
+        "{}  {}",
+        info.operator_name,
+        phone_text(l, &info.operator_phone)
+    );
     f.hints = vec![back_hint(l), help_hint(l)];
 }
 
@@ -341,10 +378,15 @@ fn remind_list(f: &mut Frame, app: &App, l: Lang) {
     }
     f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l)];
     if pages > 1 {
-        f.hints.push(hint(KeyColour::Plain, "◀▶".into(), t(l, "ページ", "page")));
+        f.hints
+            .push(hint(KeyColour::Plain, "◀▶".into(), t(l, "ページ", "page")));
     }
     if focus > 0 {
-        f.hints.push(hint(KeyColour::Red, t(l, "赤", "Red"), t(l, "けす", "delete")));
+        f.hints.push(hint(
+            KeyColour::Red,
+            t(l, "赤", "Red"),
+            t(l, "けす", "delete"),
+        ));
     }
     f.hints.push(help_hint(l));
 }
@@ -381,7 +423,10 @@ fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
         .map(|field| match field {
             Field::Phrase => value(t(l, "なにを", "What"), d.phrase_text().to_string()),
             Field::Hour => value(t(l, "なん時", "Hour"), hour_text(l, d.hour)),
-            Field::Minute => value(t(l, "なん分", "Minute"), format!("{:02}{}", d.minute, t(l, "分", " min"))),
+            Field::Minute => value(
+                t(l, "なん分", "Minute"),
+                format!("{:02}{}", d.minute, t(l, "分", " min")),
+            ),
             Field::Repeat => value(t(l, "くりかえし", "Repeat"), repeat_kind_text(l, d.kind)),
             Field::Date => value(
                 t(l, "日にち", "Date"),
@@ -420,16 +465,36 @@ fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
         .collect();
     f.form_error = match d.error {
         None => String::new(),
-        Some(DraftError::NoWeekday) => t(l, "曜日を ひとつ以上 えらんでください（決定で えらびます）", "Pick at least one weekday (OK toggles)"),
-        Some(DraftError::InPast) => t(l, "その時間は もう すぎています。時間か 日にちを かえてください", "That time has passed; change the time or date"),
+        Some(DraftError::NoWeekday) => t(
+            l,
+            "曜日を ひとつ以上 えらんでください（決定で えらびます）",
+            "Pick at least one weekday (OK toggles)",
+        ),
+        Some(DraftError::InPast) => t(
+            l,
+            "その時間は もう すぎています。時間か 日にちを かえてください",
+            "That time has passed; change the time or date",
+        ),
     };
-    let mut hints = vec![hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change"))];
+    let mut hints = vec![hint(
+        KeyColour::Plain,
+        "◀▶".into(),
+        t(l, "かえる", "change"),
+    )];
     if d.focused() == Field::Weekdays {
         hints.push(ok_hint(l, ("曜日を えらぶ", "toggle day")));
     }
-    hints.push(hint(KeyColour::Green, t(l, "緑", "Green"), t(l, "ほぞん", "save")));
+    hints.push(hint(
+        KeyColour::Green,
+        t(l, "緑", "Green"),
+        t(l, "ほぞん", "save"),
+    ));
     if d.id.is_some() {
-        hints.push(hint(KeyColour::Red, t(l, "赤", "Red"), t(l, "けす", "delete")));
+        hints.push(hint(
+            KeyColour::Red,
+            t(l, "赤", "Red"),
+            t(l, "けす", "delete"),
+        ));
     }
     hints.push(back_hint(l));
     f.hints = hints;
@@ -438,7 +503,10 @@ fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
 fn hour_text(l: Lang, h: u32) -> String {
     match l {
         Lang::Ja => format!("{}{}時", if h >= 12 { "午後" } else { "午前" }, h % 12),
-        Lang::En => time_text(l, NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN)),
+        Lang::En => time_text(
+            l,
+            NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN),
+        ),
     }
 }
 
@@ -475,25 +543,49 @@ fn settings(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
 }
 
 fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
-    let any_key = vec![hint(KeyColour::Plain, t(l, "どのボタンでも", "Any key"), t(l, "とじる", "close"))];
+    let any_key = vec![hint(
+        KeyColour::Plain,
+        t(l, "どのボタンでも", "Any key"),
+        t(l, "とじる", "close"),
+    )];
     match d {
         Dialog::DeleteReminder(id) => {
             let what = app
                 .reminders
                 .iter()
                 .find(|r| r.id == *id)
-                .map(|r| format!("「{}」 {}", r.phrase.as_str(), schedule_text(l, &r.schedule)))
+                .map(|r| {
+                    format!(
+                        "「{}」 {}",
+                        r.phrase.as_str(),
+                        schedule_text(l, &r.schedule)
+                    )
+                })
                 .unwrap_or_default();
             DialogView {
                 title: t(l, "このリマインドを けしますか？", "Delete this reminder?"),
                 body: what,
-                hints: vec![ok_hint(l, ("はい、けす", "yes, delete")), hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no"))],
+                hints: vec![
+                    ok_hint(l, ("はい、けす", "yes, delete")),
+                    hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no")),
+                ],
             }
         }
         Dialog::DiscardDraft => DialogView {
-            title: t(l, "かえたところを ほぞんしないで もどりますか？", "Leave without saving?"),
-            body: t(l, "ほぞんするときは 戻るを押して、緑を押してください。", "To keep the changes press Back, then Green."),
-            hints: vec![ok_hint(l, ("はい、もどる", "yes, leave")), hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no"))],
+            title: t(
+                l,
+                "かえたところを ほぞんしないで もどりますか？",
+                "Leave without saving?",
+            ),
+            body: t(
+                l,
+                "ほぞんするときは 戻るを押して、緑を押してください。",
+                "To keep the changes press Back, then Green.",
+            ),
+            hints: vec![
+                ok_hint(l, ("はい、もどる", "yes, leave")),
+                hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no")),
+            ],
         },
         Dialog::Help => DialogView {
             title: t(l, "せつめい", "Help"),
@@ -503,8 +595,16 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
         Dialog::Error(kind) => DialogView {
             title: t(l, "もうしわけ ありません", "Sorry"),
             body: match l {
-                Lang::Ja => format!("{}\n（{} 電話 {}）", kind.message_ja(), info.operator_name, info.operator_phone),
-                Lang::En => format!("Something went wrong ({kind:?}). Call {}.", info.operator_phone),
+                Lang::Ja => format!(
+                    "{}\n（{} 電話 {}）",
+                    kind.message_ja(),
+                    info.operator_name,
+                    info.operator_phone
+                ),
+                Lang::En => format!(
+                    "Something went wrong ({kind:?}). Call {}.",
+                    info.operator_phone
+                ),
             },
             hints: any_key,
         },
@@ -513,15 +613,27 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
 
 fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
     let body = match (&app.page().screen, l) {
-        (Screen::Home, Lang::Ja) => "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。",
-        (Screen::RemindList, Lang::Ja) => "決定で ひらきます。「あたらしく つくる」で リマインドを ふやせます。\n赤で けせます（けす前に ききます）。",
-        (Screen::RemindEdit(_), Lang::Ja) => "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。",
+        (Screen::Home, Lang::Ja) => {
+            "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
+        }
+        (Screen::RemindList, Lang::Ja) => {
+            "決定で ひらきます。「あたらしく つくる」で リマインドを ふやせます。\n赤で けせます（けす前に ききます）。"
+        }
+        (Screen::RemindEdit(_), Lang::Ja) => {
+            "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。"
+        }
         (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
         (_, Lang::Ja) => "戻るを押すと ひとつ前に もどります。",
-        (_, Lang::En) => "Arrows move, OK opens, Back goes one step back, Home returns to the start.",
+        (_, Lang::En) => {
+            "Arrows move, OK opens, Back goes one step back, Home returns to the start."
+        }
     };
     match l {
-        Lang::Ja => format!("{body}\nわからないときは {} {}", info.operator_name, phone_text(l, &info.operator_phone)),
+        Lang::Ja => format!(
+            "{body}\nわからないときは {} {}",
+            info.operator_name,
+            phone_text(l, &info.operator_phone)
+        ),
         Lang::En => format!("{body}\nOperator: {}", info.operator_phone),
     }
 }
@@ -554,7 +666,10 @@ mod tests {
         let f = frame(&app, &info(), Lang::Ja);
         assert_eq!(f.clock, "11月25日(水)　午後4:38");
         assert_eq!(
-            f.tiles.iter().map(|t| format!("{} {}", t.number, t.label)).collect::<Vec<_>>(),
+            f.tiles
+                .iter()
+                .map(|t| format!("{} {}", t.number, t.label))
+                .collect::<Vec<_>>(),
             ["1 買い物", "2 タクシー", "3 安心"]
         );
         assert!(f.hints.iter().any(|h| h.key == "決定"));
@@ -579,9 +694,15 @@ mod tests {
         };
         let table = [
             (Repeat::Daily, "毎日 午前7:30"),
-            (Repeat::Weekly(WeekdaySet::from_days(&[Weekday::Tue, Weekday::Fri])), "毎週 火・金 午前7:30"),
+            (
+                Repeat::Weekly(WeekdaySet::from_days(&[Weekday::Tue, Weekday::Fri])),
+                "毎週 火・金 午前7:30",
+            ),
             (Repeat::Monthly(31), "毎月31日 午前7:30"),
-            (Repeat::Once(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), "12月3日(木) 午前7:30"),
+            (
+                Repeat::Once(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()),
+                "12月3日(木) 午前7:30",
+            ),
         ];
         for (r, want) in table {
             assert_eq!(schedule_text(Lang::Ja, &at(r)), want);
@@ -607,7 +728,10 @@ mod tests {
         assert_eq!(f.page_label, "1/2 ページ");
         keys(&mut app, &[Key::Right]);
         let f = frame(&app, &info(), Lang::Ja);
-        assert_eq!((f.rows.len(), f.focus, f.page_label.as_str()), (2, 0, "2/2 ページ"));
+        assert_eq!(
+            (f.rows.len(), f.focus, f.page_label.as_str()),
+            (2, 0, "2/2 ページ")
+        );
     }
 
     #[test]

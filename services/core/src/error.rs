@@ -25,7 +25,9 @@ impl ErrorKind {
     /// What the resident reads. Plain, polite, says what to do.
     pub fn message_ja(self) -> &'static str {
         match self {
-            ErrorKind::InvalidInput => "入力を うけつけられませんでした。もういちど おためしください。",
+            ErrorKind::InvalidInput => {
+                "入力を うけつけられませんでした。もういちど おためしください。"
+            }
             ErrorKind::NotFound => "見つかりませんでした。",
             ErrorKind::Unavailable => {
                 "いま つながりません。しばらくして もういちど おためしください。"

@@ -19,7 +19,12 @@ pub fn date_ja(d: NaiveDate) -> String {
 /// 「午後4:38」, 「午前0:05」 (Japanese 12-hour clock: noon is 午後0時).
 pub fn time_ja(t: NaiveTime) -> String {
     let (pm, h) = (t.hour() >= 12, t.hour() % 12);
-    format!("{}{}:{:02}", if pm { "午後" } else { "午前" }, h, t.minute())
+    format!(
+        "{}{}:{:02}",
+        if pm { "午後" } else { "午前" },
+        h,
+        t.minute()
+    )
 }
 
 /// 「11月25日(水)　午後4:38」 with an ideographic space, as on the home screen.

@@ -83,12 +83,23 @@ mod tests {
         for p in PHRASES {
             assert!(Phrase::parse(p).is_ok(), "{p}");
         }
-        assert_eq!(&PHRASES[..PRESET_COUNT], &["お薬を飲む", "ゴミ出し(燃えるごみ)", "病院の日", "水分をとる"]);
+        assert_eq!(
+            &PHRASES[..PRESET_COUNT],
+            &[
+                "お薬を飲む",
+                "ゴミ出し(燃えるごみ)",
+                "病院の日",
+                "水分をとる"
+            ]
+        );
     }
 
     #[test]
     fn bad_phrases_are_refused() {
         assert_eq!(Phrase::parse("  "), Err(PhraseError::Empty));
-        assert_eq!(Phrase::parse(&"あ".repeat(41)), Err(PhraseError::TooLong(41)));
+        assert_eq!(
+            Phrase::parse(&"あ".repeat(41)),
+            Err(PhraseError::TooLong(41))
+        );
     }
 }

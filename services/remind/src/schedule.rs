@@ -28,7 +28,9 @@ impl WeekdaySet {
         self.0 & 0x7f == 0
     }
     pub fn from_days(days: &[Weekday]) -> Self {
-        days.iter().fold(WeekdaySet(0), |s, d| WeekdaySet(s.0 | (1 << d.num_days_from_monday())))
+        days.iter().fold(WeekdaySet(0), |s, d| {
+            WeekdaySet(s.0 | (1 << d.num_days_from_monday()))
+        })
     }
 }
 
@@ -92,7 +94,11 @@ impl Schedule {
     }
 
     /// Every due instant in `(after, until]`, oldest first.
-    pub fn occurrences_between(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    pub fn occurrences_between(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
         if until <= after {
             return Vec::new();
         }
@@ -189,7 +195,11 @@ mod tests {
             (15, date(2026, 11, 16), false),
         ];
         for (day, d, want) in table {
-            assert_eq!(at(9, 0, Repeat::Monthly(day)).fires_on(d), want, "day {day} on {d}");
+            assert_eq!(
+                at(9, 0, Repeat::Monthly(day)).fires_on(d),
+                want,
+                "day {day} on {d}"
+            );
         }
     }
 
@@ -203,14 +213,20 @@ mod tests {
             .collect();
         assert_eq!(
             days,
-            ["01-31", "02-28", "03-31", "04-30", "05-31", "06-30", "07-31", "08-31", "09-30", "10-31", "11-30", "12-31"]
+            [
+                "01-31", "02-28", "03-31", "04-30", "05-31", "06-30", "07-31", "08-31", "09-30",
+                "10-31", "11-30", "12-31"
+            ]
         );
     }
 
     #[test]
     fn once_on_leap_day() {
         let s = at(10, 0, Repeat::Once(date(2028, 2, 29)));
-        assert_eq!(s.next_after(tokyo(2028, 2, 1, 0, 0)), Some(tokyo(2028, 2, 29, 10, 0)));
+        assert_eq!(
+            s.next_after(tokyo(2028, 2, 1, 0, 0)),
+            Some(tokyo(2028, 2, 29, 10, 0))
+        );
         assert_eq!(s.next_after(tokyo(2028, 2, 29, 10, 0)), None);
     }
 
@@ -228,7 +244,10 @@ mod tests {
         for (d, want) in table {
             assert_eq!(garbage.fires_on(d), want, "{d}");
         }
-        assert_eq!(garbage.next_after(tokyo(2026, 11, 25, 16, 38)), Some(tokyo(2026, 11, 27, 7, 30)));
+        assert_eq!(
+            garbage.next_after(tokyo(2026, 11, 25, 16, 38)),
+            Some(tokyo(2026, 11, 27, 7, 30))
+        );
         assert!(WeekdaySet::default().is_empty());
         assert_eq!(
             at(7, 0, Repeat::Weekly(WeekdaySet(0))).validate(),
@@ -240,15 +259,27 @@ mod tests {
     #[test]
     fn daily_crosses_year_end_and_due_is_tokyo_time() {
         let s = at(8, 0, Repeat::Daily);
-        assert_eq!(s.next_after(tokyo(2026, 12, 31, 8, 0)), Some(tokyo(2027, 1, 1, 8, 0)));
+        assert_eq!(
+            s.next_after(tokyo(2026, 12, 31, 8, 0)),
+            Some(tokyo(2027, 1, 1, 8, 0))
+        );
         // 08:00 in Tokyo is 23:00 UTC the day before.
-        assert_eq!(s.due_on(date(2027, 1, 1)).unwrap().to_rfc3339(), "2026-12-31T23:00:00+00:00");
+        assert_eq!(
+            s.due_on(date(2027, 1, 1)).unwrap().to_rfc3339(),
+            "2026-12-31T23:00:00+00:00"
+        );
     }
 
     #[test]
     fn invalid_month_day_is_refused() {
-        assert_eq!(at(8, 0, Repeat::Monthly(0)).validate(), Err(ScheduleError::BadMonthDay(0)));
-        assert_eq!(at(8, 0, Repeat::Monthly(32)).validate(), Err(ScheduleError::BadMonthDay(32)));
+        assert_eq!(
+            at(8, 0, Repeat::Monthly(0)).validate(),
+            Err(ScheduleError::BadMonthDay(0))
+        );
+        assert_eq!(
+            at(8, 0, Repeat::Monthly(32)).validate(),
+            Err(ScheduleError::BadMonthDay(32))
+        );
         assert_eq!(at(8, 0, Repeat::Monthly(31)).validate(), Ok(()));
     }
 
@@ -256,22 +287,44 @@ mod tests {
     fn plan_due_on_time_late_and_missed_while_off() {
         let daily8 = at(8, 0, Repeat::Daily);
         // Box running: the tick just after 8:00 shows it on time.
-        let p = plan_due(&daily8, tokyo(2026, 11, 25, 7, 59), tokyo(2026, 11, 25, 8, 0));
+        let p = plan_due(
+            &daily8,
+            tokyo(2026, 11, 25, 7, 59),
+            tokyo(2026, 11, 25, 8, 0),
+        );
         assert_eq!(p.show, Some((tokyo(2026, 11, 25, 8, 0), false)));
         assert!(p.skipped.is_empty());
         // Nothing new in the next tick: never shown twice.
-        let p = plan_due(&daily8, tokyo(2026, 11, 25, 8, 0), tokyo(2026, 11, 25, 8, 1));
+        let p = plan_due(
+            &daily8,
+            tokyo(2026, 11, 25, 8, 0),
+            tokyo(2026, 11, 25, 8, 1),
+        );
         assert_eq!(p, DuePlan::default());
         // Box off from 7:00 on the 23rd until 9:30 on the 25th: three 8:00s missed,
         // only the latest is shown, late; the other two are skipped.
-        let p = plan_due(&daily8, tokyo(2026, 11, 23, 7, 0), tokyo(2026, 11, 25, 9, 30));
+        let p = plan_due(
+            &daily8,
+            tokyo(2026, 11, 23, 7, 0),
+            tokyo(2026, 11, 25, 9, 30),
+        );
         assert_eq!(p.show, Some((tokyo(2026, 11, 25, 8, 0), true)));
-        assert_eq!(p.skipped, vec![tokyo(2026, 11, 23, 8, 0), tokyo(2026, 11, 24, 8, 0)]);
+        assert_eq!(
+            p.skipped,
+            vec![tokyo(2026, 11, 23, 8, 0), tokyo(2026, 11, 24, 8, 0)]
+        );
         // Off for a month: only the last week is looked at.
-        let p = plan_due(&daily8, tokyo(2026, 10, 1, 0, 0), tokyo(2026, 11, 25, 9, 30));
+        let p = plan_due(
+            &daily8,
+            tokyo(2026, 10, 1, 0, 0),
+            tokyo(2026, 11, 25, 9, 30),
+        );
         assert_eq!(p.skipped.len(), 6);
         // A once-reminder in the past that was already checked is never due again.
         let once = at(8, 0, Repeat::Once(date(2026, 11, 25)));
-        assert_eq!(plan_due(&once, tokyo(2026, 11, 25, 9, 0), tokyo(2026, 11, 26, 9, 0)), DuePlan::default());
+        assert_eq!(
+            plan_due(&once, tokyo(2026, 11, 25, 9, 0), tokyo(2026, 11, 26, 9, 0)),
+            DuePlan::default()
+        );
     }
 }

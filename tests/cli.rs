@@ -1,0 +1,146 @@
+//! The `engawa` binary from the outside: keymap checks over every remote Debian
+//! ships, clear refusals of bad configuration and damaged databases, and the real
+//! window under Xvfb.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn engawa() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_engawa"));
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+const DEBIAN_KEYMAPS: &str = "/lib/udev/rc_keymaps";
+
+#[test]
+fn every_keymap_debian_ships_loads() {
+    let mut files: Vec<_> = std::fs::read_dir(DEBIAN_KEYMAPS)
+        .expect("ir-keytable's keymaps (Debian package ir-keytable; tests/run installs it)")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 100, "only {} keymaps", files.len());
+    let out = engawa()
+        .args(["keymap", "check"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches(": ok\n").count(), files.len());
+    // The Windows Media Center remote: numbers, OK and arrows all reach engawa.
+    assert!(stdout.contains("0x800f0400 KEY_NUMERIC_0"), "{stdout}");
+    assert!(stdout.contains("-> Digit(0)"));
+    assert!(stdout.contains("ignored: "));
+}
+
+#[test]
+fn a_malformed_keymap_is_named_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &good,
+        "[[protocols]]\nprotocol = \"nec\"\n[protocols.scancodes]\n0x10 = \"KEY_OK\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &bad,
+        "[[protocols]]\nprotocol = \"nec\"\n[protocols.scancodes]\n0x10 = \"KEY_WHATEVER\"\n",
+    )
+    .unwrap();
+    let out = engawa()
+        .args(["keymap", "check"])
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:4: `KEY_WHATEVER`"), "{err}");
+    assert!(err.contains("1 of 2 files are malformed"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good.toml: ok"));
+}
+
+#[test]
+fn a_bad_config_names_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("box.toml");
+    std::fs::write(
+        &cfg,
+        "[box]\nlanguage = \"ja\"\n\n[operator]\nphone = \"ask the neighbours\"\n",
+    )
+    .unwrap();
+    let out = engawa().arg("--config").arg(&cfg).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("box.toml:5: field `operator.phone`"), "{err}");
+}
+
+fn config_in(dir: &Path) -> std::path::PathBuf {
+    let cfg = dir.join("box.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[box]\nstate_dir = \"{}\"\n\n[chime]\ncommand = []\n",
+            dir.join("state").display()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("state")).unwrap();
+    cfg
+}
+
+#[test]
+fn a_damaged_database_is_reported_at_start_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let db = dir.path().join("state/engawa.db");
+    std::fs::write(&db, vec![0x42u8; 8192]).unwrap();
+    let out = engawa().arg("--config").arg(&cfg).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("engawa.db") && err.contains("damaged"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), vec![0x42u8; 8192]);
+}
+
+#[test]
+fn the_window_runs_under_xvfb() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let mut child = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1920x1080x24"])
+        .arg(env!("CARGO_BIN_EXE_engawa"))
+        .arg("--config")
+        .arg(&cfg)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xvfb-run (Debian package xvfb; tests/run installs it)");
+    // Alive after three seconds with its database created: it started and runs.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("engawa exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(dir.path().join("state/engawa.db").exists());
+    // xvfb-run is a shell script: end the whole process group politely.
+    let _ = Command::new("pkill")
+        .args(["-f", &cfg.display().to_string()])
+        .status();
+    let _ = child.wait();
+}

@@ -1,0 +1,145 @@
+//! The runtime thread against a real SQLite file, with a clock the test moves:
+//! effects in, events out, exactly as the window would see them.
+
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use engawa::app::{App, Effect, Event};
+use engawa::input::Key;
+use engawa::runtime::{self, RuntimeConfig};
+use engawa::store::Store;
+use engawa_core::clock::tokyo;
+use engawa_core::{Clock, ManualClock};
+use engawa_remind::{Phrase, Repeat, Schedule};
+
+struct Harness {
+    app: App,
+    rx: mpsc::Receiver<Event>,
+    handle: runtime::RuntimeHandle,
+}
+
+impl Harness {
+    fn start(dir: &std::path::Path, clock: Arc<ManualClock>) -> Harness {
+        let store = Store::open(&dir.join("engawa.db")).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let (handle, _join) = runtime::spawn(
+            store,
+            clock.clone(),
+            RuntimeConfig {
+                chime_command: vec!["true".into()],
+                state_dir: dir.to_path_buf(),
+                tick: Duration::from_millis(20),
+            },
+            Arc::new(move |ev| {
+                let _ = tx.lock().unwrap().send(ev);
+            }),
+        )
+        .unwrap();
+        Harness {
+            app: App::new(clock.now()),
+            rx,
+            handle,
+        }
+    }
+
+    /// Feed runtime events to the app until `done` holds (or fail after 5 s).
+    fn pump_until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let ev = self
+                .rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+            if std::env::var_os("DEBUG_EVENTS").is_some() {
+                eprintln!("{ev:?}");
+            }
+            for e in self.app.handle(ev) {
+                self.handle.send(e);
+            }
+        }
+    }
+
+    fn press(&mut self, k: Key) {
+        for e in self.app.handle(Event::Key(k)) {
+            self.handle.send(e);
+        }
+    }
+}
+
+#[test]
+fn a_reminder_made_with_the_remote_fires_and_is_answered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 7, 50)));
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("first tick", |a| a.now == tokyo(2026, 11, 25, 7, 50));
+    // 3 → 決定 (new) → 緑: お薬を飲む, daily at 8:00.
+    for k in [Key::Digit(3), Key::Ok, Key::Green] {
+        h.press(k);
+    }
+    h.pump_until("the new reminder is listed", |a| a.reminders.len() == 1);
+    clock.set(tokyo(2026, 11, 25, 8, 0));
+    h.pump_until("the overlay", |a| a.overlay().is_some());
+    assert_eq!(h.app.overlay().unwrap().phrase, "お薬を飲む");
+    assert!(!h.app.overlay().unwrap().late);
+    h.press(Key::Ok);
+    assert!(h.app.overlay().is_none());
+    // Many ticks later it has not come back.
+    clock.set(tokyo(2026, 11, 25, 8, 5));
+    h.pump_until("ticks at 8:05", |a| a.now == tokyo(2026, 11, 25, 8, 5));
+    for _ in 0..10 {
+        if let Ok(ev) = h.rx.recv_timeout(Duration::from_millis(30)) {
+            h.app.handle(ev);
+        }
+    }
+    assert!(h.app.overlay().is_none());
+}
+
+#[test]
+fn a_snoozed_reminder_returns_ten_minutes_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = tokyo(2026, 11, 25, 14, 0);
+    {
+        let mut s = Store::open(&dir.path().join("engawa.db")).unwrap();
+        s.run_scheduler(t0).unwrap();
+        let sched = Schedule {
+            time: NaiveTime::from_hms_opt(15, 0, 0).unwrap(),
+            repeat: Repeat::Daily,
+        };
+        s.save_reminder(None, &Phrase::parse("水分をとる").unwrap(), &sched, t0)
+            .unwrap();
+    }
+    let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 15, 0)));
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("the overlay", |a| a.overlay().is_some());
+    h.press(Key::Yellow);
+    clock.set(tokyo(2026, 11, 25, 15, 9));
+    h.pump_until("9 minutes later", |a| a.now == tokyo(2026, 11, 25, 15, 9));
+    assert!(h.app.overlay().is_none());
+    clock.set(tokyo(2026, 11, 25, 15, 10));
+    h.pump_until("back after 10 minutes", |a| a.overlay().is_some());
+}
+
+#[test]
+fn a_text_size_choice_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 9, 0)));
+    {
+        let mut h = Harness::start(dir.path(), clock.clone());
+        h.press(Key::Digit(4));
+        h.press(Key::Right);
+        assert!(matches!(
+            h.app.handle(Event::Tick(clock.now())).as_slice(),
+            [] | [Effect::PlayChime]
+        ));
+        // Wait until the runtime has written it: a fresh read sees it.
+        h.pump_until("a tick after the save", |a| a.now == clock.now());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("stored text size", |a| {
+        a.text_size == engawa::app::TextSize::Large
+    });
+}
