@@ -86,6 +86,11 @@ fn due(late: bool) -> DueOccurrence {
         } else {
             tokyo(2026, 11, 25, 16, 30)
         },
+        show_at: if late {
+            tokyo(2026, 11, 25, 8, 0)
+        } else {
+            tokyo(2026, 11, 25, 16, 30)
+        },
         late,
     }
 }

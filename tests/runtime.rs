@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use chrono::NaiveTime;
-use engawa::app::{App, Effect, Event};
+use engawa::app::{App, Event};
 use engawa::input::Key;
 use engawa::runtime::{self, RuntimeConfig};
 use engawa::store::Store;
@@ -130,13 +130,27 @@ fn a_text_size_choice_survives_a_restart() {
         let mut h = Harness::start(dir.path(), clock.clone());
         h.press(Key::Digit(4));
         h.press(Key::Right);
-        assert!(matches!(
-            h.app.handle(Event::Tick(clock.now())).as_slice(),
-            [] | [Effect::PlayChime]
-        ));
-        // Wait until the runtime has written it: a fresh read sees it.
-        h.pump_until("a tick after the save", |a| a.now == clock.now());
-        std::thread::sleep(Duration::from_millis(100));
+        // Read the file beside the running runtime until the choice is on disk.
+        let db = dir.path().join("engawa.db");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            let v: Option<String> = conn
+                .query_row(
+                    "SELECT value FROM settings WHERE key='text_size'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok();
+            if v.as_deref() == Some("large") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "text size never stored"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
     let mut h = Harness::start(dir.path(), clock.clone());
     h.pump_until("stored text size", |a| {

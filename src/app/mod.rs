@@ -117,9 +117,10 @@ pub struct App {
     pub now: DateTime<Utc>,
     pub reminders: Vec<Reminder>,
     due: Vec<DueOccurrence>,
-    /// Occurrences answered here whose store update may not have come back yet:
-    /// a stale `Due` list must not bring them back.
-    answered: HashSet<OccurrenceId>,
+    /// Showings answered here whose store update may not have come back yet: a
+    /// stale `Due` list must not bring them back. Keyed by showing, so a snoozed
+    /// occurrence that returns is shown again.
+    answered: HashSet<(OccurrenceId, DateTime<Utc>)>,
     chimed_for: Option<OccurrenceId>,
     pub text_size: TextSize,
 }
@@ -180,10 +181,11 @@ impl App {
                 }
             }
             Event::Due(list) => {
-                self.answered.retain(|id| list.iter().any(|o| o.id == *id));
+                self.answered
+                    .retain(|key| list.iter().any(|o| (o.id, o.show_at) == *key));
                 self.due = list
                     .into_iter()
-                    .filter(|o| !self.answered.contains(&o.id))
+                    .filter(|o| !self.answered.contains(&(o.id, o.show_at)))
                     .collect();
             }
             Event::TextSize(t) => self.text_size = t,
@@ -204,14 +206,14 @@ impl App {
     fn key(&mut self, k: Key, fx: &mut Vec<Effect>) {
         // Priority: reminder overlay, then dialog, then the screen.
         if let Some(o) = self.overlay() {
-            let id = o.id;
+            let (id, showing) = (o.id, (o.id, o.show_at));
             match k {
                 Key::Ok => {
-                    self.answer(id);
+                    self.answer(showing);
                     fx.push(Effect::MarkDone(id));
                 }
                 Key::Yellow => {
-                    self.answer(id);
+                    self.answer(showing);
                     fx.push(Effect::Snooze {
                         id,
                         until: self.now + chrono::Duration::minutes(SNOOZE_MINUTES),
@@ -233,9 +235,9 @@ impl App {
         }
     }
 
-    fn answer(&mut self, id: OccurrenceId) {
-        self.answered.insert(id);
-        self.due.retain(|o| o.id != id);
+    fn answer(&mut self, showing: (OccurrenceId, DateTime<Utc>)) {
+        self.answered.insert(showing);
+        self.due.retain(|o| o.id != showing.0);
     }
 
     fn dialog_key(&mut self, d: Dialog, k: Key, fx: &mut Vec<Effect>) {

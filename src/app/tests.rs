@@ -35,6 +35,7 @@ fn due(id: i64, phrase: &str) -> DueOccurrence {
         reminder_id: ReminderId(1),
         phrase: phrase.into(),
         due_at: tokyo(2026, 11, 25, 16, 30),
+        show_at: tokyo(2026, 11, 25, 16, 30),
         late: false,
     }
 }

@@ -251,7 +251,7 @@ impl Store {
     /// Occurrences waiting for the resident at `now`.
     pub fn pending(&self, now: DateTime<Utc>) -> Result<Vec<DueOccurrence>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT o.id, o.reminder_id, r.phrase, o.due_at, o.late
+            "SELECT o.id, o.reminder_id, r.phrase, o.due_at, o.late, o.show_at
              FROM occurrences o JOIN reminders r ON r.id = o.reminder_id
              WHERE o.state IN ('due','snoozed') AND o.show_at <= ?1
              ORDER BY o.show_at, o.id",
@@ -263,6 +263,7 @@ impl Store {
                 phrase: r.get(2)?,
                 due_at: DateTime::from_timestamp(r.get(3)?, 0).unwrap_or_default(),
                 late: r.get(4)?,
+                show_at: DateTime::from_timestamp(r.get(5)?, 0).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -31,6 +31,9 @@ pub struct DueOccurrence {
     pub reminder_id: ReminderId,
     pub phrase: String,
     pub due_at: DateTime<Utc>,
+    /// When it is (re)shown: the due time, or the end of a snooze. An answer
+    /// applies to one showing; a snoozed occurrence comes back as a new showing.
+    pub show_at: DateTime<Utc>,
     /// Noticed well after its time (the box was off): shown marked as late.
     pub late: bool,
 }
