@@ -47,6 +47,9 @@ pub struct Input {
     pub devices: Vec<PathBuf>,
     /// Take the devices exclusively so no other program sees the same press.
     pub grab: bool,
+    /// An ir-keytable keymap (TOML) engawa loads into the receivers itself;
+    /// unset = the kernel's keymap (loaded by ir-keytable/udev) is used.
+    pub keymap: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -81,6 +84,7 @@ impl Default for Input {
         Input {
             devices: Vec::new(),
             grab: true,
+            keymap: None,
         }
     }
 }

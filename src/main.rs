@@ -7,16 +7,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use engawa::app::{App, Event};
+use engawa::app::{App, Effect, Event};
 use engawa::config::Config;
 use engawa::input::evdev_reader::{self, EvdevFinder};
-use engawa::input::keymap::Keymap;
+use engawa::input::keymap::{Keymap, KeymapWatcher};
 use engawa::runtime::{self, RuntimeConfig};
 use engawa::store::Store;
 use engawa::view::headless::Headless;
 use engawa::view::{BoxInfo, Lang, Presenter, bridge};
 use engawa::{demo, fonts};
-use engawa_core::{Clock, SystemClock};
+use engawa_core::{Clock, ErrorKind, SystemClock};
 use slint::ComponentHandle;
 
 const USAGE: &str = "\
@@ -132,6 +132,12 @@ fn run(config_path: Option<&Path>) -> Result<()> {
     if config.demo {
         tracing::info!(state_dir = %config.box_.state_dir.display(), "no configuration file: demo mode");
     }
+    let keymap = config
+        .input
+        .keymap
+        .as_deref()
+        .map(KeymapWatcher::new)
+        .transpose()?;
     fonts::ensure_system_font()?;
     std::fs::create_dir_all(&config.box_.state_dir).with_context(|| {
         format!(
@@ -140,36 +146,60 @@ fn run(config_path: Option<&Path>) -> Result<()> {
         )
     })?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut store = Store::open(&config.db_path())?;
-    if config.demo {
-        demo::seed(&mut store, clock.now()).context("cannot write the demo reminders")?;
-    }
-
+    // A damaged or locked database must not leave the TV black: the resident sees
+    // a plain message with the operator's number, the log and the exit status say
+    // exactly what is wrong, and the file is left for the operator.
+    let store = Store::open(&config.db_path()).and_then(|mut s| {
+        if config.demo {
+            demo::seed(&mut s, clock.now())?;
+        }
+        Ok(s)
+    });
     let window = engawa_ui::AppWindow::new().map_err(|e| {
-        anyhow::anyhow!("cannot open a window: {e}. Without a display, use `engawa screenshot` (or run under Xvfb)")
+        let why = anyhow::anyhow!("cannot open a window: {e}. Without a display, use `engawa screenshot` (or run under Xvfb)");
+        match &store {
+            Err(store_err) => anyhow::anyhow!("{store_err}"),
+            Ok(_) => why,
+        }
     })?;
     let lang = lang_of(&config.box_.language)?;
-    let (runtime, _join) = runtime::spawn(
-        store,
-        clock.clone(),
-        RuntimeConfig {
-            chime_command: config.chime.command.clone(),
-            state_dir: config.box_.state_dir.clone(),
-            tick: runtime::TICK,
-        },
-        Arc::new(post),
-    )
-    .context("cannot start the runtime thread")?;
-    let effects_to = runtime.clone();
+    let (effects, store_error): (Box<dyn FnMut(Effect)>, _) = match store {
+        Ok(store) => {
+            let (runtime, _join) = runtime::spawn(
+                store,
+                clock.clone(),
+                RuntimeConfig {
+                    chime_command: config.chime.command.clone(),
+                    state_dir: config.box_.state_dir.clone(),
+                    tick: runtime::TICK,
+                },
+                Arc::new(post),
+            )
+            .context("cannot start the runtime thread")?;
+            (Box::new(move |e| runtime.send(e)), None)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot use the database; showing the error on screen");
+            let refuse = |e: Effect| {
+                if !matches!(e, Effect::Activity | Effect::PlayChime) {
+                    post(Event::Failed(ErrorKind::Storage));
+                }
+            };
+            (Box::new(refuse), Some(e))
+        }
+    };
     PRESENTER.with(|p| {
         *p.borrow_mut() = Some(Presenter::new(
             App::new(clock.now()),
             box_info(&config, false),
             lang,
             window.clone_strong(),
-            Box::new(move |e| effects_to.send(e)),
+            effects,
         ));
     });
+    if store_error.is_some() {
+        dispatch(Event::Failed(ErrorKind::Storage));
+    }
     window.global::<engawa_ui::Api>().on_key(|text, repeat| {
         if let Some(k) = bridge::key_from_slint(&text, repeat) {
             dispatch(Event::Key(k));
@@ -177,10 +207,7 @@ fn run(config_path: Option<&Path>) -> Result<()> {
     });
 
     // The remote: evdev devices, read on their own threads.
-    let finder = EvdevFinder {
-        configured: config.input.devices.clone(),
-        grab: config.input.grab,
-    };
+    let finder = EvdevFinder::new(config.input.devices.clone(), config.input.grab, keymap);
     std::thread::Builder::new()
         .name("evdev supervisor".into())
         .spawn(move || {
@@ -193,8 +220,11 @@ fn run(config_path: Option<&Path>) -> Result<()> {
         .context("cannot start the input thread")?;
 
     window.run().context("the window closed with an error")?;
-    drop(runtime);
-    Ok(())
+    PRESENTER.with(|p| p.borrow_mut().take());
+    match store_error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 thread_local! {

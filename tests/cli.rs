@@ -144,3 +144,23 @@ fn the_window_runs_under_xvfb() {
         .status();
     let _ = child.wait();
 }
+
+#[test]
+fn a_malformed_configured_keymap_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let km = dir.path().join("remote.toml");
+    std::fs::write(
+        &km,
+        "[[protocols]]\nprotocol = \"nec\"\n[protocols.scancodes]\n0xZZ = \"KEY_OK\"\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("box.toml");
+    std::fs::write(&cfg, format!("[input]\nkeymap = \"{}\"\n", km.display())).unwrap();
+    let out = engawa().arg("--config").arg(&cfg).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("remote.toml:4: `0xZZ` is not a scancode"),
+        "{err}"
+    );
+}

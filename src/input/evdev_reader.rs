@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use evdev::{Device, InputEvent, KeyCode};
 
+use super::keymap::{KeymapWatcher, apply_to_device};
 use super::{Key, key_from_event};
 
 pub const RESCAN: Duration = Duration::from_secs(2);
@@ -27,6 +28,8 @@ pub trait EventSource: Send {
 /// Finds devices to read. The real one uses /dev/input; tests supply their own.
 pub trait DeviceFinder: Send {
     fn find(&mut self, skip: &HashSet<PathBuf>) -> Vec<(PathBuf, Box<dyn EventSource>)>;
+    /// Called once per rescan, e.g. to reload a keymap.
+    fn maintain(&mut self) {}
 }
 
 pub type KeySink = Arc<dyn Fn(Key) + Send + Sync>;
@@ -36,6 +39,7 @@ pub type KeySink = Arc<dyn Fn(Key) + Send + Sync>;
 pub fn supervise(mut finder: Box<dyn DeviceFinder>, sink: KeySink, rescan: Duration) {
     let open: Arc<Mutex<HashSet<PathBuf>>> = Arc::default();
     loop {
+        finder.maintain();
         let skip = open.lock().map(|s| s.clone()).unwrap_or_default();
         for (path, source) in finder.find(&skip) {
             tracing::info!(device = %path.display(), "reading remote control");
@@ -78,6 +82,22 @@ fn read_until_gone(mut source: Box<dyn EventSource>, sink: &KeySink, path: &std:
 pub struct EvdevFinder {
     pub configured: Vec<PathBuf>,
     pub grab: bool,
+    /// A keymap engawa loads into every receiver it reads (instead of relying on
+    /// ir-keytable), reloaded when the file changes.
+    pub keymap: Option<KeymapWatcher>,
+    /// Devices handed out, to load a reloaded keymap into.
+    pub seen: Vec<PathBuf>,
+}
+
+impl EvdevFinder {
+    pub fn new(configured: Vec<PathBuf>, grab: bool, keymap: Option<KeymapWatcher>) -> Self {
+        EvdevFinder {
+            configured,
+            grab,
+            keymap,
+            seen: Vec::new(),
+        }
+    }
 }
 
 struct EvdevSource(Device);
@@ -125,6 +145,13 @@ impl DeviceFinder for EvdevFinder {
             .into_iter()
             .filter(|(p, _)| !skip.contains(p))
             .map(|(p, mut d)| {
+                if let Some(w) = &self.keymap {
+                    let n = apply_to_device(&d, w.current());
+                    tracing::info!(device = %p.display(), entries = n, "keymap loaded into the receiver");
+                }
+                if !self.seen.contains(&p) {
+                    self.seen.push(p.clone());
+                }
                 if self.grab
                     && let Err(e) = d.grab()
                 {
@@ -133,6 +160,25 @@ impl DeviceFinder for EvdevFinder {
                 (p, Box::new(EvdevSource(d)) as Box<dyn EventSource>)
             })
             .collect()
+    }
+
+    fn maintain(&mut self) {
+        let Some(km) = self.keymap.as_mut().and_then(|w| w.poll()).cloned() else {
+            return;
+        };
+        // The kernel keymap belongs to the device, so a second handle can set it
+        // while the reader thread blocks on the first.
+        for p in &self.seen {
+            match Device::open(p) {
+                Ok(d) => {
+                    let n = apply_to_device(&d, &km);
+                    tracing::info!(device = %p.display(), entries = n, "reloaded keymap loaded into the receiver");
+                }
+                Err(e) => {
+                    tracing::debug!(device = %p.display(), error = %e, "receiver not present for the new keymap")
+                }
+            }
+        }
     }
 }
 

@@ -210,6 +210,75 @@ impl Keymap {
     }
 }
 
+/// A keymap file that may be edited while the box runs: reloaded when its
+/// modification time changes. A malformed new version is logged and the last good
+/// one stays in force — a typo must never leave a resident without a remote.
+pub struct KeymapWatcher {
+    path: PathBuf,
+    stamp: Option<std::time::SystemTime>,
+    current: Keymap,
+}
+
+impl KeymapWatcher {
+    /// Loads the file now; at start a malformed keymap is an error.
+    pub fn new(path: &Path) -> Result<KeymapWatcher, KeymapError> {
+        let current = Keymap::load(path)?;
+        Ok(KeymapWatcher {
+            path: path.to_path_buf(),
+            stamp: modified(path),
+            current,
+        })
+    }
+
+    pub fn current(&self) -> &Keymap {
+        &self.current
+    }
+
+    /// `Some` when the file changed and its new version is good.
+    pub fn poll(&mut self) -> Option<&Keymap> {
+        let stamp = modified(&self.path);
+        if stamp == self.stamp {
+            return None;
+        }
+        self.stamp = stamp;
+        match Keymap::load(&self.path) {
+            Ok(km) => {
+                tracing::info!(keymap = %self.path.display(), "keymap reloaded");
+                self.current = km;
+                Some(&self.current)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "keymap not reloaded; keeping the last good one");
+                None
+            }
+        }
+    }
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Load `km` into a receiver's kernel keymap (what `ir-keytable -w` does), so the
+/// device reports the keys engawa expects. Returns how many entries were taken.
+/// Scancodes wider than 32 bits cannot be set through evdev and are skipped.
+pub fn apply_to_device(device: &evdev::Device, km: &Keymap) -> usize {
+    let mut applied = 0;
+    for s in km.protocols.iter().flat_map(|p| &p.scancodes) {
+        let (Ok(code), Ok(scancode)) = (KeyCode::from_str(&s.key_name), u32::try_from(s.scancode))
+        else {
+            continue;
+        };
+        match device.update_scancode(code, &scancode.to_le_bytes()) {
+            Ok(_) => applied += 1,
+            Err(e) => {
+                tracing::debug!(scancode = s.scancode, key = %s.key_name, error = %e, "keymap entry refused")
+            }
+        }
+    }
+    applied
+}
+
 fn parse_scancode(s: &str) -> Option<u64> {
     match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
@@ -256,6 +325,46 @@ variant = "nec"
             km.missing_essentials(),
             vec!["Down", "Left", "Right", "Back"]
         );
+    }
+
+    #[test]
+    fn a_bad_edit_at_runtime_keeps_the_last_good_keymap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("remote.toml");
+        let touch = |text: &str, secs: u64| {
+            std::fs::write(&path, text).unwrap();
+            let f = std::fs::File::options().write(true).open(&path).unwrap();
+            f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+                .unwrap();
+        };
+        touch(GOOD, 1_000);
+        let mut w = KeymapWatcher::new(&path).unwrap();
+        assert!(w.poll().is_none(), "unchanged");
+        // A typo: reported, not taken.
+        touch(&GOOD.replace("KEY_OK", "KEY_OKK"), 2_000);
+        assert!(w.poll().is_none());
+        assert_eq!(w.current().protocols[0].scancodes[3].key, Some(Key::Ok));
+        // Fixed, with a new key: taken.
+        touch(
+            &GOOD.replace("0x03 = \"KEY_RECORD\"", "0x03 = \"KEY_BACK\""),
+            3_000,
+        );
+        assert!(w.poll().is_some());
+        assert_eq!(
+            w.current().missing_essentials(),
+            vec!["Down", "Left", "Right"]
+        );
+        // Deleted: the last good one stays.
+        std::fs::remove_file(&path).unwrap();
+        assert!(w.poll().is_none());
+        assert_eq!(w.current().protocols[0].scancodes.len(), 4);
+        // At start, a malformed file is an error naming file and line.
+        touch(
+            "[[protocols]]\nprotocol = \"nec\"\n[protocols.scancodes]\n0x1 = \"NOPE\"\n",
+            4_000,
+        );
+        let err = KeymapWatcher::new(&path).err().unwrap().to_string();
+        assert!(err.contains("remote.toml:4"), "{err}");
     }
 
     #[test]

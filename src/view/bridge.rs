@@ -21,6 +21,16 @@ fn hints(h: &[Hint]) -> ModelRc<engawa_ui::Hint> {
     ))
 }
 
+/// One model row per line, so the screen can put air between them.
+fn paragraphs(text: &str) -> ModelRc<SharedString> {
+    model(
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(SharedString::from)
+            .collect(),
+    )
+}
+
 fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
@@ -47,7 +57,7 @@ pub fn apply(window: &AppWindow, f: &Frame) {
     ));
     api.set_settings_label(f.settings_label.as_str().into());
     api.set_notice_heading(f.notice_heading.as_str().into());
-    api.set_notice_body(f.notice_body.as_str().into());
+    api.set_notice_body(paragraphs(&f.notice_body));
     api.set_notice_phone(f.notice_phone.as_str().into());
     api.set_rows(model(
         f.rows
@@ -94,7 +104,7 @@ pub fn apply(window: &AppWindow, f: &Frame) {
     api.set_dialog_visible(f.dialog.is_some());
     if let Some(d) = &f.dialog {
         api.set_dialog_title(d.title.as_str().into());
-        api.set_dialog_body(d.body.as_str().into());
+        api.set_dialog_body(paragraphs(&d.body));
         api.set_dialog_hints(hints(&d.hints));
     }
     api.set_overlay_visible(f.overlay.is_some());

@@ -458,7 +458,7 @@ fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
     f.days = (0..7u8)
         .filter_map(|i| Weekday::try_from(i).ok())
         .map(|w| DayView {
-            label: weekday_label(l, w),
+            label: weekday_label(l, w).chars().take(2).collect(),
             on: d.weekdays.contains(w),
             cursor: w.num_days_from_monday() == u32::from(d.weekday_cursor),
         })
