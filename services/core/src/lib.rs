@@ -4,6 +4,7 @@
 //! the error kinds that cross crate boundaries, and the Japanese way of saying a
 //! date and a time. Must not do I/O beyond reading the system clock.
 
+pub mod api;
 pub mod clock;
 pub mod error;
 pub mod ids;

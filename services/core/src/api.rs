@@ -1,0 +1,83 @@
+//! The wire contract between box and head-end (JSON over HTTPS, `/v1/...`).
+//!
+//! Both sides use these types, so a field renamed on one side fails to compile on
+//! the other. Requests refuse unknown fields: a box and a head-end that disagree
+//! find out at once, not by silently dropping data.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Every error the head-end returns: `{ "error": { "code", "message_ja" } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable (`authorization_pending`, `invalid_json`…).
+    pub code: String,
+    /// What the resident may be shown.
+    pub message_ja: String,
+}
+
+/// A box without credentials asks for a pairing code (RFC 8628 §3.1).
+/// `POST /v1/pairing`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingRequest {
+    pub serial: String,
+    pub software_version: String,
+}
+
+/// The head-end's answer (RFC 8628 §3.2): the box shows `user_code` on the TV and
+/// polls with `device_code`, which it keeps secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingGrant {
+    pub device_code: String,
+    /// 「4K7-P2Q」: what the operator types into the console.
+    pub user_code: String,
+    pub interval_s: u32,
+    pub expires_in_s: u32,
+}
+
+/// `POST /v1/pairing/token`: "has the operator approved me yet?"
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub device_code: String,
+}
+
+/// The box's own bearer token, given exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenGrant {
+    pub token: String,
+    pub household_id: i64,
+}
+
+/// `POST /v1/heartbeat`, every few minutes. Never what was watched: only the time
+/// of the last resident activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    pub software_version: String,
+    pub uptime_s: u64,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+/// Error codes of the pairing flow (RFC 8628 §3.5 names).
+pub mod codes {
+    pub const AUTHORIZATION_PENDING: &str = "authorization_pending";
+    pub const SLOW_DOWN: &str = "slow_down";
+    pub const EXPIRED_TOKEN: &str = "expired_token";
+    pub const ALREADY_ISSUED: &str = "already_issued";
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    pub const INVALID_JSON: &str = "invalid_json";
+    pub const INVALID_INPUT: &str = "invalid_input";
+    pub const MISSING_IDEMPOTENCY_KEY: &str = "missing_idempotency_key";
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const INTERNAL: &str = "internal";
+}

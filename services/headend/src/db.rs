@@ -1,0 +1,416 @@
+//! The head-end's storage layer: every SQL statement of the head-end lives here.
+//!
+//! SQLite (one file, WAL, `synchronous=FULL`) through sqlx, so that PostgreSQL for a
+//! multi-municipality cloud later means changing this file only. Times are stored
+//! as Unix seconds.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use engawa_core::api::{Heartbeat, PairingGrant, TokenGrant};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::secret;
+
+/// How long a pairing code is valid, and how often a box may poll.
+pub const PAIRING_TTL_S: i64 = 15 * 60;
+pub const POLL_INTERVAL_S: i64 = 5;
+/// Wrong pairing codes accepted per window before approvals are refused.
+pub const MAX_FAILED_APPROVALS: i64 = 10;
+pub const FAILED_APPROVAL_WINDOW_S: i64 = 10 * 60;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: households, pairing requests, boxes, approval failures.
+    "CREATE TABLE households (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        lat REAL,
+        lon REAL,
+        shop INTEGER NOT NULL DEFAULT 0,
+        ride INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE pairings (
+        id INTEGER PRIMARY KEY,
+        device_code_hash TEXT NOT NULL UNIQUE,
+        user_code TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        software_version TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_poll_at INTEGER,
+        household_id INTEGER REFERENCES households(id),
+        approved_at INTEGER,
+        token_issued_at INTEGER
+    );
+    CREATE INDEX pairings_user_code ON pairings (user_code, expires_at);
+    CREATE TABLE boxes (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        serial TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        software_version TEXT,
+        uptime_s INTEGER,
+        last_heartbeat_at INTEGER,
+        last_activity_at INTEGER
+    );
+    CREATE TABLE approval_failures (at INTEGER NOT NULL);",
+];
+
+#[derive(Clone)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHousehold {
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub shop: bool,
+    pub ride: bool,
+}
+
+/// Why a poll did not yield a token (RFC 8628 §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollRefusal {
+    Pending,
+    SlowDown,
+    Expired,
+    AlreadyIssued,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApproveRefusal {
+    UnknownCode,
+    NoSuchHousehold,
+    TooManyAttempts,
+}
+
+/// An authenticated box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoxAuth {
+    pub box_id: i64,
+    pub household_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub serial: String,
+    pub revoked: bool,
+    pub software_version: Option<String>,
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
+    t.and_then(|s| DateTime::from_timestamp(s, 0))
+}
+
+impl Db {
+    pub async fn open(path: &Path) -> Result<Db, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let db = Db { pool };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&mut *conn)
+            .await?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            // Our own constant migrations, not input: safe to run as text.
+            let script = format!(
+                "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            );
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                .execute(&mut *conn)
+                .await?;
+            tracing::info!(version = i + 1, "head-end database migrated");
+        }
+        Ok(())
+    }
+
+    pub async fn add_household(
+        &self,
+        h: &NewHousehold,
+        now: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
+            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&h.name)
+        .bind(&h.address)
+        .bind(&h.phone)
+        .bind(h.lat)
+        .bind(h.lon)
+        .bind(h.shop)
+        .bind(h.ride)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get(0)
+    }
+
+    /// A box asks to be paired: a fresh device code (returned once, stored hashed)
+    /// and a pairing code not used by any other live request.
+    pub async fn start_pairing(
+        &self,
+        serial: &str,
+        software_version: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PairingGrant, sqlx::Error> {
+        let device_code = secret::new_secret();
+        loop {
+            let user_code = secret::new_user_code();
+            let taken: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pairings WHERE user_code = ? AND expires_at > ? AND token_issued_at IS NULL",
+            )
+            .bind(&user_code)
+            .bind(ts(now))
+            .fetch_one(&self.pool)
+            .await?;
+            if taken > 0 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO pairings (device_code_hash, user_code, serial, software_version, created_at, expires_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(secret::hash(&device_code))
+            .bind(&user_code)
+            .bind(serial)
+            .bind(software_version)
+            .bind(ts(now))
+            .bind(ts(now) + PAIRING_TTL_S)
+            .execute(&self.pool)
+            .await?;
+            return Ok(PairingGrant {
+                device_code,
+                user_code,
+                interval_s: POLL_INTERVAL_S as u32,
+                expires_in_s: PAIRING_TTL_S as u32,
+            });
+        }
+    }
+
+    /// The operator approves a pairing code for a household. Wrong codes are
+    /// counted; after `MAX_FAILED_APPROVALS` in the window every approval is
+    /// refused until the window passes (guessing defence).
+    pub async fn approve_pairing(
+        &self,
+        typed_code: &str,
+        household_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Result<String, ApproveRefusal>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let failures: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > ?")
+                .bind(ts(now) - FAILED_APPROVAL_WINDOW_S)
+                .fetch_one(&mut *tx)
+                .await?;
+        if failures >= MAX_FAILED_APPROVALS {
+            return Ok(Err(ApproveRefusal::TooManyAttempts));
+        }
+        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = ?")
+            .bind(household_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if household.is_none() {
+            return Ok(Err(ApproveRefusal::NoSuchHousehold));
+        }
+        let serial: Option<String> = match secret::normalise_user_code(typed_code) {
+            None => None,
+            Some(code) => {
+                sqlx::query_scalar(
+                    "UPDATE pairings SET household_id = ?, approved_at = ?
+                     WHERE user_code = ? AND expires_at > ? AND approved_at IS NULL
+                     RETURNING serial",
+                )
+                .bind(household_id)
+                .bind(ts(now))
+                .bind(&code)
+                .bind(ts(now))
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+        };
+        let Some(serial) = serial else {
+            sqlx::query("INSERT INTO approval_failures (at) VALUES (?)")
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Err(ApproveRefusal::UnknownCode));
+        };
+        tx.commit().await?;
+        Ok(Ok(serial))
+    }
+
+    /// The box polls. Once approved it receives its token exactly once: the
+    /// pairing is marked issued by the same statement that claims it.
+    pub async fn poll_pairing(
+        &self,
+        device_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<TokenGrant, PollRefusal>, sqlx::Error> {
+        let hash = secret::hash(device_code);
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE pairings SET token_issued_at = ?, last_poll_at = ?
+             WHERE device_code_hash = ? AND approved_at IS NOT NULL AND token_issued_at IS NULL AND expires_at > ?
+             RETURNING household_id, serial",
+        )
+        .bind(ts(now))
+        .bind(ts(now))
+        .bind(&hash)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = claimed {
+            let household_id: i64 = row.try_get(0)?;
+            let serial: String = row.try_get(1)?;
+            let token = secret::new_secret();
+            sqlx::query("INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)")
+                .bind(household_id)
+                .bind(&serial)
+                .bind(secret::hash(&token))
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Ok(TokenGrant {
+                token,
+                household_id,
+            }));
+        }
+        let row = sqlx::query("SELECT expires_at, token_issued_at, last_poll_at FROM pairings WHERE device_code_hash = ?")
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(Err(PollRefusal::Unknown));
+        };
+        let (expires_at, issued, last_poll): (i64, Option<i64>, Option<i64>) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let refusal = if issued.is_some() {
+            PollRefusal::AlreadyIssued
+        } else if expires_at <= ts(now) {
+            PollRefusal::Expired
+        } else if last_poll.is_some_and(|t| ts(now) - t < POLL_INTERVAL_S) {
+            PollRefusal::SlowDown
+        } else {
+            PollRefusal::Pending
+        };
+        if refusal == PollRefusal::Pending {
+            sqlx::query("UPDATE pairings SET last_poll_at = ? WHERE device_code_hash = ?")
+                .bind(ts(now))
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(Err(refusal))
+    }
+
+    pub async fn box_by_token(&self, token: &str) -> Result<Option<BoxAuth>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, household_id FROM boxes WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(secret::hash(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(BoxAuth {
+                box_id: r.try_get(0)?,
+                household_id: r.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn record_heartbeat(
+        &self,
+        box_id: i64,
+        hb: &Heartbeat,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE boxes SET software_version = ?, uptime_s = ?, last_heartbeat_at = ?, last_activity_at = ?
+             WHERE id = ?",
+        )
+        .bind(&hb.software_version)
+        .bind(i64::try_from(hb.uptime_s).unwrap_or(i64::MAX))
+        .bind(ts(now))
+        .bind(hb.last_activity_at.map(ts))
+        .bind(box_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A box is swapped or lost: its token stops working at once.
+    pub async fn revoke_box(&self, box_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+        let done =
+            sqlx::query("UPDATE boxes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(ts(now))
+                .bind(box_id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn boxes(&self) -> Result<Vec<BoxRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, household_id, serial, revoked_at, software_version, last_heartbeat_at, last_activity_at
+             FROM boxes ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BoxRow {
+                    id: r.try_get(0)?,
+                    household_id: r.try_get(1)?,
+                    serial: r.try_get(2)?,
+                    revoked: r.try_get::<Option<i64>, _>(3)?.is_some(),
+                    software_version: r.try_get(4)?,
+                    last_heartbeat_at: from_ts(r.try_get(5)?),
+                    last_activity_at: from_ts(r.try_get(6)?),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,35 @@
+//! engawa-headend: the CATV operator's service for engawa boxes.
+//!
+//! This slice: box provisioning by pairing code (the OAuth device-authorization
+//! pattern, RFC 8628), per-box bearer tokens stored only as hashes, and heartbeats.
+//! Config → `Db` (every SQL statement lives there) → `router` → handlers.
+
+pub mod db;
+pub mod error;
+pub mod routes;
+pub mod secret;
+
+use std::sync::Arc;
+
+use engawa_core::Clock;
+
+pub use db::Db;
+
+/// What every request handler shares. Stateless apart from the database, so
+/// several instances can run behind a load balancer.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Serve until the listener fails or `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

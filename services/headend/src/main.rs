@@ -1,0 +1,226 @@
+//! engawa-headend: wiring and the operator's command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use engawa_core::{Clock, SystemClock};
+use engawa_headend::db::{ApproveRefusal, NewHousehold};
+use engawa_headend::{AppState, Db};
+
+const USAGE: &str = "\
+engawa-headend — the CATV operator's service for engawa boxes
+
+usage:
+  engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080]
+  engawa-headend household add --name NAME --address ADDRESS --phone PHONE [--lat N --lon N] [--shop] [--ride] [--db FILE]
+  engawa-headend pair approve CODE --household ID [--db FILE]
+  engawa-headend box list [--db FILE]
+  engawa-headend box revoke ID [--db FILE]
+
+The database defaults to ./engawa-headend.db (SQLite).";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("engawa-headend: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("engawa-headend: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--name value` style options, plus bare flags and positionals.
+struct Args {
+    positional: Vec<String>,
+    options: Vec<(String, Option<String>)>,
+}
+
+impl Args {
+    fn parse(raw: &[String], flags: &[&str]) -> Args {
+        let (mut positional, mut options) = (Vec::new(), Vec::new());
+        let mut it = raw.iter();
+        while let Some(a) = it.next() {
+            match a.strip_prefix("--") {
+                Some(name) if flags.contains(&name) => options.push((name.to_string(), None)),
+                Some(name) => options.push((name.to_string(), it.next().cloned())),
+                None => positional.push(a.clone()),
+            }
+        }
+        Args {
+            positional,
+            options,
+        }
+    }
+    fn get(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+    fn need(&self, name: &str) -> Result<&str> {
+        self.get(name)
+            .with_context(|| format!("--{name} is required\n\n{USAGE}"))
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(n, _)| n == name)
+    }
+    fn check_known(&self, known: &[&str]) -> Result<()> {
+        for (n, _) in &self.options {
+            if !known.contains(&n.as_str()) {
+                bail!("unknown option --{n}\n\n{USAGE}");
+            }
+        }
+        Ok(())
+    }
+    async fn db(&self) -> Result<Db> {
+        let path = PathBuf::from(self.get("db").unwrap_or("engawa-headend.db"));
+        Db::open(&path)
+            .await
+            .with_context(|| format!("cannot open the database {}", path.display()))
+    }
+}
+
+async fn run(raw: Vec<String>) -> Result<()> {
+    let clock = SystemClock;
+    let words: Vec<&str> = raw.iter().map(String::as_str).take(2).collect();
+    match words.as_slice() {
+        ["serve", ..] => {
+            let a = Args::parse(&raw[1..], &[]);
+            a.check_known(&["db", "listen"])?;
+            let addr: SocketAddr = a
+                .get("listen")
+                .unwrap_or("127.0.0.1:8080")
+                .parse()
+                .context("--listen: expected an address such as 127.0.0.1:8080")?;
+            let state = AppState {
+                db: a.db().await?,
+                clock: Arc::new(SystemClock),
+            };
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "engawa-headend listening");
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+                tracing::info!("shutting down");
+            };
+            engawa_headend::serve(listener, state, shutdown).await?;
+            Ok(())
+        }
+        ["household", "add"] => {
+            let a = Args::parse(&raw[2..], &["shop", "ride"]);
+            a.check_known(&[
+                "name", "address", "phone", "lat", "lon", "shop", "ride", "db",
+            ])?;
+            let coord = |n: &str| -> Result<Option<f64>> {
+                a.get(n)
+                    .map(|v| {
+                        v.parse()
+                            .with_context(|| format!("--{n}: not a number: {v}"))
+                    })
+                    .transpose()
+            };
+            let h = NewHousehold {
+                name: a.need("name")?.to_string(),
+                address: a.need("address")?.to_string(),
+                phone: a.need("phone")?.to_string(),
+                lat: coord("lat")?,
+                lon: coord("lon")?,
+                shop: a.flag("shop"),
+                ride: a.flag("ride"),
+            };
+            let id = a.db().await?.add_household(&h, clock.now()).await?;
+            println!("household {id} added");
+            Ok(())
+        }
+        ["pair", "approve"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["household", "db"])?;
+            let code = a
+                .positional
+                .first()
+                .context("pair approve: give the pairing code shown on the TV")?;
+            let household: i64 = a
+                .need("household")?
+                .parse()
+                .context("--household: expected a number")?;
+            match a
+                .db()
+                .await?
+                .approve_pairing(code, household, clock.now())
+                .await?
+            {
+                Ok(serial) => {
+                    println!("box {serial} will join household {household} at its next poll");
+                    Ok(())
+                }
+                Err(ApproveRefusal::UnknownCode) => bail!(
+                    "no waiting box shows the code {code:?} (typo, or expired after 15 minutes?)"
+                ),
+                Err(ApproveRefusal::NoSuchHousehold) => bail!("there is no household {household}"),
+                Err(ApproveRefusal::TooManyAttempts) => {
+                    bail!("too many wrong codes in the last 10 minutes; wait and try again")
+                }
+            }
+        }
+        ["box", "list"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["db"])?;
+            for b in a.db().await?.boxes().await? {
+                println!(
+                    "{}\thousehold {}\t{}\t{}\tlast heartbeat {}",
+                    b.id,
+                    b.household_id,
+                    b.serial,
+                    if b.revoked { "revoked" } else { "active" },
+                    b.last_heartbeat_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into())
+                );
+            }
+            Ok(())
+        }
+        ["box", "revoke"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["db"])?;
+            let id: i64 = a
+                .positional
+                .first()
+                .context("box revoke: give the box id (see box list)")?
+                .parse()
+                .context("box id: expected a number")?;
+            if a.db().await?.revoke_box(id, clock.now()).await? {
+                println!("box {id} revoked; its token no longer works");
+                Ok(())
+            } else {
+                bail!("no active box {id}")
+            }
+        }
+        ["--help" | "-h" | "help", ..] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown command {raw:?}\n\n{USAGE}"),
+    }
+}

@@ -1,0 +1,202 @@
+//! HTTP routes for boxes (`/v1/...`): JSON in, JSON out, every failure in the
+//! shared error envelope. Bodies are capped, unknown fields refused, and each box
+//! sees only its own household.
+
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use engawa_core::api::{Heartbeat, PairingRequest, TokenRequest, codes};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::db::{BoxAuth, PollRefusal};
+use crate::error::ApiError;
+
+/// No box request is anywhere near this big.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/pairing", post(start_pairing))
+        .route("/v1/pairing/token", post(poll_pairing))
+        .route("/v1/heartbeat", post(heartbeat))
+        .route("/v1/me", get(me))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                codes::NOT_FOUND,
+                "見つかりませんでした。",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// `Json` whose rejections (malformed, unknown field, too big, wrong type) are
+/// answered in our envelope instead of axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                tracing::info!(reason = %rejection.body_text(), "refused a request body");
+                Err(ApiError::new(
+                    rejection.status(),
+                    codes::INVALID_JSON,
+                    "送られた内容を 読めませんでした。",
+                ))
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BoxAuth
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .db
+            .box_by_token(token.trim())
+            .await?
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// Mutating box requests carry an `Idempotency-Key` (a UUID-like token the box
+/// keeps with the request it retries).
+fn require_idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or_default();
+    if key.len() < 8
+        || key.len() > 100
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(ApiError::bad_request(
+            codes::MISSING_IDEMPOTENCY_KEY,
+            "送られた内容を 読めませんでした。",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// Serials and version strings: letters, digits and `. _ + -` only.
+fn check_ident(field: &'static str, value: &str, max: usize) -> Result<(), ApiError> {
+    let ok = (1..=max).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
+    if !ok {
+        tracing::info!(field, "refused an identifier");
+        return Err(ApiError::bad_request(
+            codes::INVALID_INPUT,
+            "送られた内容を 読めませんでした。",
+        ));
+    }
+    Ok(())
+}
+
+fn created<T: Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// A box without credentials (RFC 8628 device authorization request). Not
+/// idempotency-keyed on purpose: a retry just gets a fresh code, and the unused
+/// one expires.
+async fn start_pairing(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<PairingRequest>,
+) -> Result<Response, ApiError> {
+    check_ident("serial", &req.serial, 40)?;
+    check_ident("software_version", &req.software_version, 40)?;
+    let grant =
+        s.db.start_pairing(&req.serial, &req.software_version, s.clock.now())
+            .await?;
+    tracing::info!(serial = %req.serial, user_code = %grant.user_code, "pairing requested");
+    Ok(created(grant))
+}
+
+async fn poll_pairing(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Response, ApiError> {
+    check_ident("device_code", &req.device_code, 64)?;
+    match s.db.poll_pairing(&req.device_code, s.clock.now()).await? {
+        Ok(grant) => {
+            tracing::info!(household = grant.household_id, "box paired; token issued");
+            Ok(Json(grant).into_response())
+        }
+        Err(refusal) => {
+            let (status, code, msg) = match refusal {
+                PollRefusal::Pending => (
+                    StatusCode::BAD_REQUEST,
+                    codes::AUTHORIZATION_PENDING,
+                    "センターの 登録を お待ちください。",
+                ),
+                PollRefusal::SlowDown => (
+                    StatusCode::BAD_REQUEST,
+                    codes::SLOW_DOWN,
+                    "センターの 登録を お待ちください。",
+                ),
+                PollRefusal::Expired => (
+                    StatusCode::BAD_REQUEST,
+                    codes::EXPIRED_TOKEN,
+                    "せつぞくコードの 期限が 切れました。",
+                ),
+                PollRefusal::AlreadyIssued => (
+                    StatusCode::BAD_REQUEST,
+                    codes::ALREADY_ISSUED,
+                    "この せつぞくコードは もう 使われました。",
+                ),
+                PollRefusal::Unknown => return Err(ApiError::unauthorized()),
+            };
+            Err(ApiError::new(status, code, msg))
+        }
+    }
+}
+
+async fn heartbeat(
+    State(s): State<AppState>,
+    auth: BoxAuth,
+    headers: HeaderMap,
+    ApiJson(hb): ApiJson<Heartbeat>,
+) -> Result<StatusCode, ApiError> {
+    require_idempotency_key(&headers)?;
+    check_ident("software_version", &hb.software_version, 40)?;
+    s.db.record_heartbeat(auth.box_id, &hb, s.clock.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct Me {
+    box_id: i64,
+    household_id: i64,
+}
+
+async fn me(auth: BoxAuth) -> Json<Me> {
+    Json(Me {
+        box_id: auth.box_id,
+        household_id: auth.household_id,
+    })
+}
