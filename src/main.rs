@@ -156,7 +156,10 @@ fn run(config_path: Option<&Path>) -> Result<()> {
         Ok(s)
     });
     let window = engawa_ui::AppWindow::new().map_err(|e| {
-        let why = anyhow::anyhow!("cannot open a window: {e}. Without a display, use `engawa screenshot` (or run under Xvfb)");
+        let why = anyhow::anyhow!(
+            "cannot open the screen: {e}. On a box, check the display (DRM/KMS) device; \
+             on a PC without a display use `engawa screenshot`, or run the window under Xvfb"
+        );
         match &store {
             Err(store_err) => anyhow::anyhow!("{store_err}"),
             Ok(_) => why,
