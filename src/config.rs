@@ -16,6 +16,7 @@ pub struct Config {
     pub operator: Operator,
     pub input: Input,
     pub chime: Chime,
+    pub headend: Headend,
     /// Not from the file: set when no file was found.
     #[serde(skip)]
     pub demo: bool,
@@ -50,6 +51,14 @@ pub struct Input {
     /// An ir-keytable keymap (TOML) engawa loads into the receivers itself;
     /// unset = the kernel's keymap (loaded by ir-keytable/udev) is used.
     pub keymap: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Headend {
+    /// The operator's head-end, e.g. "https://headend.example.jp"; empty = this
+    /// box runs on its own (reminders only).
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -199,6 +208,16 @@ impl Config {
                 "operator",
                 "phone",
                 format!("{phone:?} is not a phone number (digits and hyphens, e.g. 0265-00-0000)"),
+            ));
+        }
+        let url = &self.headend.url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad(
+                "headend",
+                "url",
+                format!(
+                    "{url:?} must start with https:// (or http:// for a head-end on this machine)"
+                ),
             ));
         }
         if let Some(p) = self.input.devices.iter().find(|p| !p.is_absolute()) {

@@ -120,6 +120,11 @@ pub const SCENES: &[(&str, &str)] = &[
         "overlay-late",
         "a reminder that was due while the box was off",
     ),
+    ("pairing", "a new box showing its pairing code"),
+    (
+        "pairing-offline",
+        "a new box that cannot reach the head-end",
+    ),
 ];
 
 /// Build the app state for a scene, by key presses.
@@ -184,6 +189,7 @@ pub fn scene(name: &str) -> Option<App> {
         "help" => &[Blue],
         "error" => &[Digit(3)],
         "overlay-late" => &[Digit(3)],
+        "pairing" | "pairing-offline" => &[],
         _ => return None,
     };
     for k in keys {
@@ -203,6 +209,14 @@ pub fn scene(name: &str) -> Option<App> {
         }
         "error" => {
             app.handle(Event::Failed(ErrorKind::Storage));
+        }
+        "pairing" => {
+            app.handle(Event::PairingCode {
+                user_code: "4K7-P2Q".into(),
+            });
+        }
+        "pairing-offline" => {
+            app.handle(Event::PairingOffline);
         }
         _ => {}
     }

@@ -175,6 +175,10 @@ fn run(config_path: Option<&Path>) -> Result<()> {
                     chime_command: config.chime.command.clone(),
                     state_dir: config.box_.state_dir.clone(),
                     tick: runtime::TICK,
+                    headend: (!config.headend.url.is_empty()).then(|| runtime::HeadendSettings {
+                        url: config.headend.url.clone(),
+                        serial: config.box_.serial.clone(),
+                    }),
                 },
                 Arc::new(post),
             )

@@ -31,6 +31,7 @@ impl Harness {
                 chime_command: vec!["true".into()],
                 state_dir: dir.to_path_buf(),
                 tick: Duration::from_millis(20),
+                headend: None,
             },
             Arc::new(move |ev| {
                 let _ = tx.lock().unwrap().send(ev);

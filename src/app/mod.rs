@@ -35,6 +35,21 @@ pub enum Event {
     TextSize(TextSize),
     /// A side effect failed; the resident is told in plain words.
     Failed(ErrorKind),
+    /// Not yet paired with the head-end: show this code for the operator.
+    PairingCode {
+        user_code: String,
+    },
+    /// Pairing could not reach the head-end (it keeps trying).
+    PairingOffline,
+    /// The box has its credentials for the head-end.
+    Connected,
+}
+
+/// A box waiting to be paired with the head-end (「せつぞくコード」 on screen).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pairing {
+    pub user_code: Option<String>,
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +138,9 @@ pub struct App {
     answered: HashSet<(OccurrenceId, DateTime<Utc>)>,
     chimed_for: Option<OccurrenceId>,
     pub text_size: TextSize,
+    /// `Some` until the box is paired with its head-end.
+    pub pairing: Option<Pairing>,
+    pub connected: bool,
 }
 
 impl App {
@@ -139,6 +157,8 @@ impl App {
             answered: HashSet::new(),
             chimed_for: None,
             text_size: TextSize::Standard,
+            pairing: None,
+            connected: false,
         }
     }
 
@@ -190,6 +210,20 @@ impl App {
             }
             Event::TextSize(t) => self.text_size = t,
             Event::Failed(kind) => self.dialog = Some(Dialog::Error(kind)),
+            Event::PairingCode { user_code } => {
+                self.pairing = Some(Pairing {
+                    user_code: Some(user_code),
+                    offline: false,
+                })
+            }
+            Event::PairingOffline => {
+                self.pairing.get_or_insert_with(Pairing::default).offline = true
+            }
+            Event::Connected => {
+                self.pairing = None;
+                self.connected = true;
+                self.go_home();
+            }
         }
         self.chime_if_new(&mut fx);
         fx
@@ -225,6 +259,14 @@ impl App {
         }
         if let Some(d) = self.dialog.take() {
             self.dialog_key(d, k, fx);
+            return;
+        }
+        if self.pairing.is_some() {
+            // Until the operator has approved the code there is nothing to choose:
+            // only help is offered.
+            if k == Key::Blue {
+                self.dialog = Some(Dialog::Help);
+            }
             return;
         }
         match k {

@@ -379,3 +379,32 @@ fn a_key_storm_never_panics_and_keeps_state_consistent() {
         assert_eq!(a.stack[0].screen, Screen::Home);
     }
 }
+
+#[test]
+fn an_unpaired_box_shows_its_code_until_connected() {
+    let mut a = app();
+    a.handle(Event::PairingOffline);
+    assert!(a.pairing.as_ref().unwrap().offline);
+    a.handle(Event::PairingCode {
+        user_code: "4K7-P2Q".into(),
+    });
+    assert_eq!(
+        a.pairing.as_ref().unwrap().user_code.as_deref(),
+        Some("4K7-P2Q")
+    );
+    // Only help answers while waiting; reminders still come through.
+    assert!(press(&mut a, &[Digit(3), Ok, Right]).is_empty());
+    assert_eq!(a.page().screen, Screen::Home);
+    press(&mut a, &[Blue]);
+    assert_eq!(a.dialog, Some(Dialog::Help));
+    press(&mut a, &[Ok]);
+    assert_eq!(
+        a.handle(Event::Due(vec![due(1, "お薬を飲む")])),
+        vec![Effect::PlayChime]
+    );
+    press(&mut a, &[Ok]);
+    a.handle(Event::Connected);
+    assert!(a.pairing.is_none() && a.connected);
+    press(&mut a, &[Digit(3)]);
+    assert_eq!(a.page().screen, Screen::RemindList);
+}

@@ -7,6 +7,7 @@
 //! shutdown signal.
 
 mod chime;
+pub mod headend;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +28,14 @@ pub struct RuntimeConfig {
     pub chime_command: Vec<String>,
     pub state_dir: PathBuf,
     pub tick: Duration,
+    /// The head-end and this box's serial; `None` = a box on its own.
+    pub headend: Option<HeadendSettings>,
+}
+
+#[derive(Clone)]
+pub struct HeadendSettings {
+    pub url: String,
+    pub serial: String,
 }
 
 #[derive(Clone)]
@@ -51,8 +60,9 @@ pub fn spawn(
     sink: EventSink,
 ) -> std::io::Result<(RuntimeHandle, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::unbounded_channel();
+    // Time for the ticker, IO for the head-end client.
     let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()?;
     let join = std::thread::Builder::new()
         .name("engawa runtime".into())
@@ -63,7 +73,12 @@ pub fn spawn(
                 sink,
                 chime: chime::Chime::new(config.chime_command, &config.state_dir),
             };
-            rt.block_on(shell.run(rx, config.tick));
+            rt.block_on(async {
+                if let Some(h) = config.headend {
+                    connect(h, config.state_dir.clone(), shell.sink.clone());
+                }
+                shell.run(rx, config.tick).await
+            });
         })?;
     Ok((RuntimeHandle { tx }, join))
 }
@@ -161,4 +176,66 @@ impl Shell {
         tracing::error!(error = %e, db = %self.store.path().display(), "{doing} failed");
         (self.sink)(Event::Failed(ErrorKind::Storage));
     }
+}
+
+/// With a head-end configured: use the stored token, or pair (RFC 8628) and store
+/// the token. Runs as its own task; the resident keeps using the box meanwhile.
+fn connect(h: HeadendSettings, state_dir: PathBuf, sink: EventSink) {
+    match headend::load_token(&state_dir) {
+        Ok(Some(_)) => return sink(Event::Connected),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "cannot read the stored token; pairing again"),
+    }
+    let client = match headend::HeadendClient::new(&h.url) {
+        Ok(c) => c,
+        Err(e) => return tracing::error!(error = %e, "cannot set up the head-end client"),
+    };
+    tokio::spawn(async move {
+        loop {
+            let grant = match client.start_pairing(&h.serial).await {
+                Ok(g) => g,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot ask for a pairing code; retrying");
+                    sink(Event::PairingOffline);
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    continue;
+                }
+            };
+            tracing::info!(code = %grant.user_code, "showing the pairing code");
+            sink(Event::PairingCode {
+                user_code: grant.user_code.clone(),
+            });
+            let mut interval = Duration::from_secs(u64::from(grant.interval_s.max(1)));
+            loop {
+                tokio::time::sleep(interval).await;
+                match client.poll_token(&grant.device_code).await {
+                    Ok(t) => match headend::save_token(&state_dir, &t.token) {
+                        Ok(()) => {
+                            tracing::info!(household = t.household_id, "paired with the head-end");
+                            return sink(Event::Connected);
+                        }
+                        Err(e) => {
+                            // The code is used up; without a stored token, pair again.
+                            tracing::error!(error = %e, "cannot store the token");
+                            sink(Event::Failed(ErrorKind::Storage));
+                            break;
+                        }
+                    },
+                    Err(headend::ClientError::Refused { code, .. })
+                        if code == "authorization_pending" => {}
+                    Err(headend::ClientError::Refused { code, .. }) if code == "slow_down" => {
+                        interval += Duration::from_secs(5);
+                    }
+                    Err(headend::ClientError::Refused { code, .. }) => {
+                        tracing::info!(%code, "pairing code no longer valid; asking for a new one");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "head-end unreachable while pairing");
+                        sink(Event::PairingOffline);
+                    }
+                }
+            }
+        }
+    });
 }

@@ -6,7 +6,7 @@ use engawa_core::{TOKYO, jp};
 use engawa_remind::{Reminder, Repeat, Schedule, WeekdaySet};
 
 use crate::app::remind::{Draft, DraftError, Field, RepeatKind};
-use crate::app::{App, Dialog, ROWS_PER_PAGE, Screen, TextSize};
+use crate::app::{App, Dialog, Pairing, ROWS_PER_PAGE, Screen, TextSize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -224,26 +224,9 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         },
         ..Frame::default()
     };
-    match &app.page().screen {
-        Screen::Home => home(&mut f, l),
-        Screen::Shop => notice(
-            &mut f,
-            l,
-            info,
-            (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping")),
-        ),
-        Screen::Ride => notice(
-            &mut f,
-            l,
-            info,
-            (
-                t(l, "タクシー", "Taxi"),
-                t(l, "のりあいタクシー", "shared taxi"),
-            ),
-        ),
-        Screen::RemindList => remind_list(&mut f, app, l),
-        Screen::RemindEdit(d) => remind_edit(&mut f, d, l),
-        Screen::Settings => settings(&mut f, app, info, l),
+    match &app.pairing {
+        Some(p) => pairing(&mut f, p, info, l),
+        None => page(&mut f, app, info, l),
     }
     f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
     f.overlay = app.overlay().map(|o| {
@@ -274,6 +257,72 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         }
     });
     f
+}
+
+fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
+    match &app.page().screen {
+        Screen::Home => home(f, l),
+        Screen::Shop => notice(
+            f,
+            l,
+            info,
+            (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping")),
+        ),
+        Screen::Ride => notice(
+            f,
+            l,
+            info,
+            (
+                t(l, "タクシー", "Taxi"),
+                t(l, "のりあいタクシー", "shared taxi"),
+            ),
+        ),
+        Screen::RemindList => remind_list(f, app, l),
+        Screen::RemindEdit(d) => remind_edit(f, d, l),
+        Screen::Settings => settings(f, app, info, l),
+    }
+}
+
+/// A new box: the code the operator types into the console, and whom to call.
+fn pairing(f: &mut Frame, p: &Pairing, info: &BoxInfo, l: Lang) {
+    f.page = Some(PageKind::Notice);
+    f.title = t(l, "はじめの せってい", "First-time setup");
+    f.notice_heading = match (&p.user_code, l) {
+        (Some(code), Lang::Ja) => format!("せつぞくコード　{code}"),
+        (Some(code), Lang::En) => format!("Pairing code  {code}"),
+        (None, _) => t(l, "センターに つないでいます…", "Contacting the head-end…"),
+    };
+    let ask = match p.user_code {
+        Some(_) => t(
+            l,
+            "センターに お電話して、この コードと 機械の番号を お伝えください。",
+            "Call the operator and give this code and the serial.",
+        ),
+        None => t(
+            l,
+            "センターに つながると、ここに せつぞくコードが 出ます。",
+            "The pairing code appears here once the head-end answers.",
+        ),
+    };
+    let mut body = match l {
+        Lang::Ja => format!("{ask}\n機械の番号　{}", info.serial),
+        Lang::En => format!("{ask}\nSerial  {}", info.serial),
+    };
+    if p.offline {
+        body.push('\n');
+        body.push_str(&t(
+            l,
+            "いま センターに つながりません。このまま お待ちください。",
+            "The head-end cannot be reached; retrying.",
+        ));
+    }
+    f.notice_body = body;
+    f.notice_phone = format!(
+        "{}  {}",
+        info.operator_name,
+        phone_text(l, &info.operator_phone)
+    );
+    f.hints = vec![help_hint(l)];
 }
 
 fn home(f: &mut Frame, l: Lang) {
@@ -528,7 +577,7 @@ fn settings(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         (t(l, "ソフトの版", "Version"), info.version.clone()),
         (
             t(l, "センターとの接続", "Head-end"),
-            if info.connected {
+            if info.connected || app.connected {
                 t(l, "つながっています", "connected")
             } else {
                 t(l, "まだ つながっていません", "not connected yet")

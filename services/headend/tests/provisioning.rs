@@ -22,6 +22,7 @@ struct Headend {
 
 impl Headend {
     async fn start() -> Headend {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
         let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));

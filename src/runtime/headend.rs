@@ -1,0 +1,159 @@
+//! The box's side of the wire contract: a small HTTP client for the head-end, and
+//! the box's credentials on disk.
+//!
+//! The token file lives in the state directory, mode 0600, written atomically
+//! (temporary file + rename) so a power cut leaves either no token or a whole one.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use engawa_core::api::{
+    ErrorBody, Heartbeat, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: network down, head-end down, timeout. Retry later.
+    #[error("the head-end cannot be reached: {0}")]
+    Unavailable(String),
+    /// The head-end answered with an error envelope.
+    #[error("the head-end refused ({status}): {code}")]
+    Refused { status: u16, code: String },
+}
+
+#[derive(Clone)]
+pub struct HeadendClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl HeadendClient {
+    pub fn new(base: &str) -> Result<HeadendClient, ClientError> {
+        // The process-wide TLS provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .user_agent(concat!("engawa/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        Ok(HeadendClient {
+            base: base.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    async fn post<B: serde::Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        token: Option<&str>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Option<R>, ClientError> {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| ClientError::Refused {
+                    status: status.as_u16(),
+                    code: format!("unreadable answer: {e}"),
+                });
+        }
+        let code = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.error.code)
+            .unwrap_or_else(|_| "unreadable_error".into());
+        if status.is_server_error() {
+            return Err(ClientError::Unavailable(format!("{status} {code}")));
+        }
+        Err(ClientError::Refused {
+            status: status.as_u16(),
+            code,
+        })
+    }
+
+    pub async fn start_pairing(&self, serial: &str) -> Result<PairingGrant, ClientError> {
+        let body = PairingRequest {
+            serial: serial.to_string(),
+            software_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        self.post("/v1/pairing", &body, None, None)
+            .await?
+            .ok_or_else(|| ClientError::Refused {
+                status: 204,
+                code: "empty answer".into(),
+            })
+    }
+
+    pub async fn poll_token(&self, device_code: &str) -> Result<TokenGrant, ClientError> {
+        let body = TokenRequest {
+            device_code: device_code.to_string(),
+        };
+        self.post("/v1/pairing/token", &body, None, None)
+            .await?
+            .ok_or_else(|| ClientError::Refused {
+                status: 204,
+                code: "empty answer".into(),
+            })
+    }
+
+    pub async fn heartbeat(
+        &self,
+        token: &str,
+        hb: &Heartbeat,
+        idempotency_key: &str,
+    ) -> Result<(), ClientError> {
+        self.post::<_, serde_json::Value>("/v1/heartbeat", hb, Some(token), Some(idempotency_key))
+            .await
+            .map(|_| ())
+    }
+}
+
+pub fn token_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("token")
+}
+
+/// The stored token, if this box has been paired.
+pub fn load_token(state_dir: &Path) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(token_path(state_dir)) {
+        Ok(t) if !t.trim().is_empty() => Ok(Some(t.trim().to_string())),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Write the token readable by this user only, atomically and durably.
+pub fn save_token(state_dir: &Path, token: &str) -> std::io::Result<()> {
+    let tmp = state_dir.join("token.tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(token.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, token_path(state_dir))?;
+    std::fs::File::open(state_dir)?.sync_all()
+}

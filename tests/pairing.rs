@@ -1,0 +1,145 @@
+//! A new box pairs with the real head-end on 127.0.0.1:0: it shows a pairing code,
+//! the operator approves it, the box stores its token (0600) and shows home; after
+//! a restart it is connected at once. Head-end down: the box says so and keeps
+//! trying.
+
+use std::os::unix::fs::PermissionsExt;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use engawa::app::{App, Event, Key, Screen};
+use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
+use engawa::store::Store;
+use engawa_core::{Clock, ManualClock, SystemClock};
+use engawa_headend::db::NewHousehold;
+use engawa_headend::{AppState, Db};
+
+fn start_box(
+    state: &std::path::Path,
+    url: &str,
+) -> (App, mpsc::Receiver<Event>, runtime::RuntimeHandle) {
+    let store = Store::open(&state.join("engawa.db")).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let (handle, _join) = runtime::spawn(
+        store,
+        Arc::new(SystemClock),
+        RuntimeConfig {
+            chime_command: vec![],
+            state_dir: state.to_path_buf(),
+            tick: Duration::from_millis(50),
+            headend: Some(HeadendSettings {
+                url: url.into(),
+                serial: "EGW-TEST-0007".into(),
+            }),
+        },
+        Arc::new(move |ev| {
+            let _ = tx.lock().unwrap().send(ev);
+        }),
+    )
+    .unwrap();
+    (App::new(SystemClock.now()), rx, handle)
+}
+
+fn pump_until(
+    app: &mut App,
+    rx: &mpsc::Receiver<Event>,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done(app) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ev = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+        app.handle(ev);
+    }
+}
+
+#[test]
+fn a_new_box_pairs_and_remembers_its_token() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, url) = rt.block_on(async {
+        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState {
+            db: db.clone(),
+            clock: Arc::new(ManualClock::new(SystemClock.now())),
+        };
+        tokio::spawn(engawa_headend::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        (db, url)
+    });
+    let household = rt
+        .block_on(db.add_household(
+            &NewHousehold {
+                name: "山田 花子".into(),
+                address: "みどり町 1-2".into(),
+                phone: "0265-11-2222".into(),
+                lat: None,
+                lon: None,
+                shop: true,
+                ride: false,
+            },
+            SystemClock.now(),
+        ))
+        .unwrap();
+    let state = dir.path().join("box");
+    std::fs::create_dir_all(&state).unwrap();
+
+    let (mut app, rx, handle) = start_box(&state, &url);
+    pump_until(&mut app, &rx, 10, "a pairing code on screen", |a| {
+        a.pairing.as_ref().is_some_and(|p| p.user_code.is_some())
+    });
+    // Keys do nothing but help while waiting.
+    app.handle(Event::Key(Key::Digit(3)));
+    assert_eq!(app.page().screen, Screen::Home);
+    let code = app.pairing.as_ref().unwrap().user_code.clone().unwrap();
+    let serial = rt
+        .block_on(db.approve_pairing(&code, household, SystemClock.now()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(serial, "EGW-TEST-0007");
+    pump_until(&mut app, &rx, 15, "paired", |a| a.connected);
+    assert!(app.pairing.is_none());
+    let token_file = state.join("token");
+    let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let boxes = rt.block_on(db.boxes()).unwrap();
+    assert_eq!((boxes.len(), boxes[0].household_id), (1, household));
+    drop(handle);
+
+    // Restart: connected at once, no new pairing.
+    let (mut app, rx, _handle) = start_box(&state, &url);
+    pump_until(&mut app, &rx, 5, "connected after restart", |a| a.connected);
+    assert!(app.pairing.is_none());
+    assert_eq!(rt.block_on(db.boxes()).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unreachable_head_end_is_said_plainly_and_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (mut app, rx, _handle) = start_box(dir.path(), &format!("http://127.0.0.1:{port}"));
+    pump_until(&mut app, &rx, 10, "offline notice", |a| {
+        a.pairing.as_ref().is_some_and(|p| p.offline)
+    });
+    assert!(!app.connected);
+    assert!(!dir.path().join("token").exists());
+}
