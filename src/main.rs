@@ -178,6 +178,7 @@ fn run(config_path: Option<&Path>) -> Result<()> {
                     headend: (!config.headend.url.is_empty()).then(|| runtime::HeadendSettings {
                         url: config.headend.url.clone(),
                         serial: config.box_.serial.clone(),
+                        heartbeat: runtime::HEARTBEAT,
                     }),
                 },
                 Arc::new(post),

@@ -31,6 +31,7 @@ fn start_box(
             headend: Some(HeadendSettings {
                 url: url.into(),
                 serial: "EGW-TEST-0007".into(),
+                heartbeat: Duration::from_millis(200),
             }),
         },
         Arc::new(move |ev| {
@@ -118,6 +119,27 @@ fn a_new_box_pairs_and_remembers_its_token() {
     assert_eq!(mode, 0o600);
     let boxes = rt.block_on(db.boxes()).unwrap();
     assert_eq!((boxes.len(), boxes[0].household_id), (1, household));
+    // Heartbeats arrive, carrying the time of the last key press (and nothing else).
+    let wait_for_box = |what: &str, cond: &dyn Fn(&engawa_headend::db::BoxRow) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let b = rt.block_on(db.boxes()).unwrap().pop().unwrap();
+            if cond(&b) {
+                return b;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for_box("a heartbeat", &|b| b.last_heartbeat_at.is_some());
+    for e in app.handle(Event::Key(Key::Down)) {
+        handle.send(e);
+    }
+    let b = wait_for_box("the activity time", &|b| b.last_activity_at.is_some());
+    assert_eq!(
+        b.software_version.as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
     drop(handle);
 
     // Restart: connected at once, no new pairing.
@@ -125,6 +147,16 @@ fn a_new_box_pairs_and_remembers_its_token() {
     pump_until(&mut app, &rx, 5, "connected after restart", |a| a.connected);
     assert!(app.pairing.is_none());
     assert_eq!(rt.block_on(db.boxes()).unwrap().len(), 1);
+
+    // The operator revokes the box (swapped, lost): it forgets its token and shows
+    // a new pairing code.
+    let id = rt.block_on(db.boxes()).unwrap()[0].id;
+    assert!(rt.block_on(db.revoke_box(id, SystemClock.now())).unwrap());
+    pump_until(&mut app, &rx, 10, "a new pairing code", |a| {
+        a.pairing.as_ref().is_some_and(|p| p.user_code.is_some())
+    });
+    assert!(!app.connected);
+    assert!(!token_file.exists());
 }
 
 #[test]

@@ -211,6 +211,7 @@ impl App {
             Event::TextSize(t) => self.text_size = t,
             Event::Failed(kind) => self.dialog = Some(Dialog::Error(kind)),
             Event::PairingCode { user_code } => {
+                self.connected = false;
                 self.pairing = Some(Pairing {
                     user_code: Some(user_code),
                     offline: false,

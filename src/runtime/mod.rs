@@ -36,6 +36,8 @@ pub struct RuntimeConfig {
 pub struct HeadendSettings {
     pub url: String,
     pub serial: String,
+    /// `HEARTBEAT` on a box; shorter in tests.
+    pub heartbeat: Duration,
 }
 
 #[derive(Clone)]
@@ -72,10 +74,12 @@ pub fn spawn(
                 clock,
                 sink,
                 chime: chime::Chime::new(config.chime_command, &config.state_dir),
+                activity: LastActivity::default(),
             };
             rt.block_on(async {
                 if let Some(h) = config.headend {
-                    connect(h, config.state_dir.clone(), shell.sink.clone());
+                    let (dir, sink) = (config.state_dir.clone(), shell.sink.clone());
+                    connect(h, dir, sink, shell.activity.clone());
                 }
                 shell.run(rx, config.tick).await
             });
@@ -88,6 +92,7 @@ struct Shell {
     clock: Arc<dyn Clock>,
     sink: EventSink,
     chime: chime::Chime,
+    activity: LastActivity,
 }
 
 impl Shell {
@@ -155,8 +160,13 @@ impl Shell {
                 self.chime.play();
                 Ok(())
             }
-            // The watch-over module (issue 5) consumes this; nothing to store yet.
-            Effect::Activity => Ok(()),
+            // Kept in memory for the heartbeat; the watch-over (issue 5) will persist it.
+            Effect::Activity => {
+                if let Ok(mut a) = self.activity.lock() {
+                    *a = Some(now);
+                }
+                Ok(())
+            }
         };
         if let Err(e) = result {
             self.failed("saving", e);
@@ -178,64 +188,120 @@ impl Shell {
     }
 }
 
-/// With a head-end configured: use the stored token, or pair (RFC 8628) and store
-/// the token. Runs as its own task; the resident keeps using the box meanwhile.
-fn connect(h: HeadendSettings, state_dir: PathBuf, sink: EventSink) {
-    match headend::load_token(&state_dir) {
-        Ok(Some(_)) => return sink(Event::Connected),
-        Ok(None) => {}
-        Err(e) => tracing::error!(error = %e, "cannot read the stored token; pairing again"),
-    }
+/// How often a connected box tells the head-end it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(5 * 60);
+
+/// The time of the resident's last key press, shared with the heartbeat task.
+/// Only this time leaves the box — never what was watched.
+pub type LastActivity = Arc<std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>>;
+
+/// With a head-end configured: use the stored token or pair (RFC 8628) and store
+/// one, then send heartbeats. A token the head-end refuses (box revoked or
+/// swapped) is deleted and the box pairs again. Runs as its own task; the resident
+/// keeps using the box meanwhile.
+fn connect(h: HeadendSettings, state_dir: PathBuf, sink: EventSink, activity: LastActivity) {
     let client = match headend::HeadendClient::new(&h.url) {
         Ok(c) => c,
         Err(e) => return tracing::error!(error = %e, "cannot set up the head-end client"),
     };
     tokio::spawn(async move {
         loop {
-            let grant = match client.start_pairing(&h.serial).await {
-                Ok(g) => g,
+            let token = match headend::load_token(&state_dir) {
+                Ok(Some(t)) => t,
+                Ok(None) => pair(&client, &h, &state_dir, &sink).await,
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot ask for a pairing code; retrying");
-                    sink(Event::PairingOffline);
-                    tokio::time::sleep(Duration::from_secs(10)).await;
-                    continue;
+                    tracing::error!(error = %e, "cannot read the stored token; pairing again");
+                    pair(&client, &h, &state_dir, &sink).await
                 }
             };
-            tracing::info!(code = %grant.user_code, "showing the pairing code");
-            sink(Event::PairingCode {
-                user_code: grant.user_code.clone(),
-            });
-            let mut interval = Duration::from_secs(u64::from(grant.interval_s.max(1)));
-            loop {
-                tokio::time::sleep(interval).await;
-                match client.poll_token(&grant.device_code).await {
-                    Ok(t) => match headend::save_token(&state_dir, &t.token) {
-                        Ok(()) => {
-                            tracing::info!(household = t.household_id, "paired with the head-end");
-                            return sink(Event::Connected);
-                        }
-                        Err(e) => {
-                            // The code is used up; without a stored token, pair again.
-                            tracing::error!(error = %e, "cannot store the token");
-                            sink(Event::Failed(ErrorKind::Storage));
-                            break;
-                        }
-                    },
-                    Err(headend::ClientError::Refused { code, .. })
-                        if code == "authorization_pending" => {}
-                    Err(headend::ClientError::Refused { code, .. }) if code == "slow_down" => {
-                        interval += Duration::from_secs(5);
-                    }
-                    Err(headend::ClientError::Refused { code, .. }) => {
-                        tracing::info!(%code, "pairing code no longer valid; asking for a new one");
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "head-end unreachable while pairing");
-                        sink(Event::PairingOffline);
-                    }
-                }
+            sink(Event::Connected);
+            send_heartbeats(&client, &h, &token, &activity).await;
+            tracing::warn!("the head-end no longer accepts this box; pairing again");
+            if let Err(e) = std::fs::remove_file(headend::token_path(&state_dir)) {
+                tracing::error!(error = %e, "cannot remove the refused token");
             }
         }
     });
+}
+
+/// Pair until a token is stored; returns it.
+async fn pair(
+    client: &headend::HeadendClient,
+    h: &HeadendSettings,
+    state_dir: &std::path::Path,
+    sink: &EventSink,
+) -> String {
+    loop {
+        let grant = match client.start_pairing(&h.serial).await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot ask for a pairing code; retrying");
+                sink(Event::PairingOffline);
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                continue;
+            }
+        };
+        tracing::info!(code = %grant.user_code, "showing the pairing code");
+        sink(Event::PairingCode {
+            user_code: grant.user_code.clone(),
+        });
+        let mut interval = Duration::from_secs(u64::from(grant.interval_s.max(1)));
+        loop {
+            tokio::time::sleep(interval).await;
+            match client.poll_token(&grant.device_code).await {
+                Ok(t) => match headend::save_token(state_dir, &t.token) {
+                    Ok(()) => {
+                        tracing::info!(household = t.household_id, "paired with the head-end");
+                        return t.token;
+                    }
+                    Err(e) => {
+                        // The code is used up; without a stored token, pair again.
+                        tracing::error!(error = %e, "cannot store the token");
+                        sink(Event::Failed(ErrorKind::Storage));
+                        break;
+                    }
+                },
+                Err(headend::ClientError::Refused { code, .. })
+                    if code == "authorization_pending" => {}
+                Err(headend::ClientError::Refused { code, .. }) if code == "slow_down" => {
+                    interval += Duration::from_secs(5);
+                }
+                Err(headend::ClientError::Refused { code, .. }) => {
+                    tracing::info!(%code, "pairing code no longer valid; asking for a new one");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "head-end unreachable while pairing");
+                    sink(Event::PairingOffline);
+                }
+            }
+        }
+    }
+}
+
+/// Heartbeats until the head-end refuses the token (401). Network trouble is
+/// logged and retried at the next beat: the head-end notices silence itself.
+async fn send_heartbeats(
+    client: &headend::HeadendClient,
+    h: &HeadendSettings,
+    token: &str,
+    activity: &LastActivity,
+) {
+    let started = std::time::Instant::now();
+    let mut seq: u64 = 0;
+    loop {
+        seq += 1;
+        let hb = engawa_core::api::Heartbeat {
+            software_version: env!("CARGO_PKG_VERSION").into(),
+            uptime_s: started.elapsed().as_secs(),
+            last_activity_at: activity.lock().map(|a| *a).unwrap_or(None),
+        };
+        let key = format!("hb-{}-{seq}", chrono::Utc::now().timestamp());
+        match client.heartbeat(token, &hb, &key).await {
+            Ok(()) => tracing::debug!(seq, "heartbeat sent"),
+            Err(headend::ClientError::Refused { status: 401, .. }) => return,
+            Err(e) => tracing::warn!(error = %e, "heartbeat not delivered"),
+        }
+        tokio::time::sleep(h.heartbeat).await;
+    }
 }
