@@ -164,3 +164,26 @@ fn a_malformed_configured_keymap_stops_the_start() {
         "{err}"
     );
 }
+
+#[test]
+fn the_ui_bench_runs_and_prints_its_numbers() {
+    // Numbers are for people (release build); here only that it runs and reports.
+    let out = engawa()
+        .args(["bench", "ui", "--keys", "40"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "key→frame  p50",
+        "p99",
+        "first frame after process start",
+        "peak RSS",
+    ] {
+        assert!(text.contains(want), "{want:?} missing in:\n{text}");
+    }
+}
