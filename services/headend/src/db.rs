@@ -15,6 +15,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
 /// How long a pairing code is valid, and how often a box may poll.
@@ -64,6 +65,24 @@ const MIGRATIONS: &[&str] = &[
         last_activity_at INTEGER
     );
     CREATE TABLE approval_failures (at INTEGER NOT NULL);",
+    // 2: sellers and the catalogue. Prices in whole yen including tax.
+    "CREATE TABLE sellers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        phone TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        seller_id INTEGER NOT NULL REFERENCES sellers(id),
+        category TEXT NOT NULL,
+        name TEXT NOT NULL,
+        price_yen INTEGER NOT NULL CHECK (price_yen > 0),
+        unit TEXT NOT NULL,
+        on_sale INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (seller_id, name)
+    );",
 ];
 
 #[derive(Clone)]
@@ -410,6 +429,94 @@ impl Db {
                     last_heartbeat_at: from_ts(r.try_get(5)?),
                     last_activity_at: from_ts(r.try_get(6)?),
                 })
+            })
+            .collect()
+    }
+
+    pub async fn add_seller(
+        &self,
+        name: &str,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO sellers (name, phone, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(phone)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Import validated rows in one transaction: all or nothing. Rows naming an
+    /// unknown seller are reported by line. An item already listed by the same
+    /// seller under the same name is updated (price, unit, category, on sale).
+    pub async fn import_items(
+        &self,
+        rows: &[ItemRow],
+        now: DateTime<Utc>,
+    ) -> Result<Result<usize, Vec<LineError>>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let mut errors = Vec::new();
+        for r in rows {
+            let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = ?")
+                .bind(&r.seller)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(seller) = seller else {
+                errors.push(LineError {
+                    line: r.line,
+                    column: "seller".into(),
+                    message: format!("{:?} is not a registered seller", r.seller),
+                });
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO items (seller_id, category, name, price_yen, unit, on_sale, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (seller_id, name) DO UPDATE SET
+                   category = excluded.category, price_yen = excluded.price_yen,
+                   unit = excluded.unit, on_sale = excluded.on_sale, updated_at = excluded.updated_at",
+            )
+            .bind(seller)
+            .bind(&r.category)
+            .bind(&r.name)
+            .bind(r.price_yen)
+            .bind(&r.unit)
+            .bind(r.on_sale)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !errors.is_empty() {
+            // Dropping the transaction rolls back: nothing of a bad file stays.
+            return Ok(Err(errors));
+        }
+        tx.commit().await?;
+        Ok(Ok(rows.len()))
+    }
+
+    /// (seller, category, name, price, unit, on sale), by category then name.
+    pub async fn items(
+        &self,
+    ) -> Result<Vec<(String, String, String, i64, String, bool)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT s.name, i.category, i.name, i.price_yen, i.unit, i.on_sale
+             FROM items i JOIN sellers s ON s.id = i.seller_id ORDER BY i.category, i.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                ))
             })
             .collect()
     }

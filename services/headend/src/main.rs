@@ -19,6 +19,12 @@ usage:
   engawa-headend pair approve CODE --household ID [--db FILE]
   engawa-headend box list [--db FILE]
   engawa-headend box revoke ID [--db FILE]
+  engawa-headend seller add --name NAME --phone PHONE [--db FILE]
+  engawa-headend catalogue import FILE.csv [--db FILE]
+  engawa-headend catalogue list [--db FILE]
+
+Catalogue CSV columns: seller,category,name,price_yen,unit,on_sale (UTF-8, BOM allowed).
+A file with any bad row is refused whole, every bad row named by line.
 
 The database defaults to ./engawa-headend.db (SQLite).";
 
@@ -216,6 +222,57 @@ async fn run(raw: Vec<String>) -> Result<()> {
             } else {
                 bail!("no active box {id}")
             }
+        }
+        ["seller", "add"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["name", "phone", "db"])?;
+            let id = a
+                .db()
+                .await?
+                .add_seller(a.need("name")?, a.need("phone")?, clock.now())
+                .await?;
+            println!("seller {id} added");
+            Ok(())
+        }
+        ["catalogue", "import"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["db"])?;
+            let file = a
+                .positional
+                .first()
+                .context("catalogue import: give the CSV file")?;
+            let data = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+            let rows = match engawa_headend::catalogue::parse(&data) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{file}: {e}");
+                    }
+                    bail!("{file}: {} bad rows; nothing imported", errors.len());
+                }
+            };
+            match a.db().await?.import_items(&rows, clock.now()).await? {
+                Ok(n) => {
+                    println!("{n} items imported from {file}");
+                    Ok(())
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{file}: {e}");
+                    }
+                    bail!("{file}: {} bad rows; nothing imported", errors.len())
+                }
+            }
+        }
+        ["catalogue", "list"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["db"])?;
+            for (seller, category, name, price, unit, on_sale) in a.db().await?.items().await? {
+                let price = engawa_core::Yen(price).to_ja();
+                let sale = if on_sale { "" } else { "\t(off sale)" };
+                println!("{category}\t{name}\t{unit}\t{price}\t{seller}{sale}");
+            }
+            Ok(())
         }
         ["--help" | "-h" | "help", ..] => {
             println!("{USAGE}");
