@@ -1,0 +1,9 @@
+//! Shopping, the parts that are rules rather than pixels or SQL.
+//!
+//! `delivery`: when an order arrives and until when it can be cancelled (the 11:00
+//! cut-off, delivery weekdays, holidays). `billing`: the 1,000 yen monthly fee and
+//! the sellers' 10 % fee with its rounding rule. Pure: time comes in as arguments,
+//! always judged on the Asia/Tokyo calendar.
+
+pub mod billing;
+pub mod delivery;
