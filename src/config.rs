@@ -160,7 +160,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let c: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', "\n    "),
+            message: toml_message(&e),
         })?;
         c.validate(path, text)?;
         Ok(c)
@@ -236,6 +236,12 @@ impl Config {
     pub fn db_path(&self) -> PathBuf {
         self.box_.state_dir.join("engawa.db")
     }
+}
+
+/// toml's own message (it names the line, the column and the field), indented to
+/// read well under our "FILE: " prefix. Shared by every TOML file engawa reads.
+pub(crate) fn toml_message(e: &toml::de::Error) -> String {
+    e.to_string().trim_end().replace('\n', "\n    ")
 }
 
 /// The line of `key` inside `[section]` (1-based), for error messages; the

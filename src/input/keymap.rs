@@ -85,8 +85,7 @@ impl Keymap {
     pub fn parse(path: &Path, text: &str) -> Result<Keymap, KeymapError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| KeymapError::Syntax {
             path: path.to_path_buf(),
-            // toml's message already names the line, the column and the field.
-            message: e.to_string().trim_end().replace('\n', "\n    "),
+            message: crate::config::toml_message(&e),
         })?;
         let invalid = |needle: &str, message: String| KeymapError::Invalid {
             path: path.to_path_buf(),
