@@ -19,6 +19,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What the resident may be shown.
     pub message_ja: String,
+    /// The items a refusal is about (an item gone off sale, a changed price).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<i64>,
 }
 
 /// A box without credentials asks for a pairing code (RFC 8628 §3.1).

@@ -11,6 +11,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message_ja: String,
+    pub items: Vec<i64>,
 }
 
 impl ApiError {
@@ -19,6 +20,7 @@ impl ApiError {
             status,
             code,
             message_ja: message_ja.into(),
+            items: Vec::new(),
         }
     }
 
@@ -56,6 +58,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message_ja: self.message_ja,
+                items: self.items,
             },
         };
         (self.status, Json(body)).into_response()

@@ -4,11 +4,13 @@
 //! pattern, RFC 8628), per-box bearer tokens stored only as hashes, and heartbeats.
 //! Config → `Db` (every SQL statement lives there) → `router` → handlers.
 
+pub mod billing;
 pub mod catalogue;
 pub mod db;
 pub mod error;
 pub mod routes;
 pub mod secret;
+pub mod shop;
 
 use std::sync::Arc;
 

@@ -22,9 +22,15 @@ usage:
   engawa-headend seller add --name NAME --phone PHONE [--db FILE]
   engawa-headend catalogue import FILE.csv [--db FILE]
   engawa-headend catalogue list [--db FILE]
+  engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
+  engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
+  engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
 
 Catalogue CSV columns: seller,category,name,price_yen,unit,on_sale (UTF-8, BOM allowed).
 A file with any bad row is refused whole, every bad row named by line.
+Weekdays are 1 (Monday) to 7 (Sunday), as ranges and lists: 1-5, 1,3,5, 1-6.
+The billing export writes households-YYYY-MM.csv and sellers-YYYY-MM.csv; their
+columns are documented in services/headend/src/billing.rs.
 
 The database defaults to ./engawa-headend.db (SQLite).";
 
@@ -274,10 +280,131 @@ async fn run(raw: Vec<String>) -> Result<()> {
             }
             Ok(())
         }
+        ["shop", "rules"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["cutoff", "weekdays", "holidays", "db"])?;
+            let db = a.db().await?;
+            let mut rules = db.delivery_rules().await?;
+            if let Some(c) = a.get("cutoff") {
+                rules.cutoff = chrono::NaiveTime::parse_from_str(c, "%H:%M")
+                    .with_context(|| format!("--cutoff: expected HH:MM, got {c:?}"))?;
+            }
+            if let Some(w) = a.get("weekdays") {
+                rules.weekdays = parse_weekdays(w)?;
+            }
+            if let Some(h) = a.get("holidays") {
+                rules.holidays = h
+                    .split(',')
+                    .filter(|d| !d.trim().is_empty())
+                    .map(|d| {
+                        d.trim()
+                            .parse()
+                            .with_context(|| format!("--holidays: not a date: {d:?}"))
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            db.set_delivery_rules(&rules).await?;
+            let days: Vec<String> = (0..7)
+                .filter(|i| rules.weekdays[*i])
+                .map(|i| (i + 1).to_string())
+                .collect();
+            println!(
+                "cut-off {}, delivery weekdays {}, {} holidays",
+                rules.cutoff.format("%H:%M"),
+                days.join(","),
+                rules.holidays.len()
+            );
+            Ok(())
+        }
+        ["orders", ..] => {
+            let a = Args::parse(&raw[1..], &[]);
+            a.check_known(&["day", "db"])?;
+            let day = match a.get("day") {
+                Some(d) => d
+                    .parse()
+                    .with_context(|| format!("--day: not a date: {d:?}"))?,
+                None => clock.now().with_timezone(&engawa_core::TOKYO).date_naive(),
+            };
+            let orders = a.db().await?.orders_on(day).await?;
+            for (o, hid, name, address) in &orders {
+                for l in &o.lines {
+                    println!(
+                        "{}	household {hid}	{name}	{address}	{}	{} x{}	{}",
+                        o.id,
+                        l.name,
+                        l.unit,
+                        l.qty,
+                        engawa_core::Yen(l.price_yen * i64::from(l.qty)).to_ja()
+                    );
+                }
+            }
+            println!("{} orders for delivery on {day}", orders.len());
+            Ok(())
+        }
+        ["billing", "export"] => {
+            let a = Args::parse(&raw[2..], &["bom"]);
+            a.check_known(&["month", "out-dir", "bom", "db"])?;
+            let month = a.need("month")?;
+            let (first, last) = engawa_headend::billing::month_bounds(month)
+                .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))?;
+            let b = a.db().await?.billing_month(first, last).await?;
+            let e = engawa_headend::billing::export(month, &b, a.flag("bom"))?;
+            if !e.totals.reconciles() {
+                bail!(
+                    "the month does not reconcile: {:?}; nothing written",
+                    e.totals
+                );
+            }
+            let dir = PathBuf::from(a.get("out-dir").unwrap_or("."));
+            for (name, data) in [
+                (format!("households-{month}.csv"), &e.households_csv),
+                (format!("sellers-{month}.csv"), &e.sellers_csv),
+            ] {
+                let path = dir.join(name);
+                std::fs::write(&path, data)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            let t = e.totals;
+            println!(
+                "{month}: {} households, monthly fees {}, goods {}; sellers gross {} = fee {} + payout {}",
+                t.households,
+                engawa_core::Yen(t.monthly_fees).to_ja(),
+                engawa_core::Yen(t.goods).to_ja(),
+                engawa_core::Yen(t.gross).to_ja(),
+                engawa_core::Yen(t.fees).to_ja(),
+                engawa_core::Yen(t.payouts).to_ja(),
+            );
+            Ok(())
+        }
         ["--help" | "-h" | "help", ..] => {
             println!("{USAGE}");
             Ok(())
         }
         _ => bail!("unknown command {raw:?}\n\n{USAGE}"),
     }
+}
+
+/// "1-5" or "1,3,5" (1 = Monday … 7 = Sunday) → the delivery weekdays.
+fn parse_weekdays(spec: &str) -> Result<[bool; 7]> {
+    let mut days = [false; 7];
+    let num = |s: &str| -> Result<usize> {
+        match s.trim().parse::<usize>() {
+            Ok(n @ 1..=7) => Ok(n - 1),
+            _ => bail!("--weekdays: {s:?} is not a day 1 (Monday) to 7 (Sunday)"),
+        }
+    };
+    for part in spec.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    bail!("--weekdays: {part:?} runs backwards");
+                }
+                days[a..=b].iter_mut().for_each(|d| *d = true);
+            }
+            None => days[num(part)?] = true,
+        }
+    }
+    Ok(days)
 }

@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pairing/token", post(poll_pairing))
         .route("/v1/heartbeat", post(heartbeat))
         .route("/v1/me", get(me))
+        .merge(crate::shop::router())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -82,12 +83,17 @@ where
 
 /// Mutating box requests carry an `Idempotency-Key` (a UUID-like token the box
 /// keeps with the request it retries).
-fn require_idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn require_idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
         .unwrap_or_default();
+    check_idempotency_key(key)
+}
+
+/// 8–100 characters of letters, digits and `-`.
+pub(crate) fn check_idempotency_key(key: &str) -> Result<String, ApiError> {
+    let key = key.trim();
     if key.len() < 8
         || key.len() > 100
         || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')

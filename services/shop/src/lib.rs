@@ -5,5 +5,6 @@
 //! the sellers' 10 % fee with its rounding rule. Pure: time comes in as arguments,
 //! always judged on the Asia/Tokyo calendar.
 
+pub mod api;
 pub mod billing;
 pub mod delivery;

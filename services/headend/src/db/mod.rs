@@ -18,6 +18,9 @@ use sqlx::sqlite::{
 use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
+mod shop;
+pub use shop::{BillingMonth, HouseholdBill, OrderRefusal, SellerBill};
+
 /// How long a pairing code is valid, and how often a box may poll.
 pub const PAIRING_TTL_S: i64 = 15 * 60;
 pub const POLL_INTERVAL_S: i64 = 5;
@@ -83,6 +86,44 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL,
         UNIQUE (seller_id, name)
     );",
+    // 3: orders with their lines (name and price snapshotted), the idempotency
+    // keys that created them, operator settings, and shop registration dates for
+    // the monthly fee (Tokyo calendar days, YYYY-MM-DD).
+    "CREATE TABLE orders (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        box_id INTEGER NOT NULL REFERENCES boxes(id),
+        placed_at INTEGER NOT NULL,
+        delivery_day TEXT NOT NULL,
+        cancel_until INTEGER NOT NULL,
+        cancelled_at INTEGER,
+        total_yen INTEGER NOT NULL CHECK (total_yen > 0)
+    );
+    CREATE INDEX orders_household ON orders (household_id, placed_at);
+    CREATE INDEX orders_day ON orders (delivery_day);
+    CREATE TABLE order_lines (
+        order_id INTEGER NOT NULL REFERENCES orders(id),
+        line INTEGER NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        seller_id INTEGER NOT NULL REFERENCES sellers(id),
+        name TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        price_yen INTEGER NOT NULL CHECK (price_yen > 0),
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        PRIMARY KEY (order_id, line)
+    );
+    CREATE TABLE idempotency (
+        box_id INTEGER NOT NULL REFERENCES boxes(id),
+        key TEXT NOT NULL,
+        request_hash TEXT,
+        order_id INTEGER REFERENCES orders(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (box_id, key)
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    ALTER TABLE households ADD COLUMN shop_from TEXT;
+    ALTER TABLE households ADD COLUMN shop_until TEXT;
+    UPDATE households SET shop_from = date(created_at, 'unixepoch', '+9 hours') WHERE shop = 1;",
 ];
 
 #[derive(Clone)]
@@ -136,11 +177,11 @@ pub struct BoxRow {
     pub last_activity_at: Option<DateTime<Utc>>,
 }
 
-fn ts(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
-fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
+pub(crate) fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(|s| DateTime::from_timestamp(s, 0))
 }
 
@@ -187,8 +228,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         let row = sqlx::query(
-            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&h.name)
         .bind(&h.address)
@@ -198,6 +239,10 @@ impl Db {
         .bind(h.shop)
         .bind(h.ride)
         .bind(ts(now))
+        .bind(
+            h.shop
+                .then(|| now.with_timezone(&engawa_core::TOKYO).date_naive().to_string()),
+        )
         .fetch_one(&self.pool)
         .await?;
         row.try_get(0)

@@ -1,0 +1,139 @@
+//! The monthly billing export: two CSV files an operator's billing system imports.
+//!
+//! `households-YYYY-MM.csv` — one row per household registered for shopping on any
+//! day of the month or with goods delivered in it:
+//!   `month,household_id,name,monthly_fee_yen,goods_yen,orders,total_yen`
+//! `sellers-YYYY-MM.csv` — one row per seller with sales in the month:
+//!   `month,seller_id,name,gross_yen,fee_yen,payout_yen`
+//!
+//! Goods count in the month of their delivery day; cancelled orders nowhere. The
+//! seller fee is 10 % of the month's gross, rounded down (engawa_shop::billing).
+//! UTF-8, comma separated, `\r\n` line ends, a byte-order mark on request (for
+//! spreadsheet software that needs one to read Japanese). The files reconcile:
+//! Σ goods_yen (households) = Σ gross_yen (sellers) = Σ fee_yen + Σ payout_yen.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::db::BillingMonth;
+
+/// "2026-11" → the first and last day of that month.
+pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = month.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
+    };
+    Some((first, next.pred_opt()?))
+}
+
+pub struct Export {
+    pub households_csv: Vec<u8>,
+    pub sellers_csv: Vec<u8>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub households: usize,
+    pub monthly_fees: i64,
+    pub goods: i64,
+    pub gross: i64,
+    pub fees: i64,
+    pub payouts: i64,
+}
+
+impl Totals {
+    /// Every yen of goods is a yen of some seller's gross, split into fee and payout.
+    pub fn reconciles(&self) -> bool {
+        self.goods == self.gross && self.fees + self.payouts == self.gross
+    }
+}
+
+fn writer(bom: bool) -> csv::Writer<Vec<u8>> {
+    let start = if bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(start)
+}
+
+pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::Error> {
+    let mut t = Totals::default();
+    let mut w = writer(bom);
+    w.write_record([
+        "month",
+        "household_id",
+        "name",
+        "monthly_fee_yen",
+        "goods_yen",
+        "orders",
+        "total_yen",
+    ])?;
+    for h in &b.households {
+        t.households += 1;
+        t.monthly_fees += h.monthly_fee_yen;
+        t.goods += h.goods_yen;
+        w.write_record([
+            month.to_string(),
+            h.household_id.to_string(),
+            h.name.clone(),
+            h.monthly_fee_yen.to_string(),
+            h.goods_yen.to_string(),
+            h.orders.to_string(),
+            (h.monthly_fee_yen + h.goods_yen).to_string(),
+        ])?;
+    }
+    let households_csv = w.into_inner().map_err(|e| e.into_error())?;
+    let mut w = writer(bom);
+    w.write_record([
+        "month",
+        "seller_id",
+        "name",
+        "gross_yen",
+        "fee_yen",
+        "payout_yen",
+    ])?;
+    for s in &b.sellers {
+        t.gross += s.gross_yen;
+        t.fees += s.fee_yen;
+        t.payouts += s.payout_yen;
+        w.write_record([
+            month.to_string(),
+            s.seller_id.to_string(),
+            s.name.clone(),
+            s.gross_yen.to_string(),
+            s.fee_yen.to_string(),
+            s.payout_yen.to_string(),
+        ])?;
+    }
+    let sellers_csv = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(Export {
+        households_csv,
+        sellers_csv,
+        totals: t,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_bounds_cover_whole_months() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(month_bounds("2026-11"), d(2026, 11, 1).zip(d(2026, 11, 30)));
+        assert_eq!(month_bounds("2026-12"), d(2026, 12, 1).zip(d(2026, 12, 31)));
+        assert_eq!(month_bounds("2028-02"), d(2028, 2, 1).zip(d(2028, 2, 29)));
+        for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "november"] {
+            assert_eq!(month_bounds(bad), None, "{bad}");
+        }
+    }
+}

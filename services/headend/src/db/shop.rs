@@ -1,0 +1,530 @@
+//! Orders, their idempotency keys, the delivery rules and the month's billing.
+//!
+//! Exactly-once ordering: the order, its lines and the row binding the box's
+//! `Idempotency-Key` to it are written in one `BEGIN IMMEDIATE` transaction, and
+//! the key is looked up inside that same transaction. A replay finds the row and
+//! gets the same order; a key voided by `settle_attempt` creates nothing ever.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use engawa_core::Yen;
+use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine, OrderLineRequest};
+use engawa_shop::billing::{MONTHLY_FEE, settle_seller};
+use engawa_shop::delivery::DeliveryRules;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Db, from_ts, ts};
+
+const RULES_KEY: &str = "shop.delivery_rules";
+/// 「いつもの」 shows at most this many items.
+const USUAL_MAX: i64 = 12;
+/// Order history the box sees.
+const HISTORY_DAYS: i64 = 31;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRefusal {
+    /// Unknown or off sale since the resident looked.
+    OffSale(Vec<i64>),
+    PriceChanged(Vec<i64>),
+    NotRegistered,
+    /// The same key came with a different request.
+    KeyReused,
+    /// The key was settled as "no order"; this late copy creates nothing.
+    KeyVoid,
+    NoDeliveryDay,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdBill {
+    pub household_id: i64,
+    pub name: String,
+    pub registered: bool,
+    pub monthly_fee_yen: i64,
+    pub goods_yen: i64,
+    pub orders: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerBill {
+    pub seller_id: i64,
+    pub name: String,
+    pub gross_yen: i64,
+    pub fee_yen: i64,
+    pub payout_yen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillingMonth {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub households: Vec<HouseholdBill>,
+    pub sellers: Vec<SellerBill>,
+}
+
+fn order_head(r: &SqliteRow) -> Result<Order, sqlx::Error> {
+    let day: String = r.try_get("delivery_day")?;
+    Ok(Order {
+        id: r.try_get("id")?,
+        placed_at: from_ts(Some(r.try_get("placed_at")?)).unwrap_or_default(),
+        delivery_day: day.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        cancel_until: from_ts(Some(r.try_get("cancel_until")?)).unwrap_or_default(),
+        cancelled_at: from_ts(r.try_get("cancelled_at")?),
+        lines: Vec::new(),
+        total_yen: r.try_get("total_yen")?,
+    })
+}
+
+/// The columns `order_head` reads.
+macro_rules! order_columns {
+    () => {
+        "SELECT id, placed_at, delivery_day, cancel_until, cancelled_at, total_yen"
+    };
+}
+
+impl Db {
+    pub async fn delivery_rules(&self) -> Result<DeliveryRules, sqlx::Error> {
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(RULES_KEY)
+            .fetch_optional(&self.pool)
+            .await?;
+        match v {
+            None => Ok(DeliveryRules::default()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+        }
+    }
+
+    pub async fn set_delivery_rules(&self, rules: &DeliveryRules) -> Result<(), sqlx::Error> {
+        let json = serde_json::to_string(rules).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(RULES_KEY)
+        .bind(json)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What a household's box shows: items on sale, its 「いつもの」, the rules.
+    pub async fn catalogue(
+        &self,
+        household_id: i64,
+        categories: &[&str],
+    ) -> Result<Catalogue, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT i.id, i.category, i.name, i.price_yen, i.unit, s.name
+             FROM items i JOIN sellers s ON s.id = i.seller_id
+             WHERE i.on_sale = 1 ORDER BY i.category, i.name, i.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(CatalogueItem {
+                    id: r.try_get(0)?,
+                    category: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    price_yen: r.try_get(3)?,
+                    unit: r.try_get(4)?,
+                    seller: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let usual: Vec<i64> = sqlx::query_scalar(
+            "SELECT l.item_id FROM order_lines l
+             JOIN orders o ON o.id = l.order_id
+             JOIN items i ON i.id = l.item_id
+             WHERE o.household_id = ? AND o.cancelled_at IS NULL AND i.on_sale = 1
+             GROUP BY l.item_id ORDER BY COUNT(*) DESC, MAX(o.placed_at) DESC, l.item_id
+             LIMIT ?",
+        )
+        .bind(household_id)
+        .bind(USUAL_MAX)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Catalogue {
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            items,
+            usual,
+            delivery: self.delivery_rules().await?,
+        })
+    }
+
+    async fn order_lines(
+        conn: &mut sqlx::SqliteConnection,
+        order: &mut Order,
+    ) -> Result<(), sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT item_id, name, unit, price_yen, qty FROM order_lines WHERE order_id = ? ORDER BY line",
+        )
+        .bind(order.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        order.lines = rows
+            .iter()
+            .map(|r| {
+                Ok(OrderLine {
+                    item_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    unit: r.try_get(2)?,
+                    price_yen: r.try_get(3)?,
+                    qty: r.try_get::<i64, _>(4)?.try_into().unwrap_or(0),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(())
+    }
+
+    async fn order_in(
+        conn: &mut sqlx::SqliteConnection,
+        household_id: i64,
+        order_id: i64,
+    ) -> Result<Option<Order>, sqlx::Error> {
+        let row = sqlx::query(concat!(
+            order_columns!(),
+            " FROM orders WHERE id = ? AND household_id = ?"
+        ))
+        .bind(order_id)
+        .bind(household_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut order = order_head(&row)?;
+        Self::order_lines(conn, &mut order).await?;
+        Ok(Some(order))
+    }
+
+    /// Place an order for the box's household, exactly once per `key`.
+    /// `Ok(Ok((order, replayed)))`: `replayed` is true when the key had already
+    /// created this order.
+    pub async fn place_order(
+        &self,
+        (box_id, household_id): (i64, i64),
+        key: &str,
+        request_hash: &str,
+        lines: &[OrderLineRequest],
+        now: DateTime<Utc>,
+    ) -> Result<Result<(Order, bool), OrderRefusal>, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seen = sqlx::query(
+            "SELECT request_hash, order_id FROM idempotency WHERE box_id = ? AND key = ?",
+        )
+        .bind(box_id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(seen) = seen {
+            let (hash, order_id): (Option<String>, Option<i64>) =
+                (seen.try_get(0)?, seen.try_get(1)?);
+            let Some(order_id) = order_id else {
+                return Ok(Err(OrderRefusal::KeyVoid));
+            };
+            if hash.as_deref() != Some(request_hash) {
+                return Ok(Err(OrderRefusal::KeyReused));
+            }
+            return match Self::order_in(&mut tx, household_id, order_id).await? {
+                Some(o) => Ok(Ok((o, true))),
+                None => Ok(Err(OrderRefusal::KeyReused)),
+            };
+        }
+        let registered: Option<bool> = sqlx::query_scalar(
+            "SELECT shop = 1 AND shop_until IS NULL FROM households WHERE id = ?",
+        )
+        .bind(household_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if registered != Some(true) {
+            return Ok(Err(OrderRefusal::NotRegistered));
+        }
+        let (mut off, mut changed, mut snap) = (Vec::new(), Vec::new(), Vec::new());
+        for l in lines {
+            let item = sqlx::query(
+                "SELECT seller_id, name, unit, price_yen, on_sale FROM items WHERE id = ?",
+            )
+            .bind(l.item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match item {
+                Some(r) if r.try_get::<bool, _>(4)? => {
+                    let price: i64 = r.try_get(3)?;
+                    if price != l.price_yen {
+                        changed.push(l.item_id);
+                    }
+                    let (seller, name, unit): (i64, String, String) =
+                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                    snap.push((l, seller, name, unit, price));
+                }
+                _ => off.push(l.item_id),
+            }
+        }
+        if !off.is_empty() {
+            return Ok(Err(OrderRefusal::OffSale(off)));
+        }
+        if !changed.is_empty() {
+            return Ok(Err(OrderRefusal::PriceChanged(changed)));
+        }
+        let rules = self.delivery_rules().await?;
+        let Some(day) = rules.delivery_day_for(now) else {
+            return Ok(Err(OrderRefusal::NoDeliveryDay));
+        };
+        let cancel_until = rules.cutoff_for(day).unwrap_or(now);
+        let total: i64 = snap
+            .iter()
+            .map(|(l, _, _, _, price)| price * i64::from(l.qty))
+            .sum();
+        let order_id: i64 = sqlx::query_scalar(
+            "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until, total_yen)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(box_id)
+        .bind(ts(now))
+        .bind(day.to_string())
+        .bind(ts(cancel_until))
+        .bind(total)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (i, (l, seller, name, unit, price)) in snap.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO order_lines (order_id, line, item_id, seller_id, name, unit, price_yen, qty)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(order_id)
+            .bind(i as i64)
+            .bind(l.item_id)
+            .bind(seller)
+            .bind(name)
+            .bind(unit)
+            .bind(price)
+            .bind(i64::from(l.qty))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(box_id)
+        .bind(key)
+        .bind(request_hash)
+        .bind(order_id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let order = Self::order_in(&mut tx, household_id, order_id).await?;
+        tx.commit().await?;
+        order
+            .map(|o| Ok((o, false)))
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// The box lost track of the request sent with `key`: the order it created,
+    /// or — if none — the key is voided so that it never creates one.
+    pub async fn settle_attempt(
+        &self,
+        (box_id, household_id): (i64, i64),
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Order>, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at)
+             VALUES (?, ?, NULL, NULL, ?) ON CONFLICT (box_id, key) DO NOTHING",
+        )
+        .bind(box_id)
+        .bind(key)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let order_id: Option<i64> =
+            sqlx::query_scalar("SELECT order_id FROM idempotency WHERE box_id = ? AND key = ?")
+                .bind(box_id)
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+        let order = match order_id {
+            Some(id) => Self::order_in(&mut tx, household_id, id).await?,
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// This household's orders of the last month, newest first.
+    pub async fn orders_for(
+        &self,
+        household_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Order>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(concat!(
+            order_columns!(),
+            " FROM orders WHERE household_id = ? AND placed_at > ? ORDER BY placed_at DESC, id DESC"
+        ))
+        .bind(household_id)
+        .bind(ts(now) - HISTORY_DAYS * 86_400)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut o = order_head(r)?;
+            Self::order_lines(&mut conn, &mut o).await?;
+            out.push(o);
+        }
+        Ok(out)
+    }
+
+    /// Cancel an order of this household until its cut-off. `Ok(None)`: no such
+    /// order in this household; `Ok(Some(Err(o)))`: too late, `o` unchanged.
+    pub async fn cancel_order(
+        &self,
+        household_id: i64,
+        order_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Result<Order, Order>>, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(order) = Self::order_in(&mut tx, household_id, order_id).await? else {
+            return Ok(None);
+        };
+        if order.cancelled_at.is_some() {
+            return Ok(Some(Ok(order)));
+        }
+        if !order.can_cancel(now) {
+            return Ok(Some(Err(order)));
+        }
+        sqlx::query("UPDATE orders SET cancelled_at = ? WHERE id = ?")
+            .bind(ts(now))
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+        let order = Self::order_in(&mut tx, household_id, order_id).await?;
+        tx.commit().await?;
+        Ok(order.map(Ok))
+    }
+
+    /// Live (not cancelled) orders delivered on `day`, with the household's name
+    /// and address: (order, household name, address).
+    pub async fn orders_on(
+        &self,
+        day: NaiveDate,
+    ) -> Result<Vec<(Order, i64, String, String)>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT o.id, o.placed_at, o.delivery_day, o.cancel_until, o.cancelled_at, o.total_yen,
+                    h.id AS hid, h.name AS hname, h.address AS haddr
+             FROM orders o JOIN households h ON h.id = o.household_id
+             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL ORDER BY h.address, o.id",
+        )
+        .bind(day.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut o = order_head(r)?;
+            Self::order_lines(&mut conn, &mut o).await?;
+            out.push((
+                o,
+                r.try_get("hid")?,
+                r.try_get("hname")?,
+                r.try_get("haddr")?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Counts for tests and the benchmark: (orders, order lines, idempotency keys).
+    pub async fn order_counts(&self) -> Result<(i64, i64, i64), sqlx::Error> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM orders), (SELECT COUNT(*) FROM order_lines),
+                    (SELECT COUNT(*) FROM idempotency WHERE order_id IS NOT NULL)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+    }
+
+    /// The month's bill. Goods count in the month of their delivery day;
+    /// cancelled orders count nowhere. Every household registered for shopping on
+    /// any day of the month pays the monthly fee.
+    pub async fn billing_month(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<BillingMonth, sqlx::Error> {
+        let (f, l) = (first.to_string(), last.to_string());
+        let rows = sqlx::query(
+            "SELECT h.id, h.name,
+                    (h.shop_from IS NOT NULL AND h.shop_from <= ?2
+                     AND (h.shop_until IS NULL OR h.shop_until >= ?1)) AS registered,
+                    COALESCE((SELECT SUM(ln.price_yen * ln.qty) FROM orders o JOIN order_lines ln ON ln.order_id = o.id
+                              WHERE o.household_id = h.id AND o.cancelled_at IS NULL
+                                AND o.delivery_day BETWEEN ?1 AND ?2), 0) AS goods,
+                    (SELECT COUNT(*) FROM orders o WHERE o.household_id = h.id AND o.cancelled_at IS NULL
+                       AND o.delivery_day BETWEEN ?1 AND ?2) AS n
+             FROM households h ORDER BY h.id",
+        )
+        .bind(&f)
+        .bind(&l)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut households = Vec::new();
+        for r in &rows {
+            let registered: bool = r.try_get(2)?;
+            let goods: i64 = r.try_get(3)?;
+            if !registered && goods == 0 {
+                continue;
+            }
+            households.push(HouseholdBill {
+                household_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                registered,
+                monthly_fee_yen: if registered { MONTHLY_FEE.0 } else { 0 },
+                goods_yen: goods,
+                orders: r.try_get(4)?,
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, SUM(ln.price_yen * ln.qty)
+             FROM order_lines ln JOIN orders o ON o.id = ln.order_id JOIN sellers s ON s.id = ln.seller_id
+             WHERE o.cancelled_at IS NULL AND o.delivery_day BETWEEN ?1 AND ?2
+             GROUP BY s.id ORDER BY s.id",
+        )
+        .bind(&f)
+        .bind(&l)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut sellers = Vec::new();
+        for r in &rows {
+            let gross: i64 = r.try_get(2)?;
+            let s = settle_seller(Yen(gross));
+            sellers.push(SellerBill {
+                seller_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                gross_yen: gross,
+                fee_yen: s.fee.0,
+                payout_yen: s.payout.0,
+            });
+        }
+        Ok(BillingMonth {
+            first,
+            last,
+            households,
+            sellers,
+        })
+    }
+
+    /// Item id → (seller name, category) for the console's lists.
+    pub async fn item_sellers(&self) -> Result<BTreeMap<i64, (String, String)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT i.id, s.name, i.category FROM items i JOIN sellers s ON s.id = i.seller_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect()
+    }
+}

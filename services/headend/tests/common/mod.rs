@@ -1,0 +1,132 @@
+//! The test head-end: the real server on 127.0.0.1:0 with a temporary SQLite file
+//! and a manual clock, plus a plain HTTP client acting as boxes.
+#![allow(dead_code)] // each test file uses its own part
+
+use std::sync::Arc;
+
+use engawa_core::api::{ErrorBody, PairingGrant, TokenGrant};
+use engawa_core::clock::tokyo;
+use engawa_core::{Clock, ManualClock};
+use engawa_headend::db::NewHousehold;
+use engawa_headend::{AppState, Db};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub struct Headend {
+    pub base: String,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+impl Headend {
+    pub async fn start() -> Headend {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+        let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState {
+            db: db.clone(),
+            clock: clock.clone(),
+        };
+        tokio::spawn(engawa_headend::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        Headend {
+            base,
+            db,
+            clock,
+            http: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    pub async fn household(&self, name: &str) -> i64 {
+        let h = NewHousehold {
+            name: name.into(),
+            address: "長野県 みどり町 1-2".into(),
+            phone: "0265-11-2222".into(),
+            lat: Some(35.5),
+            lon: Some(137.8),
+            shop: true,
+            ride: false,
+        };
+        self.db.add_household(&h, self.clock.now()).await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> (StatusCode, Value) {
+        self.post_keyed(path, body, token, "0b5e8a52-6d3f-4f7e-9b1c-1a2b3c4d5e6f")
+            .await
+    }
+
+    pub async fn post_keyed(
+        &self,
+        path: &str,
+        body: Value,
+        token: Option<&str>,
+        key: &str,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("Idempotency-Key", key)
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        answer(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        answer(req).await
+    }
+
+    pub async fn pair(&self, serial: &str, household: i64) -> String {
+        let (s, grant) = self
+            .post(
+                "/v1/pairing",
+                json!({"serial": serial, "software_version": "0.1.0"}),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let grant: PairingGrant = serde_json::from_value(grant).unwrap();
+        self.db
+            .approve_pairing(&grant.user_code, household, self.clock.now())
+            .await
+            .unwrap()
+            .unwrap();
+        let (s, tok) = self
+            .post(
+                "/v1/pairing/token",
+                json!({"device_code": grant.device_code}),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{tok}");
+        serde_json::from_value::<TokenGrant>(tok).unwrap().token
+    }
+}
+
+pub fn code(body: &Value) -> String {
+    serde_json::from_value::<ErrorBody>(body.clone())
+        .unwrap_or_else(|_| panic!("not an error envelope: {body}"))
+        .error
+        .code
+}
+
+async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
