@@ -7,6 +7,10 @@ use engawa_core::clock::tokyo;
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Repeat, Schedule, WeekdaySet};
 
+use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine};
+use engawa_shop::cart::Cart;
+use engawa_shop::delivery::DeliveryRules;
+
 use crate::app::{App, Event, Key, TextSize};
 use crate::store::{Store, StoreError};
 
@@ -125,10 +129,225 @@ pub const SCENES: &[(&str, &str)] = &[
         "pairing-offline",
         "a new box that cannot reach the head-end",
     ),
+    (
+        "shop-home",
+        "shop home: いつもの, categories, order history",
+    ),
+    ("shop-home-page2", "shop home, page 2 of 2"),
+    ("shop-usual", "いつもの: items bought before"),
+    ("shop-category", "a category's items, with one in the cart"),
+    ("shop-item", "an item page with quantity 2"),
+    (
+        "shop-cart",
+        "the cart as order confirmation: 合計 and delivery",
+    ),
+    ("shop-sending", "an order on its way to the head-end"),
+    ("shop-done", "the receipt after ordering"),
+    (
+        "shop-unreachable",
+        "ordering while the head-end cannot be reached",
+    ),
+    ("shop-changed", "an item sold out and a price changed"),
+    (
+        "shop-orders",
+        "order history: to come, cancelled, delivered",
+    ),
+    ("shop-cancel", "asking before cancelling an order"),
+    (
+        "shop-settled",
+        "after a power cut: the earlier order went through",
+    ),
+    ("shop-offline", "the shop cannot load its catalogue"),
 ];
+
+/// The demo catalogue as the head-end would send it (ids in catalogue order).
+pub fn catalogue() -> Catalogue {
+    let items: Vec<CatalogueItem> = engawa_shop::demo::items()
+        .into_iter()
+        .enumerate()
+        .map(|(i, it)| CatalogueItem {
+            id: i as i64 + 1,
+            category: it.category.to_string(),
+            name: it.name,
+            price_yen: it.price_yen,
+            unit: it.unit,
+            seller: it.seller.to_string(),
+        })
+        .collect();
+    let usual = [
+        "牛乳",
+        "食パン 6枚切り",
+        "豚こま切れ",
+        "バナナ",
+        "ヨーグルト",
+        "緑茶",
+        "しょうゆ",
+    ]
+    .iter()
+    .filter_map(|n| items.iter().find(|i| i.name == *n).map(|i| i.id))
+    .collect();
+    Catalogue {
+        categories: CATEGORIES.iter().map(|c| c.to_string()).collect(),
+        items,
+        usual,
+        delivery: DeliveryRules::default(),
+    }
+}
+
+const CATEGORIES: &[&str] = &[
+    "やさい・くだもの",
+    "肉・魚",
+    "パン・惣菜",
+    "飲み物",
+    "日用品",
+    "お菓子",
+    "調味料",
+    "冷凍食品",
+];
+
+/// An order as the head-end would answer it for `cart`, placed at the scene time.
+fn order_for(id: i64, cart: &Cart, placed: DateTime<Utc>) -> Order {
+    let rules = DeliveryRules::default();
+    let day = rules
+        .delivery_day_for(placed)
+        .unwrap_or_else(|| placed.date_naive());
+    Order {
+        id,
+        placed_at: placed,
+        delivery_day: day,
+        cancel_until: rules.cutoff_for(day).unwrap_or(placed),
+        cancelled_at: None,
+        lines: cart
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                item_id: l.item_id,
+                name: l.name.clone(),
+                unit: l.unit.clone(),
+                price_yen: l.price_yen,
+                qty: l.qty,
+            })
+            .collect(),
+        total_yen: cart.total(),
+    }
+}
+
+fn history(cart: &Cart) -> Vec<Order> {
+    let mut today = order_for(31, cart, tokyo(2026, 11, 25, 16, 20));
+    today.total_yen = cart.total();
+    let mut cancelled = order_for(30, cart, tokyo(2026, 11, 24, 9, 5));
+    cancelled.cancelled_at = Some(tokyo(2026, 11, 24, 9, 40));
+    let delivered = order_for(29, cart, tokyo(2026, 11, 20, 10, 15));
+    vec![today, cancelled, delivered]
+}
+
+/// The shop scenes: a connected box with the demo catalogue; keys from home.
+fn shop_scene(name: &str, app: &mut App) -> Option<()> {
+    use Key::*;
+    app.handle(Event::Connected);
+    app.handle(Event::ShopCatalogue(catalogue()));
+    // Three usual items in the cart: 牛乳 ×2, 食パン, ヨーグルト.
+    let fill: &[Key] = &[
+        Digit(1),
+        Digit(1),
+        Digit(1),
+        Up,
+        Ok,
+        Digit(2),
+        Ok,
+        Digit(5),
+        Ok,
+        Back,
+    ];
+    let keys: &[Key] = match name {
+        "shop-home" => &[Digit(1)],
+        "shop-home-page2" => &[Digit(1), Down, Down],
+        "shop-usual" => &[Digit(1), Digit(1)],
+        "shop-category" => &[Digit(1), Digit(2), Digit(1), Ok, Down, Down],
+        "shop-item" => &[Digit(1), Digit(2), Digit(3), Up],
+        "shop-offline" => &[],
+        _ => fill,
+    };
+    for k in keys {
+        app.handle(Event::Key(*k));
+    }
+    let cart = app.shop.cart.clone();
+    match name {
+        "shop-cart" | "shop-changed" | "shop-unreachable" | "shop-sending" | "shop-done" => {
+            app.handle(Event::Key(Green));
+        }
+        _ => {}
+    }
+    match name {
+        "shop-sending" => {
+            app.handle(Event::Key(Green));
+        }
+        "shop-unreachable" => {
+            app.handle(Event::Key(Green));
+            app.handle(Event::ShopUnreachable);
+        }
+        "shop-done" => {
+            app.handle(Event::Key(Green));
+            app.handle(Event::OrderPlaced(order_for(31, &cart, scene_time())));
+        }
+        "shop-changed" => {
+            app.handle(Event::Key(Green));
+            let mut c = catalogue();
+            let bread = cart.lines.get(1).map_or(0, |l| l.item_id);
+            let milk = cart.lines.first().map_or(0, |l| l.item_id);
+            c.items.retain(|i| i.id != bread);
+            if let Some(i) = c.items.iter_mut().find(|i| i.id == milk) {
+                i.price_yen = 258;
+            }
+            app.handle(Event::ShopCatalogue(c));
+            app.handle(Event::OrderRefused {
+                code: engawa_shop::api::codes::ITEM_OFF_SALE.into(),
+            });
+        }
+        "shop-orders" | "shop-cancel" => {
+            app.handle(Event::Key(Back));
+            app.handle(Event::Key(Back));
+            app.handle(Event::Orders(history(&cart)));
+            for k in [Digit(1), Down, Down, Down] {
+                app.handle(Event::Key(k));
+            }
+            app.handle(Event::Key(Ok));
+            if name == "shop-cancel" {
+                app.handle(Event::Key(Red));
+            }
+        }
+        "shop-settled" => {
+            app.handle(Event::Key(Home));
+            app.handle(Event::OrderSettled(Some(order_for(
+                31,
+                &cart,
+                scene_time(),
+            ))));
+        }
+        "shop-offline" => {
+            app.shop.catalogue = None;
+            app.handle(Event::Key(Digit(1)));
+            app.handle(Event::ShopOffline);
+        }
+        "shop-home" | "shop-home-page2" | "shop-usual" | "shop-category" | "shop-item"
+        | "shop-cart" => {}
+        _ => return None,
+    }
+    Some(())
+}
 
 /// Build the app state for a scene, by key presses.
 pub fn scene(name: &str) -> Option<App> {
+    if name.starts_with("shop-") {
+        let mut app = App::new(scene_time());
+        app.handle(Event::Reminders(demo_list()));
+        shop_scene(name, &mut app)?;
+        return Some(app);
+    }
+    scene_keys(name)
+}
+
+fn scene_keys(name: &str) -> Option<App> {
     use Key::*;
     let mut app = App::new(scene_time());
     app.handle(Event::Reminders(demo_list()));

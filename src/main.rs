@@ -128,9 +128,15 @@ fn lang_of(s: &str) -> Result<Lang> {
 }
 
 fn run(config_path: Option<&Path>) -> Result<()> {
-    let config = Config::load(config_path)?;
+    #[cfg_attr(not(feature = "demo-headend"), allow(unused_mut))]
+    let mut config = Config::load(config_path)?;
     if config.demo {
         tracing::info!(state_dir = %config.box_.state_dir.display(), "no configuration file: demo mode");
+        #[cfg(feature = "demo-headend")]
+        if config.headend.url.is_empty() {
+            std::fs::create_dir_all(&config.box_.state_dir)?;
+            config.headend.url = demo_headend(&config.box_.state_dir, &config.box_.serial)?;
+        }
     }
     let keymap = config
         .input
@@ -233,6 +239,70 @@ fn run(config_path: Option<&Path>) -> Result<()> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
+}
+
+/// The demo's own head-end, on 127.0.0.1 in this process: demo sellers, ~300
+/// items, a household registered for shopping, and this box already provisioned
+/// for it (its token in the state directory). Returns the head-end's URL.
+#[cfg(feature = "demo-headend")]
+fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
+    let (tx, rx) = std::sync::mpsc::channel::<Result<String>>();
+    let (dir, serial) = (state_dir.to_path_buf(), serial.to_string());
+    std::thread::Builder::new()
+        .name("demo head-end".into())
+        .spawn(move || {
+            let serve = async {
+                let db = engawa_headend::Db::open(&dir.join("demo-headend.db")).await?;
+                let now = SystemClock.now();
+                let household = engawa_headend::demo::seed(&db, now).await?;
+                let stored = runtime::headend::load_token(&dir)?;
+                let valid = match &stored {
+                    Some(t) => db.box_by_token(t).await?.is_some(),
+                    None => false,
+                };
+                if !valid {
+                    let token = db.issue_token(household, &serial, now).await?;
+                    runtime::headend::save_token(&dir, &token)?;
+                }
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let url = format!("http://{}", listener.local_addr()?);
+                tracing::info!(%url, "demo head-end listening");
+                let state = engawa_headend::AppState {
+                    db,
+                    clock: Arc::new(SystemClock),
+                };
+                anyhow::Ok((listener, state, url))
+            };
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                match serve.await {
+                    Ok((listener, state, url)) => {
+                        let _ = tx.send(Ok(url));
+                        if let Err(e) =
+                            engawa_headend::serve(listener, state, std::future::pending()).await
+                        {
+                            tracing::error!(error = %e, "the demo head-end stopped");
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            });
+        })
+        .context("cannot start the demo head-end")?;
+    rx.recv()
+        .context("the demo head-end did not start")?
+        .context("cannot start the demo head-end")
 }
 
 thread_local! {

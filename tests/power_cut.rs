@@ -57,13 +57,29 @@ struct Box_ {
 
 impl Box_ {
     fn start(x: &Xvfb, config: &Path) -> Box_ {
+        Box_::start_logged(x, config, None)
+    }
+
+    /// With `log`, the box's info log is appended to that file.
+    fn start_logged(x: &Xvfb, config: &Path, log: Option<&Path>) -> Box_ {
+        let stderr = match log {
+            Some(p) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .unwrap(),
+            ),
+            None => Stdio::null(),
+        };
         let child = Command::new(env!("CARGO_BIN_EXE_engawa"))
             .arg("--config")
             .arg(config)
             .env("DISPLAY", &x.display)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         Box_ { child }
@@ -91,6 +107,11 @@ impl Drop for Box_ {
 }
 
 fn press_ok(x: &Xvfb) {
+    press(x, &["Return"]);
+}
+
+/// Real key presses into the engawa window (xdotool key names).
+fn press(x: &Xvfb, keys: &[&str]) {
     let status = Command::new("xdotool")
         .args([
             "search",
@@ -100,8 +121,10 @@ fn press_ok(x: &Xvfb) {
             "windowfocus",
             "--sync",
             "key",
-            "Return",
+            "--delay",
+            "60",
         ])
+        .args(keys)
         .env("DISPLAY", &x.display)
         .status()
         .expect("xdotool (Debian package xdotool; tests/run installs it)");
@@ -224,4 +247,169 @@ fn a_reminder_missed_while_off_is_shown_once_and_its_answer_survives_kill_9() {
     b.assert_running();
     assert_eq!(occurrences(&db), answered);
     b.kill9();
+}
+
+async fn slow_orders(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let order = req.method() == axum::http::Method::POST && req.uri().path() == "/v1/shop/orders";
+    if order {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let resp = next.run(req).await;
+    if order {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    resp
+}
+
+/// (state, result) of every order attempt in the box's outbox.
+fn outbox(db: &Path) -> Vec<(String, Option<String>)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.busy_timeout(Duration::from_secs(2)).unwrap();
+    let Ok(mut stmt) = conn.prepare("SELECT state, result FROM outbox ORDER BY id") else {
+        return Vec::new(); // not migrated yet
+    };
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn catalogue_cached(db: &Path) -> bool {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return false;
+    };
+    conn.query_row(
+        "SELECT COUNT(*) FROM settings WHERE key = 'shop.catalogue'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n == 1)
+}
+
+#[test]
+fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_which() {
+    use engawa_core::Clock;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    // The real head-end with the demo catalogue, this box provisioned.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = engawa_core::SystemClock.now();
+    let (hdb, url) = rt.block_on(async {
+        let db = engawa_headend::Db::open(&dir.path().join("headend.db"))
+            .await
+            .unwrap();
+        let household = engawa_headend::demo::seed(&db, now).await.unwrap();
+        let token = db
+            .issue_token(household, "EGW-KILL-0001", now)
+            .await
+            .unwrap();
+        engawa::runtime::headend::save_token(&state, &token).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = engawa_headend::AppState {
+            db: db.clone(),
+            clock: std::sync::Arc::new(engawa_core::SystemClock),
+        };
+        // A slow head-end, so that the cuts land while the order is in flight:
+        // 200 ms before it is handled, 400 ms after it is committed.
+        let router =
+            engawa_headend::routes::router(app).layer(axum::middleware::from_fn(slow_orders));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (db, url)
+    });
+    let config = dir.path().join("box.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[box]\nstate_dir = \"{}\"\nserial = \"EGW-KILL-0001\"\n\n[chime]\ncommand = []\n\n[headend]\nurl = \"{url}\"\n",
+            state.display()
+        ),
+    )
+    .unwrap();
+    let db = state.join("engawa.db");
+    let log = dir.path().join("box.log");
+    let x = Xvfb::start();
+    let pending = |db: &Path| outbox(db).iter().filter(|o| o.0 == "pending").count();
+    let mut left_pending = 0;
+    // The power is cut at different moments after 緑: before the request leaves,
+    // while the head-end works, after it answered.
+    for delay_ms in [0u64, 100, 300, 450, 900] {
+        let mut b = Box_::start_logged(&x, &config, Some(&log));
+        wait_for(
+            "the catalogue and a settled outbox",
+            Duration::from_secs(20),
+            || catalogue_cached(&db) && pending(&db) == 0,
+        );
+        std::thread::sleep(Duration::from_millis(400));
+        b.assert_running();
+        // Close any 「さきほどの ご注文…」 notices, go home, then: 買い物 → やさい →
+        // the first item → 緑 (into the cart) → 緑 (order).
+        press(
+            &x,
+            &["Escape", "Escape", "Escape", "Home", "1", "2", "1", "F3"],
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        press(&x, &["F3"]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        b.kill9();
+        left_pending += pending(&db);
+    }
+    // Power on once more: everything interrupted is settled with the head-end.
+    let mut b = Box_::start_logged(&x, &config, Some(&log));
+    wait_for("every attempt settled", Duration::from_secs(20), || {
+        pending(&db) == 0
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    b.assert_running();
+    b.kill9();
+
+    let rows = outbox(&db);
+    let done: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.0 == "done")
+        .map(|r| r.1.as_deref().unwrap().parse().unwrap())
+        .collect();
+    let (orders, _, keyed) = rt.block_on(hdb.order_counts()).unwrap();
+    assert!(!rows.is_empty(), "no order was ever attempted");
+    assert_eq!(
+        orders as usize,
+        done.len(),
+        "box and head-end agree: {rows:?}"
+    );
+    assert_eq!(keyed, orders, "every order came from exactly one key");
+    let mut unique = done.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        done.len(),
+        "no order recorded twice: {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| ["done", "void", "refused"].contains(&r.0.as_str()))
+    );
+    // Every attempt found pending after a cut was settled, and the resident told.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let told = text.matches("interrupted order settled").count();
+    eprintln!(
+        "{} attempts: {} placed, {} void/refused; {left_pending} left pending by a cut",
+        rows.len(),
+        done.len(),
+        rows.len() - done.len()
+    );
+    assert!(!done.is_empty(), "the keys never placed an order: {rows:?}");
+    assert_eq!(told, left_pending, "one notice per interrupted attempt");
 }

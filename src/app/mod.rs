@@ -7,15 +7,19 @@
 //! tested here with key sequences.
 
 pub mod remind;
+pub mod shop;
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
+use engawa_shop::api::{Catalogue, Order};
+use engawa_shop::cart::Cart;
 
 pub use crate::input::Key;
 use remind::{Draft, EditOutcome};
+use shop::{ItemList, Shop, ShopNotice};
 
 /// Rows per list page: at most six choices on a screen (five rows + paging).
 pub const ROWS_PER_PAGE: usize = 5;
@@ -43,6 +47,28 @@ pub enum Event {
     PairingOffline,
     /// The box has its credentials for the head-end.
     Connected,
+    /// The shop's catalogue (fresh from the head-end, or the cached copy).
+    ShopCatalogue(Catalogue),
+    /// The catalogue could not be fetched now.
+    ShopOffline,
+    /// The stored cart, at start.
+    Cart(Cart),
+    Orders(Vec<Order>),
+    OrderPlaced(Order),
+    /// The head-end refused the order (`engawa_shop::api::codes`); nothing was ordered.
+    OrderRefused {
+        code: String,
+    },
+    /// An order or cancel could not reach the head-end; nothing changed.
+    ShopUnreachable,
+    OrderCancelled(Order),
+    /// Too late to cancel (past the cut-off).
+    CancelTooLate,
+    /// An interrupted order attempt was settled: placed (`Some`) or not.
+    OrderSettled(Option<Order>),
+    /// An order got no answer and the head-end cannot be asked yet: the resident
+    /// is told which way it went once it can (`OrderSettled`).
+    OrderUnsure,
 }
 
 /// A box waiting to be paired with the head-end (「せつぞくコード」 on screen).
@@ -69,6 +95,13 @@ pub enum Effect {
     SaveTextSize(TextSize),
     /// Something the resident did (any key): the watch-over's activity signal.
     Activity,
+    /// Fetch the catalogue (the shop was opened).
+    LoadShop,
+    LoadOrders,
+    SaveCart(Cart),
+    /// Send the order (through the outbox, with an Idempotency-Key).
+    PlaceOrder(Cart),
+    CancelOrder(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,6 +135,16 @@ pub enum Screen {
     RemindList,
     RemindEdit(Box<Draft>),
     Settings,
+    ShopItems(ItemList),
+    ShopItem {
+        item_id: i64,
+        qty: u32,
+    },
+    /// The cart, which is also the order confirmation.
+    Cart,
+    OrderDone(Box<Order>),
+    Orders,
+    OrderDetail(i64),
 }
 
 /// A screen on the navigation stack, with its own focus.
@@ -120,6 +163,9 @@ pub enum Dialog {
     Help,
     /// Something went wrong; any key closes it.
     Error(ErrorKind),
+    RemoveFromCart(i64),
+    CancelOrder(i64),
+    Shop(ShopNotice),
 }
 
 /// Home tiles, in order; the number key is the position + 1.
@@ -141,6 +187,7 @@ pub struct App {
     /// `Some` until the box is paired with its head-end.
     pub pairing: Option<Pairing>,
     pub connected: bool,
+    pub shop: Shop,
 }
 
 impl App {
@@ -159,6 +206,7 @@ impl App {
             text_size: TextSize::Standard,
             pairing: None,
             connected: false,
+            shop: Shop::default(),
         }
     }
 
@@ -221,10 +269,24 @@ impl App {
                 self.pairing.get_or_insert_with(Pairing::default).offline = true
             }
             Event::Connected => {
-                self.pairing = None;
+                // Pairing finished: from the pairing screen to home. A reconnect
+                // (token refreshed) leaves the resident where they are.
+                if self.pairing.take().is_some() {
+                    self.go_home();
+                }
                 self.connected = true;
-                self.go_home();
             }
+            Event::ShopCatalogue(c) => self.shop_event_catalogue(c, &mut fx),
+            Event::ShopOffline => self.shop.offline = true,
+            Event::Cart(c) => self.shop.cart = c,
+            Event::Orders(list) => self.shop.orders = Some(list),
+            Event::OrderPlaced(o) => self.order_placed(o),
+            Event::OrderRefused { code } => self.order_refused(&code, &mut fx),
+            Event::ShopUnreachable => self.dialog = Some(Dialog::Shop(ShopNotice::Unreachable)),
+            Event::OrderCancelled(o) => self.order_cancelled(o),
+            Event::CancelTooLate => self.dialog = Some(Dialog::Shop(ShopNotice::TooLate)),
+            Event::OrderSettled(o) => self.order_settled(o),
+            Event::OrderUnsure => self.dialog = Some(Dialog::Shop(ShopNotice::Unsure)),
         }
         self.chime_if_new(&mut fx);
         fx
@@ -301,6 +363,7 @@ impl App {
             // Any other key on a yes/no question: keep asking.
             (d @ (Dialog::DeleteReminder(_) | Dialog::DiscardDraft), _) => self.dialog = Some(d),
             (Dialog::Help | Dialog::Error(_), _) => {}
+            (d, k) => self.shop_dialog_key(d, k, fx),
         }
     }
 
@@ -333,8 +396,15 @@ impl App {
     fn screen_key(&mut self, k: Key, fx: &mut Vec<Effect>) {
         let focus = self.page().focus;
         match self.page().screen.clone() {
-            Screen::Home => self.home_key(focus, k),
-            Screen::Shop | Screen::Ride => {}
+            Screen::Home => self.home_key(focus, k, fx),
+            Screen::Ride => {}
+            s @ (Screen::Shop
+            | Screen::ShopItems(_)
+            | Screen::ShopItem { .. }
+            | Screen::Cart
+            | Screen::OrderDone(_)
+            | Screen::Orders
+            | Screen::OrderDetail(_)) => self.shop_key(s, focus, k, fx),
             Screen::Settings => {
                 if matches!(k, Key::Left | Key::Right | Key::Ok | Key::Yellow) {
                     self.text_size = match (self.text_size, k) {
@@ -371,7 +441,7 @@ impl App {
         }
     }
 
-    fn home_key(&mut self, focus: usize, k: Key) {
+    fn home_key(&mut self, focus: usize, k: Key, fx: &mut Vec<Effect>) {
         let focus = match k {
             Key::Left if focus > 0 && focus < 3 => focus - 1,
             Key::Right if focus < 2 => focus + 1,
@@ -379,17 +449,17 @@ impl App {
             Key::Up if focus == 3 => 2,
             Key::Digit(d) if (1..=HOME_TILES).contains(&(d as usize)) => {
                 self.page_mut().focus = d as usize - 1;
-                return self.open_tile(d as usize - 1);
+                return self.open_tile(d as usize - 1, fx);
             }
-            Key::Ok => return self.open_tile(focus),
+            Key::Ok => return self.open_tile(focus, fx),
             _ => focus,
         };
         self.page_mut().focus = focus;
     }
 
-    fn open_tile(&mut self, tile: usize) {
+    fn open_tile(&mut self, tile: usize, fx: &mut Vec<Effect>) {
         let screen = match tile {
-            0 => Screen::Shop,
+            0 => return self.open_shop(fx),
             1 => Screen::Ride,
             2 => Screen::RemindList,
             _ => Screen::Settings,
@@ -403,29 +473,20 @@ impl App {
     }
 
     fn list_key(&mut self, focus: usize, k: Key) {
-        let n = self.list_len();
-        let page_start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
-        let new_focus = match k {
-            Key::Up => focus.saturating_sub(1),
-            Key::Down => (focus + 1).min(n - 1),
-            Key::Right | Key::ChannelUp => (page_start + ROWS_PER_PAGE).min(n - 1).max(focus),
-            Key::Left | Key::ChannelDown => page_start.saturating_sub(ROWS_PER_PAGE).min(focus),
-            Key::Digit(d)
-                if d >= 1 && page_start + (d as usize) <= n.min(page_start + ROWS_PER_PAGE) =>
-            {
-                let f = page_start + d as usize - 1;
+        let new_focus = match (list_move(focus, self.list_len(), k), k) {
+            (ListMove::Focus(f), _) => f,
+            (ListMove::Open(f), _) => {
                 self.page_mut().focus = f;
                 return self.open_list_item(f);
             }
-            Key::Ok => return self.open_list_item(focus),
-            Key::Green => return self.open_list_item(0),
-            Key::Red if focus > 0 => {
+            (ListMove::None, Key::Green) => return self.open_list_item(0),
+            (ListMove::None, Key::Red) if focus > 0 => {
                 if let Some(r) = self.reminders.get(focus - 1) {
                     self.dialog = Some(Dialog::DeleteReminder(r.id));
                 }
                 return;
             }
-            _ => focus,
+            (ListMove::None, _) => focus,
         };
         self.page_mut().focus = new_focus;
     }
@@ -440,6 +501,38 @@ impl App {
             },
         };
         self.push(Screen::RemindEdit(Box::new(draft)));
+    }
+}
+
+/// What a key does in a paged list of `n` rows (five to a page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListMove {
+    Focus(usize),
+    Open(usize),
+    None,
+}
+
+pub(crate) fn list_move(focus: usize, n: usize, k: Key) -> ListMove {
+    if n == 0 {
+        return ListMove::None;
+    }
+    let page_start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
+    match k {
+        Key::Up => ListMove::Focus(focus.saturating_sub(1)),
+        Key::Down => ListMove::Focus((focus + 1).min(n - 1)),
+        Key::Right | Key::ChannelUp => {
+            ListMove::Focus((page_start + ROWS_PER_PAGE).min(n - 1).max(focus))
+        }
+        Key::Left | Key::ChannelDown => {
+            ListMove::Focus(page_start.saturating_sub(ROWS_PER_PAGE).min(focus))
+        }
+        Key::Digit(d)
+            if d >= 1 && page_start + (d as usize) <= n.min(page_start + ROWS_PER_PAGE) =>
+        {
+            ListMove::Open(page_start + d as usize - 1)
+        }
+        Key::Ok => ListMove::Open(focus.min(n - 1)),
+        _ => ListMove::None,
     }
 }
 

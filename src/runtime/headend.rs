@@ -12,12 +12,16 @@ use std::time::Duration;
 use engawa_core::api::{
     ErrorBody, Heartbeat, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
 };
+use engawa_shop::api::{Catalogue, Order, OrderRequest, Settled};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// No answer: network down, head-end down, timeout. Retry later.
     #[error("the head-end cannot be reached: {0}")]
     Unavailable(String),
+    /// No connection could be made: the request certainly never arrived.
+    #[error("no connection to the head-end: {0}")]
+    NotSent(String),
     /// The head-end answered with an error envelope.
     #[error("the head-end refused ({status}): {code}")]
     Refused { status: u16, code: String },
@@ -53,16 +57,36 @@ impl HeadendClient {
         idempotency_key: Option<&str>,
     ) -> Result<Option<R>, ClientError> {
         let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
         if let Some(k) = idempotency_key {
             req = req.header("Idempotency-Key", k);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        self.send(req, token).await
+    }
+
+    async fn get<R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<R, ClientError> {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req, Some(token)).await?.ok_or_else(empty_answer)
+    }
+
+    async fn send<R: serde::de::DeserializeOwned>(
+        &self,
+        mut req: reqwest::RequestBuilder,
+        token: Option<&str>,
+    ) -> Result<Option<R>, ClientError> {
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| {
+            if e.is_connect() {
+                ClientError::NotSent(e.to_string())
+            } else {
+                ClientError::Unavailable(e.to_string())
+            }
+        })?;
         let status = resp.status();
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
@@ -98,10 +122,7 @@ impl HeadendClient {
         };
         self.post("/v1/pairing", &body, None, None)
             .await?
-            .ok_or_else(|| ClientError::Refused {
-                status: 204,
-                code: "empty answer".into(),
-            })
+            .ok_or_else(empty_answer)
     }
 
     pub async fn poll_token(&self, device_code: &str) -> Result<TokenGrant, ClientError> {
@@ -110,10 +131,7 @@ impl HeadendClient {
         };
         self.post("/v1/pairing/token", &body, None, None)
             .await?
-            .ok_or_else(|| ClientError::Refused {
-                status: 204,
-                code: "empty answer".into(),
-            })
+            .ok_or_else(empty_answer)
     }
 
     pub async fn heartbeat(
@@ -126,6 +144,66 @@ impl HeadendClient {
             .await
             .map(|_| ())
     }
+}
+
+fn empty_answer() -> ClientError {
+    ClientError::Refused {
+        status: 204,
+        code: "empty answer".into(),
+    }
+}
+
+/// The shop's requests (contract in `engawa_shop::api`).
+impl HeadendClient {
+    pub async fn catalogue(&self, token: &str) -> Result<Catalogue, ClientError> {
+        self.get("/v1/shop/catalogue", token).await
+    }
+
+    pub async fn orders(&self, token: &str) -> Result<Vec<Order>, ClientError> {
+        self.get("/v1/shop/orders", token).await
+    }
+
+    pub async fn place_order(
+        &self,
+        token: &str,
+        key: &str,
+        body: &OrderRequest,
+    ) -> Result<Order, ClientError> {
+        self.post("/v1/shop/orders", body, Some(token), Some(key))
+            .await?
+            .ok_or_else(empty_answer)
+    }
+
+    pub async fn cancel_order(&self, token: &str, id: i64) -> Result<Order, ClientError> {
+        let path = format!("/v1/shop/orders/{id}/cancel");
+        self.post(&path, &serde_json::json!({}), Some(token), Some(&new_key()))
+            .await?
+            .ok_or_else(empty_answer)
+    }
+
+    pub async fn settle(&self, token: &str, key: &str) -> Result<Settled, ClientError> {
+        let path = format!("/v1/shop/attempts/{key}/settle");
+        self.post(&path, &serde_json::json!({}), Some(token), None)
+            .await?
+            .ok_or_else(empty_answer)
+    }
+}
+
+/// A fresh Idempotency-Key: 128 random bits from the kernel, as hex.
+pub fn new_key() -> String {
+    use std::io::Read;
+    let mut b = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b));
+    if let Err(e) = read {
+        // Never reuse a key: fall back to time and process id, which are unique here.
+        tracing::warn!(error = %e, "no /dev/urandom; key from the clock");
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        return format!("t{t:x}-{:x}", std::process::id());
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 pub fn token_path(state_dir: &Path) -> PathBuf {

@@ -8,13 +8,14 @@
 
 mod chime;
 pub mod headend;
+mod shop;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use engawa_core::{Clock, ErrorKind};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::app::{Effect, Event, TextSize};
 use crate::store::{Store, StoreError};
@@ -66,20 +67,40 @@ pub fn spawn(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    // The shop worker has its own connection to the same database file.
+    let shop_store = Store::open(store.path()).map_err(std::io::Error::other)?;
     let join = std::thread::Builder::new()
         .name("engawa runtime".into())
         .spawn(move || {
-            let mut shell = Shell {
-                store,
-                clock,
-                sink,
-                chime: chime::Chime::new(config.chime_command, &config.state_dir),
-                activity: LastActivity::default(),
-            };
             rt.block_on(async {
-                if let Some(h) = config.headend {
+                let (token_tx, token_rx) = watch::channel(None);
+                let client = config.headend.as_ref().and_then(|h| {
+                    headend::HeadendClient::new(&h.url)
+                        .inspect_err(
+                            |e| tracing::error!(error = %e, "cannot set up the head-end client"),
+                        )
+                        .ok()
+                });
+                let (shop_tx, shop_rx) = mpsc::unbounded_channel();
+                let worker = shop::Worker {
+                    store: shop_store,
+                    client: client.clone(),
+                    token: token_rx,
+                    sink: sink.clone(),
+                    clock: clock.clone(),
+                };
+                tokio::spawn(worker.run(shop_rx));
+                let mut shell = Shell {
+                    store,
+                    clock,
+                    sink,
+                    chime: chime::Chime::new(config.chime_command, &config.state_dir),
+                    activity: LastActivity::default(),
+                    shop: shop_tx,
+                };
+                if let (Some(h), Some(client)) = (config.headend, client) {
                     let (dir, sink) = (config.state_dir.clone(), shell.sink.clone());
-                    connect(h, dir, sink, shell.activity.clone());
+                    connect(h, client, dir, sink, shell.activity.clone(), token_tx);
                 }
                 shell.run(rx, config.tick).await
             });
@@ -93,6 +114,7 @@ struct Shell {
     sink: EventSink,
     chime: chime::Chime,
     activity: LastActivity,
+    shop: mpsc::UnboundedSender<shop::Command>,
 }
 
 impl Shell {
@@ -167,12 +189,25 @@ impl Shell {
                 }
                 Ok(())
             }
+            Effect::LoadShop => self.to_shop(shop::Command::Load),
+            Effect::LoadOrders => self.to_shop(shop::Command::LoadOrders),
+            Effect::SaveCart(c) => self.to_shop(shop::Command::SaveCart(c.clone())),
+            Effect::PlaceOrder(c) => self.to_shop(shop::Command::PlaceOrder(c.clone())),
+            Effect::CancelOrder(id) => self.to_shop(shop::Command::Cancel(*id)),
         };
         if let Err(e) = result {
             self.failed("saving", e);
         } else if matches!(effect, Effect::MarkDone(_) | Effect::Snooze { .. }) {
             self.tick();
         }
+    }
+
+    fn to_shop(&self, c: shop::Command) -> Result<(), StoreError> {
+        if self.shop.send(c).is_err() {
+            tracing::error!("the shop worker has stopped");
+            (self.sink)(Event::Failed(ErrorKind::Internal));
+        }
+        Ok(())
     }
 
     fn report_reminders(&mut self) {
@@ -199,11 +234,14 @@ pub type LastActivity = Arc<std::sync::Mutex<Option<chrono::DateTime<chrono::Utc
 /// one, then send heartbeats. A token the head-end refuses (box revoked or
 /// swapped) is deleted and the box pairs again. Runs as its own task; the resident
 /// keeps using the box meanwhile.
-fn connect(h: HeadendSettings, state_dir: PathBuf, sink: EventSink, activity: LastActivity) {
-    let client = match headend::HeadendClient::new(&h.url) {
-        Ok(c) => c,
-        Err(e) => return tracing::error!(error = %e, "cannot set up the head-end client"),
-    };
+fn connect(
+    h: HeadendSettings,
+    client: headend::HeadendClient,
+    state_dir: PathBuf,
+    sink: EventSink,
+    activity: LastActivity,
+    token_tx: watch::Sender<Option<String>>,
+) {
     tokio::spawn(async move {
         loop {
             let token = match headend::load_token(&state_dir) {
@@ -215,7 +253,9 @@ fn connect(h: HeadendSettings, state_dir: PathBuf, sink: EventSink, activity: La
                 }
             };
             sink(Event::Connected);
+            token_tx.send_replace(Some(token.clone()));
             send_heartbeats(&client, &h, &token, &activity).await;
+            token_tx.send_replace(None);
             tracing::warn!("the head-end no longer accepts this box; pairing again");
             if let Err(e) = std::fs::remove_file(headend::token_path(&state_dir)) {
                 tracing::error!(error = %e, "cannot remove the refused token");

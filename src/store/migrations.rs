@@ -33,6 +33,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX occurrences_pending ON occurrences (state, show_at);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT;
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: the shop — the cart (one row per item, the line as JSON), and the outbox
+    // every request with an external effect goes through before it is sent.
+    "CREATE TABLE cart (
+        item_id INTEGER PRIMARY KEY,
+        position INTEGER NOT NULL,
+        line TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'void', 'refused')),
+        created_at INTEGER NOT NULL,
+        settled_at INTEGER,
+        result TEXT
+    );",
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

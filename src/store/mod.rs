@@ -6,6 +6,9 @@
 //! every occurrence is shown at most once.
 
 mod migrations;
+mod shop;
+
+pub use shop::{OutboxEntry, Settlement};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
@@ -39,6 +42,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("stored shop data is unreadable: {0}")]
+    BadJson(#[from] serde_json::Error),
     #[error("stored reminder {id} is unreadable: {detail}")]
     BadRow { id: i64, detail: String },
 }

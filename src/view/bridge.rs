@@ -101,6 +101,24 @@ pub fn apply(window: &AppWindow, f: &Frame) {
             })
             .collect(),
     ));
+    if let Some(i) = &f.item {
+        api.set_item_name(i.name.as_str().into());
+        api.set_item_price(i.price.as_str().into());
+        api.set_item_unit(i.unit.as_str().into());
+        api.set_item_qty_label(i.qty_label.as_str().into());
+        api.set_item_qty(i.qty.as_str().into());
+        api.set_item_subtotal(i.subtotal.as_str().into());
+        api.set_item_note(i.note.as_str().into());
+        api.set_item_glyph(i.glyph.as_str().into());
+        api.set_item_category(i.category.as_str().into());
+        api.set_item_tone(i.tone as i32);
+    }
+    if let Some(s) = &f.summary {
+        api.set_summary_label(s.label.as_str().into());
+        api.set_summary_total(s.total.as_str().into());
+        api.set_summary_when(s.when.as_str().into());
+        api.set_summary_note(paragraphs(&s.note));
+    }
     api.set_dialog_visible(f.dialog.is_some());
     if let Some(d) = &f.dialog {
         api.set_dialog_title(d.title.as_str().into());

@@ -32,6 +32,9 @@ pub enum PageKind {
     List = 2,
     Form = 3,
     Settings = 4,
+    ShopGrid = 5,
+    Item = 6,
+    Cart = 7,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +103,31 @@ pub struct OverlayView {
     pub hints: Vec<Hint>,
 }
 
+/// The item page of the shop.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemView {
+    pub name: String,
+    pub price: String,
+    pub unit: String,
+    pub qty_label: String,
+    pub qty: String,
+    pub subtotal: String,
+    pub note: String,
+    /// The generated picture: a letter on the category's colour.
+    pub glyph: String,
+    pub category: String,
+    pub tone: usize,
+}
+
+/// 合計 and when it arrives, beside the cart.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SummaryView {
+    pub label: String,
+    pub total: String,
+    pub when: String,
+    pub note: String,
+}
+
 /// Everything one screen shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Frame {
@@ -122,31 +150,33 @@ pub struct Frame {
     pub info: Vec<(String, String)>,
     pub dialog: Option<DialogView>,
     pub overlay: Option<OverlayView>,
+    pub item: Option<ItemView>,
+    pub summary: Option<SummaryView>,
     pub scale: f32,
 }
 
-fn t(l: Lang, ja: &str, en: &str) -> String {
+pub(super) fn t(l: Lang, ja: &str, en: &str) -> String {
     match l {
         Lang::Ja => ja.to_string(),
         Lang::En => en.to_string(),
     }
 }
 
-fn hint(colour: KeyColour, key: String, text: String) -> Hint {
+pub(super) fn hint(colour: KeyColour, key: String, text: String) -> Hint {
     Hint { colour, key, text }
 }
 
-fn ok_hint(l: Lang, what: (&str, &str)) -> Hint {
+pub(super) fn ok_hint(l: Lang, what: (&str, &str)) -> Hint {
     hint(KeyColour::Plain, t(l, "決定", "OK"), t(l, what.0, what.1))
 }
-fn back_hint(l: Lang) -> Hint {
+pub(super) fn back_hint(l: Lang) -> Hint {
     hint(
         KeyColour::Plain,
         t(l, "戻る", "Back"),
         t(l, "もどる", "back"),
     )
 }
-fn help_hint(l: Lang) -> Hint {
+pub(super) fn help_hint(l: Lang) -> Hint {
     hint(
         KeyColour::Blue,
         t(l, "青", "Blue"),
@@ -260,14 +290,11 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
 }
 
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
+    if super::shop::page(f, app, info, l) {
+        return;
+    }
     match &app.page().screen {
         Screen::Home => home(f, l),
-        Screen::Shop => notice(
-            f,
-            l,
-            info,
-            (t(l, "買い物", "Shopping"), t(l, "買い物", "shopping")),
-        ),
         Screen::Ride => notice(
             f,
             l,
@@ -280,6 +307,8 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         Screen::RemindList => remind_list(f, app, l),
         Screen::RemindEdit(d) => remind_edit(f, d, l),
         Screen::Settings => settings(f, app, info, l),
+        // Drawn by view::shop; an order no longer listed shows the shop home.
+        _ => home(f, l),
     }
 }
 
@@ -377,7 +406,7 @@ fn notice(f: &mut Frame, l: Lang, info: &BoxInfo, (title, service): (String, Str
     f.hints = vec![back_hint(l), help_hint(l)];
 }
 
-fn phone_text(l: Lang, phone: &str) -> String {
+pub(super) fn phone_text(l: Lang, phone: &str) -> String {
     match l {
         Lang::Ja => format!("電話 {phone}"),
         Lang::En => format!("phone {phone}"),
@@ -657,11 +686,16 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
             },
             hints: any_key,
         },
+        Dialog::RemoveFromCart(id) => super::shop::remove_dialog(app, *id, l),
+        Dialog::CancelOrder(id) => super::shop::cancel_dialog(app, *id, l),
+        Dialog::Shop(n) => super::shop::notice_dialog(n, app, info, l),
     }
 }
 
 fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
-    let body = match (&app.page().screen, l) {
+    let screen = &app.page().screen;
+    let body = match (screen, l) {
+        (s, _) if super::shop::help(s, l).is_some() => super::shop::help(s, l).unwrap_or_default(),
         (Screen::Home, Lang::Ja) => {
             "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
         }

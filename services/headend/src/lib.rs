@@ -7,6 +7,7 @@
 pub mod billing;
 pub mod catalogue;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod routes;
 pub mod secret;

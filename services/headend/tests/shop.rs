@@ -176,7 +176,10 @@ async fn concurrent_duplicates_create_exactly_one_order() {
                 .await
                 .unwrap();
             let status = r.status();
-            (status, r.json::<Order>().await.unwrap().id)
+            let text = r.text().await.unwrap();
+            let order: Order =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: {text} ({e})"));
+            (status, order.id)
         }));
     }
     let mut ids = Vec::new();

@@ -7,4 +7,6 @@
 
 pub mod api;
 pub mod billing;
+pub mod cart;
 pub mod delivery;
+pub mod demo;

@@ -25,6 +25,8 @@ pub use shop::{BillingMonth, HouseholdBill, OrderRefusal, SellerBill};
 pub const PAIRING_TTL_S: i64 = 15 * 60;
 pub const POLL_INTERVAL_S: i64 = 5;
 /// Wrong pairing codes accepted per window before approvals are refused.
+/// How long a write waits for the database's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_FAILED_APPROVALS: i64 = 10;
 pub const FAILED_APPROVAL_WINDOW_S: i64 = 10 * 60;
 
@@ -190,10 +192,20 @@ impl Db {
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(BUSY_TIMEOUT);
+        // WAL is a property of the file: set it once, on a connection of its own.
+        // Setting it on every pooled connection takes a lock that busy_timeout
+        // cannot wait for, and fails ("database is locked") under load.
+        {
+            use sqlx::Connection;
+            let conn = sqlx::SqliteConnection::connect_with(
+                &options.clone().journal_mode(SqliteJournalMode::Wal),
+            )
+            .await?;
+            conn.close().await?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -201,6 +213,17 @@ impl Db {
         let db = Db { pool };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// A write transaction holding the database's write lock from its first
+    /// statement (`BEGIN IMMEDIATE`), so that what it reads cannot change before it
+    /// writes. Everything inside it must use the transaction's own connection: a
+    /// second connection from the pool could deadlock against writers waiting for
+    /// the lock while holding the rest of the pool.
+    pub(crate) async fn write_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
     async fn migrate(&self) -> Result<(), sqlx::Error> {
@@ -443,6 +466,33 @@ impl Db {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    pub async fn first_household(&self) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT id FROM households ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Provision a box directly, without the pairing dance (the demo, where box
+    /// and head-end run on one PC). Returns the token, shown once.
+    pub async fn issue_token(
+        &self,
+        household_id: i64,
+        serial: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, sqlx::Error> {
+        let token = secret::new_secret();
+        sqlx::query(
+            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(household_id)
+        .bind(serial)
+        .bind(secret::hash(&token))
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(token)
     }
 
     /// A box is swapped or lost: its token stops working at once.

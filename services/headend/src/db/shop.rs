@@ -85,9 +85,16 @@ macro_rules! order_columns {
 
 impl Db {
     pub async fn delivery_rules(&self) -> Result<DeliveryRules, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        Self::delivery_rules_in(&mut conn).await
+    }
+
+    async fn delivery_rules_in(
+        conn: &mut sqlx::SqliteConnection,
+    ) -> Result<DeliveryRules, sqlx::Error> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(RULES_KEY)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         match v {
             None => Ok(DeliveryRules::default()),
@@ -108,7 +115,8 @@ impl Db {
         Ok(())
     }
 
-    /// What a household's box shows: items on sale, its 「いつもの」, the rules.
+    /// What a household's box shows: items on sale in the operator's order (as
+    /// imported), its 「いつもの」, the rules.
     pub async fn catalogue(
         &self,
         household_id: i64,
@@ -117,7 +125,7 @@ impl Db {
         let rows = sqlx::query(
             "SELECT i.id, i.category, i.name, i.price_yen, i.unit, s.name
              FROM items i JOIN sellers s ON s.id = i.seller_id
-             WHERE i.on_sale = 1 ORDER BY i.category, i.name, i.id",
+             WHERE i.on_sale = 1 ORDER BY i.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -209,7 +217,7 @@ impl Db {
         lines: &[OrderLineRequest],
         now: DateTime<Utc>,
     ) -> Result<Result<(Order, bool), OrderRefusal>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let seen = sqlx::query(
             "SELECT request_hash, order_id FROM idempotency WHERE box_id = ? AND key = ?",
         )
@@ -267,7 +275,7 @@ impl Db {
         if !changed.is_empty() {
             return Ok(Err(OrderRefusal::PriceChanged(changed)));
         }
-        let rules = self.delivery_rules().await?;
+        let rules = Self::delivery_rules_in(&mut tx).await?;
         let Some(day) = rules.delivery_day_for(now) else {
             return Ok(Err(OrderRefusal::NoDeliveryDay));
         };
@@ -329,7 +337,7 @@ impl Db {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Order>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at)
              VALUES (?, ?, NULL, NULL, ?) ON CONFLICT (box_id, key) DO NOTHING",
@@ -385,7 +393,7 @@ impl Db {
         order_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Result<Order, Order>>, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_tx().await?;
         let Some(order) = Self::order_in(&mut tx, household_id, order_id).await? else {
             return Ok(None);
         };

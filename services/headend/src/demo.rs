@@ -1,0 +1,48 @@
+//! A head-end with demo data: the demo catalogue's sellers and ~300 items, one
+//! household registered for shopping, and a box token for it — so that
+//! `packaging/dev/demo` can order within a minute of starting.
+
+use chrono::{DateTime, Utc};
+
+use crate::Db;
+use crate::db::NewHousehold;
+
+/// Seed an empty database (a seeded one is left as it is). Returns the demo
+/// household.
+pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
+    if let Some(id) = db.first_household().await? {
+        return Ok(id);
+    }
+    for (name, phone) in engawa_shop::demo::SELLERS {
+        db.add_seller(name, phone, now).await?;
+    }
+    let rows = crate::catalogue::parse(engawa_shop::demo::csv().as_bytes()).map_err(|e| {
+        anyhow::anyhow!(
+            "the demo catalogue does not import: {}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let n = db
+        .import_items(&rows, now)
+        .await?
+        .map_err(|e| anyhow::anyhow!("the demo catalogue does not import: {} bad rows", e.len()))?;
+    let household = db
+        .add_household(
+            &NewHousehold {
+                name: "山田 花子".into(),
+                address: "長野県 みどり町 上沢 1234".into(),
+                phone: "0265-12-3456".into(),
+                lat: Some(35.6178),
+                lon: Some(137.9312),
+                shop: true,
+                ride: true,
+            },
+            now,
+        )
+        .await?;
+    tracing::info!(items = n, household, "demo head-end seeded");
+    Ok(household)
+}
