@@ -92,6 +92,7 @@ fn a_new_box_pairs_and_remembers_its_token() {
                 lon: None,
                 shop: true,
                 ride: false,
+                ..Default::default()
             },
             SystemClock.now(),
         ))

@@ -39,6 +39,8 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
                 lon: Some(137.9312),
                 shop: true,
                 ride: true,
+                district: "上沢".into(),
+                eligibility: "65歳以上".into(),
             },
             now,
         )

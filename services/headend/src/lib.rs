@@ -6,6 +6,7 @@
 
 pub mod billing;
 pub mod catalogue;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -15,7 +15,8 @@ engawa-headend — the CATV operator's service for engawa boxes
 
 usage:
   engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080]
-  engawa-headend household add --name NAME --address ADDRESS --phone PHONE [--lat N --lon N] [--shop] [--ride] [--db FILE]
+  engawa-headend household add --name NAME --address ADDRESS --phone PHONE [--district D] [--lat N --lon N] [--shop] [--ride] [--eligibility LIST] [--db FILE]
+  engawa-headend operator add --name NAME [--db FILE]     (password read from standard input)
   engawa-headend pair approve CODE --household ID [--db FILE]
   engawa-headend box list [--db FILE]
   engawa-headend box revoke ID [--db FILE]
@@ -143,7 +144,16 @@ async fn run(raw: Vec<String>) -> Result<()> {
         ["household", "add"] => {
             let a = Args::parse(&raw[2..], &["shop", "ride"]);
             a.check_known(&[
-                "name", "address", "phone", "lat", "lon", "shop", "ride", "db",
+                "name",
+                "address",
+                "phone",
+                "lat",
+                "lon",
+                "shop",
+                "ride",
+                "district",
+                "eligibility",
+                "db",
             ])?;
             let coord = |n: &str| -> Result<Option<f64>> {
                 a.get(n)
@@ -161,6 +171,8 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 lon: coord("lon")?,
                 shop: a.flag("shop"),
                 ride: a.flag("ride"),
+                district: a.get("district").unwrap_or_default().to_string(),
+                eligibility: a.get("eligibility").unwrap_or_default().to_string(),
             };
             let id = a.db().await?.add_household(&h, clock.now()).await?;
             println!("household {id} added");
@@ -195,6 +207,23 @@ async fn run(raw: Vec<String>) -> Result<()> {
                     bail!("too many wrong codes in the last 10 minutes; wait and try again")
                 }
             }
+        }
+        ["operator", "add"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["name", "db"])?;
+            let name = a.need("name")?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 10 {
+                bail!("the password must have at least 10 characters");
+            }
+            let hash = engawa_headend::console::hash_password(password)?;
+            let id = a.db().await?.add_operator(name, &hash, clock.now()).await?;
+            println!("operator {id} ({name}) can log in at /console");
+            Ok(())
         }
         ["box", "list"] => {
             let a = Args::parse(&raw[2..], &[]);
@@ -326,7 +355,8 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 None => clock.now().with_timezone(&engawa_core::TOKYO).date_naive(),
             };
             let orders = a.db().await?.orders_on(day).await?;
-            for (o, hid, name, address) in &orders {
+            for d in &orders {
+                let (o, hid, name, address) = (&d.order, d.household_id, &d.name, &d.address);
                 for l in &o.lines {
                     println!(
                         "{}	household {hid}	{name}	{address}	{}	{} x{}	{}",

@@ -20,12 +20,15 @@ use crate::error::ApiError;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let boxes = Router::new()
         .route("/v1/pairing", post(start_pairing))
         .route("/v1/pairing/token", post(poll_pairing))
         .route("/v1/heartbeat", post(heartbeat))
         .route("/v1/me", get(me))
         .merge(crate::shop::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    boxes
+        .merge(crate::console::router())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -33,7 +36,6 @@ pub fn router(state: AppState) -> Router {
                 "見つかりませんでした。",
             )
         })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 

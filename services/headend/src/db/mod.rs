@@ -18,8 +18,10 @@ use sqlx::sqlite::{
 use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
+pub mod console;
 mod shop;
-pub use shop::{BillingMonth, HouseholdBill, OrderRefusal, SellerBill};
+pub use console::{HouseholdRow, PendingPairing, SellerRow, Session};
+pub use shop::{BillingMonth, DayOrder, HouseholdBill, OrderRefusal, PickLine, SellerBill};
 
 /// How long a pairing code is valid, and how often a box may poll.
 pub const PAIRING_TTL_S: i64 = 15 * 60;
@@ -126,6 +128,25 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE households ADD COLUMN shop_from TEXT;
     ALTER TABLE households ADD COLUMN shop_until TEXT;
     UPDATE households SET shop_from = date(created_at, 'unixepoch', '+9 hours') WHERE shop = 1;",
+    // 4: the operator console — operators (argon2 password hashes), sessions (the
+    // cookie stored as a hash, with its CSRF token), login failures; households
+    // get a district (delivery lists are per district) and taxi eligibility.
+    "CREATE TABLE operators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        operator_id INTEGER NOT NULL REFERENCES operators(id),
+        csrf TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE login_failures (at INTEGER NOT NULL);
+    ALTER TABLE households ADD COLUMN district TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';",
 ];
 
 #[derive(Clone)]
@@ -133,7 +154,7 @@ pub struct Db {
     pool: SqlitePool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewHousehold {
     pub name: String,
     pub address: String,
@@ -142,6 +163,10 @@ pub struct NewHousehold {
     pub lon: Option<f64>,
     pub shop: bool,
     pub ride: bool,
+    /// The village or district: delivery lists are grouped by it.
+    pub district: String,
+    /// Taxi eligibility categories, comma separated (「65歳以上,免許返納」).
+    pub eligibility: String,
 }
 
 /// Why a poll did not yield a token (RFC 8628 §3.5).
@@ -251,8 +276,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         let row = sqlx::query(
-            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from, district, eligibility)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&h.name)
         .bind(&h.address)
@@ -266,6 +291,8 @@ impl Db {
             h.shop
                 .then(|| now.with_timezone(&engawa_core::TOKYO).date_naive().to_string()),
         )
+        .bind(&h.district)
+        .bind(&h.eligibility)
         .fetch_one(&self.pool)
         .await?;
         row.try_get(0)

@@ -36,6 +36,29 @@ pub enum OrderRefusal {
     NoDeliveryDay,
 }
 
+/// An order for the day's lists, with where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayOrder {
+    pub order: Order,
+    pub household_id: i64,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickLine {
+    pub seller: String,
+    pub item: String,
+    pub unit: String,
+    pub qty: i64,
+    pub amount_yen: i64,
+    pub household_id: i64,
+    pub household: String,
+    pub district: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdBill {
     pub household_id: i64,
@@ -413,34 +436,63 @@ impl Db {
         Ok(order.map(Ok))
     }
 
-    /// Live (not cancelled) orders delivered on `day`, with the household's name
-    /// and address: (order, household name, address).
-    pub async fn orders_on(
-        &self,
-        day: NaiveDate,
-    ) -> Result<Vec<(Order, i64, String, String)>, sqlx::Error> {
+    /// Live (not cancelled) orders delivered on `day`, by district and address
+    /// (the order of a delivery round).
+    pub async fn orders_on(&self, day: NaiveDate) -> Result<Vec<DayOrder>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
             "SELECT o.id, o.placed_at, o.delivery_day, o.cancel_until, o.cancelled_at, o.total_yen,
-                    h.id AS hid, h.name AS hname, h.address AS haddr
+                    h.id AS hid, h.name AS hname, h.address AS haddr, h.district AS hdistrict,
+                    h.phone AS hphone
              FROM orders o JOIN households h ON h.id = o.household_id
-             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL ORDER BY h.address, o.id",
+             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL
+             ORDER BY h.district, h.address, o.id",
         )
         .bind(day.to_string())
         .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let mut o = order_head(r)?;
-            Self::order_lines(&mut conn, &mut o).await?;
-            out.push((
-                o,
-                r.try_get("hid")?,
-                r.try_get("hname")?,
-                r.try_get("haddr")?,
-            ));
+            let mut order = order_head(r)?;
+            Self::order_lines(&mut conn, &mut order).await?;
+            out.push(DayOrder {
+                order,
+                household_id: r.try_get("hid")?,
+                name: r.try_get("hname")?,
+                address: r.try_get("haddr")?,
+                district: r.try_get("hdistrict")?,
+                phone: r.try_get("hphone")?,
+            });
         }
         Ok(out)
+    }
+
+    /// What each seller packs for `day`: one row per seller, item and household.
+    pub async fn picking(&self, day: NaiveDate) -> Result<Vec<PickLine>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT s.name, l.name, l.unit, l.qty, l.price_yen * l.qty, h.id, h.name, h.district
+             FROM order_lines l JOIN orders o ON o.id = l.order_id
+             JOIN sellers s ON s.id = l.seller_id JOIN households h ON h.id = o.household_id
+             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL
+             ORDER BY s.id, l.item_id, h.district, h.id",
+        )
+        .bind(day.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PickLine {
+                    seller: r.try_get(0)?,
+                    item: r.try_get(1)?,
+                    unit: r.try_get(2)?,
+                    qty: r.try_get(3)?,
+                    amount_yen: r.try_get(4)?,
+                    household_id: r.try_get(5)?,
+                    household: r.try_get(6)?,
+                    district: r.try_get(7)?,
+                })
+            })
+            .collect()
     }
 
     /// Counts for tests and the benchmark: (orders, order lines, idempotency keys).

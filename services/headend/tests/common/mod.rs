@@ -55,6 +55,7 @@ impl Headend {
             lon: Some(137.8),
             shop: true,
             ride: false,
+            ..Default::default()
         };
         self.db.add_household(&h, self.clock.now()).await.unwrap()
     }

@@ -1,0 +1,1001 @@
+//! The operator's web console under `/console`: server-rendered Japanese HTML
+//! that works without JavaScript and prints cleanly.
+//!
+//! Security: operators log in with a name and a password (argon2id hashes); the
+//! session cookie is random, stored only as a hash, `HttpOnly; Secure;
+//! SameSite=Strict`, and expires after 12 hours; every form carries the session's
+//! CSRF token, checked before anything changes; failed logins are rate-limited.
+
+use std::fmt::Write as _;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use engawa_core::{TOKYO, Yen};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::db::{ApproveRefusal, NewHousehold, Session};
+
+const COOKIE: &str = "engawa_session";
+const SESSION_TTL_S: i64 = 12 * 3600;
+/// A catalogue file of a few thousand items.
+const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(dashboard))
+        .route("/console/login", get(login_form).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/households", get(households).post(add_household))
+        .route("/console/sellers", get(sellers).post(add_seller))
+        .route("/console/catalogue", get(catalogue).post(import_catalogue))
+        .route("/console/pairing", get(pairing).post(approve_pairing))
+        .route("/console/orders", get(orders))
+        .route("/console/picking", get(picking))
+        .route("/console/delivery", get(delivery))
+        .route("/console/billing", get(billing))
+        .route("/console/billing/{file}", get(billing_csv))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+/// Hash a new operator password (argon2id, random salt).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
+        .to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// HTML-escape text for element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body{font-family:'BIZ UDPGothic','Noto Sans CJK JP',sans-serif;font-size:20px;margin:0;color:#111;background:#fafaf7}
+header{background:#0d1b33;color:#fff;padding:12px 24px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
+header a{color:#fff;font-weight:bold}
+header form{margin-left:auto}
+main{padding:16px 24px}
+h1{font-size:30px;margin:8px 0 16px}
+h2{font-size:24px;margin:24px 0 8px}
+table{border-collapse:collapse;margin:8px 0 16px;background:#fff}
+th,td{border:1px solid #555;padding:8px 12px;text-align:left;vertical-align:top}
+th{background:#e6eaf0}
+td.n{text-align:right}
+.ok{background:#e3f4e1;border:2px solid #1d6b2a;padding:12px;margin:12px 0}
+.err{background:#fbe4e1;border:2px solid #8f1a14;padding:12px;margin:12px 0}
+form.box{background:#fff;border:1px solid #888;padding:12px 16px;margin:12px 0;max-width:900px}
+label{display:inline-block;min-width:10em;margin:6px 0}
+input,select,button{font-size:20px;padding:4px 8px}
+button{font-weight:bold}
+@media print{header,form.box,form.noprint{display:none} body{background:#fff}}
+";
+
+fn page(title: &str, session: Option<&Session>, body: &str) -> Html<String> {
+    let nav = match session {
+        Some(s) => format!(
+            "<nav><a href=\"/console\">ホーム</a> · <a href=\"/console/orders\">きょうの注文</a> · \
+             <a href=\"/console/picking\">ピッキング</a> · <a href=\"/console/delivery\">配達</a> · \
+             <a href=\"/console/households\">世帯</a> · <a href=\"/console/pairing\">機械の登録</a> · \
+             <a href=\"/console/sellers\">お店</a> · <a href=\"/console/catalogue\">品ぞろえ</a> · \
+             <a href=\"/console/billing\">請求</a></nav>\
+             <form method=\"post\" action=\"/console/logout\">{}<span>{} さん</span> \
+             <button type=\"submit\">ログアウト</button></form>",
+            csrf_field(s),
+            esc(&s.operator)
+        ),
+        None => String::new(),
+    };
+    Html(format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t} — engawa センター</title><style>{STYLE}</style></head><body>\
+         <header><b>engawa センター</b>{nav}</header><main><h1>{t}</h1>{body}</main></body></html>",
+        t = esc(title)
+    ))
+}
+
+fn csrf_field(s: &Session) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&s.csrf)
+    )
+}
+
+fn ok(msg: &str) -> String {
+    format!("<p class=\"ok\" role=\"status\">{}</p>", esc(msg))
+}
+
+fn err(msg: &str) -> String {
+    format!("<p class=\"err\" role=\"alert\">{}</p>", esc(msg))
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "console request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        page(
+            "エラー",
+            None,
+            &err("センターの システムで 問題が おきました。記録を 確認してください。"),
+        ),
+    )
+        .into_response()
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The logged-in operator, or a redirect to the login page.
+async fn session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(token) = cookie_token(headers) else {
+        return Err(Redirect::to("/console/login").into_response());
+    };
+    match s
+        .db
+        .session(&crate::secret::hash(&token), s.clock.now())
+        .await
+    {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(Redirect::to("/console/login").into_response()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// A changing request from a logged-in operator whose form carries the session's
+/// CSRF token.
+async fn checked(s: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Session, Response> {
+    let session = session(s, headers).await?;
+    if csrf.is_empty() || csrf != session.csrf {
+        tracing::warn!(operator = %session.operator, "console form without a valid CSRF token");
+        return Err((
+            StatusCode::FORBIDDEN,
+            page(
+                "受け付けられません",
+                Some(&session),
+                &err("この 画面は 古くなっています。ページを 開きなおして もういちど おためしください。"),
+            ),
+        )
+            .into_response());
+    }
+    Ok(session)
+}
+
+macro_rules! try_page {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+macro_rules! try_db {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return internal(e),
+        }
+    };
+}
+
+fn tokyo_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&TOKYO).date_naive()
+}
+
+fn yen(v: i64) -> String {
+    Yen(v).to_ja()
+}
+
+// ---- login ----------------------------------------------------------------
+
+async fn login_form() -> Html<String> {
+    login_page("")
+}
+
+fn login_page(message: &str) -> Html<String> {
+    page(
+        "ログイン",
+        None,
+        &format!(
+            "{message}<form class=\"box\" method=\"post\" action=\"/console/login\">\
+             <p><label for=\"name\">名前</label><input id=\"name\" name=\"name\" required autocomplete=\"username\"></p>\
+             <p><label for=\"password\">パスワード</label><input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\"></p>\
+             <p><button type=\"submit\">ログイン</button></p></form>"
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+}
+
+async fn login(State(s): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+    let now = s.clock.now();
+    let failures = try_db!(s.db.recent_login_failures(now).await);
+    if failures >= crate::db::console::MAX_LOGIN_FAILURES {
+        tracing::warn!("console login refused: too many failures");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            login_page(&err("まちがいが 続いたため、10分間 ログインできません。")),
+        )
+            .into_response();
+    }
+    let found = try_db!(s.db.operator_login(&f.name).await);
+    let password = f.password.clone();
+    let verified = match found {
+        Some((id, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .unwrap_or(false);
+            ok.then_some(id)
+        }
+        None => None,
+    };
+    let Some(operator_id) = verified else {
+        try_db!(s.db.record_login_failure(now).await);
+        tracing::info!(name = %f.name, "console login failed");
+        return (
+            StatusCode::UNAUTHORIZED,
+            login_page(&err("名前か パスワードが ちがいます。")),
+        )
+            .into_response();
+    };
+    let token = crate::secret::new_secret();
+    let csrf = crate::secret::new_secret();
+    try_db!(
+        s.db.create_session(
+            &crate::secret::hash(&token),
+            operator_id,
+            &csrf,
+            now,
+            SESSION_TTL_S
+        )
+        .await
+    );
+    tracing::info!(name = %f.name, "operator logged in");
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_TTL_S}"
+    );
+    let mut resp = Redirect::to("/console").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    try_page!(checked(&s, &headers, &f.csrf).await);
+    if let Some(token) = cookie_token(&headers) {
+        try_db!(s.db.end_session(&crate::secret::hash(&token)).await);
+    }
+    let mut resp = Redirect::to("/console/login").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "engawa_session=; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    resp
+}
+
+// ---- dashboard --------------------------------------------------------------
+
+async fn dashboard(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let now = s.clock.now();
+    let today = tokyo_today(now);
+    let orders = try_db!(s.db.orders_on(today).await);
+    let boxes = try_db!(s.db.boxes().await);
+    let pending = try_db!(s.db.pending_pairings(now).await);
+    let live = boxes
+        .iter()
+        .filter(|b| !b.revoked)
+        .filter(|b| {
+            b.last_heartbeat_at
+                .is_some_and(|t| now - t < chrono::Duration::minutes(15))
+        })
+        .count();
+    let total: i64 = orders.iter().map(|o| o.order.total_yen).sum();
+    let body = format!(
+        "<table><tr><th>きょう（{}）お届けの注文</th><td class=\"n\">{} 件　{}</td></tr>\
+         <tr><th>動いている 機械（15分以内に 連絡あり）</th><td class=\"n\">{} / {} 台</td></tr>\
+         <tr><th>登録を 待っている 機械</th><td class=\"n\">{} 台</td></tr></table>\
+         <p><a href=\"/console/picking\">ピッキングリスト</a> · <a href=\"/console/delivery\">配達リスト</a> · \
+         <a href=\"/console/billing\">今月の 請求</a></p>",
+        today,
+        orders.len(),
+        yen(total),
+        live,
+        boxes.iter().filter(|b| !b.revoked).count(),
+        pending.len()
+    );
+    page("ホーム", Some(&session), &body).into_response()
+}
+
+// ---- households -------------------------------------------------------------
+
+async fn households(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    households_page(&s, &session, "").await
+}
+
+async fn households_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let rows = try_db!(s.db.households().await);
+    let mut body = String::from(message);
+    body.push_str(
+        "<table><tr><th>番号</th><th>地区</th><th>名前</th><th>住所</th><th>電話</th>\
+         <th>買い物</th><th>タクシー</th><th>タクシーの区分</th><th>機械</th><th>最後の連絡</th></tr>",
+    );
+    for h in &rows {
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            h.id,
+            esc(&h.district),
+            esc(&h.name),
+            esc(&h.address),
+            esc(&h.phone),
+            if h.shop { "○" } else { "" },
+            if h.ride { "○" } else { "" },
+            esc(&h.eligibility),
+            h.boxes,
+            h.last_heartbeat_at
+                .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+    body.push_str("</table>");
+    let _ = write!(
+        body,
+        "<h2>世帯を 登録する</h2><form class=\"box\" method=\"post\" action=\"/console/households\">{}\
+         <p><label for=\"h-name\">名前</label><input id=\"h-name\" name=\"name\" required maxlength=\"60\"></p>\
+         <p><label for=\"h-district\">地区</label><input id=\"h-district\" name=\"district\" maxlength=\"40\"></p>\
+         <p><label for=\"h-address\">住所</label><input id=\"h-address\" name=\"address\" required maxlength=\"120\" size=\"40\"></p>\
+         <p><label for=\"h-phone\">電話</label><input id=\"h-phone\" name=\"phone\" required maxlength=\"20\"></p>\
+         <p><label for=\"h-lat\">緯度・経度</label><input id=\"h-lat\" name=\"lat\" size=\"10\"> <input name=\"lon\" size=\"10\" aria-label=\"経度\"></p>\
+         <p><label>サービス</label><input type=\"checkbox\" id=\"h-shop\" name=\"shop\" value=\"1\" checked> <label for=\"h-shop\">買い物</label> \
+         <input type=\"checkbox\" id=\"h-ride\" name=\"ride\" value=\"1\"> <label for=\"h-ride\">タクシー</label></p>\
+         <p><label for=\"h-elig\">タクシーの区分</label><input id=\"h-elig\" name=\"eligibility\" placeholder=\"65歳以上,免許返納\" size=\"30\"></p>\
+         <p><button type=\"submit\">登録する</button></p></form>",
+        csrf_field(session)
+    );
+    page("世帯", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct HouseholdForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    district: String,
+    address: String,
+    phone: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lon: String,
+    #[serde(default)]
+    shop: Option<String>,
+    #[serde(default)]
+    ride: Option<String>,
+    #[serde(default)]
+    eligibility: String,
+}
+
+fn clean(v: &str, max: usize) -> Option<String> {
+    let v = v.trim();
+    (v.chars().count() <= max && !v.chars().any(char::is_control)).then(|| v.to_string())
+}
+
+async fn add_household(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<HouseholdForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let coord = |v: &str| -> Result<Option<f64>, ()> {
+        match v.trim() {
+            "" => Ok(None),
+            t => t.parse().map(Some).map_err(|_| ()),
+        }
+    };
+    let fields = (
+        clean(&f.name, 60).filter(|v| !v.is_empty()),
+        clean(&f.district, 40),
+        clean(&f.address, 120).filter(|v| !v.is_empty()),
+        clean(&f.phone, 20).filter(|v| !v.is_empty()),
+        clean(&f.eligibility, 120),
+        coord(&f.lat),
+        coord(&f.lon),
+    );
+    let (
+        Some(name),
+        Some(district),
+        Some(address),
+        Some(phone),
+        Some(eligibility),
+        Ok(lat),
+        Ok(lon),
+    ) = fields
+    else {
+        return households_page(
+            &s,
+            &session,
+            &err("入力に まちがいが あります（名前・住所・電話は 必須、緯度・経度は 数字）。何も 登録していません。"),
+        )
+        .await;
+    };
+    let h = NewHousehold {
+        name: name.clone(),
+        address,
+        phone,
+        lat,
+        lon,
+        shop: f.shop.is_some(),
+        ride: f.ride.is_some(),
+        district,
+        eligibility,
+    };
+    let id = try_db!(s.db.add_household(&h, s.clock.now()).await);
+    tracing::info!(operator = %session.operator, household = id, "household registered");
+    households_page(
+        &s,
+        &session,
+        &ok(&format!("{name} さんを 世帯 {id} として 登録しました。")),
+    )
+    .await
+}
+
+// ---- sellers and catalogue --------------------------------------------------
+
+async fn sellers(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    sellers_page(&s, &session, "").await
+}
+
+async fn sellers_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let rows = try_db!(s.db.sellers().await);
+    let mut body = String::from(message);
+    body.push_str("<table><tr><th>番号</th><th>お店</th><th>電話</th><th>品数</th></tr>");
+    for r in &rows {
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            r.id,
+            esc(&r.name),
+            esc(&r.phone),
+            r.items
+        );
+    }
+    let _ = write!(
+        body,
+        "</table><h2>お店を 登録する</h2><form class=\"box\" method=\"post\" action=\"/console/sellers\">{}\
+         <p><label for=\"s-name\">お店の名前</label><input id=\"s-name\" name=\"name\" required maxlength=\"60\"></p>\
+         <p><label for=\"s-phone\">電話</label><input id=\"s-phone\" name=\"phone\" required maxlength=\"20\"></p>\
+         <p><button type=\"submit\">登録する</button></p></form>",
+        csrf_field(session)
+    );
+    page("お店", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct SellerForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    phone: String,
+}
+
+async fn add_seller(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SellerForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let (Some(name), Some(phone)) = (
+        clean(&f.name, 60).filter(|v| !v.is_empty()),
+        clean(&f.phone, 20).filter(|v| !v.is_empty()),
+    ) else {
+        return sellers_page(&s, &session, &err("名前と 電話を 入れてください。")).await;
+    };
+    match s.db.add_seller(&name, &phone, s.clock.now()).await {
+        Ok(id) => {
+            tracing::info!(operator = %session.operator, seller = id, "seller registered");
+            sellers_page(&s, &session, &ok(&format!("「{name}」を 登録しました。"))).await
+        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            sellers_page(
+                &s,
+                &session,
+                &err(&format!("「{name}」は もう 登録されています。")),
+            )
+            .await
+        }
+        Err(e) => internal(e),
+    }
+}
+
+async fn catalogue(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    catalogue_page(&s, &session, "").await
+}
+
+async fn catalogue_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let items = try_db!(s.db.items().await);
+    let mut body = String::from(message);
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"/console/catalogue\" enctype=\"multipart/form-data\">{}\
+         <p>CSV ファイル（列: seller,category,name,price_yen,unit,on_sale　UTF-8）。\
+         まちがいの ある 行が ひとつでも あれば、何も 取り込みません。</p>\
+         <p><label for=\"csv\">ファイル</label><input id=\"csv\" type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></p>\
+         <p><button type=\"submit\">取り込む</button></p></form>",
+        csrf_field(session)
+    );
+    let _ = write!(body, "<h2>品ぞろえ（{} 品）</h2>", items.len());
+    body.push_str("<table><tr><th>分類</th><th>品名</th><th>単位</th><th>値段（税込）</th><th>お店</th><th>販売</th></tr>");
+    for (seller, category, name, price, unit, on_sale) in &items {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(category),
+            esc(name),
+            esc(unit),
+            yen(*price),
+            esc(seller),
+            if *on_sale { "販売中" } else { "停止" }
+        );
+    }
+    body.push_str("</table>");
+    page("品ぞろえ", Some(session), &body).into_response()
+}
+
+async fn import_catalogue(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "file" => file = Some(b.to_vec()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::info!(error = %e, "unreadable upload");
+                        break;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::info!(error = %e, "unreadable upload");
+                break;
+            }
+        }
+    }
+    let session = try_page!(checked(&s, &headers, &csrf).await);
+    let Some(data) = file else {
+        return catalogue_page(&s, &session, &err("ファイルが 読めませんでした。")).await;
+    };
+    let errors = match crate::catalogue::parse(&data) {
+        Ok(rows) => match try_db!(s.db.import_items(&rows, s.clock.now()).await) {
+            Ok(n) => {
+                tracing::info!(operator = %session.operator, items = n, "catalogue imported");
+                return catalogue_page(&s, &session, &ok(&format!("{n} 品を 取り込みました。")))
+                    .await;
+            }
+            Err(errors) => errors,
+        },
+        Err(errors) => errors,
+    };
+    let mut msg = err(&format!(
+        "まちがいが {} 行 あります。何も 取り込んでいません。直して もういちど 取り込んでください。",
+        errors.len()
+    ));
+    msg.push_str("<table><tr><th>行</th><th>列</th><th>内容</th></tr>");
+    for e in &errors {
+        let _ = write!(
+            msg,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+            e.line,
+            esc(&e.column),
+            esc(&e.message)
+        );
+    }
+    msg.push_str("</table>");
+    catalogue_page(&s, &session, &msg).await
+}
+
+// ---- pairing ------------------------------------------------------------------
+
+async fn pairing(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    pairing_page(&s, &session, "").await
+}
+
+async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let waiting = try_db!(s.db.pending_pairings(s.clock.now()).await);
+    let households = try_db!(s.db.households().await);
+    let mut body = String::from(message);
+    body.push_str(
+        "<p>テレビに 出ている 「せつぞくコード」と 世帯を えらんで 登録します。</p>\
+         <h2>登録を 待っている 機械</h2><table><tr><th>せつぞくコード</th><th>機械の番号</th><th>時刻</th></tr>",
+    );
+    for p in &waiting {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.user_code),
+            esc(&p.serial),
+            p.created_at.with_timezone(&TOKYO).format("%H:%M")
+        );
+    }
+    let _ = write!(
+        body,
+        "</table><form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
+         <p><label for=\"code\">せつぞくコード</label><input id=\"code\" name=\"code\" required maxlength=\"12\" placeholder=\"4K7-P2Q\"></p>\
+         <p><label for=\"household\">世帯</label><select id=\"household\" name=\"household\">",
+        csrf_field(session)
+    );
+    for h in &households {
+        let _ = write!(
+            body,
+            "<option value=\"{}\">{} {}（{}）</option>",
+            h.id,
+            h.id,
+            esc(&h.name),
+            esc(&h.district)
+        );
+    }
+    body.push_str("</select></p><p><button type=\"submit\">登録する</button></p></form>");
+    page("機械の登録", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct PairingForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+    household: i64,
+}
+
+async fn approve_pairing(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<PairingForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let msg = match try_db!(
+        s.db.approve_pairing(&f.code, f.household, s.clock.now())
+            .await
+    ) {
+        Ok(serial) => {
+            tracing::info!(operator = %session.operator, %serial, household = f.household, "pairing approved");
+            ok(&format!(
+                "機械 {serial} を 世帯 {} に 登録しました。まもなく テレビが ホーム画面に なります。",
+                f.household
+            ))
+        }
+        Err(ApproveRefusal::UnknownCode) => {
+            err("その コードの 機械は ありません（打ちまちがい か、15分で 期限切れ）。")
+        }
+        Err(ApproveRefusal::NoSuchHousehold) => err("その 世帯は ありません。"),
+        Err(ApproveRefusal::TooManyAttempts) => {
+            err("まちがいが 続いたため、10分間 登録できません。")
+        }
+    };
+    pairing_page(&s, &session, &msg).await
+}
+
+// ---- the day's lists ----------------------------------------------------------
+
+#[derive(Deserialize)]
+struct DayQuery {
+    day: Option<String>,
+}
+
+fn day_of(q: &DayQuery, now: DateTime<Utc>) -> NaiveDate {
+    q.day
+        .as_deref()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| tokyo_today(now))
+}
+
+fn day_form(action: &str, day: NaiveDate) -> String {
+    format!(
+        "<form class=\"noprint\" method=\"get\" action=\"{action}\"><label for=\"day\">お届けの日</label>\
+         <input id=\"day\" type=\"date\" name=\"day\" value=\"{day}\"> <button type=\"submit\">表示</button></form>"
+    )
+}
+
+async fn orders(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let day = day_of(&q, s.clock.now());
+    let list = try_db!(s.db.orders_on(day).await);
+    let mut body = day_form("/console/orders", day);
+    let total: i64 = list.iter().map(|o| o.order.total_yen).sum();
+    let _ = write!(
+        body,
+        "<p>{day} お届け: {} 件　合計 {}</p><table><tr><th>注文</th><th>注文の時刻</th><th>地区</th>\
+         <th>世帯</th><th>品</th><th>合計</th></tr>",
+        list.len(),
+        yen(total)
+    );
+    for d in &list {
+        let items: Vec<String> = d
+            .order
+            .lines
+            .iter()
+            .map(|l| format!("{} {}×{}", esc(&l.name), esc(&l.unit), l.qty))
+            .collect();
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            d.order.id,
+            d.order
+                .placed_at
+                .with_timezone(&TOKYO)
+                .format("%m/%d %H:%M"),
+            esc(&d.district),
+            esc(&d.name),
+            items.join("<br>"),
+            yen(d.order.total_yen)
+        );
+    }
+    body.push_str("</table>");
+    page("注文", Some(&session), &body).into_response()
+}
+
+async fn picking(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let day = day_of(&q, s.clock.now());
+    let lines = try_db!(s.db.picking(day).await);
+    let mut body = day_form("/console/picking", day);
+    if lines.is_empty() {
+        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
+    }
+    let mut sellers: Vec<&str> = lines.iter().map(|l| l.seller.as_str()).collect();
+    sellers.dedup();
+    for seller in sellers {
+        let mine: Vec<_> = lines.iter().filter(|l| l.seller == seller).collect();
+        let _ = write!(
+            body,
+            "<section><h2>{}　{day} お届け分</h2><table><tr><th>品</th><th>単位</th><th>数</th><th>金額</th></tr>",
+            esc(seller)
+        );
+        let mut items: Vec<(&str, &str)> = mine
+            .iter()
+            .map(|l| (l.item.as_str(), l.unit.as_str()))
+            .collect();
+        items.dedup();
+        for (item, unit) in &items {
+            let (qty, amount) = mine
+                .iter()
+                .filter(|l| l.item == *item && l.unit == *unit)
+                .fold((0, 0), |(q, a), l| (q + l.qty, a + l.amount_yen));
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{qty}</td><td class=\"n\">{}</td></tr>",
+                esc(item),
+                esc(unit),
+                yen(amount)
+            );
+        }
+        body.push_str("</table><table><tr><th>地区</th><th>世帯</th><th>品</th><th>数</th></tr>");
+        for l in &mine {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{} {}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                esc(&l.district),
+                l.household_id,
+                esc(&l.household),
+                esc(&l.item),
+                l.qty
+            );
+        }
+        body.push_str("</table></section>");
+    }
+    page("ピッキングリスト", Some(&session), &body).into_response()
+}
+
+async fn delivery(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let day = day_of(&q, s.clock.now());
+    let list = try_db!(s.db.orders_on(day).await);
+    let mut body = day_form("/console/delivery", day);
+    if list.is_empty() {
+        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
+    }
+    let mut districts: Vec<&str> = list.iter().map(|d| d.district.as_str()).collect();
+    districts.dedup();
+    for district in districts {
+        let name = if district.is_empty() {
+            "（地区なし）"
+        } else {
+            district
+        };
+        let _ = write!(
+            body,
+            "<section><h2>{}　{day} 夕方</h2><table><tr><th>世帯</th><th>住所</th><th>電話</th><th>品</th><th>合計</th><th>お支払い</th></tr>",
+            esc(name)
+        );
+        for d in list.iter().filter(|d| d.district == district) {
+            let items: Vec<String> = d
+                .order
+                .lines
+                .iter()
+                .map(|l| format!("{}×{}", esc(&l.name), l.qty))
+                .collect();
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>請求済み</td></tr>",
+                esc(&d.name),
+                esc(&d.address),
+                esc(&d.phone),
+                items.join("、"),
+                yen(d.order.total_yen)
+            );
+        }
+        body.push_str("</table></section>");
+    }
+    page("配達リスト", Some(&session), &body).into_response()
+}
+
+// ---- billing -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+    bom: Option<String>,
+}
+
+fn month_of(q: &MonthQuery, now: DateTime<Utc>) -> String {
+    q.month
+        .clone()
+        .filter(|m| crate::billing::month_bounds(m).is_some())
+        .unwrap_or_else(|| now.with_timezone(&TOKYO).format("%Y-%m").to_string())
+}
+
+async fn billing(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let month = month_of(&q, s.clock.now());
+    let Some((first, last)) = crate::billing::month_bounds(&month) else {
+        return internal("month bounds");
+    };
+    let b = try_db!(s.db.billing_month(first, last).await);
+    let e = try_db!(crate::billing::export(&month, &b, false));
+    let t = e.totals;
+    let body = format!(
+        "<form class=\"noprint\" method=\"get\" action=\"/console/billing\"><label for=\"month\">月</label>\
+         <input id=\"month\" type=\"month\" name=\"month\" value=\"{month}\"> <button type=\"submit\">表示</button></form>\
+         {}<table><tr><th>世帯（月額 1,000円）</th><td class=\"n\">{} 世帯　{}</td></tr>\
+         <tr><th>品物の 代金</th><td class=\"n\">{}</td></tr>\
+         <tr><th>お店の 売上（合計）</th><td class=\"n\">{}</td></tr>\
+         <tr><th>手数料 10%（お店ごとに 月の売上から 切り捨て）</th><td class=\"n\">{}</td></tr>\
+         <tr><th>お店への 支払い</th><td class=\"n\">{}</td></tr></table>\
+         <p><a href=\"/console/billing/households.csv?month={month}\">世帯ごとの 請求 CSV</a> · \
+         <a href=\"/console/billing/sellers.csv?month={month}\">お店ごとの 精算 CSV</a> · \
+         BOM つき（表計算ソフト用）: <a href=\"/console/billing/households.csv?month={month}&amp;bom=1\">世帯</a> · \
+         <a href=\"/console/billing/sellers.csv?month={month}&amp;bom=1\">お店</a></p>",
+        if t.reconciles() {
+            ok("合計は 一致しています（品物の代金 = お店の売上 = 手数料 + 支払い）。")
+        } else {
+            err("合計が 一致しません。出力しないでください。")
+        },
+        t.households,
+        yen(t.monthly_fees),
+        yen(t.goods),
+        yen(t.gross),
+        yen(t.fees),
+        yen(t.payouts),
+    );
+    page(&format!("請求 {month}"), Some(&session), &body).into_response()
+}
+
+async fn billing_csv(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    try_page!(session(&s, &headers).await);
+    let month = month_of(&q, s.clock.now());
+    let Some((first, last)) = crate::billing::month_bounds(&month) else {
+        return internal("month bounds");
+    };
+    let b = try_db!(s.db.billing_month(first, last).await);
+    let e = try_db!(crate::billing::export(&month, &b, q.bom.is_some()));
+    if !e.totals.reconciles() {
+        return internal(format!(
+            "billing {month} does not reconcile: {:?}",
+            e.totals
+        ));
+    }
+    let (data, name) = match file.as_str() {
+        "households.csv" => (e.households_csv, format!("households-{month}.csv")),
+        "sellers.csv" => (e.sellers_csv, format!("sellers-{month}.csv")),
+        _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        data,
+    )
+        .into_response()
+}

@@ -1,0 +1,212 @@
+//! What the operator console stores and lists: operators, sessions, and the
+//! tables it shows (households, sellers, waiting boxes).
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Db, from_ts, ts};
+
+/// Failed logins accepted per window before every login is refused for a while.
+pub const MAX_LOGIN_FAILURES: i64 = 10;
+pub const LOGIN_WINDOW_S: i64 = 10 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub operator_id: i64,
+    pub operator: String,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+    pub phone: String,
+    pub shop: bool,
+    pub ride: bool,
+    pub eligibility: String,
+    pub boxes: i64,
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerRow {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub items: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPairing {
+    pub user_code: String,
+    pub serial: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Db {
+    pub async fn add_operator(
+        &self,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(password_hash)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// (id, argon2 hash) of an operator.
+    pub async fn operator_login(&self, name: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    pub async fn recent_login_failures(&self, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE at > ?")
+            .bind(ts(now) - LOGIN_WINDOW_S)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    pub async fn record_login_failure(&self, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO login_failures (at) VALUES (?)")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        operator_id: i64,
+        csrf: &str,
+        now: DateTime<Utc>,
+        ttl_s: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, operator_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(operator_id)
+        .bind(csrf)
+        .bind(ts(now))
+        .bind(ts(now) + ttl_s)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT s.operator_id, o.name, s.csrf FROM sessions s JOIN operators o ON o.id = s.operator_id
+             WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                operator_id: r.try_get(0)?,
+                operator: r.try_get(1)?,
+                csrf: r.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn end_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn households(&self) -> Result<Vec<HouseholdRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT h.id, h.name, h.address, h.district, h.phone, h.shop, h.ride, h.eligibility,
+                    (SELECT COUNT(*) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL),
+                    (SELECT MAX(b.last_heartbeat_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL)
+             FROM households h ORDER BY h.district, h.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HouseholdRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    address: r.try_get(2)?,
+                    district: r.try_get(3)?,
+                    phone: r.try_get(4)?,
+                    shop: r.try_get(5)?,
+                    ride: r.try_get(6)?,
+                    eligibility: r.try_get(7)?,
+                    boxes: r.try_get(8)?,
+                    last_heartbeat_at: from_ts(r.try_get(9)?),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn sellers(&self) -> Result<Vec<SellerRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.phone, (SELECT COUNT(*) FROM items i WHERE i.seller_id = s.id)
+             FROM sellers s ORDER BY s.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SellerRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    phone: r.try_get(2)?,
+                    items: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Boxes showing a pairing code that nobody has approved yet.
+    pub async fn pending_pairings(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PendingPairing>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT user_code, serial, created_at FROM pairings
+             WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at DESC",
+        )
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingPairing {
+                    user_code: r.try_get(0)?,
+                    serial: r.try_get(1)?,
+                    created_at: from_ts(r.try_get(2)?).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
