@@ -4,6 +4,7 @@
 //! pattern, RFC 8628), per-box bearer tokens stored only as hashes, and heartbeats.
 //! Config → `Db` (every SQL statement lives there) → `router` → handlers.
 
+pub mod bench;
 pub mod billing;
 pub mod catalogue;
 pub mod console;

@@ -25,6 +25,7 @@ usage:
   engawa-headend catalogue list [--db FILE]
   engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
+  engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
   engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
 
 Catalogue CSV columns: seller,category,name,price_yen,unit,on_sale (UTF-8, BOM allowed).
@@ -38,8 +39,12 @@ The database defaults to ./engawa-headend.db (SQLite).";
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // The benchmark prints its own numbers; a log line per request
+                // would drown them (and slow the server it measures).
+                let bench = std::env::args().nth(1).as_deref() == Some("bench");
+                tracing_subscriber::EnvFilter::new(if bench { "warn" } else { "info" })
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -406,6 +411,36 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 engawa_core::Yen(t.payouts).to_ja(),
             );
             Ok(())
+        }
+        ["bench", ..] => {
+            let a = Args::parse(&raw[1..], &[]);
+            a.check_known(&["boxes", "seconds", "rates", "orders"])?;
+            let mut o = engawa_headend::bench::Options::default();
+            let num = |n: &str, v: &str| -> Result<u64> {
+                v.parse()
+                    .with_context(|| format!("--{n}: not a number: {v}"))
+            };
+            if let Some(v) = a.get("boxes") {
+                o.boxes = num("boxes", v)? as usize;
+            }
+            if let Some(v) = a.get("seconds") {
+                o.step_seconds = num("seconds", v)?;
+            }
+            if let Some(v) = a.get("orders") {
+                o.orders = num("orders", v)? as usize;
+            }
+            if let Some(v) = a.get("rates") {
+                o.rates = v
+                    .split(',')
+                    .map(|r| num("rates", r.trim()).map(|r| r as u32))
+                    .collect::<Result<_>>()?;
+            }
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "note: a debug build; measure with `cargo run --release -p engawa-headend -- bench`"
+                );
+            }
+            engawa_headend::bench::run(o).await
         }
         ["--help" | "-h" | "help", ..] => {
             println!("{USAGE}");
