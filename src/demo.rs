@@ -137,6 +137,7 @@ pub const SCENES: &[(&str, &str)] = &[
     ("shop-usual", "いつもの: items bought before"),
     ("shop-category", "a category's items, with one in the cart"),
     ("shop-item", "an item page with quantity 2"),
+    ("shop-item-photo", "an item page with its photo"),
     (
         "shop-cart",
         "the cart as order confirmation: 合計 and delivery",
@@ -172,6 +173,7 @@ pub fn catalogue() -> Catalogue {
             price_yen: it.price_yen,
             unit: it.unit,
             seller: it.seller.to_string(),
+            photo: None,
         })
         .collect();
     let usual = [
@@ -265,6 +267,7 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
         "shop-usual" => &[Digit(1), Digit(1)],
         "shop-category" => &[Digit(1), Digit(2), Digit(1), Ok, Down, Down],
         "shop-item" => &[Digit(1), Digit(2), Digit(3), Up],
+        "shop-item-photo" => &[Digit(1), Digit(3), Digit(1)],
         "shop-offline" => &[],
         _ => fill,
     };
@@ -328,6 +331,16 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
             app.shop.catalogue = None;
             app.handle(Event::Key(Digit(1)));
             app.handle(Event::ShopOffline);
+        }
+        "shop-item-photo" => {
+            if let crate::app::Screen::ShopItem { item_id, .. } = app.page().screen {
+                let png = engawa_shop::photo::placeholder(1, 7);
+                let photo = engawa_shop::photo::decode(&png).ok()?;
+                app.handle(Event::Photo {
+                    item_id,
+                    photo: std::sync::Arc::new(photo),
+                });
+            }
         }
         "shop-home" | "shop-home-page2" | "shop-usual" | "shop-category" | "shop-item"
         | "shop-cart" => {}

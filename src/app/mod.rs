@@ -66,6 +66,11 @@ pub enum Event {
     CancelTooLate,
     /// An interrupted order attempt was settled: placed (`Some`) or not.
     OrderSettled(Option<Order>),
+    /// An item's photo, decoded.
+    Photo {
+        item_id: i64,
+        photo: std::sync::Arc<engawa_shop::photo::Photo>,
+    },
     /// An order got no answer and the head-end cannot be asked yet: the resident
     /// is told which way it went once it can (`OrderSettled`).
     OrderUnsure,
@@ -102,6 +107,11 @@ pub enum Effect {
     /// Send the order (through the outbox, with an Idempotency-Key).
     PlaceOrder(Cart),
     CancelOrder(i64),
+    /// Show this item's photo (from the box database or the head-end).
+    LoadPhoto {
+        item_id: i64,
+        version: i64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -287,6 +297,7 @@ impl App {
             Event::CancelTooLate => self.dialog = Some(Dialog::Shop(ShopNotice::TooLate)),
             Event::OrderSettled(o) => self.order_settled(o),
             Event::OrderUnsure => self.dialog = Some(Dialog::Shop(ShopNotice::Unsure)),
+            Event::Photo { item_id, photo } => self.shop.photo = Some((item_id, photo)),
         }
         self.chime_if_new(&mut fx);
         fx

@@ -28,6 +28,8 @@ pub struct Shop {
     pub added: Option<String>,
     /// Changes to the cart from a new catalogue, not yet told to the resident.
     pub changed: Option<Refresh>,
+    /// The photo of the item page last opened.
+    pub photo: Option<(i64, std::sync::Arc<engawa_shop::photo::Photo>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +229,7 @@ impl App {
                             let id = item.id;
                             let qty = self.shop.cart.qty_of(id).max(1);
                             self.shop.added = None;
-                            self.push(Screen::ShopItem { item_id: id, qty });
+                            self.open_item(id, qty, fx);
                         }
                     }
                     ListMove::None => {}
@@ -319,6 +321,16 @@ impl App {
         }
     }
 
+    /// The item page, asking for the item's photo when it has one not yet shown.
+    fn open_item(&mut self, item_id: i64, qty: u32, fx: &mut Vec<Effect>) {
+        self.push(Screen::ShopItem { item_id, qty });
+        if let Some(version) = self.shop.item(item_id).and_then(|i| i.photo)
+            && self.shop.photo.as_ref().is_none_or(|p| p.0 != item_id)
+        {
+            fx.push(Effect::LoadPhoto { item_id, version });
+        }
+    }
+
     fn item_key(&mut self, item_id: i64, qty: u32, k: Key, fx: &mut Vec<Effect>) {
         use engawa_shop::api::MAX_QTY;
         let qty = match k {
@@ -372,10 +384,7 @@ impl App {
                 self.shop.cart.set(CartLine { qty, ..line });
                 fx.push(Effect::SaveCart(self.shop.cart.clone()));
             }
-            Key::Ok | Key::Yellow => self.push(Screen::ShopItem {
-                item_id: line.item_id,
-                qty: line.qty,
-            }),
+            Key::Ok | Key::Yellow => self.open_item(line.item_id, line.qty, fx),
             Key::Red => self.dialog = Some(Dialog::RemoveFromCart(line.item_id)),
             Key::Green => {
                 fx.push(Effect::PlaceOrder(self.shop.cart.clone()));

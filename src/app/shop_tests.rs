@@ -15,6 +15,7 @@ fn item(id: i64, category: &str, name: &str, price: i64) -> CatalogueItem {
         price_yen: price,
         unit: "1個".into(),
         seller: "みどり農園".into(),
+        photo: None,
     }
 }
 
@@ -319,6 +320,36 @@ fn shop_home_pages_six_tiles_and_numbers_pick_on_the_page_shown() {
         app.page().screen,
         Screen::ShopItem { item_id: 13, .. }
     ));
+}
+
+#[test]
+fn an_item_with_a_photo_asks_for_it_once() {
+    let mut app = App::new(tokyo(2026, 11, 25, 10, 0));
+    app.handle(Event::Connected);
+    let mut c = catalogue();
+    c.items[0].photo = Some(3);
+    app.handle(Event::ShopCatalogue(c));
+    let fx = press(&mut app, &[Digit(1), Digit(2), Digit(1)]);
+    assert!(fx.contains(&Effect::LoadPhoto {
+        item_id: 1,
+        version: 3
+    }));
+    let photo = std::sync::Arc::new(engawa_shop::photo::Photo {
+        width: 1,
+        height: 1,
+        rgba: vec![0, 0, 0, 255],
+    });
+    app.handle(Event::Photo { item_id: 1, photo });
+    let fx = press(&mut app, &[Back, Digit(1)]);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadPhoto { .. })),
+        "already shown"
+    );
+    let fx = press(&mut app, &[Back, Digit(2)]);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadPhoto { .. })),
+        "no photo, no request"
+    );
 }
 
 #[test]

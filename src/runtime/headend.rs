@@ -181,6 +181,29 @@ impl HeadendClient {
             .ok_or_else(empty_answer)
     }
 
+    /// An item photo (PNG bytes).
+    pub async fn photo(&self, token: &str, item_id: i64) -> Result<Vec<u8>, ClientError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/shop/photos/{item_id}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(ClientError::Refused {
+                status: status.as_u16(),
+                code: "no photo".into(),
+            });
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
     pub async fn settle(&self, token: &str, key: &str) -> Result<Settled, ClientError> {
         let path = format!("/v1/shop/attempts/{key}/settle");
         self.post(&path, &serde_json::json!({}), Some(token), None)

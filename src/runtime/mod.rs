@@ -194,6 +194,10 @@ impl Shell {
             Effect::SaveCart(c) => self.to_shop(shop::Command::SaveCart(c.clone())),
             Effect::PlaceOrder(c) => self.to_shop(shop::Command::PlaceOrder(c.clone())),
             Effect::CancelOrder(id) => self.to_shop(shop::Command::Cancel(*id)),
+            Effect::LoadPhoto { item_id, version } => self.to_shop(shop::Command::Photo {
+                item_id: *item_id,
+                version: *version,
+            }),
         };
         if let Err(e) = result {
             self.failed("saving", e);

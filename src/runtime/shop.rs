@@ -30,6 +30,7 @@ pub enum Command {
     SaveCart(Cart),
     PlaceOrder(Cart),
     Cancel(i64),
+    Photo { item_id: i64, version: i64 },
 }
 
 const ORDER: &str = "order";
@@ -118,6 +119,7 @@ impl Worker {
                 }
             }
             Command::PlaceOrder(cart) => self.place_order(cart).await,
+            Command::Photo { item_id, version } => self.photo(item_id, version).await,
             Command::Cancel(id) => {
                 let Some((client, token)) = self.token() else {
                     return (self.sink)(Event::ShopUnreachable);
@@ -133,6 +135,39 @@ impl Worker {
                     }
                 }
             }
+        }
+    }
+
+    /// An item photo from the box database, or fetched and kept there. Without one
+    /// the screen keeps its generated picture; nothing is said.
+    async fn photo(&mut self, item_id: i64, version: i64) {
+        let png = match self.store.photo(item_id, version) {
+            Ok(Some(png)) => png,
+            Ok(None) => {
+                let Some((client, token)) = self.token() else {
+                    return;
+                };
+                match client.photo(&token, item_id).await {
+                    Ok(png) => {
+                        if let Err(why) = engawa_shop::photo::check(&png) {
+                            return tracing::warn!(item_id, %why, "refusing a photo from the head-end");
+                        }
+                        if let Err(e) = self.store.save_photo(item_id, version, &png) {
+                            tracing::warn!(error = %e, "cannot keep a photo");
+                        }
+                        png
+                    }
+                    Err(e) => return tracing::debug!(error = %e, item_id, "no photo"),
+                }
+            }
+            Err(e) => return tracing::warn!(error = %e, "cannot read a kept photo"),
+        };
+        match engawa_shop::photo::decode(&png) {
+            Ok(p) => (self.sink)(Event::Photo {
+                item_id,
+                photo: Arc::new(p),
+            }),
+            Err(why) => tracing::warn!(item_id, %why, "cannot decode a photo"),
         }
     }
 

@@ -50,6 +50,12 @@ const MIGRATIONS: &[&str] = &[
         settled_at INTEGER,
         result TEXT
     );",
+    // 3: item photos fetched from the head-end, by version.
+    "CREATE TABLE photos (
+        item_id INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL,
+        png BLOB NOT NULL
+    );",
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -74,6 +74,27 @@ impl Store {
         self.set_setting(CATALOGUE_KEY, &serde_json::to_string(c)?)
     }
 
+    /// A cached item photo, if it is the wanted version.
+    pub fn photo(&self, item_id: i64, version: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT png FROM photos WHERE item_id = ?1 AND version = ?2",
+                params![item_id, version],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn save_photo(&mut self, item_id: i64, version: i64, png: &[u8]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO photos (item_id, version, png) VALUES (?1, ?2, ?3)
+             ON CONFLICT (item_id) DO UPDATE SET version = excluded.version, png = excluded.png",
+            params![item_id, version, png],
+        )?;
+        Ok(())
+    }
+
     /// Record an attempt durably before it is sent.
     pub fn outbox_add(
         &mut self,

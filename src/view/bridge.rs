@@ -112,6 +112,13 @@ pub fn apply(window: &AppWindow, f: &Frame) {
         api.set_item_glyph(i.glyph.as_str().into());
         api.set_item_category(i.category.as_str().into());
         api.set_item_tone(i.tone as i32);
+        api.set_item_has_photo(i.photo.is_some());
+        if let Some(p) = &i.photo {
+            let buf = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                &p.rgba, p.width, p.height,
+            );
+            api.set_item_photo(slint::Image::from_rgba8(buf));
+        }
     }
     if let Some(s) = &f.summary {
         api.set_summary_label(s.label.as_str().into());

@@ -117,6 +117,8 @@ pub struct ItemView {
     pub glyph: String,
     pub category: String,
     pub tone: usize,
+    /// The item's photo when it has arrived; otherwise the generated picture.
+    pub photo: Option<std::sync::Arc<engawa_shop::photo::Photo>>,
 }
 
 /// 合計 and when it arrives, beside the cart.

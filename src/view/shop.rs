@@ -283,6 +283,12 @@ fn item(f: &mut Frame, app: &App, item_id: i64, qty: u32, l: Lang) {
         glyph: it.name.chars().next().map(String::from).unwrap_or_default(),
         category: it.category.clone(),
         tone: tone % 8,
+        photo: app
+            .shop
+            .photo
+            .as_ref()
+            .filter(|(id, _)| *id == item_id)
+            .map(|(_, p)| p.clone()),
     });
     f.hints = vec![
         hint(KeyColour::Plain, "▲▼".into(), t(l, "数", "qty")),

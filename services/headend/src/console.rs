@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/households", get(households).post(add_household))
         .route("/console/sellers", get(sellers).post(add_seller))
         .route("/console/catalogue", get(catalogue).post(import_catalogue))
+        .route("/console/catalogue/photo", post(upload_photo))
+        .route("/console/catalogue/{id}/sale", post(set_sale))
         .route("/console/pairing", get(pairing).post(approve_pairing))
         .route("/console/orders", get(orders))
         .route("/console/picking", get(picking))
@@ -583,18 +585,41 @@ async fn catalogue_page(s: &AppState, session: &Session, message: &str) -> Respo
          <p><button type=\"submit\">取り込む</button></p></form>",
         csrf_field(session)
     );
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"/console/catalogue/photo\" enctype=\"multipart/form-data\">{}\
+         <p>写真（PNG、{} KB まで、{}×{} 画素まで）</p>\
+         <p><label for=\"photo-item\">品の番号</label><input id=\"photo-item\" name=\"item\" type=\"number\" min=\"1\" required></p>\
+         <p><label for=\"photo\">ファイル</label><input id=\"photo\" type=\"file\" name=\"file\" accept=\"image/png\" required></p>\
+         <p><button type=\"submit\">写真を 登録</button></p></form>",
+        csrf_field(session),
+        engawa_shop::photo::MAX_BYTES / 1024,
+        engawa_shop::photo::MAX_SIDE,
+        engawa_shop::photo::MAX_SIDE
+    );
     let _ = write!(body, "<h2>品ぞろえ（{} 品）</h2>", items.len());
-    body.push_str("<table><tr><th>分類</th><th>品名</th><th>単位</th><th>値段（税込）</th><th>お店</th><th>販売</th></tr>");
-    for (seller, category, name, price, unit, on_sale) in &items {
+    body.push_str(
+        "<table><tr><th>番号</th><th>分類</th><th>品名</th><th>単位</th><th>値段（税込）</th>\
+         <th>お店</th><th>写真</th><th>販売</th></tr>",
+    );
+    for it in &items {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(category),
-            esc(name),
-            esc(unit),
-            yen(*price),
-            esc(seller),
-            if *on_sale { "販売中" } else { "停止" }
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
+             <td><form class=\"noprint\" method=\"post\" action=\"/console/catalogue/{}/sale\">{}\
+             <input type=\"hidden\" name=\"on_sale\" value=\"{}\">{} <button type=\"submit\">{}</button></form></td></tr>",
+            it.id,
+            esc(&it.category),
+            esc(&it.name),
+            esc(&it.unit),
+            yen(it.price_yen),
+            esc(&it.seller),
+            if it.photo { "○" } else { "" },
+            it.id,
+            csrf_field(session),
+            if it.on_sale { 0 } else { 1 },
+            if it.on_sale { "販売中" } else { "停止中" },
+            if it.on_sale { "止める" } else { "再開" },
         );
     }
     body.push_str("</table>");
@@ -604,30 +629,11 @@ async fn catalogue_page(s: &AppState, session: &Session, message: &str) -> Respo
 async fn import_catalogue(
     State(s): State<AppState>,
     headers: HeaderMap,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
-    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                match field.bytes().await {
-                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(b) if name == "file" => file = Some(b.to_vec()),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::info!(error = %e, "unreadable upload");
-                        break;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                tracing::info!(error = %e, "unreadable upload");
-                break;
-            }
-        }
-    }
+    let fields = multipart_fields(form).await;
+    let csrf = String::from_utf8_lossy(field(&fields, "csrf").unwrap_or_default()).into_owned();
+    let file = field(&fields, "file").map(<[u8]>::to_vec);
     let session = try_page!(checked(&s, &headers, &csrf).await);
     let Some(data) = file else {
         return catalogue_page(&s, &session, &err("ファイルが 読めませんでした。")).await;
@@ -659,6 +665,98 @@ async fn import_catalogue(
     }
     msg.push_str("</table>");
     catalogue_page(&s, &session, &msg).await
+}
+
+/// The fields of a multipart form, as bytes (small forms: a token, a number, a file).
+async fn multipart_fields(mut form: Multipart) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(b) => out.push((name, b.to_vec())),
+                    Err(e) => {
+                        tracing::info!(error = %e, "unreadable upload");
+                        break;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::info!(error = %e, "unreadable upload");
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn field<'a>(fields: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_slice())
+}
+
+async fn upload_photo(State(s): State<AppState>, headers: HeaderMap, form: Multipart) -> Response {
+    let fields = multipart_fields(form).await;
+    let csrf = String::from_utf8_lossy(field(&fields, "csrf").unwrap_or_default()).into_owned();
+    let session = try_page!(checked(&s, &headers, &csrf).await);
+    let item: Option<i64> = field(&fields, "item")
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|t| t.trim().parse().ok());
+    let (Some(item), Some(png)) = (item, field(&fields, "file")) else {
+        return catalogue_page(&s, &session, &err("品の番号と ファイルを 入れてください。")).await;
+    };
+    if let Err(why) = engawa_shop::photo::check(png) {
+        return catalogue_page(
+            &s,
+            &session,
+            &err(&format!("この 写真は 使えません: {why}")),
+        )
+        .await;
+    }
+    match try_db!(s.db.set_photo(item, png, s.clock.now()).await) {
+        Some(_) => {
+            tracing::info!(operator = %session.operator, item, "item photo stored");
+            catalogue_page(
+                &s,
+                &session,
+                &ok(&format!("品 {item} の 写真を 登録しました。")),
+            )
+            .await
+        }
+        None => catalogue_page(&s, &session, &err(&format!("品 {item} は ありません。"))).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SaleForm {
+    #[serde(default)]
+    csrf: String,
+    on_sale: u8,
+}
+
+async fn set_sale(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<SaleForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let on = f.on_sale == 1;
+    if try_db!(s.db.set_on_sale(id, on, s.clock.now()).await) {
+        tracing::info!(operator = %session.operator, item = id, on_sale = on, "item sale changed");
+        let msg = if on {
+            format!("品 {id} の 販売を 再開しました。")
+        } else {
+            format!("品 {id} の 販売を 止めました。テレビの 品ぞろえから 消えます。")
+        };
+        catalogue_page(&s, &session, &ok(&msg)).await
+    } else {
+        catalogue_page(&s, &session, &err(&format!("品 {id} は ありません。"))).await
+    }
 }
 
 // ---- pairing ------------------------------------------------------------------

@@ -45,6 +45,16 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
             now,
         )
         .await?;
+    // Generated pictures, one per item, so the photo path is used in the demo too.
+    let categories = crate::catalogue::CATEGORIES;
+    for (i, it) in db.items().await?.iter().enumerate() {
+        let cat = categories
+            .iter()
+            .position(|c| *c == it.category)
+            .unwrap_or(0);
+        let png = engawa_shop::photo::placeholder(cat, i as u64 * 7919);
+        db.set_photo(it.id, &png, now).await?;
+    }
     tracing::info!(items = n, household, "demo head-end seeded");
     Ok(household)
 }

@@ -23,6 +23,7 @@ usage:
   engawa-headend seller add --name NAME --phone PHONE [--db FILE]
   engawa-headend catalogue import FILE.csv [--db FILE]
   engawa-headend catalogue list [--db FILE]
+  engawa-headend catalogue photo ITEM FILE.png [--db FILE]
   engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
   engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
@@ -304,13 +305,32 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 }
             }
         }
+        ["catalogue", "photo"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["db"])?;
+            let [item, file] = a.positional.as_slice() else {
+                bail!("catalogue photo: give the item number (see catalogue list) and a PNG file");
+            };
+            let item: i64 = item.parse().context("item: expected a number")?;
+            let data = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+            engawa_shop::photo::check(&data).map_err(|why| anyhow::anyhow!("{file}: {why}"))?;
+            match a.db().await?.set_photo(item, &data, clock.now()).await? {
+                Some(v) => println!("photo of item {item} stored (version {v})"),
+                None => bail!("there is no item {item}"),
+            }
+            Ok(())
+        }
         ["catalogue", "list"] => {
             let a = Args::parse(&raw[2..], &[]);
             a.check_known(&["db"])?;
-            for (seller, category, name, price, unit, on_sale) in a.db().await?.items().await? {
-                let price = engawa_core::Yen(price).to_ja();
-                let sale = if on_sale { "" } else { "\t(off sale)" };
-                println!("{category}\t{name}\t{unit}\t{price}\t{seller}{sale}");
+            for it in a.db().await?.items().await? {
+                let price = engawa_core::Yen(it.price_yen).to_ja();
+                let sale = if it.on_sale { "" } else { "\t(off sale)" };
+                let photo = if it.photo { "\tphoto" } else { "" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{price}\t{}{photo}{sale}",
+                    it.id, it.category, it.name, it.unit, it.seller
+                );
             }
             Ok(())
         }

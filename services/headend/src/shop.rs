@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/shop/orders", get(orders).post(place_order))
         .route("/v1/shop/orders/{id}/cancel", post(cancel_order))
         .route("/v1/shop/attempts/{key}/settle", post(settle))
+        .route("/v1/shop/photos/{id}", get(photo))
 }
 
 fn not_found() -> ApiError {
@@ -187,4 +188,26 @@ async fn settle(
             .await?;
     tracing::info!(placed = order.is_some(), "order attempt settled");
     Ok(Json(Settled { order }).into_response())
+}
+
+async fn photo(
+    State(s): State<AppState>,
+    _auth: BoxAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    match s.db.photo(id).await? {
+        Some(png) => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "image/png"),
+                (axum::http::header::CACHE_CONTROL, "private, max-age=86400"),
+            ],
+            png,
+        )
+            .into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            core_codes::NOT_FOUND,
+            "写真は ありません。",
+        )),
+    }
 }

@@ -36,5 +36,9 @@ async fn a_file_with_an_unknown_seller_imports_nothing_then_a_fixed_one_imports_
     assert_eq!(db.import_items(&rows, now).await.unwrap(), Ok(2));
     let items = db.items().await.unwrap();
     assert_eq!(items.len(), 2);
-    assert!(items.iter().any(|i| i.2 == "だいこん" && i.3 == 120));
+    assert!(
+        items
+            .iter()
+            .any(|i| i.name == "だいこん" && i.price_yen == 120)
+    );
 }

@@ -6,6 +6,7 @@
 //! - `POST /v1/shop/orders` + `Idempotency-Key` → [`Order`] (201; a replay of the same
 //!   key answers the same order with 200 and creates nothing).
 //! - `POST /v1/shop/orders/{id}/cancel` + `Idempotency-Key` → [`Order`], until the cut-off.
+//! - `GET  /v1/shop/photos/{id}` → the item's photo (PNG), if it has one.
 //! - `POST /v1/shop/attempts/{key}/settle` → [`Settled`]: the box lost track of an order
 //!   request (power cut, timeout). The head-end answers the order that key created, or
 //!   voids the key so that a late copy of the request creates nothing. Idempotent.
@@ -33,6 +34,10 @@ pub struct CatalogueItem {
     /// 「1袋」「1パック」「500ml」.
     pub unit: String,
     pub seller: String,
+    /// The photo's version if the item has one: fetch `GET /v1/shop/photos/{id}`
+    /// (PNG) and keep it until the version changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

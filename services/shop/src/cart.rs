@@ -160,6 +160,7 @@ mod tests {
             price_yen: price,
             unit: "1個".into(),
             seller: "店".into(),
+            photo: None,
         };
         let cat = Catalogue {
             categories: vec![],

@@ -10,3 +10,4 @@ pub mod billing;
 pub mod cart;
 pub mod delivery;
 pub mod demo;
+pub mod photo;

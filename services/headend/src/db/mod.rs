@@ -147,6 +147,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE login_failures (at INTEGER NOT NULL);
     ALTER TABLE households ADD COLUMN district TEXT NOT NULL DEFAULT '';
     ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';",
+    // 5: item photos (PNG), versioned so boxes know when to fetch again.
+    "CREATE TABLE item_photos (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id),
+        png BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );",
 ];
 
 #[derive(Clone)]
@@ -167,6 +174,19 @@ pub struct NewHousehold {
     pub district: String,
     /// Taxi eligibility categories, comma separated (「65歳以上,免許返納」).
     pub eligibility: String,
+}
+
+/// An item as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemListing {
+    pub id: i64,
+    pub seller: String,
+    pub category: String,
+    pub name: String,
+    pub price_yen: i64,
+    pub unit: String,
+    pub on_sale: bool,
+    pub photo: bool,
 }
 
 /// Why a poll did not yield a token (RFC 8628 §3.5).
@@ -349,7 +369,7 @@ impl Db {
         household_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Result<String, ApproveRefusal>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let failures: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > ?")
                 .bind(ts(now) - FAILED_APPROVAL_WINDOW_S)
@@ -401,7 +421,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Result<TokenGrant, PollRefusal>, sqlx::Error> {
         let hash = secret::hash(device_code);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let claimed = sqlx::query(
             "UPDATE pairings SET token_issued_at = ?, last_poll_at = ?
              WHERE device_code_hash = ? AND approved_at IS NOT NULL AND token_issued_at IS NULL AND expires_at > ?
@@ -579,7 +599,7 @@ impl Db {
         rows: &[ItemRow],
         now: DateTime<Utc>,
     ) -> Result<Result<usize, Vec<LineError>>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut errors = Vec::new();
         for r in rows {
             let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = ?")
@@ -619,26 +639,29 @@ impl Db {
         Ok(Ok(rows.len()))
     }
 
-    /// (seller, category, name, price, unit, on sale), by category then name.
-    pub async fn items(
-        &self,
-    ) -> Result<Vec<(String, String, String, i64, String, bool)>, sqlx::Error> {
+    /// Every item for the console and the CLI, by category then name.
+    pub async fn items(&self) -> Result<Vec<ItemListing>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT s.name, i.category, i.name, i.price_yen, i.unit, i.on_sale
-             FROM items i JOIN sellers s ON s.id = i.seller_id ORDER BY i.category, i.name",
+            "SELECT i.id, s.name, i.category, i.name, i.price_yen, i.unit, i.on_sale,
+                    p.item_id IS NOT NULL
+             FROM items i JOIN sellers s ON s.id = i.seller_id
+             LEFT JOIN item_photos p ON p.item_id = i.id
+             ORDER BY i.category, i.name",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                    r.try_get(5)?,
-                ))
+                Ok(ItemListing {
+                    id: r.try_get(0)?,
+                    seller: r.try_get(1)?,
+                    category: r.try_get(2)?,
+                    name: r.try_get(3)?,
+                    price_yen: r.try_get(4)?,
+                    unit: r.try_get(5)?,
+                    on_sale: r.try_get(6)?,
+                    photo: r.try_get(7)?,
+                })
             })
             .collect()
     }

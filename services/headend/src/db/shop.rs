@@ -146,8 +146,9 @@ impl Db {
         categories: &[&str],
     ) -> Result<Catalogue, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT i.id, i.category, i.name, i.price_yen, i.unit, s.name
+            "SELECT i.id, i.category, i.name, i.price_yen, i.unit, s.name, p.version
              FROM items i JOIN sellers s ON s.id = i.seller_id
+             LEFT JOIN item_photos p ON p.item_id = i.id
              WHERE i.on_sale = 1 ORDER BY i.id",
         )
         .fetch_all(&self.pool)
@@ -162,6 +163,7 @@ impl Db {
                     price_yen: r.try_get(3)?,
                     unit: r.try_get(4)?,
                     seller: r.try_get(5)?,
+                    photo: r.try_get(6)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -574,6 +576,59 @@ impl Db {
             households,
             sellers,
         })
+    }
+
+    /// Store an item's photo (already checked). `None` when there is no such item.
+    pub async fn set_photo(
+        &self,
+        item_id: i64,
+        png: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ?")
+            .bind(item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let version: i64 = sqlx::query_scalar(
+            "INSERT INTO item_photos (item_id, png, version, updated_at) VALUES (?, ?, 1, ?)
+             ON CONFLICT (item_id) DO UPDATE SET png = excluded.png,
+               version = item_photos.version + 1, updated_at = excluded.updated_at
+             RETURNING version",
+        )
+        .bind(item_id)
+        .bind(png)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(version))
+    }
+
+    pub async fn photo(&self, item_id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        sqlx::query_scalar("SELECT png FROM item_photos WHERE item_id = ?")
+            .bind(item_id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Put an item on or off sale. False when there is no such item.
+    pub async fn set_on_sale(
+        &self,
+        item_id: i64,
+        on_sale: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE items SET on_sale = ?, updated_at = ? WHERE id = ?")
+            .bind(on_sale)
+            .bind(ts(now))
+            .bind(item_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Item id → (seller name, category) for the console's lists.
