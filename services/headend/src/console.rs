@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/catalogue/photo", post(upload_photo))
         .route("/console/catalogue/{id}/sale", post(set_sale))
         .route("/console/pairing", get(pairing).post(approve_pairing))
+        .route("/console/boxes/{id}/revoke", post(revoke_box))
         .route("/console/orders", get(orders))
         .route("/console/picking", get(picking))
         .route("/console/delivery", get(delivery))
@@ -801,6 +802,36 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Respons
         );
     }
     body.push_str("</select></p><p><button type=\"submit\">登録する</button></p></form>");
+    let boxes = try_db!(s.db.boxes().await);
+    body.push_str(
+        "<h2>登録ずみの 機械</h2><p>機械を 取りかえた・なくしたときは「使えなくする」を 押します。\
+         その機械の 鍵は すぐに 使えなくなり、新しい機械は せつぞくコードで 登録します。</p>\
+         <table><tr><th>番号</th><th>機械の番号</th><th>世帯</th><th>ソフトの版</th><th>最後の連絡</th><th></th></tr>",
+    );
+    for b in &boxes {
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            b.id,
+            esc(&b.serial),
+            b.household_id,
+            esc(b.software_version.as_deref().unwrap_or("—")),
+            b.last_heartbeat_at
+                .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
+                .unwrap_or_else(|| "—".into()),
+            if b.revoked {
+                "使えなくしました".to_string()
+            } else {
+                format!(
+                    "<form class=\"noprint\" method=\"post\" action=\"/console/boxes/{}/revoke\">{}\
+                     <button type=\"submit\">使えなくする</button></form>",
+                    b.id,
+                    csrf_field(session)
+                )
+            }
+        );
+    }
+    body.push_str("</table>");
     page("機械の登録", Some(session), &body).into_response()
 }
 
@@ -836,6 +867,22 @@ async fn approve_pairing(
         Err(ApproveRefusal::TooManyAttempts) => {
             err("まちがいが 続いたため、10分間 登録できません。")
         }
+    };
+    pairing_page(&s, &session, &msg).await
+}
+
+async fn revoke_box(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let msg = if try_db!(s.db.revoke_box(id, s.clock.now()).await) {
+        tracing::info!(operator = %session.operator, box_id = id, "box revoked");
+        ok(&format!("機械 {id} を 使えなくしました。"))
+    } else {
+        err(&format!("機械 {id} は ないか、もう 使えなくなっています。"))
     };
     pairing_page(&s, &session, &msg).await
 }

@@ -256,6 +256,21 @@ async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() 
         .await;
     assert_eq!(s, StatusCode::OK);
     let token = tok["token"].as_str().unwrap().to_string();
+    // A second (old) box of the household is revoked from the console.
+    let old =
+        h.db.issue_token(1, "EGW-0099", h.clock.now())
+            .await
+            .unwrap();
+    c.goto(&format!("{base}/console/pairing")).await.unwrap();
+    let buttons = c
+        .find_all(Locator::Css("form[action$='/revoke'] button"))
+        .await
+        .unwrap();
+    assert_eq!(buttons.len(), 2);
+    submit(&c, "form[action='/console/boxes/2/revoke'] button").await;
+    assert!(text(&c).await.contains("機械 2 を 使えなくしました"));
+    let (s, _) = h.get("/v1/shop/catalogue", Some(&old)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // The box orders; the order shows in the picking and delivery lists.
     let (_, cat) = h.get("/v1/shop/catalogue", Some(&token)).await;
