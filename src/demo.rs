@@ -189,26 +189,18 @@ pub fn catalogue() -> Catalogue {
     .filter_map(|n| items.iter().find(|i| i.name == *n).map(|i| i.id))
     .collect();
     Catalogue {
-        categories: CATEGORIES.iter().map(|c| c.to_string()).collect(),
+        categories: engawa_shop::CATEGORIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
         items,
         usual,
         delivery: DeliveryRules::default(),
     }
 }
 
-const CATEGORIES: &[&str] = &[
-    "やさい・くだもの",
-    "肉・魚",
-    "パン・惣菜",
-    "飲み物",
-    "日用品",
-    "お菓子",
-    "調味料",
-    "冷凍食品",
-];
-
 /// An order as the head-end would answer it for `cart`, placed at the scene time.
-fn order_for(id: i64, cart: &Cart, placed: DateTime<Utc>) -> Order {
+pub fn order_for(id: i64, cart: &Cart, placed: DateTime<Utc>) -> Order {
     let rules = DeliveryRules::default();
     let day = rules
         .delivery_day_for(placed)

@@ -4,7 +4,7 @@ use super::*;
 use crate::app::{Event, ROWS_PER_PAGE};
 use Key::*;
 use engawa_core::clock::tokyo;
-use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine, codes};
+use engawa_shop::api::{Catalogue, CatalogueItem, Order, codes};
 use engawa_shop::delivery::DeliveryRules;
 
 fn item(id: i64, category: &str, name: &str, price: i64) -> CatalogueItem {
@@ -64,29 +64,7 @@ fn press(app: &mut App, keys: &[Key]) -> Vec<Effect> {
 }
 
 fn order_of(app: &App, id: i64) -> Order {
-    let rules = DeliveryRules::default();
-    let day = rules.delivery_day_for(app.now).unwrap();
-    Order {
-        id,
-        placed_at: app.now,
-        delivery_day: day,
-        cancel_until: rules.cutoff_for(day).unwrap(),
-        cancelled_at: None,
-        lines: app
-            .shop
-            .cart
-            .lines
-            .iter()
-            .map(|l| OrderLine {
-                item_id: l.item_id,
-                name: l.name.clone(),
-                unit: l.unit.clone(),
-                price_yen: l.price_yen,
-                qty: l.qty,
-            })
-            .collect(),
-        total_yen: app.shop.cart.total(),
-    }
+    crate::demo::order_for(id, &app.shop.cart, app.now)
 }
 
 #[test]

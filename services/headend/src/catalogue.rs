@@ -11,17 +11,7 @@
 
 use serde::Serialize;
 
-/// The shop's categories, in the order residents see them.
-pub const CATEGORIES: &[&str] = &[
-    "やさい・くだもの",
-    "肉・魚",
-    "パン・惣菜",
-    "飲み物",
-    "日用品",
-    "お菓子",
-    "調味料",
-    "冷凍食品",
-];
+pub use engawa_shop::CATEGORIES;
 
 pub const MAX_PRICE_YEN: i64 = 100_000;
 const COLUMNS: [&str; 6] = ["seller", "category", "name", "price_yen", "unit", "on_sale"];

@@ -901,6 +901,15 @@ fn day_of(q: &DayQuery, now: DateTime<Utc>) -> NaiveDate {
         .unwrap_or_else(|| tokyo_today(now))
 }
 
+/// The day picker, and 「ありません」 when there is nothing that day.
+fn day_header(action: &str, day: NaiveDate, empty: bool) -> String {
+    let mut body = day_form(action, day);
+    if empty {
+        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
+    }
+    body
+}
+
 fn day_form(action: &str, day: NaiveDate) -> String {
     format!(
         "<form class=\"noprint\" method=\"get\" action=\"{action}\"><label for=\"day\">お届けの日</label>\
@@ -958,10 +967,7 @@ async fn picking(
     let session = try_page!(session(&s, &headers).await);
     let day = day_of(&q, s.clock.now());
     let lines = try_db!(s.db.picking(day).await);
-    let mut body = day_form("/console/picking", day);
-    if lines.is_empty() {
-        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
-    }
+    let mut body = day_header("/console/picking", day, lines.is_empty());
     let mut sellers: Vec<&str> = lines.iter().map(|l| l.seller.as_str()).collect();
     sellers.dedup();
     for seller in sellers {
@@ -1014,10 +1020,7 @@ async fn delivery(
     let session = try_page!(session(&s, &headers).await);
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
-    let mut body = day_form("/console/delivery", day);
-    if list.is_empty() {
-        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
-    }
+    let mut body = day_header("/console/delivery", day, list.is_empty());
     let mut districts: Vec<&str> = list.iter().map(|d| d.district.as_str()).collect();
     districts.dedup();
     for district in districts {

@@ -114,18 +114,9 @@ mod tests {
         let n = keys.len();
         keys.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         assert_eq!(keys.len(), n, "seller + name is unique (the import key)");
-        for c in [
-            "やさい・くだもの",
-            "肉・魚",
-            "パン・惣菜",
-            "飲み物",
-            "日用品",
-            "お菓子",
-            "調味料",
-            "冷凍食品",
-        ] {
+        for c in crate::CATEGORIES {
             assert!(
-                items.iter().filter(|i| i.category == c).count() >= 20,
+                items.iter().filter(|i| i.category == *c).count() >= 20,
                 "{c}"
             );
         }

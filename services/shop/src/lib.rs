@@ -5,6 +5,18 @@
 //! the sellers' 10 % fee with its rounding rule. Pure: time comes in as arguments,
 //! always judged on the Asia/Tokyo calendar.
 
+/// The shop's categories, in the order residents see them.
+pub const CATEGORIES: &[&str] = &[
+    "やさい・くだもの",
+    "肉・魚",
+    "パン・惣菜",
+    "飲み物",
+    "日用品",
+    "お菓子",
+    "調味料",
+    "冷凍食品",
+];
+
 pub mod api;
 pub mod billing;
 pub mod cart;
