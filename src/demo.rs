@@ -126,6 +126,11 @@ pub const SCENES: &[(&str, &str)] = &[
     ),
     ("pairing", "a new box showing its pairing code"),
     (
+        "overlay-safety",
+        "the watch-over asks 「お元気ですか？」 over the home screen",
+    ),
+    ("welcome-back", "back from away mode: おかえりなさい"),
+    (
         "pairing-offline",
         "a new box that cannot reach the head-end",
     ),
@@ -413,7 +418,7 @@ fn scene_keys(name: &str) -> Option<App> {
         "help" => &[Blue],
         "error" => &[Digit(3)],
         "overlay-late" => &[Digit(3)],
-        "pairing" | "pairing-offline" => &[],
+        "pairing" | "pairing-offline" | "overlay-safety" | "welcome-back" => &[],
         _ => return None,
     };
     for k in keys {
@@ -441,6 +446,12 @@ fn scene_keys(name: &str) -> Option<App> {
         }
         "pairing-offline" => {
             app.handle(Event::PairingOffline);
+        }
+        "overlay-safety" => {
+            app.handle(Event::SafetyCheck(true));
+        }
+        "welcome-back" => {
+            app.handle(Event::WelcomeBack);
         }
         _ => {}
     }

@@ -158,3 +158,56 @@ fn a_text_size_choice_survives_a_restart() {
         a.text_size == engawa::app::TextSize::Large
     });
 }
+
+#[test]
+fn no_key_for_a_day_asks_on_screen_then_records_one_alert_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = tokyo(2026, 11, 25, 9, 0);
+    let clock = Arc::new(ManualClock::new(start));
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("first tick", |a| a.now == start);
+    h.press(Key::Down);
+    std::thread::sleep(Duration::from_millis(200)); // the key reaches the runtime at 9:00
+    // 24 hours without a key (the fixed rule while learning): the question.
+    clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    h.pump_until("the safety check", |a| a.safety_check);
+    h.press(Key::Digit(5));
+    assert!(!h.app.safety_check);
+    std::thread::sleep(Duration::from_millis(200)); // answered at 9:01 the next day
+    // Nobody answers the next one: after the 60-minute grace the family alert is
+    // recorded — once, even when the box restarts.
+    let asked = start + chrono::Duration::hours(48) + chrono::Duration::minutes(2);
+    clock.set(asked);
+    h.pump_until("the second safety check", |a| a.safety_check);
+    clock.set(asked + chrono::Duration::minutes(61));
+    h.pump_until("a tick after the grace", |a| {
+        a.now == asked + chrono::Duration::minutes(61)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    drop(h);
+    std::thread::sleep(Duration::from_millis(200));
+    let alerts = |dir: &std::path::Path| {
+        Store::open(&dir.join("engawa.db"))
+            .unwrap()
+            .alerts()
+            .unwrap()
+    };
+    assert_eq!(alerts(dir.path()).len(), 1, "{:?}", alerts(dir.path()));
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("still asking after the restart", |a| a.safety_check);
+    clock.set(asked + chrono::Duration::minutes(90));
+    h.pump_until("a later tick", |a| {
+        a.now == asked + chrono::Duration::minutes(90)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    h.press(Key::Ok);
+    std::thread::sleep(Duration::from_millis(300));
+    drop(h);
+    std::thread::sleep(Duration::from_millis(200));
+    let got = alerts(dir.path());
+    let kinds: Vec<&str> = got.iter().map(|a| a.0.as_str()).collect();
+    assert_eq!(kinds, ["inactive", "all_clear"], "{got:?}");
+    // The activity log holds minutes, not what was watched.
+    let store = Store::open(&dir.path().join("engawa.db")).unwrap();
+    assert_eq!(store.activity_since(start).unwrap().len(), 3);
+}

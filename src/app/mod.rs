@@ -66,6 +66,10 @@ pub enum Event {
     CancelTooLate,
     /// An interrupted order attempt was settled: placed (`Some`) or not.
     OrderSettled(Option<Order>),
+    /// The watch-over asks 「お元気ですか？」 (true) or the question is answered.
+    SafetyCheck(bool),
+    /// Back from away mode: 「おかえりなさい」.
+    WelcomeBack,
     /// An item's photo, decoded.
     Photo {
         item_id: i64,
@@ -176,6 +180,8 @@ pub enum Dialog {
     RemoveFromCart(i64),
     CancelOrder(i64),
     Shop(ShopNotice),
+    /// 「おかえりなさい」: watching again after away mode. Any key closes it.
+    WelcomeBack,
 }
 
 /// Home tiles, in order; the number key is the position + 1.
@@ -198,6 +204,8 @@ pub struct App {
     pub pairing: Option<Pairing>,
     pub connected: bool,
     pub shop: Shop,
+    /// 「お元気ですか？」 is on screen; any key answers it.
+    pub safety_check: bool,
 }
 
 impl App {
@@ -217,6 +225,7 @@ impl App {
             pairing: None,
             connected: false,
             shop: Shop::default(),
+            safety_check: false,
         }
     }
 
@@ -298,6 +307,13 @@ impl App {
             Event::OrderSettled(o) => self.order_settled(o),
             Event::OrderUnsure => self.dialog = Some(Dialog::Shop(ShopNotice::Unsure)),
             Event::Photo { item_id, photo } => self.shop.photo = Some((item_id, photo)),
+            Event::SafetyCheck(on) => {
+                if on && !self.safety_check {
+                    fx.push(Effect::PlayChime);
+                }
+                self.safety_check = on;
+            }
+            Event::WelcomeBack => self.dialog = Some(Dialog::WelcomeBack),
         }
         self.chime_if_new(&mut fx);
         fx
@@ -312,7 +328,12 @@ impl App {
     }
 
     fn key(&mut self, k: Key, fx: &mut Vec<Effect>) {
-        // Priority: reminder overlay, then dialog, then the screen.
+        // Priority: the safety check (any key answers it — the key press itself
+        // is the sign of life), the reminder overlay, a dialog, the screen.
+        if self.safety_check {
+            self.safety_check = false;
+            return;
+        }
         if let Some(o) = self.overlay() {
             let (id, showing) = (o.id, (o.id, o.show_at));
             match k {
@@ -373,7 +394,7 @@ impl App {
             (Dialog::DeleteReminder(_) | Dialog::DiscardDraft, Key::Back | Key::Home) => {}
             // Any other key on a yes/no question: keep asking.
             (d @ (Dialog::DeleteReminder(_) | Dialog::DiscardDraft), _) => self.dialog = Some(d),
-            (Dialog::Help | Dialog::Error(_), _) => {}
+            (Dialog::Help | Dialog::Error(_) | Dialog::WelcomeBack, _) => {}
             (d, k) => self.shop_dialog_key(d, k, fx),
         }
     }

@@ -7,6 +7,22 @@ use chrono::{NaiveDate, NaiveTime};
 use engawa_core::clock::tokyo;
 use engawa_remind::{Repeat, WeekdaySet};
 
+#[test]
+fn the_safety_check_is_answered_by_any_key_which_does_nothing_else() {
+    let mut a = app();
+    let fx = a.handle(Event::SafetyCheck(true));
+    assert_eq!(fx, [Effect::PlayChime]);
+    assert!(a.handle(Event::SafetyCheck(true)).is_empty(), "one chime");
+    let fx = a.handle(Event::Key(Digit(3)));
+    assert_eq!(fx, [Effect::Activity], "the key is the answer");
+    assert!(!a.safety_check);
+    assert_eq!(a.page().screen, Screen::Home, "and does not open anything");
+    a.handle(Event::WelcomeBack);
+    assert_eq!(a.dialog, Some(Dialog::WelcomeBack));
+    press(&mut a, &[Ok]);
+    assert_eq!(a.dialog, None);
+}
+
 fn app() -> App {
     App::new(tokyo(2026, 11, 25, 16, 38))
 }

@@ -9,6 +9,7 @@
 mod chime;
 pub mod headend;
 mod shop;
+mod watchover;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,8 +91,21 @@ pub fn spawn(
                     clock: clock.clone(),
                 };
                 tokio::spawn(worker.run(shop_rx));
+                let watch = match watchover::Watch::load(
+                    &store,
+                    engawa_watch::Policy::default(),
+                    clock.now(),
+                ) {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the watch-over state");
+                        sink(Event::Failed(ErrorKind::Storage));
+                        None
+                    }
+                };
                 let mut shell = Shell {
                     store,
+                    watch,
                     clock,
                     sink,
                     chime: chime::Chime::new(config.chime_command, &config.state_dir),
@@ -110,6 +124,7 @@ pub fn spawn(
 
 struct Shell {
     store: Store,
+    watch: Option<watchover::Watch>,
     clock: Arc<dyn Clock>,
     sink: EventSink,
     chime: chime::Chime,
@@ -120,6 +135,9 @@ struct Shell {
 impl Shell {
     async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Effect>, tick: Duration) {
         self.report_reminders();
+        if let Some(w) = &self.watch {
+            w.resume(&self.sink);
+        }
         match self.store.setting("text_size") {
             Ok(Some(s)) => {
                 if let Some(t) = TextSize::parse(&s) {
@@ -149,6 +167,9 @@ impl Shell {
     fn tick(&mut self) {
         let now = self.clock.now();
         (self.sink)(Event::Tick(now));
+        if let Some(w) = &mut self.watch {
+            w.tick(&mut self.store, now, &self.sink);
+        }
         match self.store.run_scheduler(now) {
             Ok(due) => (self.sink)(Event::Due(due)),
             Err(e) => self.failed("checking reminders", e),
@@ -182,10 +203,13 @@ impl Shell {
                 self.chime.play();
                 Ok(())
             }
-            // Kept in memory for the heartbeat; the watch-over (issue 5) will persist it.
+            // For the heartbeat (the time only) and the watch-over.
             Effect::Activity => {
                 if let Ok(mut a) = self.activity.lock() {
                     *a = Some(now);
+                }
+                if let Some(w) = &mut self.watch {
+                    w.activity(&mut self.store, now, &self.sink);
                 }
                 Ok(())
             }

@@ -56,6 +56,18 @@ const MIGRATIONS: &[&str] = &[
         version INTEGER NOT NULL,
         png BLOB NOT NULL
     );",
+    // 4: watch-over — the activity log (one row per minute with a key press; kept
+    // 30 days, never uploaded), the ladder's state, and the alerts it raised.
+    "CREATE TABLE activity (at INTEGER PRIMARY KEY);
+    CREATE TABLE watch_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
+    CREATE TABLE watch_alerts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        since INTEGER,
+        UNIQUE (kind, n, since)
+    );",
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

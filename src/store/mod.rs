@@ -7,6 +7,7 @@
 
 mod migrations;
 mod shop;
+mod watch;
 
 pub use shop::{OutboxEntry, Settlement};
 

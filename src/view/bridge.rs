@@ -134,6 +134,7 @@ pub fn apply(window: &AppWindow, f: &Frame) {
     }
     api.set_overlay_visible(f.overlay.is_some());
     if let Some(o) = &f.overlay {
+        api.set_overlay_label(o.label.as_str().into());
         api.set_overlay_time(o.time.as_str().into());
         api.set_overlay_text(o.text.as_str().into());
         api.set_overlay_note(o.note.as_str().into());

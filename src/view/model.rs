@@ -97,6 +97,8 @@ pub struct DialogView {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayView {
+    /// What kind of card: 「リマインド」, 「見守り」.
+    pub label: String,
     pub time: String,
     pub text: String,
     pub note: String,
@@ -261,32 +263,54 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         None => page(&mut f, app, info, l),
     }
     f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
-    f.overlay = app.overlay().map(|o| {
-        let due = o.due_at.with_timezone(&TOKYO);
-        OverlayView {
-            time: time_text(l, due.time()),
-            text: o.phrase.clone(),
-            note: if o.late {
-                match l {
-                    Lang::Ja => format!(
-                        "おくれて お知らせします（{} {} の分）",
-                        jp::date_ja(due.date_naive()),
-                        jp::time_ja(due.time())
+    f.overlay = if app.safety_check {
+        Some(OverlayView {
+            label: t(l, "見守り", "Watch-over"),
+            time: String::new(),
+            text: t(l, "お元気ですか？", "Are you all right?"),
+            note: t(
+                l,
+                "決定ボタンを おしてください（どのボタンでも だいじょうぶです）",
+                "Press OK (any key will do)",
+            ),
+            hints: vec![hint(
+                KeyColour::Plain,
+                t(l, "どのボタンでも", "Any key"),
+                t(l, "こたえる", "answer"),
+            )],
+        })
+    } else {
+        None
+    };
+    f.overlay = f.overlay.or_else(|| {
+        app.overlay().map(|o| {
+            let due = o.due_at.with_timezone(&TOKYO);
+            OverlayView {
+                label: t(l, "リマインド", "Reminder"),
+                time: time_text(l, due.time()),
+                text: o.phrase.clone(),
+                note: if o.late {
+                    match l {
+                        Lang::Ja => format!(
+                            "おくれて お知らせします（{} {} の分）",
+                            jp::date_ja(due.date_naive()),
+                            jp::time_ja(due.time())
+                        ),
+                        Lang::En => "Late: this was due while the box was off".into(),
+                    }
+                } else {
+                    String::new()
+                },
+                hints: vec![
+                    ok_hint(l, ("できた", "done")),
+                    hint(
+                        KeyColour::Yellow,
+                        t(l, "黄", "Yellow"),
+                        t(l, "10分後に もう一度", "again in 10 min"),
                     ),
-                    Lang::En => "Late: this was due while the box was off".into(),
-                }
-            } else {
-                String::new()
-            },
-            hints: vec![
-                ok_hint(l, ("できた", "done")),
-                hint(
-                    KeyColour::Yellow,
-                    t(l, "黄", "Yellow"),
-                    t(l, "10分後に もう一度", "again in 10 min"),
-                ),
-            ],
-        }
+                ],
+            }
+        })
     });
     f
 }
@@ -691,6 +715,15 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
         Dialog::RemoveFromCart(id) => super::shop::remove_dialog(app, *id, l),
         Dialog::CancelOrder(id) => super::shop::cancel_dialog(app, *id, l),
         Dialog::Shop(n) => super::shop::notice_dialog(n, app, info, l),
+        Dialog::WelcomeBack => DialogView {
+            title: t(l, "おかえりなさい", "Welcome back"),
+            body: t(
+                l,
+                "留守の あいだ、おつかれさまでした。\nまた 見守りを はじめます。",
+                "Watch-over is on again.",
+            ),
+            hints: any_key,
+        },
     }
 }
 

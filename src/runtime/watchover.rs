@@ -1,0 +1,132 @@
+//! Watch-over on the box: every key press goes into the activity log and the
+//! escalation ladder (`engawa_watch`); the ladder's prompts reach the screen as
+//! events and its alerts are recorded for the family's mail.
+//!
+//! The ladder's state is kept in the box database whenever it changes, so a
+//! reboot in the middle of an escalation continues it; the person's rhythm is
+//! rebuilt from the activity log at start.
+
+use chrono::{DateTime, Utc};
+use engawa_core::ErrorKind;
+use engawa_watch::rhythm::WINDOW;
+use engawa_watch::{Action, Input, Ladder, Policy, Rhythm};
+
+use super::EventSink;
+use crate::app::Event;
+use crate::store::{Store, StoreError};
+
+pub struct Watch {
+    policy: Policy,
+    ladder: Ladder,
+    rhythm: Rhythm,
+}
+
+impl Watch {
+    /// The stored ladder, or a new one as if the resident had just been active.
+    pub fn load(store: &Store, policy: Policy, now: DateTime<Utc>) -> Result<Watch, StoreError> {
+        let mut rhythm = Rhythm::default();
+        for t in store.activity_since(now - WINDOW)? {
+            rhythm.record(t);
+        }
+        let ladder = match store.watch_state()? {
+            Some(json) => match serde_json::from_str::<Ladder>(&json) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored watch-over state unreadable; starting afresh");
+                    Ladder::new(now, &policy, &rhythm)
+                }
+            },
+            None => Ladder::new(now, &policy, &rhythm),
+        };
+        Ok(Watch {
+            policy,
+            ladder,
+            rhythm,
+        })
+    }
+
+    /// After a restart in the middle of an escalation: ask again on screen.
+    pub fn resume(&self, sink: &EventSink) {
+        if matches!(
+            self.ladder.state,
+            engawa_watch::State::Prompting { .. } | engawa_watch::State::Alerted { .. }
+        ) {
+            sink(Event::SafetyCheck(true));
+        }
+    }
+
+    pub fn activity(&mut self, store: &mut Store, at: DateTime<Utc>, sink: &EventSink) {
+        let logged = match store.record_activity(at) {
+            Ok(l) => l,
+            Err(e) => return failed(sink, "logging activity", e),
+        };
+        let actions = self
+            .ladder
+            .step(Input::Activity(at), &self.policy, &mut self.rhythm);
+        // The deadline moves with every key press; storing it once a minute is
+        // enough (a reboot loses at most a minute of it).
+        if logged || !actions.is_empty() {
+            self.save(store, sink);
+        }
+        self.act(actions, store, at, sink);
+    }
+
+    pub fn tick(&mut self, store: &mut Store, now: DateTime<Utc>, sink: &EventSink) {
+        let before = self.ladder.state.clone();
+        let actions = self
+            .ladder
+            .step(Input::Tick(now), &self.policy, &mut self.rhythm);
+        if self.ladder.state != before {
+            self.save(store, sink);
+        }
+        self.act(actions, store, now, sink);
+    }
+
+    fn save(&self, store: &mut Store, sink: &EventSink) {
+        match serde_json::to_string(&self.ladder) {
+            Ok(json) => {
+                if let Err(e) = store.save_watch_state(&json) {
+                    failed(sink, "saving the watch-over state", e);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot encode the watch-over state"),
+        }
+    }
+
+    fn act(&self, actions: Vec<Action>, store: &mut Store, now: DateTime<Utc>, sink: &EventSink) {
+        for a in actions {
+            let recorded = match a {
+                Action::ShowPrompt => {
+                    tracing::info!("no activity for the threshold: asking on screen");
+                    sink(Event::SafetyCheck(true));
+                    continue;
+                }
+                Action::HidePrompt => {
+                    sink(Event::SafetyCheck(false));
+                    continue;
+                }
+                Action::Greet => {
+                    sink(Event::WelcomeBack);
+                    continue;
+                }
+                Action::Alert { n, since } => {
+                    tracing::warn!(n, %since, "no answer: family alert");
+                    store.record_alert("inactive", n, now, Some(since))
+                }
+                Action::AllClear { at } => {
+                    tracing::info!("activity again: all clear");
+                    store.record_alert("all_clear", 1, at, Some(at))
+                }
+                Action::AwayNotice { until } => store.record_alert("away", 1, now, Some(until)),
+            };
+            if let Err(e) = recorded {
+                failed(sink, "recording an alert", e);
+            }
+        }
+    }
+}
+
+fn failed(sink: &EventSink, doing: &str, e: StoreError) {
+    tracing::error!(error = %e, "{doing} failed");
+    sink(Event::Failed(ErrorKind::Storage));
+}
