@@ -77,7 +77,7 @@ fn a_reminder_made_with_the_remote_fires_and_is_answered_once() {
     let mut h = Harness::start(dir.path(), clock.clone());
     h.pump_until("first tick", |a| a.now == tokyo(2026, 11, 25, 7, 50));
     // 3 → 決定 (new) → 緑: お薬を飲む, daily at 8:00.
-    for k in [Key::Digit(3), Key::Ok, Key::Green] {
+    for k in [Key::Digit(3), Key::Digit(1), Key::Ok, Key::Green] {
         h.press(k);
     }
     h.pump_until("the new reminder is listed", |a| a.reminders.len() == 1);
@@ -210,4 +210,35 @@ fn no_key_for_a_day_asks_on_screen_then_records_one_alert_across_a_restart() {
     // The activity log holds minutes, not what was watched.
     let store = Store::open(&dir.path().join("engawa.db")).unwrap();
     assert_eq!(store.activity_since(start).unwrap().len(), 3);
+}
+
+#[test]
+fn away_mode_keeps_the_watch_over_silent_and_ends_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = tokyo(2026, 11, 25, 9, 0);
+    let clock = Arc::new(ManualClock::new(start));
+    let mut h = Harness::start(dir.path(), clock.clone());
+    h.pump_until("first tick", |a| a.now == start);
+    // 安心 → 留守にします → 2 days (▶) → 緑.
+    for k in [Key::Digit(3), Key::Digit(2), Key::Right, Key::Green] {
+        h.press(k);
+    }
+    let until = start + chrono::Duration::days(2);
+    assert_eq!(h.app.away_until, Some(until));
+    std::thread::sleep(Duration::from_millis(200));
+    // Two days without a key: no question on screen.
+    clock.set(until - chrono::Duration::minutes(1));
+    h.pump_until("a tick while away", |a| {
+        a.now == until - chrono::Duration::minutes(1)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    h.pump_until("still quiet", |a| {
+        a.now == until - chrono::Duration::minutes(1)
+    });
+    assert!(!h.app.safety_check);
+    // It ends by itself and watching resumes from its end.
+    clock.set(until + chrono::Duration::minutes(1));
+    h.pump_until("away over", |a| a.away_until.is_none());
+    clock.set(until + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    h.pump_until("watching again", |a| a.safety_check);
 }

@@ -70,6 +70,8 @@ pub enum Event {
     SafetyCheck(bool),
     /// Back from away mode: 「おかえりなさい」.
     WelcomeBack,
+    /// Away mode is on until then (`None`: watching).
+    AwayStatus(Option<DateTime<Utc>>),
     /// An item's photo, decoded.
     Photo {
         item_id: i64,
@@ -111,6 +113,10 @@ pub enum Effect {
     /// Send the order (through the outbox, with an Idempotency-Key).
     PlaceOrder(Cart),
     CancelOrder(i64),
+    /// 留守にします: away mode until then (the watch-over stays silent).
+    SetAway(DateTime<Utc>),
+    /// Back early: watching again.
+    EndAway,
     /// Show this item's photo (from the box database or the head-end).
     LoadPhoto {
         item_id: i64,
@@ -146,6 +152,10 @@ pub enum Screen {
     Home,
     Shop,
     Ride,
+    /// 安心: reminders and 留守にします.
+    Safety,
+    /// How long the resident will be away (index into `AWAY_DAYS`).
+    Away(usize),
     RemindList,
     RemindEdit(Box<Draft>),
     Settings,
@@ -184,6 +194,9 @@ pub enum Dialog {
     WelcomeBack,
 }
 
+/// 留守にします: the choices of days (always ends by itself; at most 14).
+pub const AWAY_DAYS: [i64; 5] = [1, 2, 3, 7, 14];
+
 /// Home tiles, in order; the number key is the position + 1.
 pub const HOME_TILES: usize = 4; // 買い物, タクシー, 安心, 設定
 
@@ -206,6 +219,8 @@ pub struct App {
     pub shop: Shop,
     /// 「お元気ですか？」 is on screen; any key answers it.
     pub safety_check: bool,
+    /// Away mode is on until then.
+    pub away_until: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -226,6 +241,7 @@ impl App {
             connected: false,
             shop: Shop::default(),
             safety_check: false,
+            away_until: None,
         }
     }
 
@@ -314,6 +330,7 @@ impl App {
                 self.safety_check = on;
             }
             Event::WelcomeBack => self.dialog = Some(Dialog::WelcomeBack),
+            Event::AwayStatus(until) => self.away_until = until,
         }
         self.chime_if_new(&mut fx);
         fx
@@ -430,6 +447,37 @@ impl App {
         match self.page().screen.clone() {
             Screen::Home => self.home_key(focus, k, fx),
             Screen::Ride => {}
+            Screen::Safety => match list_move(focus, 2, k) {
+                ListMove::Focus(f) => self.page_mut().focus = f,
+                ListMove::Open(0) => {
+                    self.page_mut().focus = 0;
+                    self.push(Screen::RemindList)
+                }
+                ListMove::Open(_) => {
+                    self.page_mut().focus = 1;
+                    if self.away_until.is_some() {
+                        fx.push(Effect::EndAway);
+                        self.away_until = None;
+                        self.dialog = Some(Dialog::WelcomeBack);
+                    } else {
+                        self.push(Screen::Away(0));
+                    }
+                }
+                ListMove::None => {}
+            },
+            Screen::Away(choice) => match k {
+                Key::Left => self.page_mut().screen = Screen::Away(choice.saturating_sub(1)),
+                Key::Right => {
+                    self.page_mut().screen = Screen::Away((choice + 1).min(AWAY_DAYS.len() - 1))
+                }
+                Key::Green | Key::Ok => {
+                    let until = self.now + chrono::Duration::days(AWAY_DAYS[choice]);
+                    fx.push(Effect::SetAway(until));
+                    self.away_until = Some(until);
+                    self.pop();
+                }
+                _ => {}
+            },
             s @ (Screen::Shop
             | Screen::ShopItems(_)
             | Screen::ShopItem { .. }
@@ -493,7 +541,7 @@ impl App {
         let screen = match tile {
             0 => return self.open_shop(fx),
             1 => Screen::Ride,
-            2 => Screen::RemindList,
+            2 => Screen::Safety,
             _ => Screen::Settings,
         };
         self.push(screen);

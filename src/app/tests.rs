@@ -23,6 +23,29 @@ fn the_safety_check_is_answered_by_any_key_which_does_nothing_else() {
     assert_eq!(a.dialog, None);
 }
 
+#[test]
+fn away_mode_is_set_from_safety_and_ended_by_coming_back() {
+    let mut a = app();
+    press(&mut a, &[Digit(3), Digit(2)]);
+    assert_eq!(a.page().screen, Screen::Away(0));
+    press(&mut a, &[Right, Right, Right, Right, Right, Left]);
+    assert_eq!(
+        a.page().screen,
+        Screen::Away(3),
+        "1, 2, 3 days, 1 week, 2 weeks"
+    );
+    let fx = press(&mut a, &[Green]);
+    let week = a.now + chrono::Duration::days(7);
+    assert_eq!(fx, [Effect::SetAway(week)]);
+    assert_eq!(a.page().screen, Screen::Safety);
+    assert_eq!(a.away_until, Some(week));
+    // Back early: the same row ends it.
+    let fx = press(&mut a, &[Digit(2)]);
+    assert_eq!(fx, [Effect::EndAway]);
+    assert_eq!(a.away_until, None);
+    assert_eq!(a.dialog, Some(Dialog::WelcomeBack));
+}
+
 fn app() -> App {
     App::new(tokyo(2026, 11, 25, 16, 38))
 }
@@ -77,8 +100,10 @@ fn home_tiles_by_arrows_and_numbers() {
     press(&mut a, &[Back, Digit(2)]);
     assert_eq!(a.page().screen, Screen::Ride);
     press(&mut a, &[Back, Digit(3)]);
+    assert_eq!(a.page().screen, Screen::Safety);
+    press(&mut a, &[Digit(1)]);
     assert_eq!(a.page().screen, Screen::RemindList);
-    press(&mut a, &[Back, Digit(4)]);
+    press(&mut a, &[Home, Digit(4)]);
     assert_eq!(a.page().screen, Screen::Settings);
     press(&mut a, &[Back, Digit(9), Digit(0)]);
     assert_eq!(
@@ -93,11 +118,11 @@ fn back_never_leaves_home_and_home_returns_from_anywhere() {
     let mut a = app();
     press(&mut a, &[Back, Back, Back]);
     assert_eq!((a.depth(), &a.page().screen), (1, &Screen::Home));
-    press(&mut a, &[Digit(3), Ok]);
-    assert_eq!(a.depth(), 3);
+    press(&mut a, &[Digit(3), Digit(1), Ok]);
+    assert_eq!(a.depth(), 4);
     press(&mut a, &[Home]);
     assert_eq!((a.depth(), &a.page().screen), (1, &Screen::Home));
-    press(&mut a, &[Digit(3), Back, Back, Back]);
+    press(&mut a, &[Digit(3), Digit(1), Back, Back, Back, Back]);
     assert_eq!(a.depth(), 1);
 }
 
@@ -105,7 +130,7 @@ fn back_never_leaves_home_and_home_returns_from_anywhere() {
 fn add_a_daily_medicine_reminder_in_a_few_presses() {
     let mut a = app();
     // 3 (安心) → 決定 on 「あたらしく つくる」 → defaults: お薬を飲む 8:00 毎日 → 緑.
-    let fx = press(&mut a, &[Digit(3), Ok, Green]);
+    let fx = press(&mut a, &[Digit(3), Digit(1), Ok, Green]);
     assert_eq!(
         fx,
         vec![Effect::SaveReminder {
@@ -127,7 +152,7 @@ fn add_a_daily_medicine_reminder_in_a_few_presses() {
 #[test]
 fn weekday_garbage_reminder() {
     let mut a = app();
-    press(&mut a, &[Digit(3), Ok]);
+    press(&mut a, &[Digit(3), Digit(1), Ok]);
     // phrase → ゴミ出し(燃えるごみ); hour 8 → 7; minute 0 → 30; repeat → 曜日.
     press(&mut a, &[Right, Down, Left, Down]);
     press(&mut a, &[Right; 6]);
@@ -160,7 +185,7 @@ fn weekday_garbage_reminder() {
 #[test]
 fn once_reminder_in_the_past_is_refused_then_tomorrow_is_fine() {
     let mut a = app(); // 16:38
-    press(&mut a, &[Digit(3), Ok, Down, Down, Down, Left]); // repeat 毎日 → 1回だけ
+    press(&mut a, &[Digit(3), Digit(1), Ok, Down, Down, Down, Left]); // repeat 毎日 → 1回だけ
     assert_eq!(draft(&a).kind, RepeatKind::Once);
     press(&mut a, &[Green]); // 8:00 today has passed
     assert_eq!(draft(&a).error, Some(DraftError::InPast));
@@ -183,7 +208,7 @@ fn once_reminder_in_the_past_is_refused_then_tomorrow_is_fine() {
 #[test]
 fn monthly_day_and_minutes_wrap_sensibly() {
     let mut a = app();
-    press(&mut a, &[Digit(3), Ok, Down, Down, Left]); // minute 0 → 55
+    press(&mut a, &[Digit(3), Digit(1), Ok, Down, Down, Left]); // minute 0 → 55
     assert_eq!(draft(&a).minute, 55);
     press(&mut a, &[Down, Right, Right]); // 毎日 → 曜日 → 毎月
     assert_eq!(draft(&a).kind, RepeatKind::Monthly);
@@ -195,7 +220,7 @@ fn monthly_day_and_minutes_wrap_sensibly() {
 #[test]
 fn editing_and_deleting_ask_before_losing_anything() {
     let mut a = app();
-    press(&mut a, &[Digit(3)]);
+    press(&mut a, &[Digit(3), Digit(1)]);
     a.handle(Event::Reminders(vec![reminder(
         7,
         "病院の日",
@@ -235,7 +260,7 @@ fn delete_from_the_edit_screen_returns_to_the_list() {
         9,
         Repeat::Daily,
     )]));
-    press(&mut a, &[Digit(3), Digit(2), Red]);
+    press(&mut a, &[Digit(3), Digit(1), Digit(2), Red]);
     assert_eq!(a.dialog, Some(Dialog::DeleteReminder(ReminderId(7))));
     let fx = press(&mut a, &[Ok]);
     assert_eq!(fx, vec![Effect::DeleteReminder(ReminderId(7))]);
@@ -249,13 +274,13 @@ fn list_pages_in_whole_screens() {
         .map(|i| reminder(i, "水分をとる", (i % 24) as u32, Repeat::Daily))
         .collect();
     a.handle(Event::Reminders(list));
-    press(&mut a, &[Digit(3), Right]);
+    press(&mut a, &[Digit(3), Digit(1), Right]);
     assert_eq!(a.page().focus, 5, "next page starts at row 6");
     press(&mut a, &[Right, Right, Right]);
     assert_eq!(a.page().focus, 12, "last item, no further");
     press(&mut a, &[Left]);
     assert_eq!(a.page().focus, 5);
-    press(&mut a, &[Digit(3)]);
+    press(&mut a, &[Digit(3), Digit(1)]);
     assert_eq!(
         draft(&a).id,
         Some(ReminderId(7)),
@@ -266,7 +291,7 @@ fn list_pages_in_whole_screens() {
 #[test]
 fn reminder_overlay_chimes_once_and_is_answered_with_one_press() {
     let mut a = app();
-    press(&mut a, &[Digit(3)]);
+    press(&mut a, &[Digit(3), Digit(1)]);
     let fx = a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]));
     assert_eq!(fx, vec![Effect::PlayChime]);
     // The same list again (next tick): no second chime.
@@ -378,6 +403,7 @@ fn a_key_storm_never_panics_and_keeps_state_consistent() {
         Home,
         Digit(3),
         Digit(1),
+        Digit(1),
         Blue,
         Red,
         Green,
@@ -391,7 +417,7 @@ fn a_key_storm_never_panics_and_keeps_state_consistent() {
     for _ in 0..20_000 {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         a.handle(Event::Key(keys[(x >> 16) as usize % keys.len()]));
-        assert!(a.depth() >= 1 && a.depth() <= 3);
+        assert!(a.depth() >= 1 && a.depth() <= 4);
         assert_eq!(a.stack[0].screen, Screen::Home);
     }
 }
@@ -409,7 +435,7 @@ fn an_unpaired_box_shows_its_code_until_connected() {
         Some("4K7-P2Q")
     );
     // Only help answers while waiting; reminders still come through.
-    assert!(press(&mut a, &[Digit(3), Ok, Right]).is_empty());
+    assert!(press(&mut a, &[Digit(3), Digit(1), Ok, Right]).is_empty());
     assert_eq!(a.page().screen, Screen::Home);
     press(&mut a, &[Blue]);
     assert_eq!(a.dialog, Some(Dialog::Help));
@@ -421,6 +447,6 @@ fn an_unpaired_box_shows_its_code_until_connected() {
     press(&mut a, &[Ok]);
     a.handle(Event::Connected);
     assert!(a.pairing.is_none() && a.connected);
-    press(&mut a, &[Digit(3)]);
+    press(&mut a, &[Digit(3), Digit(1)]);
     assert_eq!(a.page().screen, Screen::RemindList);
 }

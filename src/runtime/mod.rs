@@ -218,6 +218,18 @@ impl Shell {
             Effect::SaveCart(c) => self.to_shop(shop::Command::SaveCart(c.clone())),
             Effect::PlaceOrder(c) => self.to_shop(shop::Command::PlaceOrder(c.clone())),
             Effect::CancelOrder(id) => self.to_shop(shop::Command::Cancel(*id)),
+            Effect::SetAway(until) => {
+                if let Some(w) = &mut self.watch {
+                    w.set_away(&mut self.store, now, *until, &self.sink);
+                }
+                Ok(())
+            }
+            Effect::EndAway => {
+                if let Some(w) = &mut self.watch {
+                    w.end_away(&mut self.store, now, &self.sink);
+                }
+                Ok(())
+            }
             Effect::LoadPhoto { item_id, version } => self.to_shop(shop::Command::Photo {
                 item_id: *item_id,
                 version: *version,

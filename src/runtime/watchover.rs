@@ -45,8 +45,43 @@ impl Watch {
         })
     }
 
+    fn away(&self) -> Option<DateTime<Utc>> {
+        match self.ladder.state {
+            engawa_watch::State::Away { until } => Some(until),
+            _ => None,
+        }
+    }
+
+    pub fn set_away(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        sink: &EventSink,
+    ) {
+        let actions = self.ladder.step(
+            Input::SetAway { now, until },
+            &self.policy,
+            &mut self.rhythm,
+        );
+        self.save(store, sink);
+        tracing::info!(until = ?self.away(), "away mode set");
+        sink(Event::AwayStatus(self.away()));
+        self.act(actions, store, now, sink);
+    }
+
+    pub fn end_away(&mut self, store: &mut Store, now: DateTime<Utc>, sink: &EventSink) {
+        let actions = self
+            .ladder
+            .step(Input::EndAway(now), &self.policy, &mut self.rhythm);
+        self.save(store, sink);
+        sink(Event::AwayStatus(None));
+        self.act(actions, store, now, sink);
+    }
+
     /// After a restart in the middle of an escalation: ask again on screen.
     pub fn resume(&self, sink: &EventSink) {
+        sink(Event::AwayStatus(self.away()));
         if matches!(
             self.ladder.state,
             engawa_watch::State::Prompting { .. } | engawa_watch::State::Alerted { .. }
@@ -68,6 +103,9 @@ impl Watch {
         if logged || !actions.is_empty() {
             self.save(store, sink);
         }
+        if actions.contains(&Action::Greet) {
+            sink(Event::AwayStatus(None));
+        }
         self.act(actions, store, at, sink);
     }
 
@@ -78,6 +116,9 @@ impl Watch {
             .step(Input::Tick(now), &self.policy, &mut self.rhythm);
         if self.ladder.state != before {
             self.save(store, sink);
+            if matches!(before, engawa_watch::State::Away { .. }) {
+                sink(Event::AwayStatus(self.away()));
+            }
         }
         self.act(actions, store, now, sink);
     }

@@ -330,6 +330,8 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
                 t(l, "のりあいタクシー", "shared taxi"),
             ),
         ),
+        Screen::Safety => safety(f, app, l),
+        Screen::Away(choice) => away(f, app, *choice, l),
         Screen::RemindList => remind_list(f, app, l),
         Screen::RemindEdit(d) => remind_edit(f, d, l),
         Screen::Settings => settings(f, app, info, l),
@@ -397,7 +399,7 @@ fn home(f: &mut Frame, l: Lang) {
         Tile {
             number: "3".into(),
             label: t(l, "安心", "Peace of mind"),
-            caption: t(l, "リマインド", "reminders"),
+            caption: t(l, "見守り・リマインド", "watch-over, reminders"),
         },
     ];
     f.settings_label = t(l, "せってい", "Settings");
@@ -437,6 +439,99 @@ pub(super) fn phone_text(l: Lang, phone: &str) -> String {
         Lang::Ja => format!("電話 {phone}"),
         Lang::En => format!("phone {phone}"),
     }
+}
+
+fn when_text(l: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
+    let local = t.with_timezone(&TOKYO);
+    match l {
+        Lang::Ja => jp::date_time_ja(local.date_naive(), local.time()),
+        Lang::En => format!(
+            "{} {}",
+            jp::date_en(local.date_naive()),
+            jp::time_en(local.time())
+        ),
+    }
+}
+
+/// 安心: the reminders and 留守にします.
+fn safety(f: &mut Frame, app: &App, l: Lang) {
+    f.page = Some(PageKind::List);
+    f.title = t(l, "安心", "Peace of mind");
+    f.focus = app.page().focus;
+    f.rows = vec![
+        Row {
+            number: "1".into(),
+            text: t(l, "リマインド", "Reminders"),
+            detail: match l {
+                Lang::Ja => format!("{}件", app.reminders.len()),
+                Lang::En => format!("{}", app.reminders.len()),
+            },
+        },
+        match app.away_until {
+            None => Row {
+                number: "2".into(),
+                text: t(l, "留守にします", "I will be away"),
+                detail: t(l, "いまは 見守り中", "watching now"),
+            },
+            Some(until) => Row {
+                number: "2".into(),
+                text: t(l, "留守を やめる（もどりました）", "I am back"),
+                detail: match l {
+                    Lang::Ja => format!("{}まで 留守", when_text(l, until)),
+                    Lang::En => format!("away until {}", when_text(l, until)),
+                },
+            },
+        },
+    ];
+    f.list_note = t(
+        l,
+        "リモコンを しばらく さわらないと、画面で おたずねし、ご家族に お知らせします。",
+        "If the remote is not touched for a long time, the TV asks, then family is told.",
+    );
+    f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l), help_hint(l)];
+}
+
+fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
+    use crate::app::AWAY_DAYS;
+    f.page = Some(PageKind::Settings);
+    f.title = t(l, "安心 ＞ 留守にします", "Peace of mind > Away");
+    let days = AWAY_DAYS[choice.min(AWAY_DAYS.len() - 1)];
+    f.fields = vec![FieldView {
+        label: t(l, "留守にする 日数", "Away for"),
+        value: match (days, l) {
+            (7, Lang::Ja) => "1週間".into(),
+            (14, Lang::Ja) => "2週間".into(),
+            (d, Lang::Ja) => format!("{d}日"),
+            (d, Lang::En) => format!("{d} days"),
+        },
+        kind: FieldKind::Value,
+    }];
+    let until = app.now + chrono::Duration::days(days);
+    f.info = vec![(
+        t(l, "見守りに もどる日", "Watching again"),
+        when_text(l, until),
+    )];
+    f.info.push((
+        String::new(),
+        if days > 3 {
+            t(
+                l,
+                "3日より 長いので、ご家族にも お知らせします。",
+                "Family is told (over 3 days).",
+            )
+        } else {
+            t(
+                l,
+                "その日に 自動で 見守りに もどります。",
+                "Watch-over resumes by itself.",
+            )
+        },
+    ));
+    f.hints = vec![
+        hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change")),
+        hint(KeyColour::Green, t(l, "緑", "Green"), t(l, "決める", "set")),
+        back_hint(l),
+    ];
 }
 
 fn remind_list(f: &mut Frame, app: &App, l: Lang) {
@@ -741,6 +836,10 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
             "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。"
         }
         (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
+        (Screen::Safety, Lang::Ja) => {
+            "1 で リマインド、2 で 留守の せってい です。\n留守のあいだは 見守りの おしらせを 止めます。"
+        }
+        (Screen::Away(_), Lang::Ja) => "◀▶で 日数を えらび、緑で 決めます。",
         (_, Lang::Ja) => "戻るを押すと ひとつ前に もどります。",
         (_, Lang::En) => {
             "Arrows move, OK opens, Back goes one step back, Home returns to the start."
@@ -839,7 +938,7 @@ mod tests {
             },
         };
         app.handle(Event::Reminders((1..=6).map(r).collect()));
-        keys(&mut app, &[Key::Digit(3)]);
+        keys(&mut app, &[Key::Digit(3), Key::Digit(1)]);
         let f = frame(&app, &info(), Lang::Ja);
         assert_eq!(f.title, "安心 ＞ リマインド");
         assert_eq!(f.rows.len(), 5);
