@@ -17,6 +17,8 @@ pub struct Config {
     pub input: Input,
     pub chime: Chime,
     pub headend: Headend,
+    pub mail: Mail,
+    pub watch: Watch,
     /// Not from the file: set when no file was found.
     #[serde(skip)]
     pub demo: bool,
@@ -59,6 +61,48 @@ pub struct Headend {
     /// The operator's head-end, e.g. "https://headend.example.jp"; empty = this
     /// box runs on its own (reminders only).
     pub url: String,
+}
+
+/// The SMTP server the watch-over mails family through. Empty host = no mail.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mail {
+    pub host: String,
+    pub port: u16,
+    /// "starttls", "tls" or "none" (a relay on this machine only).
+    pub security: String,
+    /// Two lines: user name, password. Never on the command line or in logs.
+    pub credentials_file: Option<PathBuf>,
+    /// e.g. "みどり町ケーブルテレビ 見守り <mimamori@example.jp>"
+    pub from: String,
+    pub reply_to: String,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            credentials_file: None,
+            from: String::new(),
+            reply_to: String::new(),
+        }
+    }
+}
+
+/// Who is told when the resident shows no sign of activity (up to 4, in order).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Watch {
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -209,6 +253,46 @@ impl Config {
                 "phone",
                 format!("{phone:?} is not a phone number (digits and hyphens, e.g. 0265-00-0000)"),
             ));
+        }
+        if self.watch.contacts.len() > 4 {
+            return Err(bad("watch", "contacts", "at most 4 contacts".into()));
+        }
+        for c in &self.watch.contacts {
+            if c.email.parse::<lettre::Address>().is_err() {
+                return Err(bad(
+                    "watch",
+                    "contacts",
+                    format!("{:?} is not an email address", c.email),
+                ));
+            }
+            if c.name.trim().is_empty() {
+                return Err(bad("watch", "contacts", "every contact needs a name".into()));
+            }
+        }
+        if !self.mail.host.is_empty() {
+            if !matches!(self.mail.security.as_str(), "starttls" | "tls" | "none") {
+                return Err(bad(
+                    "mail",
+                    "security",
+                    format!("{:?} is not \"starttls\", \"tls\" or \"none\"", self.mail.security),
+                ));
+            }
+            if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(bad(
+                    "mail",
+                    "from",
+                    format!("{:?} is not a sender such as \"見守り <mimamori@example.jp>\"", self.mail.from),
+                ));
+            }
+            if !self.mail.reply_to.is_empty()
+                && self.mail.reply_to.parse::<lettre::message::Mailbox>().is_err()
+            {
+                return Err(bad(
+                    "mail",
+                    "reply_to",
+                    format!("{:?} is not an email address", self.mail.reply_to),
+                ));
+            }
         }
         let url = &self.headend.url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {

@@ -13,6 +13,7 @@
 //!   fixed 24-hour rule with the adaptive one (`engawa-watch sim`).
 
 pub mod ladder;
+pub mod mail;
 pub mod policy;
 pub mod rhythm;
 pub mod sim;

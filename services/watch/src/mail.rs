@@ -1,0 +1,176 @@
+//! The watch-over's emails to family, as plain Japanese text. One place for every
+//! template; the sender (box or head-end) adds the headers.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use engawa_core::{TOKYO, jp};
+
+pub struct MailText {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Who writes, to whom.
+pub struct Context<'a> {
+    pub contact: &'a str,
+    pub operator: &'a str,
+    pub operator_phone: &'a str,
+    pub serial: &'a str,
+}
+
+/// 「午前9時12分」
+pub fn time_words(t: DateTime<Utc>) -> String {
+    let l = t.with_timezone(&TOKYO);
+    let (pm, h) = (l.hour() >= 12, l.hour() % 12);
+    let half = if pm { "午後" } else { "午前" };
+    match l.minute() {
+        0 => format!("{half}{h}時"),
+        m => format!("{half}{h}時{m}分"),
+    }
+}
+
+/// 「きのう 午前9時12分」 relative to `now`.
+fn when_words(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let day = jp::day_relative_ja(
+        t.with_timezone(&TOKYO).date_naive(),
+        now.with_timezone(&TOKYO).date_naive(),
+    );
+    let day = match (now.with_timezone(&TOKYO).date_naive()
+        - t.with_timezone(&TOKYO).date_naive())
+    .num_days()
+    {
+        0 => "きょう".to_string(),
+        1 => "きのう".to_string(),
+        2 => "おととい".to_string(),
+        _ => day,
+    };
+    format!("{day} {}", time_words(t))
+}
+
+fn footer(c: &Context) -> String {
+    format!(
+        "\n※ このメールは 見守りの 機械（{}）から 自動で お送りしています。\n\
+         見ていた 番組などは 送っていません。わかるのは リモコンを 操作した 時刻だけです。\n\
+         お問い合わせ: {}（電話 {}）\n",
+        c.serial, c.operator, c.operator_phone
+    )
+}
+
+/// No sign of activity and no answer to the on-screen question.
+pub fn alert(
+    c: &Context,
+    n: u32,
+    since: DateTime<Utc>,
+    grace: Duration,
+    now: DateTime<Utc>,
+) -> MailText {
+    let again = if n > 1 { "【再度】" } else { "" };
+    MailText {
+        subject: format!("{again}見守り: リモコンの 操作が ありません（{}から）", when_words(since, now)),
+        body: format!(
+            "{} 様\n\n\
+             engawa 見守りサービスから お知らせします。\n\n\
+             {}から、テレビの リモコン操作が ありません。\n\
+             テレビの 画面で 「お元気ですか？」と おたずねしましたが、{}分 たっても 返事が ありませんでした。\n\n\
+             いま できること:\n\
+             ・お電話で 様子を たしかめてください。\n\
+             ・つながらないときは、近くの 方に 様子を 見に行ってもらってください。\n\
+             ・こまったときは {}（電話 {}）に ご連絡ください。\n\n\
+             リモコンの 操作が あれば、すぐに 「ご安心ください」の メールを お送りします。\n{}",
+            c.contact,
+            when_words(since, now),
+            grace.num_minutes(),
+            c.operator,
+            c.operator_phone,
+            footer(c)
+        ),
+    }
+}
+
+/// Activity again after an alert.
+pub fn all_clear(c: &Context, at: DateTime<Utc>) -> MailText {
+    MailText {
+        subject: "見守り: ご安心ください（リモコンの 操作が ありました）".into(),
+        body: format!(
+            "{} 様\n\n\
+             {}に テレビの リモコン操作が ありました。ご安心ください。\n\
+             見守りは そのまま 続けています。\n{}",
+            c.contact,
+            when_words(at, at),
+            footer(c)
+        ),
+    }
+}
+
+/// Away mode set for more than three days.
+pub fn away(c: &Context, until: DateTime<Utc>, now: DateTime<Utc>) -> MailText {
+    let l = until.with_timezone(&TOKYO);
+    MailText {
+        subject: format!("見守り: {}まで 留守に なっています", jp::date_ja(l.date_naive())),
+        body: format!(
+            "{} 様\n\n\
+             {}に 「留守にします」が 設定されました。\n\
+             {} {}まで、見守りの おしらせを 止めています（その日に 自動で もどります）。\n\
+             ご存じない 場合は、お電話で たしかめてください。\n{}",
+            c.contact,
+            when_words(now, now),
+            jp::date_ja(l.date_naive()),
+            time_words(until),
+            footer(c)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engawa_core::clock::tokyo;
+
+    fn ctx() -> Context<'static> {
+        Context {
+            contact: "山田 太郎",
+            operator: "みどり町ケーブルテレビ",
+            operator_phone: "0265-00-0000",
+            serial: "EGW-0042",
+        }
+    }
+
+    #[test]
+    fn the_alert_says_what_was_noticed_what_was_tried_and_what_to_do() {
+        let m = alert(
+            &ctx(),
+            1,
+            tokyo(2026, 11, 24, 9, 12),
+            Duration::minutes(60),
+            tokyo(2026, 11, 25, 10, 30),
+        );
+        assert_eq!(
+            m.subject,
+            "見守り: リモコンの 操作が ありません（きのう 午前9時12分から）"
+        );
+        for part in [
+            "山田 太郎 様",
+            "きのう 午前9時12分から、テレビの リモコン操作が ありません",
+            "「お元気ですか？」",
+            "60分",
+            "0265-00-0000",
+            "番組などは 送っていません",
+        ] {
+            assert!(m.body.contains(part), "{part}\n{}", m.body);
+        }
+        assert!(alert(&ctx(), 2, tokyo(2026, 11, 24, 9, 12), Duration::minutes(60), tokyo(2026, 11, 25, 16, 30))
+            .subject
+            .starts_with("【再度】"));
+        assert_eq!(time_words(tokyo(2026, 11, 25, 0, 0)), "午前0時");
+        assert_eq!(time_words(tokyo(2026, 11, 25, 13, 5)), "午後1時5分");
+    }
+
+    #[test]
+    fn all_clear_and_away_are_plain_and_kind() {
+        let m = all_clear(&ctx(), tokyo(2026, 11, 25, 10, 45));
+        assert!(m.subject.contains("ご安心ください"));
+        assert!(m.body.contains("きょう 午前10時45分に"));
+        let m = away(&ctx(), tokyo(2026, 12, 2, 16, 38), tokyo(2026, 11, 25, 16, 38));
+        assert!(m.subject.contains("12月2日(水)まで"), "{}", m.subject);
+        assert!(m.body.contains("自動で もどります"));
+    }
+}
