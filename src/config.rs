@@ -266,7 +266,11 @@ impl Config {
                 ));
             }
             if c.name.trim().is_empty() {
-                return Err(bad("watch", "contacts", "every contact needs a name".into()));
+                return Err(bad(
+                    "watch",
+                    "contacts",
+                    "every contact needs a name".into(),
+                ));
             }
         }
         if !self.mail.host.is_empty() {
@@ -274,18 +278,28 @@ impl Config {
                 return Err(bad(
                     "mail",
                     "security",
-                    format!("{:?} is not \"starttls\", \"tls\" or \"none\"", self.mail.security),
+                    format!(
+                        "{:?} is not \"starttls\", \"tls\" or \"none\"",
+                        self.mail.security
+                    ),
                 ));
             }
             if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
                 return Err(bad(
                     "mail",
                     "from",
-                    format!("{:?} is not a sender such as \"見守り <mimamori@example.jp>\"", self.mail.from),
+                    format!(
+                        "{:?} is not a sender such as \"見守り <mimamori@example.jp>\"",
+                        self.mail.from
+                    ),
                 ));
             }
             if !self.mail.reply_to.is_empty()
-                && self.mail.reply_to.parse::<lettre::message::Mailbox>().is_err()
+                && self
+                    .mail
+                    .reply_to
+                    .parse::<lettre::message::Mailbox>()
+                    .is_err()
             {
                 return Err(bad(
                     "mail",

@@ -34,9 +34,8 @@ fn when_words(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
         t.with_timezone(&TOKYO).date_naive(),
         now.with_timezone(&TOKYO).date_naive(),
     );
-    let day = match (now.with_timezone(&TOKYO).date_naive()
-        - t.with_timezone(&TOKYO).date_naive())
-    .num_days()
+    let day = match (now.with_timezone(&TOKYO).date_naive() - t.with_timezone(&TOKYO).date_naive())
+        .num_days()
     {
         0 => "きょう".to_string(),
         1 => "きのう".to_string(),
@@ -65,7 +64,10 @@ pub fn alert(
 ) -> MailText {
     let again = if n > 1 { "【再度】" } else { "" };
     MailText {
-        subject: format!("{again}見守り: リモコンの 操作が ありません（{}から）", when_words(since, now)),
+        subject: format!(
+            "{again}見守り: リモコンの 操作が ありません（{}から）",
+            when_words(since, now)
+        ),
         body: format!(
             "{} 様\n\n\
              engawa 見守りサービスから お知らせします。\n\n\
@@ -105,7 +107,10 @@ pub fn all_clear(c: &Context, at: DateTime<Utc>) -> MailText {
 pub fn away(c: &Context, until: DateTime<Utc>, now: DateTime<Utc>) -> MailText {
     let l = until.with_timezone(&TOKYO);
     MailText {
-        subject: format!("見守り: {}まで 留守に なっています", jp::date_ja(l.date_naive())),
+        subject: format!(
+            "見守り: {}まで 留守に なっています",
+            jp::date_ja(l.date_naive())
+        ),
         body: format!(
             "{} 様\n\n\
              {}に 「留守にします」が 設定されました。\n\
@@ -157,9 +162,17 @@ mod tests {
         ] {
             assert!(m.body.contains(part), "{part}\n{}", m.body);
         }
-        assert!(alert(&ctx(), 2, tokyo(2026, 11, 24, 9, 12), Duration::minutes(60), tokyo(2026, 11, 25, 16, 30))
+        assert!(
+            alert(
+                &ctx(),
+                2,
+                tokyo(2026, 11, 24, 9, 12),
+                Duration::minutes(60),
+                tokyo(2026, 11, 25, 16, 30)
+            )
             .subject
-            .starts_with("【再度】"));
+            .starts_with("【再度】")
+        );
         assert_eq!(time_words(tokyo(2026, 11, 25, 0, 0)), "午前0時");
         assert_eq!(time_words(tokyo(2026, 11, 25, 13, 5)), "午後1時5分");
     }
@@ -169,7 +182,11 @@ mod tests {
         let m = all_clear(&ctx(), tokyo(2026, 11, 25, 10, 45));
         assert!(m.subject.contains("ご安心ください"));
         assert!(m.body.contains("きょう 午前10時45分に"));
-        let m = away(&ctx(), tokyo(2026, 12, 2, 16, 38), tokyo(2026, 11, 25, 16, 38));
+        let m = away(
+            &ctx(),
+            tokyo(2026, 12, 2, 16, 38),
+            tokyo(2026, 11, 25, 16, 38),
+        );
         assert!(m.subject.contains("12月2日(水)まで"), "{}", m.subject);
         assert!(m.body.contains("自動で もどります"));
     }
