@@ -186,6 +186,8 @@ fn run(config_path: Option<&Path>) -> Result<()> {
                         serial: config.box_.serial.clone(),
                         heartbeat: runtime::HEARTBEAT,
                     }),
+                    mail: mail_settings(&config),
+                    watch_mail: watch_mail(&config),
                 },
                 Arc::new(post),
             )
@@ -303,6 +305,48 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
     rx.recv()
         .context("the demo head-end did not start")?
         .context("cannot start the demo head-end")
+}
+
+/// The SMTP server for family mail, if configured.
+fn mail_settings(config: &Config) -> Option<runtime::mailer::MailSettings> {
+    use runtime::mailer::Security;
+    let m = &config.mail;
+    (!m.host.is_empty()).then(|| runtime::mailer::MailSettings {
+        host: m.host.clone(),
+        port: m.port,
+        security: match m.security.as_str() {
+            "tls" => Security::Tls,
+            "none" => Security::None,
+            _ => Security::StartTls,
+        },
+        credentials_file: m.credentials_file.clone(),
+        from: m.from.clone(),
+        reply_to: m.reply_to.clone(),
+    })
+}
+
+fn watch_mail(config: &Config) -> Option<runtime::WatchMail> {
+    if config.watch.contacts.is_empty() {
+        return None;
+    }
+    let domain = config
+        .mail
+        .from
+        .parse::<lettre::message::Mailbox>()
+        .map(|m| m.email.domain().to_string())
+        .unwrap_or_else(|_| "engawa.invalid".into());
+    Some(runtime::WatchMail {
+        contacts: config
+            .watch
+            .contacts
+            .iter()
+            .map(|c| (c.name.clone(), c.email.clone()))
+            .collect(),
+        operator: config.operator.name.clone(),
+        operator_phone: config.operator.phone.clone(),
+        serial: config.box_.serial.clone(),
+        domain,
+    })
 }
 
 thread_local! {

@@ -33,6 +33,8 @@ fn start_box(
                 serial: "EGW-TEST-0007".into(),
                 heartbeat: Duration::from_millis(200),
             }),
+            mail: None,
+            watch_mail: None,
         },
         Arc::new(move |ev| {
             let _ = tx.lock().unwrap().send(ev);

@@ -32,6 +32,8 @@ impl Harness {
                 state_dir: dir.to_path_buf(),
                 tick: Duration::from_millis(20),
                 headend: None,
+                mail: None,
+                watch_mail: None,
             },
             Arc::new(move |ev| {
                 let _ = tx.lock().unwrap().send(ev);

@@ -91,6 +91,8 @@ impl BoxUnderTest {
                     serial: "EGW-SHOP-0001".into(),
                     heartbeat: Duration::from_secs(60),
                 }),
+                mail: None,
+                watch_mail: None,
             },
             Arc::new(move |ev| {
                 let _ = tx.lock().unwrap().send(ev);

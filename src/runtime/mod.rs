@@ -8,6 +8,7 @@
 
 mod chime;
 pub mod headend;
+pub mod mailer;
 mod shop;
 mod watchover;
 
@@ -32,6 +33,22 @@ pub struct RuntimeConfig {
     pub tick: Duration,
     /// The head-end and this box's serial; `None` = a box on its own.
     pub headend: Option<HeadendSettings>,
+    /// Family emails: the SMTP server; `None` = alerts are only recorded.
+    pub mail: Option<mailer::MailSettings>,
+    /// Who the watch-over tells, and what the mails say about the sender.
+    pub watch_mail: Option<WatchMail>,
+}
+
+/// The family contacts (name, address; up to 4, in order) and the operator as
+/// the mails name them.
+#[derive(Clone, Debug)]
+pub struct WatchMail {
+    pub contacts: Vec<(String, String)>,
+    pub operator: String,
+    pub operator_phone: String,
+    pub serial: String,
+    /// For Message-IDs: the domain of the sender address.
+    pub domain: String,
 }
 
 #[derive(Clone)]
@@ -68,8 +85,12 @@ pub fn spawn(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    // The shop worker has its own connection to the same database file.
+    // The shop worker and the mailer have their own connections to the same file.
     let shop_store = Store::open(store.path()).map_err(std::io::Error::other)?;
+    let mail_store = match &config.mail {
+        Some(_) => Some(Store::open(store.path()).map_err(std::io::Error::other)?),
+        None => None,
+    };
     let join = std::thread::Builder::new()
         .name("engawa runtime".into())
         .spawn(move || {
@@ -91,9 +112,18 @@ pub fn spawn(
                     clock: clock.clone(),
                 };
                 tokio::spawn(worker.run(shop_rx));
+                if let (Some(settings), Some(mail_store)) = (config.mail.clone(), mail_store) {
+                    tokio::spawn(mailer::run(
+                        mail_store,
+                        settings,
+                        clock.clone(),
+                        config.tick,
+                    ));
+                }
                 let watch = match watchover::Watch::load(
                     &store,
                     engawa_watch::Policy::default(),
+                    config.watch_mail.clone(),
                     clock.now(),
                 ) {
                     Ok(w) => Some(w),

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use engawa_core::ErrorKind;
 use engawa_watch::rhythm::WINDOW;
-use engawa_watch::{Action, Input, Ladder, Policy, Rhythm};
+use engawa_watch::{Action, Input, Ladder, Policy, Rhythm, mail};
 
 use super::EventSink;
 use crate::app::Event;
@@ -19,11 +19,17 @@ pub struct Watch {
     policy: Policy,
     ladder: Ladder,
     rhythm: Rhythm,
+    mail: Option<super::WatchMail>,
 }
 
 impl Watch {
     /// The stored ladder, or a new one as if the resident had just been active.
-    pub fn load(store: &Store, policy: Policy, now: DateTime<Utc>) -> Result<Watch, StoreError> {
+    pub fn load(
+        store: &Store,
+        policy: Policy,
+        mail: Option<super::WatchMail>,
+        now: DateTime<Utc>,
+    ) -> Result<Watch, StoreError> {
         let mut rhythm = Rhythm::default();
         for t in store.activity_since(now - WINDOW)? {
             rhythm.record(t);
@@ -42,6 +48,7 @@ impl Watch {
             policy,
             ladder,
             rhythm,
+            mail,
         })
     }
 
@@ -98,15 +105,19 @@ impl Watch {
         let actions = self
             .ladder
             .step(Input::Activity(at), &self.policy, &mut self.rhythm);
+        let greet = actions.contains(&Action::Greet);
+        let acted = !actions.is_empty();
+        // Alerts and mails are recorded before the new state: a crash between the
+        // two repeats the step, and both are unique, so nothing doubles.
+        self.act(actions, store, at, sink);
         // The deadline moves with every key press; storing it once a minute is
         // enough (a reboot loses at most a minute of it).
-        if logged || !actions.is_empty() {
+        if logged || acted {
             self.save(store, sink);
         }
-        if actions.contains(&Action::Greet) {
+        if greet {
             sink(Event::AwayStatus(None));
         }
-        self.act(actions, store, at, sink);
     }
 
     pub fn tick(&mut self, store: &mut Store, now: DateTime<Utc>, sink: &EventSink) {
@@ -114,13 +125,13 @@ impl Watch {
         let actions = self
             .ladder
             .step(Input::Tick(now), &self.policy, &mut self.rhythm);
+        self.act(actions, store, now, sink);
         if self.ladder.state != before {
             self.save(store, sink);
             if matches!(before, engawa_watch::State::Away { .. }) {
                 sink(Event::AwayStatus(self.away()));
             }
         }
-        self.act(actions, store, now, sink);
     }
 
     fn save(&self, store: &mut Store, sink: &EventSink) {
@@ -152,16 +163,57 @@ impl Watch {
                 }
                 Action::Alert { n, since } => {
                     tracing::warn!(n, %since, "no answer: family alert");
+                    self.mail_family(
+                        store,
+                        &format!("inactive.{n}.{}", since.timestamp()),
+                        now,
+                        |c| mail::alert(c, n, since, self.policy.grace, now),
+                    );
                     store.record_alert("inactive", n, now, Some(since))
                 }
                 Action::AllClear { at } => {
                     tracing::info!("activity again: all clear");
+                    self.mail_family(store, &format!("clear.{}", at.timestamp()), now, |c| {
+                        mail::all_clear(c, at)
+                    });
                     store.record_alert("all_clear", 1, at, Some(at))
                 }
-                Action::AwayNotice { until } => store.record_alert("away", 1, now, Some(until)),
+                Action::AwayNotice { until } => {
+                    self.mail_family(store, &format!("away.{}", until.timestamp()), now, |c| {
+                        mail::away(c, until, now)
+                    });
+                    store.record_alert("away", 1, now, Some(until))
+                }
             };
             if let Err(e) = recorded {
                 failed(sink, "recording an alert", e);
+            }
+        }
+    }
+}
+
+impl Watch {
+    /// Queue one mail per contact, each with a Message-ID fixed by what it is
+    /// about, so the same alert is never queued twice.
+    fn mail_family(
+        &self,
+        store: &mut Store,
+        about: &str,
+        now: DateTime<Utc>,
+        text: impl Fn(&mail::Context) -> mail::MailText,
+    ) {
+        let Some(m) = &self.mail else { return };
+        for (i, (name, addr)) in m.contacts.iter().enumerate() {
+            let ctx = mail::Context {
+                contact: name,
+                operator: &m.operator,
+                operator_phone: &m.operator_phone,
+                serial: &m.serial,
+            };
+            let t = text(&ctx);
+            let id = format!("<watch.{about}.{i}.{}@{}>", m.serial, m.domain);
+            if let Err(e) = store.enqueue_mail(&id, (name, addr), &t.subject, &t.body, now) {
+                tracing::error!(error = %e, "cannot queue a family mail");
             }
         }
     }

@@ -68,6 +68,22 @@ const MIGRATIONS: &[&str] = &[
         since INTEGER,
         UNIQUE (kind, n, since)
     );",
+    // 5: the mail outbox: every email is a row before it is sent; the Message-ID
+    // is fixed when the row is made, so a resend after a crash is the same mail.
+    "CREATE TABLE mail_outbox (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        to_name TEXT NOT NULL,
+        to_addr TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_error TEXT,
+        sent_at INTEGER
+    );",
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

@@ -5,9 +5,12 @@
 //! Must not decide *what* is due (that is `engawa_remind`), only record it so that
 //! every occurrence is shown at most once.
 
+mod mail;
 mod migrations;
 mod shop;
 mod watch;
+
+pub use mail::QueuedMail;
 
 pub use shop::{OutboxEntry, Settlement};
 

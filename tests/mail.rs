@@ -1,0 +1,209 @@
+//! Family mail through a real SMTP server (Debian `python3-aiosmtpd` on 127.0.0.1,
+//! writing a Maildir): the alert reaches every contact exactly once after the
+//! threshold and the grace period; the all-clear queued while the server is down
+//! is delivered once it comes back; no Message-ID twice.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use engawa::app::{App, Event};
+use engawa::input::Key;
+use engawa::runtime::mailer::{MailSettings, Security};
+use engawa::runtime::{self, RuntimeConfig, WatchMail};
+use engawa::store::Store;
+use engawa_core::clock::tokyo;
+use engawa_core::ManualClock;
+
+struct Smtp {
+    child: Child,
+}
+
+impl Smtp {
+    fn start(port: u16, maildir: &Path) -> Smtp {
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3-aiosmtpd (tests/run installs it)");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Smtp { child }
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// (Message-ID, To, Subject, body) of every delivered mail, decoded by Python's
+/// own email parser.
+fn delivered(maildir: &Path) -> Vec<(String, String, String, String)> {
+    let out = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys, glob, json, email
+from email import policy
+res = []
+for f in sorted(glob.glob(sys.argv[1] + '/new/*')):
+    m = email.message_from_binary_file(open(f, 'rb'), policy=policy.default)
+    res.append([str(m['message-id']), str(m['to']), str(m['subject']), m.get_content()])
+print(json.dumps(res))",
+        )
+        .arg(maildir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Vec<(String, String, String, String)>>(&out.stdout).unwrap()
+}
+
+fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir: PathBuf = dir.path().join("maildir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let smtp = Smtp::start(port, &maildir);
+    let start = tokyo(2026, 11, 25, 9, 0);
+    let clock = Arc::new(ManualClock::new(start));
+    let store = Store::open(&dir.path().join("engawa.db")).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let (handle, _join) = runtime::spawn(
+        store,
+        clock.clone(),
+        RuntimeConfig {
+            chime_command: vec![],
+            state_dir: dir.path().to_path_buf(),
+            tick: Duration::from_millis(20),
+            headend: None,
+            mail: Some(MailSettings {
+                host: "127.0.0.1".into(),
+                port,
+                security: Security::None,
+                credentials_file: None,
+                from: "みどり町 見守り <mimamori@example.jp>".into(),
+                reply_to: "center@example.jp".into(),
+            }),
+            watch_mail: Some(WatchMail {
+                contacts: vec![
+                    ("山田 太郎".into(), "taro@example.jp".into()),
+                    ("山田 花江".into(), "hanae@example.jp".into()),
+                ],
+                operator: "みどり町ケーブルテレビ".into(),
+                operator_phone: "0265-00-0000".into(),
+                serial: "EGW-0042".into(),
+                domain: "example.jp".into(),
+            }),
+        },
+        Arc::new(move |ev| {
+            let _ = tx.lock().unwrap().send(ev);
+        }),
+    )
+    .unwrap();
+    let mut app = App::new(start);
+    let feed = |app: &mut App, what: &str, done: &dyn Fn(&App) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done(app) {
+            let ev = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+            for fx in app.handle(ev) {
+                handle.send(fx);
+            }
+        }
+    };
+    feed(&mut app, "first tick", &|a| a.now == start);
+    for fx in app.handle(Event::Key(Key::Down)) {
+        handle.send(fx);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // A day without a key, then the grace period without an answer.
+    clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    feed(&mut app, "the safety check", &|a| a.safety_check);
+    clock.set(start + chrono::Duration::hours(25) + chrono::Duration::minutes(2));
+    wait("two alert mails", 10, || delivered(&maildir).len() == 2);
+    std::thread::sleep(Duration::from_millis(300));
+    let mails = delivered(&maildir);
+    assert_eq!(mails.len(), 2, "one per contact, once");
+    let to: Vec<&str> = mails.iter().map(|m| m.1.as_str()).collect();
+    assert!(to[0].contains("taro@example.jp") && to[1].contains("hanae@example.jp"));
+    for m in &mails {
+        assert_eq!(
+            m.2,
+            "見守り: リモコンの 操作が ありません（きのう 午前9時から）"
+        );
+        assert!(
+            m.3.contains("テレビの リモコン操作が ありません"),
+            "{}",
+            m.3
+        );
+        assert!(m.0.ends_with("@example.jp>"), "{}", m.0);
+    }
+
+    // The server goes down; the resident presses a key: the all-clear waits.
+    drop(smtp);
+    for fx in app.handle(Event::Key(Key::Ok)) {
+        handle.send(fx);
+    }
+    let db = dir.path().join("engawa.db");
+    let pending_tries = |db: &Path| {
+        Store::open(db)
+            .unwrap()
+            .mails()
+            .unwrap()
+            .iter()
+            .filter(|m| m.1 == "pending")
+            .map(|m| m.2)
+            .collect::<Vec<_>>()
+    };
+    wait("a failed attempt", 10, || {
+        let p = pending_tries(&db);
+        p.len() == 2 && p.iter().all(|n| *n >= 1)
+    });
+    // An hour later the server is back: delivered, once.
+    let _smtp = Smtp::start(port, &maildir);
+    clock.set(start + chrono::Duration::hours(26) + chrono::Duration::minutes(5));
+    wait("the all-clear mails", 10, || delivered(&maildir).len() == 4);
+    std::thread::sleep(Duration::from_millis(300));
+    let mails = delivered(&maildir);
+    assert_eq!(mails.len(), 4);
+    let mut ids: Vec<&str> = mails.iter().map(|m| m.0.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "no Message-ID twice");
+    assert!(mails[2].2.contains("ご安心ください"));
+    assert!(pending_tries(&db).is_empty());
+}
