@@ -13,8 +13,8 @@ use engawa::input::Key;
 use engawa::runtime::mailer::{MailSettings, Security};
 use engawa::runtime::{self, RuntimeConfig, WatchMail};
 use engawa::store::Store;
-use engawa_core::clock::tokyo;
 use engawa_core::ManualClock;
+use engawa_core::clock::tokyo;
 
 struct Smtp {
     child: Child,

@@ -413,3 +413,125 @@ fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_whic
     assert!(!done.is_empty(), "the keys never placed an order: {rows:?}");
     assert_eq!(told, left_pending, "one notice per interrupted attempt");
 }
+
+/// Message-IDs of the mails in a Maildir (every delivery, resends included).
+fn delivered_ids(maildir: &Path) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    for f in rd.flatten() {
+        let text = std::fs::read_to_string(f.path()).unwrap_or_default();
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        {
+            ids.push(line[11..].trim().to_string());
+        }
+    }
+    ids
+}
+
+#[test]
+fn family_mail_survives_kill_9_of_the_sender_at_random_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let maildir = dir.path().join("maildir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut smtp = Command::new("/usr/bin/python3")
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3-aiosmtpd");
+    wait_for("the SMTP server", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    // Thirty family mails queued (as the watch-over queues them).
+    let db = state.join("engawa.db");
+    let mut queued = Vec::new();
+    {
+        let mut store = Store::open(&db).unwrap();
+        for i in 0..30 {
+            let id = format!("<watch.test.{i}.EGW-0042@example.jp>");
+            store
+                .enqueue_mail(
+                    &id,
+                    ("山田 太郎", "taro@example.jp"),
+                    "見守り: テスト",
+                    "本文",
+                    Utc::now(),
+                )
+                .unwrap();
+            queued.push(id);
+        }
+    }
+    let config = dir.path().join("box.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[box]\nstate_dir = \"{}\"\n\n[chime]\ncommand = []\n\n[mail]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\nfrom = \"見守り <mimamori@example.jp>\"\n",
+            state.display()
+        ),
+    )
+    .unwrap();
+    let x = Xvfb::start();
+    let pending = |db: &Path| {
+        let conn =
+            rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        conn.busy_timeout(Duration::from_secs(2)).unwrap();
+        conn.query_row(
+            "SELECT COUNT(*) FROM mail_outbox WHERE state = 'pending'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    // Cut the power again and again while it sends.
+    let mut seed: u64 = 7;
+    for _ in 0..8 {
+        if pending(&db) == 0 {
+            break;
+        }
+        let b = Box_::start(&x, &config);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        std::thread::sleep(Duration::from_millis(300 + (seed >> 33) % 700));
+        b.kill9();
+    }
+    // Power on for good: everything goes out.
+    let mut b = Box_::start(&x, &config);
+    wait_for("every mail sent", Duration::from_secs(30), || {
+        pending(&db) == 0
+    });
+    b.assert_running();
+    b.kill9();
+    let _ = smtp.kill();
+    let _ = smtp.wait();
+    let got = delivered_ids(&maildir);
+    let mut unique = got.clone();
+    unique.sort();
+    unique.dedup();
+    let mut want = queued.clone();
+    want.sort();
+    assert_eq!(
+        unique, want,
+        "every queued mail arrived, with its own Message-ID"
+    );
+    eprintln!(
+        "{} mails queued, {} deliveries ({} resent after a cut, same Message-ID)",
+        queued.len(),
+        got.len(),
+        got.len() - unique.len()
+    );
+}
