@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/picking", get(picking))
         .route("/console/delivery", get(delivery))
         .route("/console/billing", get(billing))
+        .route("/console/rules", get(rules).post(save_rules))
         .route("/console/billing/{file}", get(billing_csv))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
@@ -109,7 +110,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Html<String> {
              <a href=\"/console/picking\">ピッキング</a> · <a href=\"/console/delivery\">配達</a> · \
              <a href=\"/console/households\">世帯</a> · <a href=\"/console/pairing\">機械の登録</a> · \
              <a href=\"/console/sellers\">お店</a> · <a href=\"/console/catalogue\">品ぞろえ</a> · \
-             <a href=\"/console/billing\">請求</a></nav>\
+             <a href=\"/console/billing\">請求</a> · <a href=\"/console/rules\">お届けの きまり</a></nav>\
              <form method=\"post\" action=\"/console/logout\">{}<span>{} さん</span> \
              <button type=\"submit\">ログアウト</button></form>",
             csrf_field(s),
@@ -1054,6 +1055,115 @@ async fn delivery(
         body.push_str("</table></section>");
     }
     page("配達リスト", Some(&session), &body).into_response()
+}
+
+// ---- delivery rules -------------------------------------------------------
+
+async fn rules(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    rules_page(&s, &session, "").await
+}
+
+async fn rules_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let r = try_db!(s.db.delivery_rules().await);
+    let mut body = String::from(message);
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"/console/rules\">{}\
+         <p><label for=\"cutoff\">しめきり</label><input id=\"cutoff\" name=\"cutoff\" type=\"time\" value=\"{}\" required>\
+         （この時刻までの 注文は その日の 夕方に お届け）</p><p><label>お届けの 曜日</label>",
+        csrf_field(session),
+        r.cutoff.format("%H:%M")
+    );
+    for (i, name) in engawa_core::jp::WEEKDAYS_JA.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<input type=\"checkbox\" id=\"wd{i}\" name=\"wd{i}\" value=\"1\"{}> <label for=\"wd{i}\" style=\"min-width:2em\">{name}</label> ",
+            if r.weekdays[i] { " checked" } else { "" }
+        );
+    }
+    let holidays: Vec<String> = r.holidays.iter().map(|d| d.to_string()).collect();
+    let _ = write!(
+        body,
+        "</p><p><label for=\"holidays\">お休みの日</label><br><textarea id=\"holidays\" name=\"holidays\" rows=\"6\" cols=\"14\" \
+         style=\"font-size:20px\">{}</textarea><br>（1行に 1日、2026-12-31 の形）</p>\
+         <p><button type=\"submit\">保存する</button></p></form>",
+        esc(&holidays.join("\n"))
+    );
+    page("お届けの きまり", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct RulesForm {
+    #[serde(default)]
+    csrf: String,
+    cutoff: String,
+    #[serde(default)]
+    holidays: String,
+    wd0: Option<String>,
+    wd1: Option<String>,
+    wd2: Option<String>,
+    wd3: Option<String>,
+    wd4: Option<String>,
+    wd5: Option<String>,
+    wd6: Option<String>,
+}
+
+async fn save_rules(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<RulesForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let Ok(cutoff) = chrono::NaiveTime::parse_from_str(f.cutoff.trim(), "%H:%M") else {
+        return rules_page(
+            &s,
+            &session,
+            &err("しめきりは 10:30 の 形で 入れてください。"),
+        )
+        .await;
+    };
+    let weekdays = [&f.wd0, &f.wd1, &f.wd2, &f.wd3, &f.wd4, &f.wd5, &f.wd6].map(Option::is_some);
+    if !weekdays.iter().any(|d| *d) {
+        return rules_page(
+            &s,
+            &session,
+            &err("お届けの 曜日を ひとつ以上 えらんでください。何も 変えていません。"),
+        )
+        .await;
+    }
+    let mut holidays = std::collections::BTreeSet::new();
+    for line in f.holidays.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match line.parse::<NaiveDate>() {
+            Ok(d) => {
+                holidays.insert(d);
+            }
+            Err(_) => {
+                return rules_page(
+                    &s,
+                    &session,
+                    &err(&format!("「{line}」は 日付に なっていません（2026-12-31 の形）。何も 変えていません。")),
+                )
+                .await;
+            }
+        }
+    }
+    let rules = engawa_shop::delivery::DeliveryRules {
+        cutoff,
+        weekdays,
+        holidays,
+    };
+    try_db!(s.db.set_delivery_rules(&rules).await);
+    tracing::info!(operator = %session.operator, cutoff = %rules.cutoff, "delivery rules changed");
+    rules_page(
+        &s,
+        &session,
+        &ok(&format!(
+            "保存しました。しめきりは {} です。",
+            engawa_core::jp::time_ja(rules.cutoff)
+        )),
+    )
+    .await
 }
 
 // ---- billing -------------------------------------------------------------------

@@ -398,6 +398,50 @@ async fn console_forms_need_a_session_and_its_csrf_token() {
     let body = r.text().await.unwrap();
     assert!(body.contains("&lt;script&gt;") && !body.contains("<script>alert"));
     assert_eq!(h.db.sellers().await.unwrap().len(), 1);
+    // Delivery rules from the console: a bad date changes nothing; a good form saves.
+    let post_rules = |fields: Vec<(&'static str, String)>| {
+        let (http, url, session) = (http.clone(), url("/console/rules"), session.clone());
+        async move {
+            http.post(url)
+                .header("cookie", session)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = post_rules(vec![
+        ("csrf", csrf.clone()),
+        ("cutoff", "10:30".into()),
+        ("wd0", "1".into()),
+        ("holidays", "2026-12-31\n12月31日".into()),
+    ])
+    .await;
+    assert!(page.contains("日付に なっていません"), "{page}");
+    assert_eq!(
+        h.db.delivery_rules().await.unwrap(),
+        engawa_shop::delivery::DeliveryRules::default()
+    );
+    let page = post_rules(vec![
+        ("csrf", csrf.clone()),
+        ("cutoff", "10:30".into()),
+        ("wd0", "1".into()),
+        ("wd2", "1".into()),
+        ("wd4", "1".into()),
+        ("holidays", "2026-12-31\n2027-01-01".into()),
+    ])
+    .await;
+    assert!(page.contains("しめきりは 午前10:30 です"), "{page}");
+    let r = h.db.delivery_rules().await.unwrap();
+    assert_eq!(
+        r.cutoff,
+        chrono::NaiveTime::from_hms_opt(10, 30, 0).unwrap()
+    );
+    assert_eq!(r.weekdays, [true, false, true, false, true, false, false]);
+    assert_eq!(r.holidays.len(), 2);
     // Ten wrong passwords: then even the right one waits.
     for _ in 0..10 {
         http.post(url("/console/login"))
