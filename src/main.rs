@@ -308,10 +308,10 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
 }
 
 /// The SMTP server for family mail, if configured.
-fn mail_settings(config: &Config) -> Option<runtime::mailer::MailSettings> {
-    use runtime::mailer::Security;
+fn mail_settings(config: &Config) -> Option<engawa_mail::MailSettings> {
+    use engawa_mail::Security;
     let m = &config.mail;
-    (!m.host.is_empty()).then(|| runtime::mailer::MailSettings {
+    (!m.host.is_empty()).then(|| engawa_mail::MailSettings {
         host: m.host.clone(),
         port: m.port,
         security: match m.security.as_str() {

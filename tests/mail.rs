@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use engawa::app::{App, Event};
 use engawa::input::Key;
-use engawa::runtime::mailer::{MailSettings, Security};
 use engawa::runtime::{self, RuntimeConfig, WatchMail};
 use engawa::store::Store;
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
+use engawa_mail::{MailSettings, Security};
 
 struct Smtp {
     child: Child,

@@ -8,7 +8,6 @@
 
 mod chime;
 pub mod headend;
-pub mod mailer;
 mod shop;
 mod watchover;
 
@@ -34,7 +33,7 @@ pub struct RuntimeConfig {
     /// The head-end and this box's serial; `None` = a box on its own.
     pub headend: Option<HeadendSettings>,
     /// Family emails: the SMTP server; `None` = alerts are only recorded.
-    pub mail: Option<mailer::MailSettings>,
+    pub mail: Option<engawa_mail::MailSettings>,
     /// Who the watch-over tells, and what the mails say about the sender.
     pub watch_mail: Option<WatchMail>,
 }
@@ -113,7 +112,7 @@ pub fn spawn(
                 };
                 tokio::spawn(worker.run(shop_rx));
                 if let (Some(settings), Some(mail_store)) = (config.mail.clone(), mail_store) {
-                    tokio::spawn(mailer::run(
+                    tokio::spawn(engawa_mail::run(
                         mail_store,
                         settings,
                         clock.clone(),

@@ -7,16 +7,7 @@ use rusqlite::params;
 
 use super::{Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedMail {
-    pub id: i64,
-    pub message_id: String,
-    pub to_name: String,
-    pub to_addr: String,
-    pub subject: String,
-    pub body: String,
-    pub attempts: u32,
-}
+pub use engawa_mail::QueuedMail;
 
 impl Store {
     /// Queue a mail; a Message-ID already queued is not queued again.
@@ -95,5 +86,38 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+}
+
+/// The mailer task's view of the box's outbox.
+impl engawa_mail::Outbox for Store {
+    async fn due(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueuedMail>, engawa_mail::StoreError> {
+        Ok(self.due_mail(now)?)
+    }
+    async fn sent(
+        &mut self,
+        m: &QueuedMail,
+        now: DateTime<Utc>,
+    ) -> Result<(), engawa_mail::StoreError> {
+        Ok(self.mail_sent(m.id, now)?)
+    }
+    async fn retry(
+        &mut self,
+        m: &QueuedMail,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), engawa_mail::StoreError> {
+        Ok(self.mail_retry(m.id, next_at, error)?)
+    }
+    async fn failed(
+        &mut self,
+        m: &QueuedMail,
+        _now: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), engawa_mail::StoreError> {
+        Ok(self.mail_failed(m.id, error)?)
     }
 }

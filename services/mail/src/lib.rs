@@ -1,11 +1,15 @@
-//! Sends the mail outbox over SMTP (lettre, STARTTLS/TLS through rustls).
+//! The mail outbox sender, one code path for the box (rusqlite) and the head-end
+//! (sqlx): an email is a stored row before anyone tries to send it; this crate
+//! sends due rows and records the outcome through the [`Outbox`] trait.
 //!
 //! Every send is wrapped in a timeout. A temporary failure (4xx, no connection,
-//! timeout) is retried with a growing pause (1 minute doubling up to an hour); a
+//! timeout) is retried after a growing pause (1 minute doubling up to an hour); a
 //! permanent one (5xx: the mailbox does not exist) is recorded as failed with the
-//! server's reason. The Message-ID was fixed when the mail was queued, so a crash
-//! between sending and recording can at worst send the same message again.
+//! server's reason, which the storage turns into a flag on the contact. The
+//! Message-ID was fixed when the mail was queued, so a crash between sending and
+//! recording can at worst send the same message again — never lose one.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,28 +20,95 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-
-use crate::store::{QueuedMail, Store};
+use serde::Deserialize;
 
 /// How long one SMTP conversation may take.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The storage's error, whatever the database.
+pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A queued email, as the outbox hands it to the sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub message_id: String,
+    pub to_name: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
+/// Where the outbox lives. Implemented by the box's `Store` (rusqlite) and the
+/// head-end's `Db` (sqlx).
+pub trait Outbox: Send {
+    /// Pending mails whose next attempt is due, oldest first, at most a batch.
+    fn due(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<QueuedMail>, StoreError>> + Send;
+    fn sent(
+        &mut self,
+        mail: &QueuedMail,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Try again at `next_at`.
+    fn retry(
+        &mut self,
+        mail: &QueuedMail,
+        next_at: DateTime<Utc>,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Refused for good (the address is wrong, the mailbox does not exist).
+    fn failed(
+        &mut self,
+        mail: &QueuedMail,
+        now: DateTime<Utc>,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Security {
+    #[serde(rename = "starttls")]
     StartTls,
     Tls,
     /// Plain SMTP: a relay on the same machine only (and the tests).
     None,
 }
 
+/// Where and as whom to send.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
     pub host: String,
     pub port: u16,
     pub security: Security,
+    /// Two lines: user name, password. Never on the command line or in logs.
     pub credentials_file: Option<PathBuf>,
     pub from: String,
     pub reply_to: String,
+}
+
+/// Is this an address a mail can be sent to? The answer is for people: Japanese.
+pub fn check_address(addr: &str) -> Result<(), &'static str> {
+    let addr = addr.trim();
+    if addr.is_empty() {
+        return Err("メールアドレスを 入れてください。");
+    }
+    if !addr.is_ascii() {
+        return Err("メールアドレスは 半角の 英数字で 入れてください。");
+    }
+    match addr.parse::<lettre::Address>() {
+        Ok(a) if a.domain().contains('.') => Ok(()),
+        _ => Err("メールアドレスの 形が ちがいます（例: taro@example.jp）。"),
+    }
+}
+
+/// Is this a usable `From:`/`Reply-To:` mailbox (`名前 <addr>` or `addr`)?
+pub fn check_mailbox(s: &str) -> Result<(), String> {
+    s.parse::<Mailbox>().map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// The pause before attempt `attempts + 1`.
@@ -98,8 +169,13 @@ fn message(s: &MailSettings, m: &QueuedMail, now: DateTime<Utc>) -> Result<Messa
         .map_err(|e| e.to_string())
 }
 
-/// Send what is due, forever. Runs as its own task with its own connection.
-pub async fn run(mut store: Store, settings: MailSettings, clock: Arc<dyn Clock>, every: Duration) {
+/// Send what is due, forever. Runs as its own task with its own storage handle.
+pub async fn run<O: Outbox>(
+    mut outbox: O,
+    settings: MailSettings,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+) {
     let transport = match transport(&settings) {
         Ok(t) => t,
         Err(e) => {
@@ -108,21 +184,33 @@ pub async fn run(mut store: Store, settings: MailSettings, clock: Arc<dyn Clock>
         }
     };
     loop {
-        let now = clock.now();
-        match store.due_mail(now) {
-            Ok(due) => {
-                for m in due {
-                    send_one(&mut store, &settings, &transport, &m, now).await;
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read the mail outbox"),
-        }
+        send_due(&mut outbox, &settings, &transport, clock.now()).await;
         tokio::time::sleep(every).await;
     }
 }
 
-async fn send_one(
-    store: &mut Store,
+/// One pass over the due mails. Returns how many were looked at.
+pub async fn send_due<O: Outbox>(
+    outbox: &mut O,
+    s: &MailSettings,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    now: DateTime<Utc>,
+) -> usize {
+    let due = match outbox.due(now).await {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the mail outbox");
+            return 0;
+        }
+    };
+    for m in &due {
+        send_one(outbox, s, transport, m, now).await;
+    }
+    due.len()
+}
+
+async fn send_one<O: Outbox>(
+    outbox: &mut O,
     s: &MailSettings,
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     m: &QueuedMail,
@@ -132,7 +220,9 @@ async fn send_one(
         Ok(msg) => msg,
         Err(e) => {
             tracing::error!(id = %m.message_id, error = %e, "cannot build a mail; giving up on it");
-            let _ = store.mail_failed(m.id, &e);
+            if let Err(e) = outbox.failed(m, now, &e).await {
+                tracing::error!(error = %e, "cannot record a mail's outcome");
+            }
             return;
         }
     };
@@ -140,21 +230,21 @@ async fn send_one(
     let recorded = match outcome {
         Ok(Ok(_)) => {
             tracing::info!(id = %m.message_id, "mail sent");
-            store.mail_sent(m.id, now)
+            outbox.sent(m, now).await
         }
         Ok(Err(e)) if e.is_permanent() => {
             tracing::warn!(id = %m.message_id, to = %m.to_addr, error = %e, "mail refused for good");
-            store.mail_failed(m.id, &e.to_string())
+            outbox.failed(m, now, &e.to_string()).await
         }
         Ok(Err(e)) => {
             let next = now + backoff(m.attempts);
             tracing::warn!(id = %m.message_id, error = %e, %next, "mail not sent; will retry");
-            store.mail_retry(m.id, next, &e.to_string())
+            outbox.retry(m, next, &e.to_string()).await
         }
         Err(_) => {
             let next = now + backoff(m.attempts);
             tracing::warn!(id = %m.message_id, %next, "mail server timed out; will retry");
-            store.mail_retry(m.id, next, "timeout")
+            outbox.retry(m, next, "timeout").await
         }
     };
     if let Err(e) = recorded {
@@ -170,5 +260,27 @@ mod tests {
     fn backoff_doubles_up_to_an_hour() {
         let mins: Vec<i64> = (0..9).map(|a| backoff(a).num_minutes()).collect();
         assert_eq!(mins, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+
+    #[test]
+    fn addresses_are_checked_with_a_japanese_reason() {
+        assert!(check_address("taro@example.jp").is_ok());
+        assert!(check_address(" hanako.yamada+tv@mail.example.co.jp ").is_ok());
+        for bad in [
+            "",
+            "taro",
+            "taro@",
+            "@example.jp",
+            "taro@localhost",
+            "たろう@example.jp",
+            "a b@example.jp",
+            "taro@@example.jp",
+        ] {
+            assert!(check_address(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(
+            check_address("taro@").unwrap_err(),
+            "メールアドレスの 形が ちがいます（例: taro@example.jp）。"
+        );
     }
 }
