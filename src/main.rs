@@ -269,10 +269,7 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let url = format!("http://{}", listener.local_addr()?);
                 tracing::info!(%url, "demo head-end listening");
-                let state = engawa_headend::AppState {
-                    db,
-                    clock: Arc::new(SystemClock),
-                };
+                let state = engawa_headend::AppState::new(db, Arc::new(SystemClock));
                 anyhow::Ok((listener, state, url))
             };
             let rt = match tokio::runtime::Builder::new_current_thread()
@@ -325,16 +322,11 @@ fn mail_settings(config: &Config) -> Option<engawa_mail::MailSettings> {
     })
 }
 
+/// Who the mails name as sender, and the contacts of the configuration file
+/// (used until the head-end sends its own).
 fn watch_mail(config: &Config) -> Option<runtime::WatchMail> {
-    if config.watch.contacts.is_empty() {
-        return None;
-    }
-    let domain = config
-        .mail
-        .from
-        .parse::<lettre::message::Mailbox>()
-        .map(|m| m.email.domain().to_string())
-        .unwrap_or_else(|_| "engawa.invalid".into());
+    let domain =
+        engawa_mail::domain_of(&config.mail.from).unwrap_or_else(|| "engawa.invalid".into());
     Some(runtime::WatchMail {
         contacts: config
             .watch

@@ -73,10 +73,7 @@ fn a_new_box_pairs_and_remembers_its_token() {
         let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            db: db.clone(),
-            clock: Arc::new(ManualClock::new(SystemClock.now())),
-        };
+        let state = AppState::new(db.clone(), Arc::new(ManualClock::new(SystemClock.now())));
         tokio::spawn(engawa_headend::serve(
             listener,
             state,

@@ -318,10 +318,10 @@ fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_whic
         engawa::runtime::headend::save_token(&state, &token).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let app = engawa_headend::AppState {
-            db: db.clone(),
-            clock: std::sync::Arc::new(engawa_core::SystemClock),
-        };
+        let app = engawa_headend::AppState::new(
+            db.clone(),
+            std::sync::Arc::new(engawa_core::SystemClock),
+        );
         // A slow head-end, so that the cuts land while the order is in flight:
         // 200 ms before it is handled, 400 ms after it is committed.
         let router =

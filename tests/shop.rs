@@ -37,10 +37,7 @@ impl Headend {
                 .unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
-            let state = AppState {
-                db: db.clone(),
-                clock: Arc::new(SystemClock),
-            };
+            let state = AppState::new(db.clone(), Arc::new(SystemClock));
             tokio::spawn(engawa_headend::serve(listener, state, async {
                 let _ = stop_rx.await;
             }));

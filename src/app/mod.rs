@@ -72,6 +72,8 @@ pub enum Event {
     WelcomeBack,
     /// Away mode is on until then (`None`: watching).
     AwayStatus(Option<DateTime<Utc>>),
+    /// Who the watch-over tells, and the rule in force.
+    WatchInfo(WatchInfo),
     /// An item's photo, decoded.
     Photo {
         item_id: i64,
@@ -156,6 +158,8 @@ pub enum Screen {
     Safety,
     /// How long the resident will be away (index into `AWAY_DAYS`).
     Away(usize),
+    /// 「だれに 知らせるか」: the contacts in order and the rule in force.
+    WatchInfo,
     RemindList,
     RemindEdit(Box<Draft>),
     Settings,
@@ -197,6 +201,16 @@ pub enum Dialog {
 /// 留守にします: the choices of days (always ends by itself; at most 14).
 pub const AWAY_DAYS: [i64; 5] = [1, 2, 3, 7, 14];
 
+/// What 「だれに 知らせるか」 shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WatchInfo {
+    /// Names, in the order they are told.
+    pub contacts: Vec<String>,
+    /// This long without a key press, and whether it was learned.
+    pub threshold_min: i64,
+    pub adaptive: bool,
+}
+
 /// Home tiles, in order; the number key is the position + 1.
 pub const HOME_TILES: usize = 4; // 買い物, タクシー, 安心, 設定
 
@@ -221,6 +235,7 @@ pub struct App {
     pub safety_check: bool,
     /// Away mode is on until then.
     pub away_until: Option<DateTime<Utc>>,
+    pub watch_info: WatchInfo,
 }
 
 impl App {
@@ -242,6 +257,7 @@ impl App {
             shop: Shop::default(),
             safety_check: false,
             away_until: None,
+            watch_info: WatchInfo::default(),
         }
     }
 
@@ -331,6 +347,7 @@ impl App {
             }
             Event::WelcomeBack => self.dialog = Some(Dialog::WelcomeBack),
             Event::AwayStatus(until) => self.away_until = until,
+            Event::WatchInfo(info) => self.watch_info = info,
         }
         self.chime_if_new(&mut fx);
         fx
@@ -447,11 +464,15 @@ impl App {
         match self.page().screen.clone() {
             Screen::Home => self.home_key(focus, k, fx),
             Screen::Ride => {}
-            Screen::Safety => match list_move(focus, 2, k) {
+            Screen::Safety => match list_move(focus, 3, k) {
                 ListMove::Focus(f) => self.page_mut().focus = f,
                 ListMove::Open(0) => {
                     self.page_mut().focus = 0;
                     self.push(Screen::RemindList)
+                }
+                ListMove::Open(2) => {
+                    self.page_mut().focus = 2;
+                    self.push(Screen::WatchInfo)
                 }
                 ListMove::Open(_) => {
                     self.page_mut().focus = 1;
@@ -465,6 +486,12 @@ impl App {
                 }
                 ListMove::None => {}
             },
+            Screen::WatchInfo => {
+                let n = self.watch_info.contacts.len();
+                if let ListMove::Focus(f) = list_move(focus, n, k) {
+                    self.page_mut().focus = f;
+                }
+            }
             Screen::Away(choice) => match k {
                 Key::Left => self.page_mut().screen = Screen::Away(choice.saturating_sub(1)),
                 Key::Right => {

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use engawa_core::api::{
-    ErrorBody, Heartbeat, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
+    ErrorBody, Heartbeat, HeartbeatAnswer, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
 };
 use engawa_shop::api::{Catalogue, Order, OrderRequest, Settled};
+use engawa_watch::api::{WatchConfig, WatchReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -139,10 +140,31 @@ impl HeadendClient {
         token: &str,
         hb: &Heartbeat,
         idempotency_key: &str,
+    ) -> Result<HeartbeatAnswer, ClientError> {
+        self.post("/v1/heartbeat", hb, Some(token), Some(idempotency_key))
+            .await?
+            .ok_or_else(empty_answer)
+    }
+
+    /// The household's watch-over settings (`engawa_watch::api`).
+    pub async fn watch_config(&self, token: &str) -> Result<WatchConfig, ClientError> {
+        self.get("/v1/watch", token).await
+    }
+
+    pub async fn watch_report(
+        &self,
+        token: &str,
+        report: &WatchReport,
+        idempotency_key: &str,
     ) -> Result<(), ClientError> {
-        self.post::<_, serde_json::Value>("/v1/heartbeat", hb, Some(token), Some(idempotency_key))
-            .await
-            .map(|_| ())
+        self.post::<_, serde_json::Value>(
+            "/v1/watch/report",
+            report,
+            Some(token),
+            Some(idempotency_key),
+        )
+        .await
+        .map(|_| ())
     }
 }
 

@@ -9,6 +9,7 @@
 mod chime;
 pub mod headend;
 mod shop;
+mod sync;
 mod watchover;
 
 use std::path::PathBuf;
@@ -38,8 +39,9 @@ pub struct RuntimeConfig {
     pub watch_mail: Option<WatchMail>,
 }
 
-/// The family contacts (name, address; up to 4, in order) and the operator as
-/// the mails name them.
+/// The family contacts of the configuration file (name, address; up to 4, in
+/// order) and the operator as the mails name them. Once the head-end has sent
+/// the household's settings, its contacts replace the file's.
 #[derive(Clone, Debug)]
 pub struct WatchMail {
     pub contacts: Vec<(String, String)>,
@@ -90,6 +92,12 @@ pub fn spawn(
         Some(_) => Some(Store::open(store.path()).map_err(std::io::Error::other)?),
         None => None,
     };
+    // The heartbeat task keeps fetched watch-over settings with its own connection.
+    let sync_store = match &config.headend {
+        Some(_) => Some(Store::open(store.path()).map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let (applied_tx, applied_rx) = mpsc::unbounded_channel();
     let join = std::thread::Builder::new()
         .name("engawa runtime".into())
         .spawn(move || {
@@ -141,11 +149,18 @@ pub fn spawn(
                     activity: LastActivity::default(),
                     shop: shop_tx,
                 };
-                if let (Some(h), Some(client)) = (config.headend, client) {
+                if let (Some(h), Some(client), Some(sync_store)) =
+                    (config.headend, client, sync_store)
+                {
                     let (dir, sink) = (config.state_dir.clone(), shell.sink.clone());
-                    connect(h, client, dir, sink, shell.activity.clone(), token_tx);
+                    let sync = SyncTask {
+                        store: sync_store,
+                        applied: applied_tx,
+                        clock: shell.clock.clone(),
+                    };
+                    connect(h, client, dir, sink, shell.activity.clone(), token_tx, sync);
                 }
-                shell.run(rx, config.tick).await
+                shell.run(rx, applied_rx, config.tick).await
             });
         })?;
     Ok((RuntimeHandle { tx }, join))
@@ -162,7 +177,13 @@ struct Shell {
 }
 
 impl Shell {
-    async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Effect>, tick: Duration) {
+    async fn run(
+        &mut self,
+        mut rx: mpsc::UnboundedReceiver<Effect>,
+        mut applied: mpsc::UnboundedReceiver<()>,
+        tick: Duration,
+    ) {
+        self.apply_watch_config();
         self.report_reminders();
         if let Some(w) = &self.watch {
             w.resume(&self.sink);
@@ -188,6 +209,10 @@ impl Shell {
                     None => break,
                 },
                 _ = ticker.tick() => self.tick(),
+                Some(()) = applied.recv() => {
+                    self.apply_watch_config();
+                    self.report_reminders();
+                }
             }
         }
         tracing::info!("runtime stopped");
@@ -271,6 +296,23 @@ impl Shell {
         }
     }
 
+    /// Settings fetched from the head-end (stored by the heartbeat task).
+    fn apply_watch_config(&mut self) {
+        let cfg = match self.store.watch_config() {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                if let Some(w) = &self.watch {
+                    w.report_info(&self.sink);
+                }
+                return;
+            }
+            Err(e) => return self.failed("reading the watch-over settings", e),
+        };
+        if let Some(w) = &mut self.watch {
+            w.apply_config(&cfg, &mut self.store, self.clock.now(), &self.sink);
+        }
+    }
+
     fn to_shop(&self, c: shop::Command) -> Result<(), StoreError> {
         if self.shop.send(c).is_err() {
             tracing::error!("the shop worker has stopped");
@@ -310,6 +352,7 @@ fn connect(
     sink: EventSink,
     activity: LastActivity,
     token_tx: watch::Sender<Option<String>>,
+    mut sync: SyncTask,
 ) {
     tokio::spawn(async move {
         loop {
@@ -323,7 +366,7 @@ fn connect(
             };
             sink(Event::Connected);
             token_tx.send_replace(Some(token.clone()));
-            send_heartbeats(&client, &h, &token, &activity).await;
+            send_heartbeats(&client, &h, &token, &activity, &mut sync).await;
             token_tx.send_replace(None);
             tracing::warn!("the head-end no longer accepts this box; pairing again");
             if let Err(e) = std::fs::remove_file(headend::token_path(&state_dir)) {
@@ -388,6 +431,13 @@ async fn pair(
     }
 }
 
+/// The heartbeat task's share of watch-over sync.
+struct SyncTask {
+    store: Store,
+    applied: mpsc::UnboundedSender<()>,
+    clock: Arc<dyn Clock>,
+}
+
 /// Heartbeats until the head-end refuses the token (401). Network trouble is
 /// logged and retried at the next beat: the head-end notices silence itself.
 async fn send_heartbeats(
@@ -395,6 +445,7 @@ async fn send_heartbeats(
     h: &HeadendSettings,
     token: &str,
     activity: &LastActivity,
+    sync: &mut SyncTask,
 ) {
     let started = std::time::Instant::now();
     let mut seq: u64 = 0;
@@ -407,7 +458,19 @@ async fn send_heartbeats(
         };
         let key = format!("hb-{}-{seq}", chrono::Utc::now().timestamp());
         match client.heartbeat(token, &hb, &key).await {
-            Ok(()) => tracing::debug!(seq, "heartbeat sent"),
+            Ok(answer) => {
+                tracing::debug!(seq, "heartbeat sent");
+                let now = sync.clock.now();
+                sync::after_heartbeat(
+                    client,
+                    token,
+                    &mut sync.store,
+                    answer.watch_version,
+                    &sync.applied,
+                    now,
+                )
+                .await;
+            }
             Err(headend::ClientError::Refused { status: 401, .. }) => return,
             Err(e) => tracing::warn!(error = %e, "heartbeat not delivered"),
         }

@@ -8,11 +8,12 @@
 
 use chrono::{DateTime, Utc};
 use engawa_core::ErrorKind;
+use engawa_watch::api::WatchConfig;
 use engawa_watch::rhythm::WINDOW;
 use engawa_watch::{Action, Input, Ladder, Policy, Rhythm, mail};
 
 use super::EventSink;
-use crate::app::Event;
+use crate::app::{Event, WatchInfo};
 use crate::store::{Store, StoreError};
 
 pub struct Watch {
@@ -20,6 +21,19 @@ pub struct Watch {
     ladder: Ladder,
     rhythm: Rhythm,
     mail: Option<super::WatchMail>,
+    /// The head-end's settings, once fetched: its contacts replace the file's.
+    synced: Option<WatchConfig>,
+}
+
+/// Settings key: the family pause the ladder has taken over.
+const PAUSE_APPLIED: &str = "watch_pause_applied";
+
+/// One recipient: a stable key for Message-IDs, name, address, family page.
+struct Recipient {
+    key: String,
+    name: String,
+    email: String,
+    link: String,
 }
 
 impl Watch {
@@ -49,7 +63,89 @@ impl Watch {
             ladder,
             rhythm,
             mail,
+            synced: None,
         })
+    }
+
+    fn recipients(&self) -> Vec<Recipient> {
+        match (&self.synced, &self.mail) {
+            (Some(cfg), _) => cfg
+                .contacts
+                .iter()
+                .map(|c| Recipient {
+                    key: format!("c{}", c.id),
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    link: c.link.clone(),
+                })
+                .collect(),
+            (None, Some(m)) => m
+                .contacts
+                .iter()
+                .enumerate()
+                .map(|(i, (name, email))| Recipient {
+                    key: i.to_string(),
+                    name: name.clone(),
+                    email: email.clone(),
+                    link: String::new(),
+                })
+                .collect(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// Who is told and the rule in force, for 「だれに 知らせるか」 on the TV.
+    pub fn report_info(&self, sink: &EventSink) {
+        sink(Event::WatchInfo(WatchInfo {
+            contacts: self.recipients().into_iter().map(|r| r.name).collect(),
+            threshold_min: (self.ladder.deadline - self.ladder.last_activity).num_minutes(),
+            adaptive: self.ladder.rule == engawa_watch::rhythm::Rule::Adaptive,
+        }));
+    }
+
+    /// Take over settings from the head-end: its policy (if it can fire), its
+    /// contacts, and a pause the family set or lifted on the family page.
+    pub fn apply_config(
+        &mut self,
+        cfg: &WatchConfig,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        sink: &EventSink,
+    ) {
+        match cfg.policy.validate() {
+            Ok(()) => self.policy = cfg.policy.clone(),
+            Err(e) => tracing::error!(
+                ?e,
+                "the head-end's watch-over policy can never fire; keeping the last one"
+            ),
+        }
+        self.synced = Some(cfg.clone());
+        let applied = store
+            .setting(PAUSE_APPLIED)
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|s| DateTime::from_timestamp(s, 0));
+        if cfg.paused_until != applied {
+            match cfg.paused_until {
+                Some(until) if until > now => self.set_away(store, now, until, sink),
+                Some(_) => {}
+                None => {
+                    if matches!(self.ladder.state, engawa_watch::State::Away { until } if Some(until) == applied)
+                    {
+                        self.end_away(store, now, sink);
+                    }
+                }
+            }
+            let v = cfg
+                .paused_until
+                .map(|u| u.timestamp().to_string())
+                .unwrap_or_default();
+            if let Err(e) = store.set_setting(PAUSE_APPLIED, &v) {
+                failed(sink, "saving the family pause", e);
+            }
+        }
+        self.report_info(sink);
     }
 
     fn away(&self) -> Option<DateTime<Utc>> {
@@ -140,6 +236,7 @@ impl Watch {
                 if let Err(e) = store.save_watch_state(&json) {
                     failed(sink, "saving the watch-over state", e);
                 }
+                self.report_info(sink);
             }
             Err(e) => tracing::error!(error = %e, "cannot encode the watch-over state"),
         }
@@ -203,16 +300,17 @@ impl Watch {
         text: impl Fn(&mail::Context) -> mail::MailText,
     ) {
         let Some(m) = &self.mail else { return };
-        for (i, (name, addr)) in m.contacts.iter().enumerate() {
+        for r in self.recipients() {
             let ctx = mail::Context {
-                contact: name,
+                contact: &r.name,
                 operator: &m.operator,
                 operator_phone: &m.operator_phone,
                 serial: &m.serial,
+                link: &r.link,
             };
             let t = text(&ctx);
-            let id = format!("<watch.{about}.{i}.{}@{}>", m.serial, m.domain);
-            if let Err(e) = store.enqueue_mail(&id, (name, addr), &t.subject, &t.body, now) {
+            let id = format!("<watch.{about}.{}.{}@{}>", r.key, m.serial, m.domain);
+            if let Err(e) = store.enqueue_mail(&id, (&r.name, &r.email), &t.subject, &t.body, now) {
                 tracing::error!(error = %e, "cannot queue a family mail");
             }
         }

@@ -84,6 +84,10 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT,
         sent_at INTEGER
     );",
+    // 6: reminders the family set on the family page carry the head-end's id, so
+    // each sync updates them in place.
+    "ALTER TABLE reminders ADD COLUMN remote_id INTEGER;
+    CREATE UNIQUE INDEX reminders_remote ON reminders (remote_id) WHERE remote_id IS NOT NULL;",
 ];
 
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {

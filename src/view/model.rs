@@ -332,6 +332,7 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         ),
         Screen::Safety => safety(f, app, l),
         Screen::Away(choice) => away(f, app, *choice, l),
+        Screen::WatchInfo => watch_info(f, app, l),
         Screen::RemindList => remind_list(f, app, l),
         Screen::RemindEdit(d) => remind_edit(f, d, l),
         Screen::Settings => settings(f, app, info, l),
@@ -482,6 +483,14 @@ fn safety(f: &mut Frame, app: &App, l: Lang) {
                 },
             },
         },
+        Row {
+            number: "3".into(),
+            text: t(l, "だれに 知らせるか", "Who is told"),
+            detail: match l {
+                Lang::Ja => format!("{}人", app.watch_info.contacts.len()),
+                Lang::En => format!("{}", app.watch_info.contacts.len()),
+            },
+        },
     ];
     f.list_note = t(
         l,
@@ -489,6 +498,63 @@ fn safety(f: &mut Frame, app: &App, l: Lang) {
         "If the remote is not touched for a long time, the TV asks, then family is told.",
     );
     f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l), help_hint(l)];
+}
+
+/// 「6時間」「1時間30分」
+fn duration_words(l: Lang, minutes: i64) -> String {
+    match (l, minutes / 60, minutes % 60) {
+        (Lang::Ja, 0, m) => format!("{m}分"),
+        (Lang::Ja, h, 0) => format!("{h}時間"),
+        (Lang::Ja, h, m) => format!("{h}時間{m}分"),
+        (Lang::En, h, m) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// 「だれに 知らせるか」: the contacts in order, and the rule in force.
+fn watch_info(f: &mut Frame, app: &App, l: Lang) {
+    let w = &app.watch_info;
+    f.page = Some(PageKind::List);
+    f.title = t(
+        l,
+        "安心 ＞ だれに 知らせるか",
+        "Peace of mind > Who is told",
+    );
+    f.focus = app.page().focus;
+    f.rows = w
+        .contacts
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Row {
+            number: (i + 1).to_string(),
+            text: match l {
+                Lang::Ja => format!("{name} さん"),
+                Lang::En => name.clone(),
+            },
+            detail: match (l, i) {
+                (Lang::Ja, 0) => "はじめに 知らせます".into(),
+                (Lang::Ja, _) => "つづけて 知らせます".into(),
+                (Lang::En, 0) => "told first".into(),
+                (Lang::En, _) => "told next".into(),
+            },
+        })
+        .collect();
+    let rule = duration_words(l, w.threshold_min.max(1));
+    f.list_note = match (l, w.contacts.is_empty(), w.adaptive) {
+        (Lang::Ja, true, _) => {
+            "まだ だれも 登録されていません。ケーブルテレビ局に ご相談ください。".into()
+        }
+        (Lang::Ja, false, true) => format!(
+            "ふだんの 様子から、{rule} リモコンの 操作が ないときに 画面で おたずねし、返事が なければ 知らせます。"
+        ),
+        (Lang::Ja, false, false) => format!(
+            "{rule} リモコンの 操作が ないときに 画面で おたずねし、返事が なければ 知らせます。"
+        ),
+        (Lang::En, true, _) => "Nobody is registered yet. Ask the cable TV office.".into(),
+        (Lang::En, false, _) => {
+            format!("After {rule} without a key press the TV asks; with no answer they are told.")
+        }
+    };
+    f.hints = vec![back_hint(l), help_hint(l)];
 }
 
 fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
@@ -837,7 +903,10 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
         }
         (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
         (Screen::Safety, Lang::Ja) => {
-            "1 で リマインド、2 で 留守の せってい です。\n留守のあいだは 見守りの おしらせを 止めます。"
+            "1 で リマインド、2 で 留守の せってい、3 で 知らせる 人 です。\n留守のあいだは 見守りの おしらせを 止めます。"
+        }
+        (Screen::WatchInfo, Lang::Ja) => {
+            "見守りで 知らせる 人と 決まりです。\n変えるときは ケーブルテレビ局に ご連絡ください。"
         }
         (Screen::Away(_), Lang::Ja) => "◀▶で 日数を えらび、緑で 決めます。",
         (_, Lang::Ja) => "戻るを押すと ひとつ前に もどります。",

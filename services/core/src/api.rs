@@ -70,6 +70,15 @@ pub struct Heartbeat {
     pub last_activity_at: Option<DateTime<Utc>>,
 }
 
+/// The head-end's answer to a heartbeat: what the box should fetch again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatAnswer {
+    /// The household's watch-over settings version (`GET /v1/watch` when it
+    /// differs from the one the box has).
+    pub watch_version: i64,
+}
+
 /// Error codes of the pairing flow (RFC 8628 §3.5 names).
 pub mod codes {
     pub const AUTHORIZATION_PENDING: &str = "authorization_pending";

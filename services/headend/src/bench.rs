@@ -78,7 +78,7 @@ async fn heartbeats(t: &Target, rate: u32, seconds: u64, tag: &str) -> (Vec<f64>
                 }))
                 .send()
                 .await;
-            let ok = matches!(&r, Ok(resp) if resp.status().as_u16() == 204);
+            let ok = matches!(&r, Ok(resp) if resp.status().is_success());
             (ok, due.elapsed().as_secs_f64() * 1000.0)
         });
     }
@@ -123,10 +123,7 @@ pub async fn run(opts: Options) -> Result<()> {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState {
-        db: db.clone(),
-        clock: clock.clone(),
-    };
+    let state = AppState::new(db.clone(), clock.clone());
     tokio::spawn(crate::serve(listener, state, std::future::pending()));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(512)

@@ -11,9 +11,11 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod family;
 pub mod routes;
 pub mod secret;
 pub mod shop;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -27,6 +29,24 @@ pub use db::Db;
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// How families reach the head-end (`https://center.example.jp`): the start
+    /// of every family-page link.
+    pub public_url: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            db,
+            clock,
+            public_url: Arc::from("http://127.0.0.1:8080"),
+        }
+    }
+
+    pub fn with_public_url(mut self, url: &str) -> AppState {
+        self.public_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
 }
 
 /// Serve until the listener fails or `shutdown` resolves.

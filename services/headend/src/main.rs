@@ -14,7 +14,7 @@ const USAGE: &str = "\
 engawa-headend — the CATV operator's service for engawa boxes
 
 usage:
-  engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080]
+  engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080] [--public-url https://…] [--mail FILE.toml]
   engawa-headend household add --name NAME --address ADDRESS --phone PHONE [--district D] [--lat N --lon N] [--shop] [--ride] [--eligibility LIST] [--db FILE]
   engawa-headend operator add --name NAME [--db FILE]     (password read from standard input)
   engawa-headend pair approve CODE --household ID [--db FILE]
@@ -34,6 +34,10 @@ A file with any bad row is refused whole, every bad row named by line.
 Weekdays are 1 (Monday) to 7 (Sunday), as ranges and lists: 1-5, 1,3,5, 1-6.
 The billing export writes households-YYYY-MM.csv and sellers-YYYY-MM.csv; their
 columns are documented in services/headend/src/billing.rs.
+
+The mail file has one [mail] table: host, port, security (starttls|tls|none),
+credentials_file (two lines: user, password), from, reply_to. Without it,
+watch-over mails wait in the outbox.
 
 The database defaults to ./engawa-headend.db (SQLite).";
 
@@ -126,16 +130,47 @@ async fn run(raw: Vec<String>) -> Result<()> {
     match words.as_slice() {
         ["serve", ..] => {
             let a = Args::parse(&raw[1..], &[]);
-            a.check_known(&["db", "listen"])?;
+            a.check_known(&["db", "listen", "public-url", "mail"])?;
             let addr: SocketAddr = a
                 .get("listen")
                 .unwrap_or("127.0.0.1:8080")
                 .parse()
                 .context("--listen: expected an address such as 127.0.0.1:8080")?;
-            let state = AppState {
-                db: a.db().await?,
-                clock: Arc::new(SystemClock),
+            let mut state = AppState::new(a.db().await?, Arc::new(SystemClock));
+            if let Some(url) = a.get("public-url") {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    bail!("--public-url: expected an address such as https://center.example.jp");
+                }
+                state = state.with_public_url(url);
+            }
+            let mail = match a.get("mail") {
+                Some(path) => Some(engawa_headend::watch::mail_settings(std::path::Path::new(
+                    path,
+                ))?),
+                None => {
+                    tracing::warn!("no --mail FILE: watch-over mails are queued but not sent");
+                    None
+                }
             };
+            let domain = mail
+                .as_ref()
+                .and_then(|m| engawa_mail::domain_of(&m.from))
+                .unwrap_or_else(|| "engawa.invalid".into());
+            if let Some(settings) = mail {
+                tokio::spawn(engawa_mail::run(
+                    state.db.clone(),
+                    settings,
+                    state.clock.clone(),
+                    std::time::Duration::from_secs(30),
+                ));
+            }
+            tokio::spawn(engawa_headend::watch::run_monitor(
+                state.clone(),
+                engawa_headend::watch::MonitorConfig {
+                    domain,
+                    every: std::time::Duration::from_secs(60),
+                },
+            ));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use engawa_core::api::{Heartbeat, PairingRequest, TokenRequest, codes};
+use engawa_core::api::{Heartbeat, HeartbeatAnswer, PairingRequest, TokenRequest, codes};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -26,9 +26,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/heartbeat", post(heartbeat))
         .route("/v1/me", get(me))
         .merge(crate::shop::router())
+        .merge(crate::watch::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     boxes
         .merge(crate::console::router())
+        .merge(crate::family::router())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -188,12 +190,14 @@ async fn heartbeat(
     auth: BoxAuth,
     headers: HeaderMap,
     ApiJson(hb): ApiJson<Heartbeat>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<HeartbeatAnswer>, ApiError> {
     require_idempotency_key(&headers)?;
     check_ident("software_version", &hb.software_version, 40)?;
     s.db.record_heartbeat(auth.box_id, &hb, s.clock.now())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(HeartbeatAnswer {
+        watch_version: s.db.watch_version(auth.household_id).await?,
+    }))
 }
 
 #[derive(Serialize)]

@@ -165,8 +165,9 @@ async fn heartbeats_need_a_live_token_and_an_idempotency_key() {
     })
     .unwrap();
 
-    let (s, _) = h.post("/v1/heartbeat", hb.clone(), Some(&token)).await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, answer) = h.post("/v1/heartbeat", hb.clone(), Some(&token)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(answer["watch_version"], 1, "{answer}");
     let boxes = h.db.boxes().await.unwrap();
     assert_eq!(boxes[0].last_activity_at, Some(tokyo(2026, 11, 25, 9, 55)));
     assert_eq!(boxes[0].last_heartbeat_at, Some(h.clock.now()));

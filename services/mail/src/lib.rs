@@ -111,6 +111,13 @@ pub fn check_mailbox(s: &str) -> Result<(), String> {
     s.parse::<Mailbox>().map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// The domain of a `From:` mailbox: the right-hand side of our Message-IDs.
+pub fn domain_of(from: &str) -> Option<String> {
+    from.parse::<Mailbox>()
+        .ok()
+        .map(|m| m.email.domain().to_string())
+}
+
 /// The pause before attempt `attempts + 1`.
 pub fn backoff(attempts: u32) -> chrono::Duration {
     let minutes = 1i64 << attempts.min(6);

@@ -12,6 +12,7 @@
 //! - `sim`: a year of synthetic households with injected incidents, comparing the
 //!   fixed 24-hour rule with the adaptive one (`engawa-watch sim`).
 
+pub mod api;
 pub mod ladder;
 pub mod mail;
 pub mod policy;

@@ -15,6 +15,8 @@ pub struct Context<'a> {
     pub operator: &'a str,
     pub operator_phone: &'a str,
     pub serial: &'a str,
+    /// The contact's own family page (last activity, pause, reminders).
+    pub link: &'a str,
 }
 
 /// 「午前9時12分」
@@ -46,8 +48,16 @@ fn when_words(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 fn footer(c: &Context) -> String {
+    let link = if c.link.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n様子の 確認・おしらせの 一時停止・リマインダーの 追加は こちら（あなた専用の ページです）:\n{}\n",
+            c.link
+        )
+    };
     format!(
-        "\n※ このメールは 見守りの 機械（{}）から 自動で お送りしています。\n\
+        "{link}\n※ このメールは 見守りの 機械（{}）から 自動で お送りしています。\n\
          見ていた 番組などは 送っていません。わかるのは リモコンを 操作した 時刻だけです。\n\
          お問い合わせ: {}（電話 {}）\n",
         c.serial, c.operator, c.operator_phone
@@ -125,6 +135,98 @@ pub fn away(c: &Context, until: DateTime<Utc>, now: DateTime<Utc>) -> MailText {
     }
 }
 
+/// The head-end hears nothing from the box: to the operator, who can check the
+/// line or visit before anyone worries the family.
+pub fn offline_operator(
+    household: &str,
+    address: &str,
+    phone: &str,
+    serial: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> MailText {
+    MailText {
+        subject: format!(
+            "【機械の 連絡 とだえ】{household} 様宅（{}から）",
+            when_words(since, now)
+        ),
+        body: format!(
+            "{household} 様宅の 機械（{serial}）から {}から 連絡が ありません。\n\
+             住所: {address}\n電話: {phone}\n\n\
+             ご本人の 様子では なく、機械・電源・ケーブルの 問題かも しれません。\n\
+             お電話か 訪問で たしかめてください。\n\
+             このまま 連絡が なければ、ご家族にも お知らせします。\n",
+            when_words(since, now)
+        ),
+    }
+}
+
+/// Still nothing: to the family, worded as a machine problem, not a person's.
+pub fn offline_family(c: &Context, since: DateTime<Utc>, now: DateTime<Utc>) -> MailText {
+    MailText {
+        subject: format!(
+            "見守り: 機械からの 連絡が とだえています（{}から）",
+            when_words(since, now)
+        ),
+        body: format!(
+            "{} 様\n\n\
+             {}から、見守りの 機械（テレビの 横の 箱）から センターに 連絡が ありません。\n\
+             電源が 抜けたり、ケーブルが 外れたり している かもしれません。\n\
+             そのあいだは リモコンの 操作が あっても わかりません。\n\n\
+             いま できること:\n\
+             ・お電話で 様子と 機械の 電源を たしかめてください。\n\
+             ・{}でも 確認を 進めています（電話 {}）。\n{}",
+            c.contact,
+            when_words(since, now),
+            c.operator,
+            c.operator_phone,
+            footer(c)
+        ),
+    }
+}
+
+/// The box talks again.
+pub fn back_online(c: &Context, at: DateTime<Utc>) -> MailText {
+    MailText {
+        subject: "見守り: 機械からの 連絡が もどりました".into(),
+        body: format!(
+            "{} 様\n\n{}に 見守りの 機械からの 連絡が もどりました。\n見守りは そのまま 続けています。\n{}",
+            c.contact,
+            when_words(at, at),
+            footer(c)
+        ),
+    }
+}
+
+/// The optional daily 「お元気です」.
+pub fn digest(c: &Context, last_activity: Option<DateTime<Utc>>, now: DateTime<Utc>) -> MailText {
+    let recent = last_activity.filter(|t| now - *t < Duration::hours(24));
+    match recent {
+        Some(t) => MailText {
+            subject: "見守り: きょうも お元気です".into(),
+            body: format!(
+                "{} 様\n\n最後の リモコン操作は {} でした。\nきょうも お元気に すごされています。\n{}",
+                c.contact,
+                when_words(t, now),
+                footer(c)
+            ),
+        },
+        None => MailText {
+            subject: "見守り: この24時間 リモコンの 操作が ありません".into(),
+            body: format!(
+                "{} 様\n\n{}。\n\
+                 お出かけ中かも しれません。つづくときは 画面で おたずねし、返事が なければ あらためて お知らせします。\n{}",
+                c.contact,
+                match last_activity {
+                    Some(t) => format!("最後の リモコン操作は {} です", when_words(t, now)),
+                    None => "まだ リモコン操作の 記録が ありません".to_string(),
+                },
+                footer(c)
+            ),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +238,7 @@ mod tests {
             operator: "みどり町ケーブルテレビ",
             operator_phone: "0265-00-0000",
             serial: "EGW-0042",
+            link: "https://center.example.jp/family/abc",
         }
     }
 
@@ -189,5 +292,39 @@ mod tests {
         );
         assert!(m.subject.contains("12月2日(水)まで"), "{}", m.subject);
         assert!(m.body.contains("自動で もどります"));
+    }
+
+    #[test]
+    fn offline_mails_speak_of_the_machine_not_the_person() {
+        let since = tokyo(2026, 11, 25, 6, 0);
+        let now = tokyo(2026, 11, 25, 8, 5);
+        let op = offline_operator(
+            "山田 ハナ",
+            "みどり町1-2",
+            "0265-11-2222",
+            "EGW-0042",
+            since,
+            now,
+        );
+        assert!(op.subject.contains("機械の 連絡 とだえ"));
+        assert!(op.body.contains("ご本人の 様子では なく"));
+        let fam = offline_family(&ctx(), since, now);
+        assert!(fam.subject.contains("機械からの 連絡"), "{}", fam.subject);
+        assert!(!fam.subject.contains("リモコン"));
+        assert!(fam.body.contains("https://center.example.jp/family/abc"));
+        let d = digest(
+            &ctx(),
+            Some(tokyo(2026, 11, 25, 7, 40)),
+            tokyo(2026, 11, 25, 9, 0),
+        );
+        assert!(d.subject.contains("お元気です"));
+        assert!(d.body.contains("きょう 午前7時40分"), "{}", d.body);
+        let d = digest(
+            &ctx(),
+            Some(tokyo(2026, 11, 23, 7, 40)),
+            tokyo(2026, 11, 25, 9, 0),
+        );
+        assert!(d.subject.contains("ありません"));
+        assert!(back_online(&ctx(), now).subject.contains("もどりました"));
     }
 }

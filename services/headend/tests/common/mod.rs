@@ -28,10 +28,7 @@ impl Headend {
         let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState {
-            db: db.clone(),
-            clock: clock.clone(),
-        };
+        let state = AppState::new(db.clone(), clock.clone());
         tokio::spawn(engawa_headend::serve(
             listener,
             state,
