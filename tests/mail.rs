@@ -4,7 +4,6 @@
 //! is delivered once it comes back; no Message-ID twice.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -16,64 +15,9 @@ use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
 use engawa_mail::{MailSettings, Security};
 
-struct Smtp {
-    child: Child,
-}
-
-impl Smtp {
-    fn start(port: u16, maildir: &Path) -> Smtp {
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3-aiosmtpd (tests/run installs it)");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "aiosmtpd did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Smtp { child }
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// (Message-ID, To, Subject, body) of every delivered mail, decoded by Python's
-/// own email parser.
-fn delivered(maildir: &Path) -> Vec<(String, String, String, String)> {
-    let out = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(
-            "import sys, glob, json, email
-from email import policy
-res = []
-for f in sorted(glob.glob(sys.argv[1] + '/new/*')):
-    m = email.message_from_binary_file(open(f, 'rb'), policy=policy.default)
-    res.append([str(m['message-id']), str(m['to']), str(m['subject']), m.get_content()])
-print(json.dumps(res))",
-        )
-        .arg(maildir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Vec<(String, String, String, String)>>(&out.stdout).unwrap()
-}
+#[path = "support/smtp.rs"]
+mod smtp;
+use smtp::{Smtp, delivered};
 
 fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -90,11 +34,7 @@ fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
 fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     let dir = tempfile::tempdir().unwrap();
     let maildir: PathBuf = dir.path().join("maildir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = smtp::free_port();
     let smtp = Smtp::start(port, &maildir);
     let start = tokyo(2026, 11, 25, 9, 0);
     let clock = Arc::new(ManualClock::new(start));
@@ -121,6 +61,8 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
                 contacts: vec![
                     ("山田 太郎".into(), "taro@example.jp".into()),
                     ("山田 花江".into(), "hanae@example.jp".into()),
+                    // A mailbox that does not exist: refused for good (550).
+                    ("山田 次郎".into(), "nobody.jiro@example.jp".into()),
                 ],
                 operator: "みどり町ケーブルテレビ".into(),
                 operator_phone: "0265-00-0000".into(),
@@ -158,19 +100,35 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     std::thread::sleep(Duration::from_millis(300));
     let mails = delivered(&maildir);
     assert_eq!(mails.len(), 2, "one per contact, once");
-    let to: Vec<&str> = mails.iter().map(|m| m.1.as_str()).collect();
+    // The missing mailbox was refused for good, with the server's reason.
+    wait("the refusal recorded", 10, || {
+        Store::open(&dir.path().join("engawa.db"))
+            .unwrap()
+            .mails()
+            .unwrap()
+            .iter()
+            .any(|m| m.1 == "failed")
+    });
+    let failed = Store::open(&dir.path().join("engawa.db"))
+        .unwrap()
+        .bounces_after(0)
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].email, "nobody.jiro@example.jp");
+    assert!(failed[0].reason.contains("550"), "{}", failed[0].reason);
+    let to: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
     assert!(to[0].contains("taro@example.jp") && to[1].contains("hanae@example.jp"));
     for m in &mails {
         assert_eq!(
-            m.2,
+            m.subject,
             "見守り: リモコンの 操作が ありません（きのう 午前9時から）"
         );
         assert!(
-            m.3.contains("テレビの リモコン操作が ありません"),
+            m.body.contains("テレビの リモコン操作が ありません"),
             "{}",
-            m.3
+            m.body
         );
-        assert!(m.0.ends_with("@example.jp>"), "{}", m.0);
+        assert!(m.message_id.ends_with("@example.jp>"), "{}", m.message_id);
     }
 
     // The server goes down; the resident presses a key: the all-clear waits.
@@ -191,7 +149,7 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     };
     wait("a failed attempt", 10, || {
         let p = pending_tries(&db);
-        p.len() == 2 && p.iter().all(|n| *n >= 1)
+        p.len() == 3 && p.iter().all(|n| *n >= 1)
     });
     // An hour later the server is back: delivered, once.
     let _smtp = Smtp::start(port, &maildir);
@@ -200,10 +158,10 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     std::thread::sleep(Duration::from_millis(300));
     let mails = delivered(&maildir);
     assert_eq!(mails.len(), 4);
-    let mut ids: Vec<&str> = mails.iter().map(|m| m.0.as_str()).collect();
+    let mut ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 4, "no Message-ID twice");
-    assert!(mails[2].2.contains("ご安心ください"));
+    assert!(mails[2].subject.contains("ご安心ください"));
     assert!(pending_tries(&db).is_empty());
 }

@@ -2,6 +2,9 @@
 //! real key presses (xdotool), killed with SIGKILL at the worst moments. The SQLite
 //! file must show every reminder occurrence exactly once and every answer kept.
 
+#[path = "support/smtp.rs"]
+mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -438,23 +441,8 @@ fn family_mail_survives_kill_9_of_the_sender_at_random_points() {
     let state = dir.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     let maildir = dir.path().join("maildir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut smtp = Command::new("/usr/bin/python3")
-        .args(["-m", "aiosmtpd", "-n", "-l"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3-aiosmtpd");
-    wait_for("the SMTP server", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    let port = smtp::free_port();
+    let smtp = smtp::Smtp::start(port, &maildir);
     // Thirty family mails queued (as the watch-over queues them).
     let db = state.join("engawa.db");
     let mut queued = Vec::new();
@@ -516,8 +504,7 @@ fn family_mail_survives_kill_9_of_the_sender_at_random_points() {
     });
     b.assert_running();
     b.kill9();
-    let _ = smtp.kill();
-    let _ = smtp.wait();
+    smtp.stop();
     let got = delivered_ids(&maildir);
     let mut unique = got.clone();
     unique.sort();

@@ -18,6 +18,7 @@ pub struct Headend {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub state: AppState,
 }
 
 impl Headend {
@@ -31,7 +32,7 @@ impl Headend {
         let state = AppState::new(db.clone(), clock.clone());
         tokio::spawn(engawa_headend::serve(
             listener,
-            state,
+            state.clone(),
             std::future::pending(),
         ));
         Headend {
@@ -40,6 +41,7 @@ impl Headend {
             clock,
             http: reqwest::Client::new(),
             dir,
+            state,
         }
     }
 
@@ -127,4 +129,76 @@ async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let status = resp.status();
     let text = resp.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A logged-in operator over plain HTTP (the browser tests use Chromium).
+pub struct Console {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Headend {
+    pub async fn console(&self) -> Console {
+        let hash = engawa_headend::console::hash_password("correct horse battery").unwrap();
+        self.db
+            .add_operator("suzuki", &hash, self.clock.now())
+            .await
+            .unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = http
+            .post(format!("{}/console/login", self.base))
+            .form(&[("name", "suzuki"), ("password", "correct horse battery")])
+            .send()
+            .await
+            .unwrap();
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let mut c = Console {
+            http,
+            base: self.base.clone(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, page) = c.get("/console").await;
+        c.csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        c
+    }
+}
+
+impl Console {
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// Post a form with the session's CSRF token.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(&all)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
 }
