@@ -134,6 +134,14 @@ pub const SCENES: &[(&str, &str)] = &[
     ("away", "留守にします: one week, family told"),
     ("safety-away", "安心 while away: 留守を やめる"),
     (
+        "watch-info",
+        "だれに 知らせるか: the contacts and the fixed rule",
+    ),
+    (
+        "watch-info-learned",
+        "だれに 知らせるか: the rule learned from the person's rhythm",
+    ),
+    (
         "pairing-offline",
         "a new box that cannot reach the head-end",
     ),
@@ -364,6 +372,15 @@ fn scene_keys(name: &str) -> Option<App> {
     use Key::*;
     let mut app = App::new(scene_time());
     app.handle(Event::Reminders(demo_list()));
+    app.handle(Event::WatchInfo(crate::app::WatchInfo {
+        contacts: vec!["山田 太郎".into(), "佐藤 花子".into()],
+        threshold_min: if name == "watch-info-learned" {
+            9 * 60 + 30
+        } else {
+            24 * 60
+        },
+        adaptive: name == "watch-info-learned",
+    }));
     let keys: &[Key] = match name {
         "home" | "overlay-reminder" => &[],
         "home-large" => &[Digit(4), Right, Back, Right],
@@ -427,6 +444,7 @@ fn scene_keys(name: &str) -> Option<App> {
         "safety" => &[Digit(3)],
         "away" => &[Digit(3), Digit(2), Right, Right, Right],
         "safety-away" => &[Digit(3), Digit(2), Right, Right, Right, Green],
+        "watch-info" | "watch-info-learned" => &[Digit(3), Digit(3)],
         _ => return None,
     };
     for k in keys {

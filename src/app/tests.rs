@@ -46,6 +46,29 @@ fn away_mode_is_set_from_safety_and_ended_by_coming_back() {
     assert_eq!(a.dialog, Some(Dialog::WelcomeBack));
 }
 
+#[test]
+fn who_is_told_is_shown_from_safety_and_changes_nothing() {
+    let mut a = app();
+    a.handle(Event::WatchInfo(WatchInfo {
+        contacts: vec!["山田 太郎".into(), "佐藤 花子".into()],
+        threshold_min: 24 * 60,
+        adaptive: false,
+    }));
+    press(&mut a, &[Digit(3), Down, Down, Down]);
+    assert_eq!(a.page().focus, 2, "three rows, no wrap");
+    let fx = press(&mut a, &[Ok]);
+    assert_eq!(a.page().screen, Screen::WatchInfo);
+    assert!(fx.iter().all(|e| *e == Effect::Activity), "{fx:?}");
+    let fx = press(&mut a, &[Down, Down, Ok, Green, Red]);
+    assert_eq!(a.page().focus, 1);
+    assert!(
+        fx.iter().all(|e| *e == Effect::Activity),
+        "read-only: {fx:?}"
+    );
+    press(&mut a, &[Back]);
+    assert_eq!(a.page().screen, Screen::Safety);
+}
+
 fn app() -> App {
     App::new(tokyo(2026, 11, 25, 16, 38))
 }
