@@ -30,15 +30,13 @@ fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
-    let dir = tempfile::tempdir().unwrap();
-    let maildir: PathBuf = dir.path().join("maildir");
-    let port = smtp::free_port();
-    let smtp = Smtp::start(port, &maildir);
-    let start = tokyo(2026, 11, 25, 9, 0);
-    let clock = Arc::new(ManualClock::new(start));
-    let store = Store::open(&dir.path().join("engawa.db")).unwrap();
+/// The box runtime with family mail to the SMTP server on `port`.
+fn start_box(
+    dir: &Path,
+    port: u16,
+    clock: Arc<ManualClock>,
+) -> (runtime::RuntimeHandle, mpsc::Receiver<Event>) {
+    let store = Store::open(&dir.join("engawa.db")).unwrap();
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
     let (handle, _join) = runtime::spawn(
@@ -46,7 +44,7 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
         clock.clone(),
         RuntimeConfig {
             chime_command: vec![],
-            state_dir: dir.path().to_path_buf(),
+            state_dir: dir.to_path_buf(),
             tick: Duration::from_millis(20),
             headend: None,
             mail: Some(MailSettings {
@@ -75,6 +73,18 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
         }),
     )
     .unwrap();
+    (handle, rx)
+}
+
+#[test]
+fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir: PathBuf = dir.path().join("maildir");
+    let port = smtp::free_port();
+    let smtp = Smtp::start(port, &maildir);
+    let start = tokyo(2026, 11, 25, 9, 0);
+    let clock = Arc::new(ManualClock::new(start));
+    let (handle, rx) = start_box(dir.path(), port, clock.clone());
     let mut app = App::new(start);
     let feed = |app: &mut App, what: &str, done: &dyn Fn(&App) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -164,4 +174,67 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     assert_eq!(ids.len(), 4, "no Message-ID twice");
     assert!(mails[2].subject.contains("ご安心ください"));
     assert!(pending_tries(&db).is_empty());
+}
+
+#[test]
+fn no_mail_when_the_prompt_is_answered_or_while_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir: PathBuf = dir.path().join("maildir");
+    let port = smtp::free_port();
+    let _smtp = Smtp::start(port, &maildir);
+    let start = tokyo(2026, 11, 25, 9, 0);
+    let clock = Arc::new(ManualClock::new(start));
+    let (handle, rx) = start_box(dir.path(), port, clock.clone());
+    let mut app = App::new(start);
+    let mut press = |app: &mut App, keys: &[Key]| {
+        for k in keys {
+            for fx in app.handle(Event::Key(*k)) {
+                handle.send(fx);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let pump = |app: &mut App, what: &str, done: &dyn Fn(&App) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done(app) {
+            let ev = rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+            app.handle(ev);
+        }
+    };
+    pump(&mut app, "first tick", &|a| a.now == start);
+    press(&mut app, &[Key::Down]);
+    // The prompt comes and is answered within the grace period: no mail.
+    clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    pump(&mut app, "the safety check", &|a| a.safety_check);
+    clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(30));
+    press(&mut app, &[Key::Ok]);
+    assert!(!app.safety_check);
+    clock.set(start + chrono::Duration::hours(26));
+    std::thread::sleep(Duration::from_millis(500));
+    // Away for 3 days (no notice: not more than 3), then 2 silent days.
+    press(
+        &mut app,
+        &[
+            Key::Home,
+            Key::Digit(3),
+            Key::Digit(2),
+            Key::Right,
+            Key::Right,
+            Key::Green,
+        ],
+    );
+    assert!(app.away_until.is_some());
+    for h in (30..=72).step_by(6) {
+        clock.set(start + chrono::Duration::hours(h));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(delivered(&maildir).is_empty(), "{:?}", delivered(&maildir));
+    let queued = Store::open(&dir.path().join("engawa.db"))
+        .unwrap()
+        .mails()
+        .unwrap();
+    assert!(queued.is_empty(), "{queued:?}");
 }
