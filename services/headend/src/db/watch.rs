@@ -290,15 +290,30 @@ impl Db {
         contact_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
+        self.retire(
             "UPDATE contacts SET removed_at = ? WHERE id = ? AND household_id = ? AND removed_at IS NULL",
+            household_id,
+            contact_id,
+            now,
         )
-        .bind(ts(now))
-        .bind(contact_id)
-        .bind(household_id)
-        .execute(&mut *tx)
-        .await?;
+        .await
+    }
+
+    /// Mark one of the household's rows removed and bump the settings version.
+    async fn retire(
+        &self,
+        sql: &'static str,
+        household_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query(sql)
+            .bind(ts(now))
+            .bind(id)
+            .bind(household_id)
+            .execute(&mut *tx)
+            .await?;
         bump(&mut tx, household_id).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -396,18 +411,13 @@ impl Db {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.write_tx().await?;
-        let done = sqlx::query(
+        self.retire(
             "UPDATE family_reminders SET removed_at = ? WHERE id = ? AND household_id = ? AND removed_at IS NULL",
+            household_id,
+            id,
+            now,
         )
-        .bind(ts(now))
-        .bind(id)
-        .bind(household_id)
-        .execute(&mut *tx)
-        .await?;
-        bump(&mut tx, household_id).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        .await
     }
 
     async fn family_reminders(
