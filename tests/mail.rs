@@ -186,7 +186,7 @@ fn no_mail_when_the_prompt_is_answered_or_while_away() {
     let clock = Arc::new(ManualClock::new(start));
     let (handle, rx) = start_box(dir.path(), port, clock.clone());
     let mut app = App::new(start);
-    let mut press = |app: &mut App, keys: &[Key]| {
+    let press = |app: &mut App, keys: &[Key]| {
         for k in keys {
             for fx in app.handle(Event::Key(*k)) {
                 handle.send(fx);
