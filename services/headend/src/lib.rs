@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod dispatch;
 pub mod error;
 pub mod family;
 pub mod routes;

@@ -26,6 +26,9 @@ usage:
   engawa-headend catalogue photo ITEM FILE.png [--db FILE]
   engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
+  engawa-headend dispatch solve --instance FILE --time-limit SECS [--seed N] --out SOLUTION.json
+  engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
+  engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
   engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
   engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
 
@@ -467,6 +470,50 @@ async fn run(raw: Vec<String>) -> Result<()> {
             );
             Ok(())
         }
+        ["dispatch", "solve"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["instance", "time-limit", "seed", "out"])?;
+            let (inst, out) = (a.need("instance")?, a.need("out")?);
+            engawa_headend::dispatch::solve(
+                std::path::Path::new(inst),
+                seconds(a.get("time-limit").unwrap_or("10"))?,
+                a.get("seed")
+                    .unwrap_or("1")
+                    .parse()
+                    .context("--seed: a whole number")?,
+                std::path::Path::new(out),
+            )
+        }
+        ["dispatch", "verify"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["instance", "solution"])?;
+            engawa_headend::dispatch::check(
+                std::path::Path::new(a.need("instance")?),
+                std::path::Path::new(a.need("solution")?),
+            )
+        }
+        ["dispatch", "bench"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["dir", "time-limit", "seed", "jobs", "bks"])?;
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "note: a debug build; measure with `cargo run --release -p engawa-headend -- dispatch bench …`"
+                );
+            }
+            engawa_headend::dispatch::bench(
+                std::path::Path::new(a.need("dir")?),
+                seconds(a.get("time-limit").unwrap_or("10"))?,
+                a.get("seed")
+                    .unwrap_or("1")
+                    .parse()
+                    .context("--seed: a whole number")?,
+                a.get("jobs")
+                    .unwrap_or("1")
+                    .parse()
+                    .context("--jobs: a whole number")?,
+                a.get("bks").map(PathBuf::from),
+            )
+        }
         ["bench", ..] => {
             let a = Args::parse(&raw[1..], &[]);
             a.check_known(&["boxes", "seconds", "rates", "orders"])?;
@@ -527,4 +574,14 @@ fn parse_weekdays(spec: &str) -> Result<[bool; 7]> {
         }
     }
     Ok(days)
+}
+
+/// `--time-limit 10` or `2.5`: seconds.
+fn seconds(v: &str) -> Result<std::time::Duration> {
+    let s: f64 = v
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e6)
+        .with_context(|| format!("--time-limit: expected seconds such as 10, got {v}"))?;
+    Ok(std::time::Duration::from_secs_f64(s))
 }

@@ -1,0 +1,239 @@
+//! `engawa-headend dispatch solve | verify | bench`: the static dial-a-ride
+//! solver and its independent checker on instance files (Cordeau 2006,
+//! Cordeau & Laporte 2003), and the benchmark table over a directory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use engawa_ride::alns::{self, Params};
+use engawa_ride::verify::verify;
+use engawa_ride::{Instance, Solution};
+
+pub fn load_instance(path: &Path) -> Result<Instance> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the instance {}", path.display()))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Instance::parse(&name, &text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+pub fn load_solution(path: &Path) -> Result<Solution> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the solution {}", path.display()))?;
+    Solution::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+pub fn solve(instance: &Path, limit: Duration, seed: u64, out: &Path) -> Result<()> {
+    let inst = load_instance(instance)?;
+    eprintln!("{inst}");
+    let started = Instant::now();
+    let sol = alns::solve(
+        &inst,
+        &Params {
+            time_limit: limit,
+            seed,
+        },
+    );
+    let report = verify(&inst, &sol);
+    std::fs::write(out, sol.to_json() + "\n")
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{}: cost {:.2}, {} routes, {:.1} s, {}",
+        inst.name,
+        report.cost,
+        sol.routes.len(),
+        started.elapsed().as_secs_f64(),
+        if report.feasible() {
+            "feasible".to_string()
+        } else {
+            format!("INFEASIBLE: {}", report.violations.join("; "))
+        }
+    );
+    Ok(())
+}
+
+/// Prints the cost or every violation; an infeasible solution is an error.
+pub fn check(instance: &Path, solution: &Path) -> Result<()> {
+    let inst = load_instance(instance)?;
+    let sol = load_solution(solution)?;
+    let report = verify(&inst, &sol);
+    if report.feasible() {
+        println!("{}: feasible, cost {:.4}", inst.name, report.cost);
+        if (report.cost - sol.cost).abs() > 0.005 {
+            println!(
+                "note: the file states cost {:.4}; recomputed {:.4}",
+                sol.cost, report.cost
+            );
+        }
+        return Ok(());
+    }
+    for v in &report.violations {
+        println!("{v}");
+    }
+    bail!(
+        "{}: {} violation(s); cost of the routes as given {:.4}",
+        inst.name,
+        report.violations.len(),
+        report.cost
+    )
+}
+
+/// Best-known costs: `instance,bks,source`, empty `bks` when unknown.
+fn read_bks(path: &Path) -> Result<Vec<(String, f64)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let mut f = line.splitn(3, ',');
+        let (Some(name), Some(bks)) = (f.next(), f.next()) else {
+            bail!(
+                "{}:{}: expected `instance,bks,source`",
+                path.display(),
+                i + 1
+            );
+        };
+        if bks.trim().is_empty() {
+            continue;
+        }
+        let v: f64 = bks
+            .trim()
+            .parse()
+            .with_context(|| format!("{}:{}: bks `{bks}`", path.display(), i + 1))?;
+        out.push((name.trim().to_string(), v));
+    }
+    Ok(out)
+}
+
+struct Row {
+    name: String,
+    cost: f64,
+    bks: Option<f64>,
+    secs: f64,
+    feasible: bool,
+}
+
+pub fn bench(
+    dir: &Path,
+    limit: Duration,
+    seed: u64,
+    jobs: usize,
+    bks: Option<PathBuf>,
+) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    // a2-16 before a2-20 before a10-…: by letters, then the numbers.
+    files.sort_by_key(|p| {
+        let s = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let letters: String = s.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let nums: Vec<u32> = s
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        (letters, nums)
+    });
+    if files.is_empty() {
+        bail!("no instance files (*.txt) in {}", dir.display());
+    }
+    let bks_path = bks.or_else(|| {
+        [dir.join("bks.csv"), dir.join("../bks.csv")]
+            .into_iter()
+            .find(|p| p.exists())
+    });
+    let known = match &bks_path {
+        Some(p) => read_bks(p)?,
+        None => Vec::new(),
+    };
+    let instances: Vec<Instance> = files
+        .iter()
+        .map(|p| load_instance(p))
+        .collect::<Result<_>>()?;
+    println!(
+        "{} instances, {:.0} s each, {} at a time, seed {seed}",
+        instances.len(),
+        limit.as_secs_f64(),
+        jobs
+    );
+    println!(
+        "{:<8} {:>10} {:>10} {:>7} {:>6}  feasible",
+        "instance", "cost", "BKS", "gap %", "time s"
+    );
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let rows = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(inst) = instances.get(i) else { break };
+                    let started = Instant::now();
+                    let sol = alns::solve(
+                        inst,
+                        &Params {
+                            time_limit: limit,
+                            seed,
+                        },
+                    );
+                    let secs = started.elapsed().as_secs_f64();
+                    let report = verify(inst, &sol);
+                    let row = Row {
+                        name: inst.name.clone(),
+                        cost: report.cost,
+                        bks: known.iter().find(|(n, _)| *n == inst.name).map(|b| b.1),
+                        secs,
+                        feasible: report.feasible(),
+                    };
+                    let line = format_row(&row);
+                    println!("{line}");
+                    rows.lock().map(|mut r| r.push((i, row))).ok();
+                }
+            });
+        }
+    });
+    let mut rows = rows.into_inner().unwrap_or_default();
+    rows.sort_by_key(|r| r.0);
+    let gaps: Vec<f64> = rows
+        .iter()
+        .filter_map(|(_, r)| r.bks.map(|b| gap(r.cost, b)))
+        .collect();
+    let infeasible = rows.iter().filter(|(_, r)| !r.feasible).count();
+    println!(
+        "{} feasible of {}; average gap to best-known over {} instances: {:.2} % (max {:.2} %)",
+        rows.len() - infeasible,
+        rows.len(),
+        gaps.len(),
+        gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
+        gaps.iter().copied().fold(0.0, f64::max)
+    );
+    if infeasible > 0 {
+        bail!("{infeasible} infeasible solution(s)");
+    }
+    Ok(())
+}
+
+fn gap(cost: f64, bks: f64) -> f64 {
+    ((cost * 100.0).round() / 100.0 - bks) / bks * 100.0
+}
+
+fn format_row(r: &Row) -> String {
+    format!(
+        "{:<8} {:>10.2} {:>10} {:>7} {:>6.1}  {}",
+        r.name,
+        r.cost,
+        r.bks.map_or("—".to_string(), |b| format!("{b:.2}")),
+        r.bks
+            .map_or("—".to_string(), |b| format!("{:.2}", gap(r.cost, b))),
+        r.secs,
+        if r.feasible { "yes" } else { "NO" }
+    )
+}
