@@ -128,20 +128,7 @@ pub fn bench(
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
-    // a2-16 before a2-20 before a10-…: by letters, then the numbers.
-    files.sort_by_key(|p| {
-        let s = p
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let letters: String = s.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
-        let nums: Vec<u32> = s
-            .split(|c: char| !c.is_ascii_digit())
-            .filter_map(|x| x.parse().ok())
-            .collect();
-        (letters, nums)
-    });
+    files.sort_by_key(|p| instance_order(p));
     if files.is_empty() {
         bail!("no instance files (*.txt) in {}", dir.display());
     }
@@ -236,4 +223,82 @@ fn format_row(r: &Row) -> String {
         r.secs,
         if r.feasible { "yes" } else { "NO" }
     )
+}
+
+/// The online benchmark: every instance in `dir` replayed with requests revealed
+/// `lead` minutes before their window; acceptance and time to answer.
+pub fn online(dir: &Path, lead: f64) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort_by_key(|p| instance_order(p));
+    if files.is_empty() {
+        bail!("no instance files (*.txt) in {}", dir.display());
+    }
+    println!("requests revealed {lead:.0} min before their window; insertion answers");
+    println!(
+        "{:<8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>10}",
+        "instance", "requests", "accepted", "p50 ms", "p99 ms", "max ms", "cost"
+    );
+    let (mut all_ms, mut total, mut accepted) = (Vec::new(), 0, 0);
+    for f in &files {
+        let inst = load_instance(f)?;
+        let rep = engawa_ride::online::simulate(&inst, lead);
+        let check = engawa_ride::verify::verify_partial(
+            &inst,
+            &Solution {
+                instance: inst.name.clone(),
+                cost: rep.cost,
+                routes: rep.routes.clone(),
+            },
+        );
+        if !check.feasible() {
+            bail!(
+                "{}: the online plan broke a promise: {:?}",
+                inst.name,
+                check.violations
+            );
+        }
+        println!(
+            "{:<8} {:>8} {:>8.1}% {:>8.2} {:>8.2} {:>8.2} {:>10.2}",
+            inst.name,
+            rep.requests,
+            100.0 * rep.accepted as f64 / rep.requests as f64,
+            rep.percentile(0.5),
+            rep.percentile(0.99),
+            rep.answer_ms.last().copied().unwrap_or(0.0),
+            rep.cost
+        );
+        total += rep.requests;
+        accepted += rep.accepted;
+        all_ms.extend(rep.answer_ms);
+    }
+    all_ms.sort_by(f64::total_cmp);
+    let p = |q: f64| all_ms[((all_ms.len() as f64 * q).ceil() as usize).clamp(1, all_ms.len()) - 1];
+    println!(
+        "all: {accepted} of {total} accepted ({:.1} %); answer p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; every accepted ride kept",
+        100.0 * accepted as f64 / total as f64,
+        p(0.5),
+        p(0.99),
+        all_ms.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
+/// a2-16 before a2-20 before a10-…: by letters, then the numbers.
+fn instance_order(p: &Path) -> (String, Vec<u32>) {
+    let s = p
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let letters: String = s.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let nums: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    (letters, nums)
 }

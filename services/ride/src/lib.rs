@@ -16,6 +16,7 @@
 
 pub mod alns;
 pub mod instance;
+pub mod online;
 pub mod rng;
 pub mod route;
 pub mod solution;

@@ -148,6 +148,19 @@ pub fn best_insertion(
     s: &mut Scratch,
     max_checks: usize,
 ) -> Option<(f64, usize, usize)> {
+    best_insertion_after(inst, route, request, s, max_checks, 0)
+}
+
+/// As `best_insertion`, but never before route position `first` (the stops
+/// before it are already driven or under way).
+pub fn best_insertion_after(
+    inst: &Instance,
+    route: &[usize],
+    request: usize,
+    s: &mut Scratch,
+    max_checks: usize,
+    first: usize,
+) -> Option<(f64, usize, usize)> {
     let (p, d) = (request, inst.drop_of(request));
     let (np, nd) = (inst.nodes[p], inst.nodes[d]);
     let q = np.load;
@@ -182,7 +195,7 @@ pub fn best_insertion(
             .min(s.latest_w[k + 1] - inst.nodes[v].service - inst.t(v, path[k + 1]));
     }
     s.candidates.clear();
-    for i in 0..m - 1 {
+    for i in first.min(m - 1)..m - 1 {
         let (a, next) = (path[i], path[i + 1]);
         if s.load[i] + q > inst.capacity {
             continue;
