@@ -29,7 +29,7 @@ usage:
   engawa-headend dispatch solve --instance FILE --time-limit SECS [--seed N] --out SOLUTION.json
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
-  engawa-headend dispatch online --dir DIR [--lead 60]
+  engawa-headend dispatch online --dir DIR [--lead 60] [--improve-ms 20]
   engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
   engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
 
@@ -517,13 +517,22 @@ async fn run(raw: Vec<String>) -> Result<()> {
         }
         ["dispatch", "online"] => {
             let a = Args::parse(&raw[2..], &[]);
-            a.check_known(&["dir", "lead"])?;
+            a.check_known(&["dir", "lead", "improve-ms"])?;
             let lead: f64 = a
                 .get("lead")
                 .unwrap_or("60")
                 .parse()
                 .context("--lead: minutes, such as 60")?;
-            engawa_headend::dispatch::online(std::path::Path::new(a.need("dir")?), lead)
+            let improve: u64 = a
+                .get("improve-ms")
+                .unwrap_or("20")
+                .parse()
+                .context("--improve-ms: milliseconds, such as 20")?;
+            engawa_headend::dispatch::online(
+                std::path::Path::new(a.need("dir")?),
+                lead,
+                std::time::Duration::from_millis(improve),
+            )
         }
         ["bench", ..] => {
             let a = Args::parse(&raw[1..], &[]);

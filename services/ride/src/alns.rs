@@ -36,6 +36,11 @@ struct Plan {
     routes: Vec<Vec<usize>>,
     costs: Vec<f64>,
     bank: Vec<usize>,
+    /// Stops at the start of each route already driven (nothing goes before
+    /// them); all zero for a static solve.
+    frozen: Vec<usize>,
+    /// Requests that may be moved (index = request).
+    movable: Vec<bool>,
 }
 
 impl Plan {
@@ -201,6 +206,8 @@ impl<'a> Solver<'a> {
             routes: vec![Vec::new(); self.inst.vehicles],
             costs: vec![0.0; self.inst.vehicles],
             bank: (1..=self.inst.n).collect(),
+            frozen: vec![0; self.inst.vehicles],
+            movable: vec![true; self.inst.n + 1],
         }
     }
 
@@ -219,8 +226,14 @@ impl<'a> Solver<'a> {
                 out[idx][r] = None; // all empty routes are alike: try one
                 return;
             }
-            let mut found =
-                route::best_insertion(inst, &plan.routes[r], bank[idx], &mut s.scratch, MAX_CHECKS);
+            let mut found = route::best_insertion_after(
+                inst,
+                &plan.routes[r],
+                bank[idx],
+                &mut s.scratch,
+                MAX_CHECKS,
+                plan.frozen[r],
+            );
             if op.noise
                 && let Some(f) = found.as_mut()
             {
@@ -298,7 +311,12 @@ impl<'a> Solver<'a> {
 
     fn destroy(&mut self, plan: &mut Plan, op: Destroy, q: usize) {
         let inst = self.inst;
-        let served: Vec<usize> = (1..=inst.n).filter(|r| !plan.bank.contains(r)).collect();
+        let of = plan.route_of(inst);
+        // Requests on a route that may move.
+        let eligible: Vec<bool> = (0..=inst.n)
+            .map(|r| r > 0 && of[r] != usize::MAX && plan.movable[r])
+            .collect();
+        let served: Vec<usize> = (1..=inst.n).filter(|&r| eligible[r]).collect();
         if served.is_empty() {
             return;
         }
@@ -336,7 +354,7 @@ impl<'a> Solver<'a> {
                     let cands: Vec<usize> = self.related[base]
                         .iter()
                         .copied()
-                        .filter(|r| !removed.contains(r) && !plan.bank.contains(r))
+                        .filter(|&r| eligible[r] && !removed.contains(&r))
                         .collect();
                     if cands.is_empty() {
                         break;
@@ -346,15 +364,12 @@ impl<'a> Solver<'a> {
                 }
             }
             Destroy::Route => {
-                let used: Vec<usize> = (0..plan.routes.len())
-                    .filter(|&r| !plan.routes[r].is_empty())
-                    .collect();
-                let r = used[self.rng.below(used.len())];
+                let r = of[served[self.rng.below(served.len())]];
                 removed.extend(
                     plan.routes[r]
                         .iter()
                         .copied()
-                        .filter(|&v| inst.is_pickup(v)),
+                        .filter(|&v| inst.is_pickup(v) && eligible[v]),
                 );
                 // Top up with related requests so small routes still shake.
                 let mut k = 0;
@@ -362,7 +377,7 @@ impl<'a> Solver<'a> {
                     let base = removed[k];
                     if let Some(&c) = self.related[base]
                         .iter()
-                        .find(|c| !removed.contains(c) && !plan.bank.contains(c))
+                        .find(|&&c| eligible[c] && !removed.contains(&c))
                     {
                         removed.push(c);
                     }
@@ -370,12 +385,65 @@ impl<'a> Solver<'a> {
                 }
             }
         }
-        let of = plan.route_of(inst);
         for &r in &removed {
             let ro = of[r];
             route::remove(&mut plan.routes[ro], inst, r);
             plan.costs[ro] = route::cost(inst, &plan.routes[ro]);
             plan.bank.push(r);
+        }
+    }
+
+    /// Improve a live plan for `budget` without breaking a promise: the first
+    /// `frozen[r]` stops of route r (driven, or under way) stay, requests picked
+    /// up there stay, and a change is kept only if every request is still
+    /// served and the plan got shorter. Returns whether it did.
+    pub fn improve(
+        &mut self,
+        routes: &mut [Vec<usize>],
+        frozen: &[usize],
+        budget: Duration,
+    ) -> bool {
+        let started = Instant::now();
+        let inst = self.inst;
+        let mut movable = vec![true; inst.n + 1];
+        for (r, route) in routes.iter().enumerate() {
+            for &v in &route[..frozen[r].min(route.len())] {
+                movable[inst.request_of(v)] = false;
+            }
+        }
+        let free = routes
+            .iter()
+            .flatten()
+            .filter(|&&v| inst.is_pickup(v) && movable[v])
+            .count();
+        if free < 2 {
+            return false;
+        }
+        let mut current = Plan {
+            routes: routes.to_vec(),
+            costs: routes.iter().map(|r| route::cost(inst, r)).collect(),
+            bank: Vec::new(),
+            frozen: frozen.to_vec(),
+            movable,
+        };
+        let start_cost = current.objective();
+        let (q_lo, q_hi) = (1, (free * 2 / 5).clamp(2, 20));
+        while started.elapsed() < budget {
+            let op = DESTROYS[self.rng.below(DESTROYS.len())];
+            let rep = REPAIRS[self.rng.below(REPAIRS.len())];
+            let mut cand = current.clone();
+            let q = self.rng.between(q_lo, q_hi);
+            self.destroy(&mut cand, op, q);
+            self.repair(&mut cand, rep);
+            if cand.bank.is_empty() && cand.objective() < current.objective() - 1e-9 {
+                current = cand;
+            }
+        }
+        if current.objective() < start_cost - 1e-9 {
+            routes.clone_from_slice(&current.routes);
+            true
+        } else {
+            false
         }
     }
 

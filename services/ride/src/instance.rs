@@ -32,8 +32,12 @@ pub struct Instance {
     /// Maximum route duration.
     pub max_duration: f64,
     pub capacity: i32,
-    /// Maximum ride time (end of pickup service to start of drop-off service).
+    /// Maximum ride time (end of pickup service to start of drop-off service),
+    /// for every request unless `ride_limits` says otherwise.
     pub max_ride: f64,
+    /// Per-request ride limits (index = request; empty = `max_ride` for all):
+    /// real riders get direct time × 1.5 + 10 minutes.
+    pub ride_limits: Vec<f64>,
     pub nodes: Vec<Node>,
     /// Travel time (= cost) between nodes, row-major, (2n+2)².
     times: Vec<f64>,
@@ -232,9 +236,19 @@ impl Instance {
             max_duration,
             capacity,
             max_ride,
+            ride_limits: Vec::new(),
             nodes,
             times,
         }
+    }
+
+    /// The ride limit of the request a node belongs to.
+    #[inline]
+    pub fn ride_limit(&self, v: usize) -> f64 {
+        self.ride_limits
+            .get(self.request_of(v))
+            .copied()
+            .unwrap_or(self.max_ride)
     }
 
     #[inline]

@@ -6,7 +6,9 @@
 //! is before the present; nothing is ever inserted before it. The benchmark
 //! reveals each request `lead` minutes before its first tight window opens.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use crate::alns::Solver;
 
 use crate::instance::Instance;
 use crate::route::{self, Scratch};
@@ -19,6 +21,7 @@ pub struct Dispatcher<'a> {
     inst: &'a Instance,
     pub routes: Vec<Vec<usize>>,
     scratch: Scratch,
+    solver: Solver<'a>,
 }
 
 impl<'a> Dispatcher<'a> {
@@ -27,6 +30,7 @@ impl<'a> Dispatcher<'a> {
             inst,
             routes: vec![Vec::new(); inst.vehicles],
             scratch: Scratch::new(inst),
+            solver: Solver::new(inst, 1),
         }
     }
 
@@ -46,6 +50,12 @@ impl<'a> Dispatcher<'a> {
             prev = v;
         }
         route.len()
+    }
+
+    /// Between answers: shorten the plan for `budget`, keeping every promise.
+    pub fn improve(&mut self, now: f64, budget: Duration) -> bool {
+        let frozen: Vec<usize> = self.routes.iter().map(|r| self.driven(r, now)).collect();
+        self.solver.improve(&mut self.routes, &frozen, budget)
     }
 
     /// Answer a request at `now`: insert it where it costs least, or refuse.
@@ -116,8 +126,9 @@ impl OnlineReport {
     }
 }
 
-/// Replay an instance online.
-pub fn simulate(inst: &Instance, lead: f64) -> OnlineReport {
+/// Replay an instance online; after each answer the plan is improved for
+/// `improve` (the time between bookings a real dispatcher has anyway).
+pub fn simulate(inst: &Instance, lead: f64, improve: Duration) -> OnlineReport {
     let mut order: Vec<(f64, usize)> = (1..=inst.n)
         .map(|r| (reveal_time(inst, r, lead), r))
         .collect();
@@ -131,6 +142,9 @@ pub fn simulate(inst: &Instance, lead: f64) -> OnlineReport {
             accepted += 1;
         }
         answer_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !improve.is_zero() {
+            d.improve(at, improve);
+        }
     }
     answer_ms.sort_by(f64::total_cmp);
     let cost = d.routes.iter().map(|r| route::cost(inst, r)).sum();
@@ -156,7 +170,7 @@ mod tests {
         )
         .unwrap();
         let inst = Instance::parse("a4-24", &text).unwrap();
-        let rep = simulate(&inst, 60.0);
+        let rep = simulate(&inst, 60.0, Duration::from_millis(5));
         assert!(
             rep.accepted >= inst.n * 3 / 4,
             "{} of {}",
@@ -182,5 +196,47 @@ mod tests {
         );
         assert!(v.feasible(), "{:?}", v.violations);
         assert!((v.cost - rep.cost).abs() < 1e-6);
+    }
+
+    #[test]
+    fn improving_never_moves_what_is_driven_nor_drops_a_request() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/a4-24.txt"),
+        )
+        .unwrap();
+        let inst = Instance::parse("a4-24", &text).unwrap();
+        let mut d = Dispatcher::new(&inst);
+        for r in 1..=inst.n {
+            d.request(r, 0.0);
+        }
+        let served = |routes: &[Vec<usize>]| {
+            let mut v: Vec<usize> = routes.iter().flatten().copied().collect();
+            v.sort_unstable();
+            v
+        };
+        let before = d.routes.clone();
+        let cost =
+            |routes: &[Vec<usize>]| routes.iter().map(|r| route::cost(&inst, r)).sum::<f64>();
+        let now = 600.0;
+        let frozen: Vec<usize> = before.iter().map(|r| d.driven(r, now)).collect();
+        assert!(
+            frozen.iter().any(|&f| f > 0),
+            "some stops are driven by 10:00"
+        );
+        d.improve(now, Duration::from_millis(300));
+        for (r, f) in frozen.iter().enumerate() {
+            assert_eq!(d.routes[r][..*f], before[r][..*f], "route {r}");
+        }
+        assert_eq!(served(&d.routes), served(&before));
+        assert!(cost(&d.routes) <= cost(&before) + 1e-9);
+        let v = verify_partial(
+            &inst,
+            &Solution {
+                instance: "a4-24".into(),
+                cost: 0.0,
+                routes: d.routes.clone(),
+            },
+        );
+        assert!(v.feasible(), "{:?}", v.violations);
     }
 }

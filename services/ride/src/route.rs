@@ -100,7 +100,7 @@ pub fn feasible_path(inst: &Instance, path: &[usize], s: &mut Scratch) -> bool {
             if inst.is_pickup(v) {
                 let kd = s.pos[inst.drop_of(v)];
                 if kd != usize::MAX {
-                    let cand = latest[k] + inst.nodes[v].service + inst.max_ride;
+                    let cand = latest[k] + inst.nodes[v].service + inst.ride_limit(v);
                     if cand < latest[kd] - EPS {
                         latest[kd] = cand;
                         changed = true;
@@ -164,6 +164,7 @@ pub fn best_insertion_after(
     let (p, d) = (request, inst.drop_of(request));
     let (np, nd) = (inst.nodes[p], inst.nodes[d]);
     let q = np.load;
+    let max_ride = inst.ride_limit(request);
     // The path with depots, earliest/latest starts (windows only), loads.
     let mut path = std::mem::take(&mut s.path);
     path.clear();
@@ -223,12 +224,12 @@ pub fn best_insertion_after(
         let mut aboard = inst.t(p, next);
         for j in i + 1..m - 1 {
             let (b, after) = (path[j], path[j + 1]);
-            if s.load[j] + q > inst.capacity || aboard > inst.max_ride + EPS {
+            if s.load[j] + q > inst.capacity || aboard > max_ride + EPS {
                 break;
             }
             let bd = (cur + inst.nodes[b].service + inst.t(b, d)).max(nd.early);
             let ride_min = aboard + inst.nodes[b].service + inst.t(b, d);
-            if bd <= nd.late + EPS && ride_min <= inst.max_ride + EPS {
+            if bd <= nd.late + EPS && ride_min <= max_ride + EPS {
                 let bn = (bd + nd.service + inst.t(d, after)).max(inst.nodes[after].early);
                 if bn <= s.latest_w[j + 1] + EPS {
                     let delta = dp + inst.t(b, d) + inst.t(d, after) - inst.t(b, after);

@@ -144,7 +144,7 @@ fn timing(inst: &Instance, r: usize, path: &[usize], violations: &mut Vec<String
         if inst.is_pickup(v)
             && let Some(kd) = pos(inst.drop_of(v))
         {
-            bound(&mut d, k, kd, inst.max_ride + inst.nodes[v].service);
+            bound(&mut d, k, kd, inst.ride_limit(v) + inst.nodes[v].service);
         }
     }
     bound(&mut d, 0, m - 1, inst.max_duration);
@@ -190,11 +190,11 @@ fn timing(inst: &Instance, r: usize, path: &[usize], violations: &mut Vec<String
             && let Some(kd) = pos(inst.drop_of(v))
         {
             let ride = b[kd] - (b[k] + inst.nodes[v].service);
-            if ride > inst.max_ride + EPS {
+            if ride > inst.ride_limit(v) + EPS {
                 violations.push(format!(
                     "route {}: request {v} rides {ride:.2}, more than {}",
                     r + 1,
-                    inst.max_ride
+                    inst.ride_limit(v)
                 ));
             }
         }
@@ -297,6 +297,14 @@ mod tests {
         l.max_ride = 2.0;
         let r = check(&l, vec![vec![1, 2, 3, 4]]);
         assert!(r.violations.iter().any(|v| v.contains("rides")), "{r:?}");
+        // A ride limit of its own: request 2 may ride only 1.5 (it needs 2).
+        let mut own = inst.clone();
+        own.ride_limits = vec![0.0, 10.0, 1.5];
+        let r = check(&own, vec![vec![1, 3], vec![2, 4]]);
+        assert!(
+            r.violations.iter().any(|v| v.contains("request 2 rides")),
+            "{r:?}"
+        );
         // Route duration.
         let mut t = inst.clone();
         t.max_duration = 5.0;
