@@ -15,10 +15,12 @@
 //!   road factor for real places, or a matrix from a routing engine).
 
 pub mod alns;
+pub mod api;
 pub mod instance;
 pub mod online;
 pub mod rng;
 pub mod route;
+pub mod service;
 pub mod solution;
 pub mod travel;
 pub mod verify;

@@ -34,22 +34,8 @@ impl<'a> Dispatcher<'a> {
         }
     }
 
-    /// How many stops of a route are driven (or under way) at `now`.
     fn driven(&self, route: &[usize], now: f64) -> usize {
-        let inst = self.inst;
-        let mut t = inst.nodes[inst.start()].early;
-        let mut prev = inst.start();
-        for (k, &v) in route.iter().enumerate() {
-            let leave = t + inst.nodes[prev].service;
-            if leave > now {
-                // The vehicle is still at (or before) `prev`; it may be rerouted
-                // only after it; while at the depot it is free.
-                return if prev == inst.start() { 0 } else { k };
-            }
-            t = (leave + inst.t(prev, v)).max(inst.nodes[v].early);
-            prev = v;
-        }
-        route.len()
+        driven(self.inst, route, now)
     }
 
     /// Between answers: shorten the plan for `budget`, keeping every promise.
@@ -92,6 +78,28 @@ impl<'a> Dispatcher<'a> {
             None => false,
         }
     }
+}
+
+/// How many stops of a route are driven (or under way) at `now`, on the
+/// earliest schedule: nothing may be inserted before them.
+pub fn driven(inst: &Instance, route: &[usize], now: f64) -> usize {
+    let mut t = inst.nodes[inst.start()].early;
+    let mut prev = inst.start();
+    for (k, &v) in route.iter().enumerate() {
+        let mut leave = t + inst.nodes[prev].service;
+        if prev == inst.start() {
+            // A vehicle leaves the depot only when it must.
+            leave = leave.max(inst.nodes[v].early - inst.t(prev, v));
+        }
+        if leave > now {
+            // The vehicle is still at (or before) `prev`; it may be rerouted
+            // only after it; while at the depot it is free.
+            return if prev == inst.start() { 0 } else { k };
+        }
+        t = (leave + inst.t(prev, v)).max(inst.nodes[v].early);
+        prev = v;
+    }
+    route.len()
 }
 
 /// When a request becomes known: `lead` before its tight window (pickup window

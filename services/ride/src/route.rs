@@ -265,6 +265,25 @@ pub fn best_insertion_after(
     found
 }
 
+/// The earliest start of service at each stop (waiting allowed, leaving the
+/// depot as late as the first stop allows): the estimates shown to riders.
+pub fn earliest(inst: &Instance, route: &[usize]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(route.len());
+    let mut prev = inst.start();
+    let mut t = match route.first() {
+        Some(&v) => inst.nodes[prev]
+            .early
+            .max(inst.nodes[v].early - inst.t(prev, v)),
+        None => return out,
+    };
+    for &v in route {
+        t = (t + inst.nodes[prev].service + inst.t(prev, v)).max(inst.nodes[v].early);
+        out.push(t);
+        prev = v;
+    }
+    out
+}
+
 /// Insert as `best_insertion` describes.
 pub fn insert(route: &mut Vec<usize>, inst: &Instance, request: usize, i: usize, j: usize) {
     route.insert(i, request);

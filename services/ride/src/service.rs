@@ -1,0 +1,312 @@
+//! The day's plan of a real service, as the head-end keeps it: vehicles, the
+//! rides booked today (each with the pickup window promised to the rider) and
+//! the order each vehicle visits them. A new booking is placed by the online
+//! insertion of `online`/`route`; every promise already made is a time window
+//! of the instance, so a placement can never break one.
+//!
+//! Times are minutes of the Tokyo day; places are (latitude, longitude).
+
+use serde::{Deserialize, Serialize};
+
+use crate::instance::{Instance, Node};
+use crate::online::driven;
+use crate::route::{self, Scratch};
+use crate::travel::TravelTime;
+
+/// Minutes at each stop: getting in or out, plus a minute per person.
+pub fn stop_minutes(people: i32) -> f64 {
+    1.0 + f64::from(people)
+}
+
+/// Longest ride: direct time × 1.5 + 10 minutes.
+pub fn ride_limit(direct: f64) -> f64 {
+    direct * 1.5 + 10.0
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    pub seats: i32,
+    /// Minutes of the day.
+    pub shift: (i64, i64),
+    pub depot: (f64, f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ride {
+    pub id: i64,
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub people: i32,
+    /// The promised pickup window.
+    pub window: (i64, i64),
+}
+
+/// A stop in a vehicle's order: (ride id, drop-off?).
+pub type Stop = (i64, bool);
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Routes(pub Vec<Vec<Stop>>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub routes: Routes,
+    pub vehicle: usize,
+    /// Earliest estimates on the new plan (minutes of the day).
+    pub pickup_at: f64,
+    pub arrive_at: f64,
+}
+
+pub struct Day<'a> {
+    pub vehicles: &'a [Vehicle],
+    pub rides: &'a [Ride],
+    pub routes: &'a Routes,
+}
+
+impl Day<'_> {
+    /// The plan as a dial-a-ride instance (with `extra` as the last request)
+    /// and its routes as node ids.
+    fn instance(
+        &self,
+        extra: Option<&Ride>,
+        travel: &dyn TravelTime,
+    ) -> (Instance, Vec<Vec<usize>>) {
+        let all: Vec<&Ride> = self.rides.iter().chain(extra).collect();
+        let n = all.len();
+        let depot = self.vehicles.first().map_or((0.0, 0.0), |v| v.depot);
+        let open = self.vehicles.iter().map(|v| v.shift.0).min().unwrap_or(0) as f64;
+        let close = self.vehicles.iter().map(|v| v.shift.1).max().unwrap_or(0) as f64;
+        let depot_node = Node {
+            x: depot.0,
+            y: depot.1,
+            service: 0.0,
+            load: 0,
+            early: open,
+            late: close,
+        };
+        let mut nodes = vec![depot_node];
+        for r in &all {
+            nodes.push(Node {
+                x: r.from.0,
+                y: r.from.1,
+                service: stop_minutes(r.people),
+                load: r.people,
+                early: r.window.0 as f64,
+                late: r.window.1 as f64,
+            });
+        }
+        for r in &all {
+            nodes.push(Node {
+                x: r.to.0,
+                y: r.to.1,
+                service: stop_minutes(r.people),
+                load: -r.people,
+                early: open,
+                late: close,
+            });
+        }
+        nodes.push(depot_node);
+        let seats = self.vehicles.iter().map(|v| v.seats).min().unwrap_or(0);
+        let mut inst = Instance::from_nodes(
+            "day",
+            self.vehicles.len(),
+            n,
+            close - open,
+            seats,
+            f64::INFINITY,
+            nodes,
+            travel,
+        );
+        inst.ride_limits = std::iter::once(0.0)
+            .chain((1..=n).map(|i| ride_limit(inst.t(i, n + i))))
+            .collect();
+        let index = |id: i64| all.iter().position(|r| r.id == id);
+        let mut routes: Vec<Vec<usize>> = self
+            .routes
+            .0
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|&(id, drop)| {
+                        index(id).map(|i| if drop { n + i + 1 } else { i + 1 })
+                    })
+                    .collect()
+            })
+            .collect();
+        routes.resize(self.vehicles.len(), Vec::new());
+        (inst, routes)
+    }
+
+    /// Where `ride` fits at `now` without moving anything already promised or
+    /// driven: the cheapest insertion over all vehicles.
+    pub fn place(&self, ride: &Ride, now: i64, travel: &dyn TravelTime) -> Option<Placement> {
+        if self.vehicles.is_empty() {
+            return None;
+        }
+        let (inst, routes) = self.instance(Some(ride), travel);
+        let new = inst.n;
+        let mut s = Scratch::new(&inst);
+        let mut best: Option<(f64, usize, usize, usize)> = None;
+        let mut tried_empty = false;
+        for (v, r) in routes.iter().enumerate() {
+            if r.is_empty() {
+                if tried_empty {
+                    continue;
+                }
+                tried_empty = true;
+            }
+            let first = driven(&inst, r, now as f64);
+            if let Some((d, i, j)) = route::best_insertion_after(&inst, r, new, &mut s, 200, first)
+                && best.is_none_or(|b| d < b.0)
+            {
+                best = Some((d, v, i, j));
+            }
+        }
+        let (_, v, i, j) = best?;
+        let mut routes = routes;
+        route::insert(&mut routes[v], &inst, new, i, j);
+        let times = route::earliest(&inst, &routes[v]);
+        let at = |node: usize| {
+            routes[v]
+                .iter()
+                .position(|&x| x == node)
+                .map_or(0.0, |k| times[k])
+        };
+        let (pickup_at, arrive_at) = (at(new), at(inst.drop_of(new)));
+        let ids: Vec<i64> = self.rides.iter().chain(Some(ride)).map(|r| r.id).collect();
+        let back = Routes(
+            routes
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|&node| (ids[inst.request_of(node) - 1], node > inst.n))
+                        .collect()
+                })
+                .collect(),
+        );
+        Some(Placement {
+            routes: back,
+            vehicle: v,
+            pickup_at,
+            arrive_at,
+        })
+    }
+
+    /// Is the whole plan still feasible? (After loading it, before trusting it.)
+    pub fn feasible(&self, travel: &dyn TravelTime) -> bool {
+        let (inst, routes) = self.instance(None, travel);
+        let mut s = Scratch::new(&inst);
+        routes.iter().all(|r| route::feasible(&inst, r, &mut s))
+    }
+}
+
+impl Routes {
+    /// Take a ride out (a cancellation). Removing stops never makes a route
+    /// infeasible when travel times obey the triangle inequality.
+    pub fn without(&self, id: i64) -> Routes {
+        Routes(
+            self.0
+                .iter()
+                .map(|r| r.iter().copied().filter(|s| s.0 != id).collect())
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::travel::Haversine;
+
+    const DEPOT: (f64, f64) = (35.515, 137.821);
+    const HOSPITAL: (f64, f64) = (35.530, 137.840);
+
+    fn vehicles() -> Vec<Vehicle> {
+        vec![Vehicle {
+            seats: 3,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        }]
+    }
+
+    #[test]
+    fn bookings_fill_a_vehicle_and_each_promise_holds() {
+        let v = vehicles();
+        let mut rides: Vec<Ride> = Vec::new();
+        let mut routes = Routes::default();
+        let travel = Haversine::default();
+        let mut accepted = 0;
+        // Twelve households a little apart, all wanting 10:00–10:15.
+        for k in 0..12 {
+            let home = (35.50 + 0.004 * f64::from(k), 137.80 + 0.003 * f64::from(k));
+            let ride = Ride {
+                id: k.into(),
+                from: home,
+                to: HOSPITAL,
+                people: 1,
+                window: (600, 615),
+            };
+            let day = Day {
+                vehicles: &v,
+                rides: &rides,
+                routes: &routes,
+            };
+            if let Some(p) = day.place(&ride, 480, &travel) {
+                assert!(p.pickup_at >= 600.0 && p.pickup_at <= 615.0, "{p:?}");
+                assert!(p.arrive_at > p.pickup_at);
+                routes = p.routes;
+                rides.push(ride);
+                accepted += 1;
+            }
+        }
+        assert!(
+            (2..12).contains(&accepted),
+            "three seats, one car: {accepted}"
+        );
+        let day = Day {
+            vehicles: &v,
+            rides: &rides,
+            routes: &routes,
+        };
+        assert!(day.feasible(&travel));
+        // A cancellation frees a seat for the next one.
+        let gone = rides.remove(0);
+        let routes = routes.without(gone.id);
+        let day = Day {
+            vehicles: &v,
+            rides: &rides,
+            routes: &routes,
+        };
+        assert!(day.feasible(&travel));
+        let again = Ride { id: 99, ..gone };
+        assert!(day.place(&again, 480, &travel).is_some());
+    }
+
+    #[test]
+    fn nothing_is_placed_before_what_is_already_driven_or_outside_the_shift() {
+        let v = vehicles();
+        let travel = Haversine::default();
+        let routes = Routes::default();
+        let day = Day {
+            vehicles: &v,
+            rides: &[],
+            routes: &routes,
+        };
+        let late = Ride {
+            id: 1,
+            from: DEPOT,
+            to: HOSPITAL,
+            people: 1,
+            window: (17 * 60 + 30, 17 * 60 + 45),
+        };
+        assert!(day.place(&late, 480, &travel).is_none(), "after the shift");
+        let crowd = Ride {
+            people: 4,
+            window: (600, 615),
+            ..late
+        };
+        assert!(
+            day.place(&crowd, 480, &travel).is_none(),
+            "more than the seats"
+        );
+    }
+}
