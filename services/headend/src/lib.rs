@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod error;
 pub mod family;
+pub mod ride;
 pub mod routes;
 pub mod secret;
 pub mod shop;

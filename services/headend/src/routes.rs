@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me))
         .merge(crate::shop::router())
         .merge(crate::watch::router())
+        .merge(crate::ride::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     boxes
         .merge(crate::console::router())

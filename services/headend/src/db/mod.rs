@@ -19,6 +19,7 @@ use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
 pub mod console;
+pub mod ride;
 mod shop;
 pub mod watch;
 pub use console::{HouseholdRow, PendingPairing, SellerRow, Session};
@@ -227,6 +228,63 @@ const MIGRATIONS: &[&str] = &[
         resolved_at INTEGER
     );
     CREATE UNIQUE INDEX offline_alerts_open ON offline_alerts (box_id) WHERE resolved_at IS NULL;",
+    // 7: shared taxi — vehicles, places, favourites, rides (the promised pickup
+    // window), each day's plan (the vehicles' stop orders, JSON), idempotency
+    // keys of bookings, and every refused request with its reason.
+    "CREATE TABLE ride_vehicles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        seats INTEGER NOT NULL CHECK (seats > 0),
+        wheelchair INTEGER NOT NULL DEFAULT 0,
+        shift_start INTEGER NOT NULL,
+        shift_end INTEGER NOT NULL,
+        depot_lat REAL NOT NULL,
+        depot_lon REAL NOT NULL
+    );
+    CREATE TABLE ride_places (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL
+    );
+    CREATE TABLE ride_favourites (
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        place_id INTEGER NOT NULL REFERENCES ride_places(id),
+        PRIMARY KEY (household_id, place_id)
+    );
+    CREATE TABLE rides (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        box_id INTEGER REFERENCES boxes(id),
+        day TEXT NOT NULL,
+        from_place INTEGER REFERENCES ride_places(id),
+        to_place INTEGER REFERENCES ride_places(id),
+        people INTEGER NOT NULL,
+        pickup_from INTEGER NOT NULL,
+        pickup_to INTEGER NOT NULL,
+        arrive_at INTEGER NOT NULL,
+        fare_yen INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('booked', 'cancelled')),
+        created_at INTEGER NOT NULL,
+        cancelled_at INTEGER
+    );
+    CREATE INDEX rides_day ON rides (day, state);
+    CREATE TABLE ride_plans (day TEXT PRIMARY KEY, routes TEXT NOT NULL);
+    CREATE TABLE ride_keys (
+        box_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        request TEXT NOT NULL,
+        ride_id INTEGER NOT NULL REFERENCES rides(id),
+        PRIMARY KEY (box_id, key)
+    );
+    CREATE TABLE ride_refusals (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER REFERENCES households(id),
+        at INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );",
 ];
 
 #[derive(Clone)]

@@ -1,0 +1,453 @@
+//! Shared taxi storage: vehicles, places, favourites, rides, each day's plan,
+//! booking keys and refused requests.
+//!
+//! A booking reads the day's rides and plan, places the new ride and writes the
+//! ride, the new plan and the box's key in one `BEGIN IMMEDIATE` transaction:
+//! two bookings can never be placed against the same old plan.
+
+use chrono::{DateTime, Utc};
+use engawa_ride::service::{Ride, Routes, Vehicle};
+use sqlx::Row;
+
+use super::{Db, ts};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VehicleRow {
+    pub id: i64,
+    pub name: String,
+    pub vehicle: Vehicle,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub at: (f64, f64),
+    pub favourite: bool,
+}
+
+/// A household as the taxi sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rider {
+    pub registered: bool,
+    pub name: String,
+    pub home: Option<(f64, f64)>,
+    pub eligibility: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RideRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub from_place: Option<i64>,
+    pub to_place: Option<i64>,
+    pub from_name: String,
+    pub to_name: String,
+    pub people: i64,
+    pub pickup_from: i64,
+    pub pickup_to: i64,
+    pub arrive_at: i64,
+    pub fare_yen: i64,
+    pub state: String,
+    pub ride: Ride,
+}
+
+/// What a booking writes once placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRide {
+    pub from_place: Option<i64>,
+    pub to_place: Option<i64>,
+    pub people: i64,
+    pub pickup_from: i64,
+    pub pickup_to: i64,
+    pub arrive_at: i64,
+    pub fare_yen: i64,
+}
+
+/// The id a new ride has in a plan before it is stored.
+pub const NEW_RIDE: i64 = -1;
+
+const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
+    coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
+    r.arrive_at, r.fare_yen, r.state,
+    coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0)";
+const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
+    LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
+
+fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
+    let id: i64 = r.try_get(0)?;
+    let people: i64 = r.try_get(6)?;
+    let (pf, pt): (i64, i64) = (r.try_get(7)?, r.try_get(8)?);
+    Ok(RideRow {
+        id,
+        household_id: r.try_get(1)?,
+        from_place: r.try_get(2)?,
+        to_place: r.try_get(3)?,
+        from_name: r.try_get(4)?,
+        to_name: r.try_get(5)?,
+        people,
+        pickup_from: pf,
+        pickup_to: pt,
+        arrive_at: r.try_get(9)?,
+        fare_yen: r.try_get(10)?,
+        state: r.try_get(11)?,
+        ride: Ride {
+            id,
+            from: (r.try_get(12)?, r.try_get(13)?),
+            to: (r.try_get(14)?, r.try_get(15)?),
+            people: people as i32,
+            window: (pf, pt),
+        },
+    })
+}
+
+/// The day as a booking sees it.
+pub struct DayState {
+    pub vehicles: Vec<VehicleRow>,
+    pub rides: Vec<RideRow>,
+    pub routes: Routes,
+}
+
+impl Db {
+    pub async fn add_vehicle(&self, name: &str, v: &Vehicle) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO ride_vehicles (name, seats, shift_start, shift_end, depot_lat, depot_lon)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(v.seats)
+        .bind(v.shift.0)
+        .bind(v.shift.1)
+        .bind(v.depot.0)
+        .bind(v.depot.1)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn add_place(
+        &self,
+        name: &str,
+        kind: &str,
+        at: (f64, f64),
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO ride_places (name, kind, lat, lon) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(at.0)
+        .bind(at.1)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    pub async fn add_favourite(&self, household_id: i64, place_id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO ride_favourites (household_id, place_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(household_id)
+            .bind(place_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn vehicles(&self) -> Result<Vec<VehicleRow>, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        vehicles_on(&mut conn).await
+    }
+
+    /// The household's favourites first, then every other place.
+    pub async fn places_for(&self, household_id: i64) -> Result<Vec<PlaceRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.kind, p.lat, p.lon, f.place_id IS NOT NULL AS fav
+             FROM ride_places p LEFT JOIN ride_favourites f ON f.place_id = p.id AND f.household_id = ?
+             ORDER BY fav DESC, p.id",
+        )
+        .bind(household_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PlaceRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    at: (r.try_get(3)?, r.try_get(4)?),
+                    favourite: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn rider(&self, household_id: i64) -> Result<Option<Rider>, sqlx::Error> {
+        let r =
+            sqlx::query("SELECT ride, name, lat, lon, eligibility FROM households WHERE id = ?")
+                .bind(household_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        r.map(|r| {
+            let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(2)?, r.try_get(3)?);
+            Ok(Rider {
+                registered: r.try_get(0)?,
+                name: r.try_get(1)?,
+                home: lat.zip(lon),
+                eligibility: r.try_get(4)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn log_ride_refusal(
+        &self,
+        household_id: i64,
+        code: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES (?, ?, ?, ?)",
+        )
+        .bind(household_id)
+        .bind(ts(now))
+        .bind(code)
+        .bind(detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// (household, code, detail) of every refusal, oldest first.
+    pub async fn ride_refusals(&self) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+        let rows = sqlx::query("SELECT household_id, code, detail FROM ride_refusals ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// The day's vehicles, booked rides and plan (for a quote: read only).
+    pub async fn ride_day(&self, day: &str) -> Result<DayState, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        day_on(&mut conn, day).await
+    }
+
+    /// A household's rides of the day (booked and cancelled).
+    pub async fn rides_of(
+        &self,
+        household_id: i64,
+        day: &str,
+    ) -> Result<Vec<RideRow>, sqlx::Error> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.household_id = ? AND r.day = ? ORDER BY r.pickup_from, r.id"
+        )))
+        .bind(household_id)
+        .bind(day)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ride_of).collect()
+    }
+
+    /// Book: a key seen before answers its ride (`Ok(Err(ride id))` is a replay
+    /// with another body); otherwise `place` decides against the current day
+    /// and the ride, plan and key are written together.
+    pub async fn book_ride<E>(
+        &self,
+        who: super::BoxAuth,
+        day: &str,
+        key: &str,
+        request: &str,
+        now: DateTime<Utc>,
+        place: impl FnOnce(&DayState) -> Result<(NewRide, Routes), E>,
+    ) -> Result<Result<BookOutcome, E>, sqlx::Error> {
+        let (box_id, household_id) = (who.box_id, who.household_id);
+        let mut tx = self.write_tx().await?;
+        let seen =
+            sqlx::query("SELECT ride_id, request FROM ride_keys WHERE box_id = ? AND key = ?")
+                .bind(box_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(r) = seen {
+            let (id, body): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+            tx.rollback().await?;
+            return Ok(Ok(if body == request {
+                BookOutcome::Replay(id)
+            } else {
+                BookOutcome::KeyReused
+            }));
+        }
+        let state = day_on(&mut tx, day).await?;
+        let (new, routes) = match place(&state) {
+            Ok(v) => v,
+            Err(e) => {
+                tx.rollback().await?;
+                return Ok(Err(e));
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO rides (household_id, box_id, day, from_place, to_place, people, pickup_from, pickup_to,
+                                arrive_at, fare_yen, state, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(box_id)
+        .bind(day)
+        .bind(new.from_place)
+        .bind(new.to_place)
+        .bind(new.people)
+        .bind(new.pickup_from)
+        .bind(new.pickup_to)
+        .bind(new.arrive_at)
+        .bind(new.fare_yen)
+        .bind(ts(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let routes = Routes(
+            routes
+                .0
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|(rid, drop)| (if rid == NEW_RIDE { id } else { rid }, drop))
+                        .collect()
+                })
+                .collect(),
+        );
+        save_plan(&mut tx, day, &routes).await?;
+        sqlx::query("INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES (?, ?, ?, ?)")
+            .bind(box_id)
+            .bind(key)
+            .bind(request)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(BookOutcome::Booked(id)))
+    }
+
+    pub async fn ride(&self, id: i64) -> Result<Option<RideRow>, sqlx::Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(ride_of).transpose()
+    }
+
+    /// Cancel one of the household's booked rides; its stops leave the plan.
+    /// `None` when there is no such booked ride of this household.
+    pub async fn cancel_ride(
+        &self,
+        household_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+        allowed: impl FnOnce(&RideRow) -> bool,
+    ) -> Result<Option<Result<(), ()>>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = ? AND r.household_id = ? AND r.state = 'booked'"
+        )))
+        .bind(id)
+        .bind(household_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row.as_ref().map(ride_of).transpose()? else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        if !allowed(&row) {
+            tx.rollback().await?;
+            return Ok(Some(Err(())));
+        }
+        let day: String = sqlx::query_scalar("SELECT day FROM rides WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE rides SET state = 'cancelled', cancelled_at = ? WHERE id = ?")
+            .bind(ts(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let plan = plan_on(&mut tx, &day).await?;
+        save_plan(&mut tx, &day, &plan.without(id)).await?;
+        tx.commit().await?;
+        Ok(Some(Ok(())))
+    }
+}
+
+/// What a booking request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookOutcome {
+    Booked(i64),
+    /// The same key and body again: the ride it made.
+    Replay(i64),
+    /// The same key with another body.
+    KeyReused,
+}
+
+async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, seats, shift_start, shift_end, depot_lat, depot_lon FROM ride_vehicles ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(VehicleRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                vehicle: Vehicle {
+                    seats: r.try_get(2)?,
+                    shift: (r.try_get(3)?, r.try_get(4)?),
+                    depot: (r.try_get(5)?, r.try_get(6)?),
+                },
+            })
+        })
+        .collect()
+}
+
+async fn plan_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<Routes, sqlx::Error> {
+    let json: Option<String> = sqlx::query_scalar("SELECT routes FROM ride_plans WHERE day = ?")
+        .bind(day)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match json {
+        None => Ok(Routes::default()),
+        Some(j) => serde_json::from_str(&j).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+    }
+}
+
+async fn save_plan(
+    conn: &mut sqlx::SqliteConnection,
+    day: &str,
+    routes: &Routes,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(routes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO ride_plans (day, routes) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET routes = excluded.routes",
+    )
+    .bind(day)
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayState, sqlx::Error> {
+    let vehicles = vehicles_on(conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.day = ? AND r.state = 'booked' ORDER BY r.id"
+    )))
+    .bind(day)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rides = rows.iter().map(ride_of).collect::<Result<Vec<_>, _>>()?;
+    let routes = plan_on(conn, day).await?;
+    Ok(DayState {
+        vehicles,
+        rides,
+        routes,
+    })
+}

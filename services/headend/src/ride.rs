@@ -1,0 +1,459 @@
+//! Shared taxi box routes (`/v1/ride/...`, contract in `engawa_ride::api`).
+//!
+//! A quote places the request against today's plan for a few 15-minute pickup
+//! windows and offers up to three; nothing is reserved. A booking places the
+//! chosen window again inside one write transaction (a seat taken meanwhile is
+//! `no_longer_possible`, with fresh offers a quote away). Every promise is a
+//! time window of the plan, so no later booking can break it. Every refusal is
+//! logged with its reason for the operator.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Timelike, Utc};
+use engawa_core::TOKYO;
+use engawa_core::api::codes as core_codes;
+use engawa_ride::api::{
+    BookRequest, Booking, MAX_PEOPLE, Offer, Place, Places, Quote, RideRequest, When, codes, hhmm,
+    minutes,
+};
+use engawa_ride::service::{Day, Ride, Routes};
+use engawa_ride::travel::Haversine;
+
+use crate::AppState;
+use crate::db::BoxAuth;
+use crate::db::ride::{BookOutcome, DayState, NEW_RIDE, NewRide, RideRow, Rider};
+use crate::error::ApiError;
+use crate::routes::{ApiJson, require_idempotency_key};
+
+/// The pickup window promised: 15 minutes.
+pub const WINDOW: i64 = 15;
+/// The earliest pickup: this long after asking.
+pub const LEAD: i64 = 15;
+/// Per person; halved for the eligibility categories in `REDUCED`.
+pub const FARE_YEN: i64 = 500;
+pub const REDUCED_FARE_YEN: i64 = 250;
+pub const REDUCED: [&str; 2] = ["障害", "難病"];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/ride/places", get(places))
+        .route("/v1/ride/quote", post(quote))
+        .route("/v1/ride/bookings", get(bookings).post(book))
+        .route("/v1/ride/bookings/{id}/cancel", post(cancel))
+}
+
+pub fn fare_per_person(eligibility: &str) -> i64 {
+    if REDUCED.iter().any(|c| eligibility.contains(c)) {
+        REDUCED_FARE_YEN
+    } else {
+        FARE_YEN
+    }
+}
+
+fn today(now: DateTime<Utc>) -> (String, i64) {
+    let l = now.with_timezone(&TOKYO);
+    (
+        l.date_naive().to_string(),
+        i64::from(l.hour() * 60 + l.minute()),
+    )
+}
+
+fn refuse(status: StatusCode, code: &'static str, msg: String) -> ApiError {
+    ApiError::new(status, code, msg)
+}
+
+/// 「午前10時15分」
+fn time_words(m: i64) -> String {
+    let (h, mm) = (m / 60, m % 60);
+    let half = if h >= 12 { "午後" } else { "午前" };
+    match mm {
+        0 => format!("{half}{}時", h % 12),
+        _ => format!("{half}{}時{mm}分", h % 12),
+    }
+}
+
+async fn rider(s: &AppState, auth: &BoxAuth) -> Result<Rider, ApiError> {
+    match s.db.rider(auth.household_id).await? {
+        Some(r) if r.registered => Ok(r),
+        _ => Err(refuse(
+            StatusCode::FORBIDDEN,
+            codes::NOT_REGISTERED,
+            "タクシーの 登録が ありません。ケーブルテレビ局に ご相談ください。".into(),
+        )),
+    }
+}
+
+/// Service hours: the vehicles' earliest and latest shift.
+fn hours(day: &DayState) -> Option<(i64, i64)> {
+    let open = day.vehicles.iter().map(|v| v.vehicle.shift.0).min()?;
+    let close = day.vehicles.iter().map(|v| v.vehicle.shift.1).max()?;
+    Some((open, close))
+}
+
+async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, ApiError> {
+    let r = rider(&s, &auth).await?;
+    let (day, _) = today(s.clock.now());
+    let state = s.db.ride_day(&day).await?;
+    let (open, close) = hours(&state).unwrap_or((0, 0));
+    let places =
+        s.db.places_for(auth.household_id)
+            .await?
+            .into_iter()
+            .map(|p| Place {
+                id: p.id,
+                name: p.name,
+                kind: p.kind,
+                favourite: p.favourite,
+            })
+            .collect();
+    Ok(Json(Places {
+        places,
+        opens: hhmm(open),
+        closes: hhmm(close),
+        fare_yen: fare_per_person(&r.eligibility),
+    })
+    .into_response())
+}
+
+/// A request made concrete: where from and to, how many.
+struct Trip {
+    from_place: Option<i64>,
+    to_place: Option<i64>,
+    from: (f64, f64),
+    to: (f64, f64),
+    people: u8,
+    fare_yen: i64,
+}
+
+async fn trip(
+    s: &AppState,
+    auth: &BoxAuth,
+    from: Option<i64>,
+    to: Option<i64>,
+    people: u8,
+) -> Result<Trip, ApiError> {
+    let r = rider(s, auth).await?;
+    let now = s.clock.now();
+    let log = |code: &'static str, detail: String| {
+        let db = s.db.clone();
+        let household = auth.household_id;
+        async move {
+            if let Err(e) = db.log_ride_refusal(household, code, &detail, now).await {
+                tracing::error!(error = %e, "cannot log a refused ride");
+            }
+        }
+    };
+    if people == 0 || people > MAX_PEOPLE {
+        log(codes::TOO_MANY_PEOPLE, format!("{people} people")).await;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::TOO_MANY_PEOPLE,
+            format!("ひとつの 予約で 乗れるのは {MAX_PEOPLE}人までです。"),
+        ));
+    }
+    if from == to {
+        log(codes::SAME_PLACE, format!("{from:?} → {to:?}")).await;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::SAME_PLACE,
+            "行き先が 乗る場所と 同じです。".into(),
+        ));
+    }
+    let places = s.db.places_for(auth.household_id).await?;
+    let at = |p: Option<i64>| match p {
+        None => r.home,
+        Some(id) => places.iter().find(|x| x.id == id).map(|x| x.at),
+    };
+    let (Some(a), Some(b)) = (at(from), at(to)) else {
+        log(codes::UNKNOWN_PLACE, format!("{from:?} → {to:?}")).await;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::UNKNOWN_PLACE,
+            "その 場所には 行けません。ケーブルテレビ局に ご相談ください。".into(),
+        ));
+    };
+    Ok(Trip {
+        from_place: from,
+        to_place: to,
+        from: a,
+        to: b,
+        people,
+        fare_yen: fare_per_person(&r.eligibility) * i64::from(people),
+    })
+}
+
+fn offers(
+    state: &DayState,
+    t: &Trip,
+    first: i64,
+    now: i64,
+    want: usize,
+) -> Vec<(Offer, Routes, f64)> {
+    let Some((_, close)) = hours(state) else {
+        return Vec::new();
+    };
+    let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+    let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
+    let day = Day {
+        vehicles: &vehicles,
+        rides: &rides,
+        routes: &state.routes,
+    };
+    let travel = Haversine::default();
+    let mut out = Vec::new();
+    let mut start = first;
+    while out.len() < want && start + WINDOW <= close {
+        let ride = Ride {
+            id: NEW_RIDE,
+            from: t.from,
+            to: t.to,
+            people: i32::from(t.people),
+            window: (start, start + WINDOW),
+        };
+        if let Some(p) = day.place(&ride, now, &travel) {
+            out.push((
+                Offer {
+                    pickup_from: hhmm(start),
+                    pickup_to: hhmm(start + WINDOW),
+                    arrive_at: hhmm(p.arrive_at.ceil() as i64),
+                    fare_yen: t.fare_yen,
+                },
+                p.routes,
+                p.arrive_at,
+            ));
+        }
+        start += WINDOW;
+    }
+    out
+}
+
+/// The first pickup window to try: now + 15 minutes, on a 5-minute mark.
+fn first_window(now: i64) -> i64 {
+    (now + LEAD + 4) / 5 * 5
+}
+
+async fn quote(
+    State(s): State<AppState>,
+    auth: BoxAuth,
+    ApiJson(req): ApiJson<RideRequest>,
+) -> Result<Response, ApiError> {
+    let t = trip(&s, &auth, req.from, req.to, req.people).await?;
+    let now = s.clock.now();
+    let (day, now_min) = today(now);
+    let state = s.db.ride_day(&day).await?;
+    let Some((open, close)) = hours(&state) else {
+        s.db.log_ride_refusal(auth.household_id, codes::NO_SERVICE, "no vehicles", now)
+            .await?;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::NO_SERVICE,
+            "きょうは タクシーが 動いていません。".into(),
+        ));
+    };
+    let earliest = first_window(now_min).max(open);
+    let start = match &req.when {
+        When::Asap => earliest,
+        When::At(hm) => {
+            let Some(m) = minutes(hm).filter(|m| m % 15 == 0) else {
+                return Err(ApiError::bad_request(
+                    core_codes::INVALID_INPUT,
+                    "時刻を 読めませんでした。",
+                ));
+            };
+            m
+        }
+    };
+    if start < earliest || start + WINDOW > close {
+        let detail = format!(
+            "pickup {} outside {}–{}",
+            hhmm(start),
+            hhmm(earliest),
+            hhmm(close)
+        );
+        s.db.log_ride_refusal(auth.household_id, codes::OUT_OF_HOURS, &detail, now)
+            .await?;
+        let msg = if earliest + WINDOW > close {
+            format!(
+                "きょうの 受付は 終わりました（{}から {}まで）。",
+                time_words(open),
+                time_words(close)
+            )
+        } else {
+            format!(
+                "その 時間は えらべません。いちばん 早いのは {}ごろです。",
+                time_words(earliest)
+            )
+        };
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::OUT_OF_HOURS,
+            msg,
+        ));
+    }
+    let found = offers(&state, &t, start, now_min, 3);
+    if found.is_empty() {
+        s.db.log_ride_refusal(
+            auth.household_id,
+            codes::FULLY_BOOKED,
+            &format!("from {} on", hhmm(start)),
+            now,
+        )
+        .await?;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::FULLY_BOOKED,
+            format!(
+                "{}から あとは いっぱいです。ほかの 日か、ケーブルテレビ局に お電話ください。",
+                time_words(start)
+            ),
+        ));
+    }
+    Ok(Json(Quote {
+        offers: found.into_iter().map(|o| o.0).collect(),
+    })
+    .into_response())
+}
+
+fn booking(r: &RideRow) -> Booking {
+    Booking {
+        id: r.id,
+        from_name: r.from_name.clone(),
+        to_name: r.to_name.clone(),
+        people: r.people as u8,
+        pickup_from: hhmm(r.pickup_from),
+        pickup_to: hhmm(r.pickup_to),
+        arrive_at: hhmm(r.arrive_at),
+        fare_yen: r.fare_yen,
+        state: r.state.clone(),
+    }
+}
+
+async fn book(
+    State(s): State<AppState>,
+    auth: BoxAuth,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<BookRequest>,
+) -> Result<Response, ApiError> {
+    let key = require_idempotency_key(&headers)?;
+    let t = trip(&s, &auth, req.from, req.to, req.people).await?;
+    let Some(start) = minutes(&req.pickup_from) else {
+        return Err(ApiError::bad_request(
+            core_codes::INVALID_INPUT,
+            "時刻を 読めませんでした。",
+        ));
+    };
+    let now = s.clock.now();
+    let (day, now_min) = today(now);
+    let body = serde_json::to_string(&req).map_err(ApiError::internal)?;
+    let outcome =
+        s.db.book_ride(auth, &day, &key, &body, now, |state| {
+            if start < first_window(now_min) - 5 {
+                return Err(());
+            }
+            let found = offers(state, &t, start, now_min, 1);
+            match found.into_iter().next() {
+                Some((offer, routes, arrive)) if offer.pickup_from == req.pickup_from => Ok((
+                    NewRide {
+                        from_place: t.from_place,
+                        to_place: t.to_place,
+                        people: i64::from(t.people),
+                        pickup_from: start,
+                        pickup_to: start + WINDOW,
+                        arrive_at: arrive.ceil() as i64,
+                        fare_yen: t.fare_yen,
+                    },
+                    routes,
+                )),
+                _ => Err(()),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(BookOutcome::Booked(id)) | Ok(BookOutcome::Replay(id)) => {
+            let replay = matches!(outcome, Ok(BookOutcome::Replay(_)));
+            let row =
+                s.db.ride(id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("ride vanished"))?;
+            if !replay {
+                tracing::info!(ride = id, household = auth.household_id, pickup = %hhmm(start), "ride booked");
+            }
+            let status = if replay {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            };
+            Ok((status, Json(booking(&row))).into_response())
+        }
+        Ok(BookOutcome::KeyReused) => Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            engawa_shop::api::codes::KEY_REUSED,
+            "送られた内容を 読めませんでした。".into(),
+        )),
+        Err(()) => {
+            s.db.log_ride_refusal(
+                auth.household_id,
+                codes::NO_LONGER_POSSIBLE,
+                &format!("pickup {}", req.pickup_from),
+                now,
+            )
+            .await?;
+            Err(refuse(
+                StatusCode::CONFLICT,
+                codes::NO_LONGER_POSSIBLE,
+                "その 時間は たったいま うまりました。もういちど えらんでください。".into(),
+            ))
+        }
+    }
+}
+
+async fn bookings(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, ApiError> {
+    rider(&s, &auth).await?;
+    let (day, _) = today(s.clock.now());
+    let list: Vec<Booking> =
+        s.db.rides_of(auth.household_id, &day)
+            .await?
+            .iter()
+            .map(booking)
+            .collect();
+    Ok(Json(list).into_response())
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    auth: BoxAuth,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let now = s.clock.now();
+    let (day, now_min) = today(now);
+    let done =
+        s.db.cancel_ride(auth.household_id, id, now, |r| {
+            // Until the pickup window opens, on the day itself.
+            r.pickup_from > now_min
+                && s.clock.now().with_timezone(&TOKYO).date_naive().to_string() == day
+        })
+        .await?;
+    match done {
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            core_codes::NOT_FOUND,
+            "その 予約は 見つかりませんでした。",
+        )),
+        Some(Err(())) => Err(refuse(
+            StatusCode::CONFLICT,
+            codes::TOO_LATE_TO_CANCEL,
+            "もう お迎えの 時間です。取り消すときは ケーブルテレビ局に お電話ください。".into(),
+        )),
+        Some(Ok(())) => {
+            tracing::info!(ride = id, household = auth.household_id, "ride cancelled");
+            let row =
+                s.db.ride(id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("ride vanished"))?;
+            Ok(Json(booking(&row)).into_response())
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Booking a shared taxi over HTTP against the real head-end: places, quotes
+//! with pickup windows, idempotent bookings, cancellation freeing the seat, one
+//! household never seeing another's rides, refusals with reasons (and logged).
+
+mod common;
+
+use common::{Headend, code};
+use engawa_core::Clock;
+use engawa_core::clock::tokyo;
+use engawa_headend::db::NewHousehold;
+use engawa_ride::api::{Booking, Places, Quote};
+use engawa_ride::service::Vehicle;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const DEPOT: (f64, f64) = (35.515, 137.821);
+
+async fn rider(h: &Headend, name: &str, at: (f64, f64), eligibility: &str) -> i64 {
+    h.db.add_household(
+        &NewHousehold {
+            name: name.into(),
+            address: "みどり町".into(),
+            phone: "0265-11-2222".into(),
+            lat: Some(at.0),
+            lon: Some(at.1),
+            ride: true,
+            eligibility: eligibility.into(),
+            ..Default::default()
+        },
+        h.clock.now(),
+    )
+    .await
+    .unwrap()
+}
+
+struct Town {
+    h: Headend,
+    hospital: i64,
+    station: i64,
+}
+
+async fn town(seats: i32) -> Town {
+    let h = Headend::start().await;
+    h.clock.set(tokyo(2026, 11, 25, 8, 30));
+    h.db.add_vehicle(
+        "1号車",
+        &Vehicle {
+            seats,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        },
+    )
+    .await
+    .unwrap();
+    let hospital =
+        h.db.add_place("みどり病院", "病院", (35.530, 137.840))
+            .await
+            .unwrap();
+    let station =
+        h.db.add_place("みどり駅", "駅", (35.518, 137.823))
+            .await
+            .unwrap();
+    Town {
+        h,
+        hospital,
+        station,
+    }
+}
+
+#[tokio::test]
+async fn quote_book_list_cancel_and_the_seat_is_free_again() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
+    let b = rider(h, "佐藤 トメ", (35.509, 137.810), "障害").await;
+    h.db.add_favourite(a, t.hospital).await.unwrap();
+    let (ta, tb) = (h.pair("EGW-A", a).await, h.pair("EGW-B", b).await);
+
+    let (s, v) = h.get("/v1/ride/places", Some(&ta)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let places: Places = serde_json::from_value(v).unwrap();
+    assert_eq!(places.places[0].name, "みどり病院");
+    assert!(places.places[0].favourite);
+    assert_eq!(
+        (
+            places.opens.as_str(),
+            places.closes.as_str(),
+            places.fare_yen
+        ),
+        ("08:00", "17:00", 500)
+    );
+    let (_, v) = h.get("/v1/ride/places", Some(&tb)).await;
+    assert_eq!(v["fare_yen"], 250, "reduced fare by eligibility");
+
+    // いますぐ: the first window starts 15 minutes from now (8:30 → 8:45).
+    let (s, v) = h
+        .post(
+            "/v1/ride/quote",
+            json!({"from": null, "to": t.hospital, "people": 2, "when": "asap"}),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let q: Quote = serde_json::from_value(v).unwrap();
+    assert_eq!(q.offers.len(), 3);
+    assert_eq!(
+        (
+            q.offers[0].pickup_from.as_str(),
+            q.offers[0].pickup_to.as_str()
+        ),
+        ("08:45", "09:00")
+    );
+    assert_eq!(q.offers[1].pickup_from, "09:00");
+    assert_eq!(q.offers[0].fare_yen, 1000);
+    assert!(q.offers[0].arrive_at.as_str() > "08:45");
+
+    let book = json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"});
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            book.clone(),
+            Some(&ta),
+            "ride-key-0001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let booked: Booking = serde_json::from_value(v).unwrap();
+    assert_eq!(
+        (booked.from_name.as_str(), booked.to_name.as_str()),
+        ("家", "みどり病院")
+    );
+    // The same key again: the same booking, not a second one.
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            book.clone(),
+            Some(&ta),
+            "ride-key-0001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["id"], booked.id);
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": null, "to": t.station, "people": 1, "pickup_from": "08:45"}),
+            Some(&ta),
+            "ride-key-0001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), "idempotency_key_reused");
+    let (_, v) = h.get("/v1/ride/bookings", Some(&ta)).await;
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    // The car has 3 seats; B (2 people) wants the same window: the seat count
+    // says no, and the offers move on.
+    let (s, v) = h
+        .post(
+            "/v1/ride/quote",
+            json!({"from": null, "to": t.hospital, "people": 2, "when": {"at": "08:45"}}),
+            Some(&tb),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let q: Quote = serde_json::from_value(v).unwrap();
+    assert!(q.offers.iter().all(|o| o.pickup_from != "08:45"), "{q:?}");
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"}),
+            Some(&tb),
+            "ride-key-b001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(code(&v), "no_longer_possible");
+
+    // B cannot see or cancel A's ride.
+    let (_, v) = h.get("/v1/ride/bookings", Some(&tb)).await;
+    assert!(v.as_array().unwrap().is_empty());
+    let (s, v) = h
+        .post(
+            &format!("/v1/ride/bookings/{}/cancel", booked.id),
+            json!({}),
+            Some(&tb),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // A cancels: the seat is free, and B's booking at 08:45 goes through.
+    let (s, v) = h
+        .post(
+            &format!("/v1/ride/bookings/{}/cancel", booked.id),
+            json!({}),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "cancelled");
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"}),
+            Some(&tb),
+            "ride-key-b002",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["fare_yen"], 500, "2 × 250 yen");
+    // Too late to cancel once the window has opened.
+    h.clock.set(tokyo(2026, 11, 25, 8, 50));
+    let (s, v) = h
+        .post(
+            &format!("/v1/ride/bookings/{}/cancel", v["id"]),
+            json!({}),
+            Some(&tb),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(code(&v), "too_late_to_cancel");
+}
+
+#[tokio::test]
+async fn impossible_requests_are_refused_with_a_reason_and_logged() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let ta = h.pair("EGW-A", a).await;
+    let not_rider = h.household("買い物だけ").await;
+    let tn = h.pair("EGW-N", not_rider).await;
+    let q = |body: serde_json::Value, token: String| {
+        let h = &t.h;
+        async move { h.post("/v1/ride/quote", body, Some(&token)).await }
+    };
+    let cases = [
+        (
+            json!({"from": null, "to": t.hospital, "people": 4, "when": "asap"}),
+            "too_many_people",
+            "3人まで",
+        ),
+        (
+            json!({"from": null, "to": null, "people": 1, "when": "asap"}),
+            "same_place",
+            "同じ",
+        ),
+        (
+            json!({"from": null, "to": 999, "people": 1, "when": "asap"}),
+            "unknown_place",
+            "行けません",
+        ),
+        (
+            json!({"from": null, "to": t.hospital, "people": 1, "when": {"at": "08:00"}}),
+            "out_of_hours",
+            "いちばん 早いのは 午前8時45分",
+        ),
+        (
+            json!({"from": null, "to": t.hospital, "people": 1, "when": {"at": "17:30"}}),
+            "out_of_hours",
+            "えらべません",
+        ),
+    ];
+    for (body, want, words) in cases {
+        let (s, v) = q(body.clone(), ta.clone()).await;
+        assert!(s.is_client_error(), "{body}: {s}");
+        assert_eq!(code(&v), want, "{body}");
+        assert!(
+            v["error"]["message_ja"].as_str().unwrap().contains(words),
+            "{v}"
+        );
+    }
+    let (s, v) = q(
+        json!({"from": null, "to": t.hospital, "people": 1, "when": "asap"}),
+        tn.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(code(&v), "not_registered_for_ride");
+    let (s, _) = q(
+        json!({"from": null, "to": t.hospital, "people": 1, "when": {"at": "10:07"}}),
+        ta.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "15-minute steps only");
+    // After closing time nothing more today.
+    h.clock.set(tokyo(2026, 11, 25, 16, 50));
+    let (_, v) = q(
+        json!({"from": null, "to": t.hospital, "people": 1, "when": "asap"}),
+        ta.clone(),
+    )
+    .await;
+    assert_eq!(code(&v), "out_of_hours");
+    assert!(
+        v["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("受付は 終わりました"),
+        "{v}"
+    );
+    let log = h.db.ride_refusals().await.unwrap();
+    let codes: Vec<&str> = log.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "too_many_people",
+            "same_place",
+            "unknown_place",
+            "out_of_hours",
+            "out_of_hours",
+            "out_of_hours"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_bookings_never_overfill_the_car() {
+    let t = town(3).await;
+    let h = &t.h;
+    let mut tokens = Vec::new();
+    for k in 0..20 {
+        let hh = rider(
+            h,
+            &format!("世帯{k}"),
+            (35.50 + 0.002 * f64::from(k), 137.80),
+            "",
+        )
+        .await;
+        tokens.push(h.pair(&format!("EGW-{k}"), hh).await);
+    }
+    let mut tasks = Vec::new();
+    for (k, tok) in tokens.iter().enumerate() {
+        let (base, tok, hosp) = (h.base.clone(), tok.clone(), t.hospital);
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{base}/v1/ride/bookings"))
+                .bearer_auth(tok)
+                .header("Idempotency-Key", format!("concurrent-{k:04}"))
+                .json(&json!({"from": null, "to": hosp, "people": 1, "pickup_from": "09:00"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let s = t.await.unwrap();
+        assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT, "{s}");
+        created += usize::from(s == StatusCode::CREATED);
+    }
+    assert!(
+        (1..=3).contains(&created),
+        "{created} booked into one 3-seat car's 15 minutes"
+    );
+}
