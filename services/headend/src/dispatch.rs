@@ -305,3 +305,57 @@ fn instance_order(p: &Path) -> (String, Vec<u32>) {
         .collect();
     (letters, nums)
 }
+
+/// The day's plan per vehicle as a driver's manifest (text).
+pub async fn manifest(db: &crate::Db, day: &str) -> Result<String> {
+    use std::fmt::Write as _;
+    let state = db.ride_day(day).await?;
+    let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+    let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
+    let plan = engawa_ride::service::Day {
+        vehicles: &vehicles,
+        rides: &rides,
+        routes: &state.routes,
+    };
+    let schedule = plan.schedule(&engawa_ride::travel::Haversine::default());
+    let mut out = String::new();
+    for (k, v) in state.vehicles.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{} （{}席、{}〜{}）",
+            v.name,
+            v.vehicle.seats,
+            engawa_ride::api::hhmm(v.vehicle.shift.0),
+            engawa_ride::api::hhmm(v.vehicle.shift.1)
+        );
+        let stops = schedule.get(k).cloned().unwrap_or_default();
+        if stops.is_empty() {
+            let _ = writeln!(out, "  予約なし");
+        }
+        for ((id, drop), t) in stops {
+            let Some(r) = state.rides.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            let (what, place) = if drop {
+                ("おろす", &r.to_name)
+            } else {
+                ("お迎え", &r.from_name)
+            };
+            let place = if place == "家" { &r.address } else { place };
+            let fare = if drop {
+                String::new()
+            } else {
+                format!("  {}円", r.fare_yen)
+            };
+            let _ = writeln!(
+                out,
+                "  {}  {what}  {} 様（{}人）  {place}  電話 {}{fare}",
+                engawa_ride::api::hhmm(t.round() as i64),
+                r.rider,
+                r.people,
+                r.phone
+            );
+        }
+    }
+    Ok(out)
+}

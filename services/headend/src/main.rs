@@ -26,6 +26,10 @@ usage:
   engawa-headend catalogue photo ITEM FILE.png [--db FILE]
   engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
+  engawa-headend ride vehicle --name 1号車 --seats 3 --shift 08:00-17:00 --depot LAT,LON [--db FILE]
+  engawa-headend ride place --name みどり病院 --kind 病院 --at LAT,LON [--db FILE]
+  engawa-headend ride favourite --household ID --place ID [--db FILE]
+  engawa-headend ride plan [--day YYYY-MM-DD] [--db FILE]     (the drivers' manifests)
   engawa-headend dispatch solve --instance FILE --time-limit SECS [--seed N] --out SOLUTION.json
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
@@ -515,6 +519,82 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 a.get("bks").map(PathBuf::from),
             )
         }
+        ["ride", "vehicle"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["name", "seats", "shift", "depot", "db"])?;
+            let seats: i32 = a
+                .need("seats")?
+                .parse()
+                .context("--seats: a whole number")?;
+            let (from, to) = a
+                .need("shift")?
+                .split_once('-')
+                .and_then(|(f, t)| {
+                    Some((engawa_ride::api::minutes(f)?, engawa_ride::api::minutes(t)?))
+                })
+                .filter(|(f, t)| f < t)
+                .context("--shift: HH:MM-HH:MM, such as 08:00-17:00")?;
+            let depot = lat_lon(a.need("depot")?).context("--depot")?;
+            if !(1..=20).contains(&seats) {
+                bail!("--seats: 1 to 20");
+            }
+            let id = a
+                .db()
+                .await?
+                .add_vehicle(
+                    a.need("name")?,
+                    &engawa_ride::service::Vehicle {
+                        seats,
+                        shift: (from, to),
+                        depot,
+                    },
+                )
+                .await?;
+            println!("vehicle {id} added");
+            Ok(())
+        }
+        ["ride", "place"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["name", "kind", "at", "db"])?;
+            let at = lat_lon(a.need("at")?).context("--at")?;
+            let id = a
+                .db()
+                .await?
+                .add_place(a.need("name")?, a.get("kind").unwrap_or("その他"), at)
+                .await?;
+            println!("place {id} added");
+            Ok(())
+        }
+        ["ride", "favourite"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["household", "place", "db"])?;
+            let (h, p): (i64, i64) = (
+                a.need("household")?.parse().context("--household: an id")?,
+                a.need("place")?.parse().context("--place: an id")?,
+            );
+            a.db().await?.add_favourite(h, p).await?;
+            Ok(())
+        }
+        ["ride", "plan"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["day", "db"])?;
+            let day = match a.get("day") {
+                Some(d) => d
+                    .parse::<chrono::NaiveDate>()
+                    .context("--day: YYYY-MM-DD")?
+                    .to_string(),
+                None => SystemClock
+                    .now()
+                    .with_timezone(&engawa_core::TOKYO)
+                    .date_naive()
+                    .to_string(),
+            };
+            print!(
+                "{}",
+                engawa_headend::dispatch::manifest(&a.db().await?, &day).await?
+            );
+            Ok(())
+        }
         ["dispatch", "online"] => {
             let a = Args::parse(&raw[2..], &[]);
             a.check_known(&["dir", "lead", "improve-ms"])?;
@@ -604,4 +684,19 @@ fn seconds(v: &str) -> Result<std::time::Duration> {
         .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e6)
         .with_context(|| format!("--time-limit: expected seconds such as 10, got {v}"))?;
     Ok(std::time::Duration::from_secs_f64(s))
+}
+
+/// "35.51,137.82"
+fn lat_lon(v: &str) -> Result<(f64, f64)> {
+    let (a, b) = v
+        .split_once(',')
+        .context("expected LATITUDE,LONGITUDE such as 35.51,137.82")?;
+    let (lat, lon): (f64, f64) = (
+        a.trim().parse().context("latitude")?,
+        b.trim().parse().context("longitude")?,
+    );
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        bail!("{v}: not a place on Earth");
+    }
+    Ok((lat, lon))
 }

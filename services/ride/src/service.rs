@@ -191,6 +191,22 @@ impl Day<'_> {
         })
     }
 
+    /// Each vehicle's stops with their estimated start of service.
+    pub fn schedule(&self, travel: &dyn TravelTime) -> Vec<Vec<(Stop, f64)>> {
+        let (inst, routes) = self.instance(None, travel);
+        routes
+            .iter()
+            .zip(&self.routes.0)
+            .map(|(r, stops)| {
+                route::earliest(&inst, r)
+                    .into_iter()
+                    .zip(stops.iter().copied())
+                    .map(|(t, s)| (s, t))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Is the whole plan still feasible? (After loading it, before trusting it.)
     pub fn feasible(&self, travel: &dyn TravelTime) -> bool {
         let (inst, routes) = self.instance(None, travel);

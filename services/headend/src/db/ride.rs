@@ -51,6 +51,10 @@ pub struct RideRow {
     pub fare_yen: i64,
     pub state: String,
     pub ride: Ride,
+    /// For the driver's manifest.
+    pub rider: String,
+    pub phone: String,
+    pub address: String,
 }
 
 /// What a booking writes once placed.
@@ -71,7 +75,8 @@ pub const NEW_RIDE: i64 = -1;
 const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
     r.arrive_at, r.fare_yen, r.state,
-    coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0)";
+    coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
+    h.name, h.phone, h.address";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -99,6 +104,9 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
             people: people as i32,
             window: (pf, pt),
         },
+        rider: r.try_get(16)?,
+        phone: r.try_get(17)?,
+        address: r.try_get(18)?,
     })
 }
 
