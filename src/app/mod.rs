@@ -7,6 +7,7 @@
 //! tested here with key sequences.
 
 pub mod remind;
+pub mod ride;
 pub mod shop;
 
 use std::collections::HashSet;
@@ -74,6 +75,8 @@ pub enum Event {
     AwayStatus(Option<DateTime<Utc>>),
     /// Who the watch-over tells, and the rule in force.
     WatchInfo(WatchInfo),
+    /// The shared taxi's answers.
+    Ride(RideEvent),
     /// An item's photo, decoded.
     Photo {
         item_id: i64,
@@ -124,6 +127,30 @@ pub enum Effect {
         item_id: i64,
         version: i64,
     },
+    /// The taxi was opened: places and today's bookings.
+    LoadRide,
+    LoadRideBookings,
+    QuoteRide(engawa_ride::api::RideRequest),
+    /// Book (with an Idempotency-Key).
+    BookRide(engawa_ride::api::BookRequest),
+    CancelRide(i64),
+}
+
+/// What the head-end answered the taxi.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RideEvent {
+    Places(engawa_ride::api::Places),
+    /// Not reachable just now.
+    Offline,
+    Bookings(Vec<engawa_ride::api::Booking>),
+    /// Offers, or the head-end's reason in Japanese.
+    Quote(Result<Vec<engawa_ride::api::Offer>, String>),
+    Booked(engawa_ride::api::Booking),
+    /// The booking was refused (the reason in Japanese); nothing was booked.
+    Refused(String),
+    /// No answer to a booking or cancellation.
+    Unreachable,
+    Cancelled(engawa_ride::api::Booking),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,6 +200,14 @@ pub enum Screen {
     OrderDone(Box<Order>),
     Orders,
     OrderDetail(i64),
+    /// 「家に帰る」: from which place.
+    RideFrom,
+    /// When and how many (focus 0 = when, 1 = people).
+    RideWhen(ride::Draft),
+    /// The head-end's offers for the draft.
+    RideOffers(ride::Draft),
+    RideDone(Box<engawa_ride::api::Booking>),
+    RideBookings,
 }
 
 /// A screen on the navigation stack, with its own focus.
@@ -196,6 +231,9 @@ pub enum Dialog {
     Shop(ShopNotice),
     /// 「おかえりなさい」: watching again after away mode. Any key closes it.
     WelcomeBack,
+    /// 取り消しますか？ (a taxi booking)
+    CancelRide(i64),
+    Ride(ride::RideNotice),
 }
 
 /// 留守にします: the choices of days (always ends by itself; at most 14).
@@ -236,6 +274,7 @@ pub struct App {
     /// Away mode is on until then.
     pub away_until: Option<DateTime<Utc>>,
     pub watch_info: WatchInfo,
+    pub ride: ride::Ride,
 }
 
 impl App {
@@ -258,6 +297,7 @@ impl App {
             safety_check: false,
             away_until: None,
             watch_info: WatchInfo::default(),
+            ride: ride::Ride::default(),
         }
     }
 
@@ -348,6 +388,7 @@ impl App {
             Event::WelcomeBack => self.dialog = Some(Dialog::WelcomeBack),
             Event::AwayStatus(until) => self.away_until = until,
             Event::WatchInfo(info) => self.watch_info = info,
+            Event::Ride(e) => self.ride_event(e, &mut fx),
         }
         self.chime_if_new(&mut fx);
         fx
@@ -384,6 +425,9 @@ impl App {
                 }
                 _ => {} // the overlay says which keys close it
             }
+            return;
+        }
+        if self.ride_soon_key() {
             return;
         }
         if let Some(d) = self.dialog.take() {
@@ -429,6 +473,7 @@ impl App {
             // Any other key on a yes/no question: keep asking.
             (d @ (Dialog::DeleteReminder(_) | Dialog::DiscardDraft), _) => self.dialog = Some(d),
             (Dialog::Help | Dialog::Error(_) | Dialog::WelcomeBack, _) => {}
+            (d @ (Dialog::CancelRide(_) | Dialog::Ride(_)), k) => self.ride_dialog_key(d, k, fx),
             (d, k) => self.shop_dialog_key(d, k, fx),
         }
     }
@@ -463,7 +508,6 @@ impl App {
         let focus = self.page().focus;
         match self.page().screen.clone() {
             Screen::Home => self.home_key(focus, k, fx),
-            Screen::Ride => {}
             Screen::Safety => match list_move(focus, 3, k) {
                 ListMove::Focus(f) => self.page_mut().focus = f,
                 ListMove::Open(0) => {
@@ -512,6 +556,12 @@ impl App {
             | Screen::OrderDone(_)
             | Screen::Orders
             | Screen::OrderDetail(_)) => self.shop_key(s, focus, k, fx),
+            s @ (Screen::Ride
+            | Screen::RideFrom
+            | Screen::RideWhen(_)
+            | Screen::RideOffers(_)
+            | Screen::RideDone(_)
+            | Screen::RideBookings) => self.ride_key(s, focus, k, fx),
             Screen::Settings => {
                 if matches!(k, Key::Left | Key::Right | Key::Ok | Key::Yellow) {
                     self.text_size = match (self.text_size, k) {
@@ -567,7 +617,7 @@ impl App {
     fn open_tile(&mut self, tile: usize, fx: &mut Vec<Effect>) {
         let screen = match tile {
             0 => return self.open_shop(fx),
-            1 => Screen::Ride,
+            1 => return self.open_ride(fx),
             2 => Screen::Safety,
             _ => Screen::Settings,
         };
@@ -648,5 +698,7 @@ static HOME_PAGE: Page = Page {
     focus: 0,
 };
 
+#[cfg(test)]
+mod ride_tests;
 #[cfg(test)]
 mod tests;

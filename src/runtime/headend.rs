@@ -12,6 +12,7 @@ use std::time::Duration;
 use engawa_core::api::{
     ErrorBody, Heartbeat, HeartbeatAnswer, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
 };
+use engawa_ride::api::{BookRequest, Booking, Places, Quote, RideRequest};
 use engawa_shop::api::{Catalogue, Order, OrderRequest, Settled};
 use engawa_watch::api::{WatchConfig, WatchReport};
 
@@ -25,7 +26,12 @@ pub enum ClientError {
     NotSent(String),
     /// The head-end answered with an error envelope.
     #[error("the head-end refused ({status}): {code}")]
-    Refused { status: u16, code: String },
+    Refused {
+        status: u16,
+        code: String,
+        /// What the resident may be shown (empty when the answer had none).
+        message_ja: String,
+    },
 }
 
 #[derive(Clone)]
@@ -102,17 +108,19 @@ impl HeadendClient {
                 .map_err(|e| ClientError::Refused {
                     status: status.as_u16(),
                     code: format!("unreadable answer: {e}"),
+                    message_ja: String::new(),
                 });
         }
-        let code = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|b| b.error.code)
-            .unwrap_or_else(|_| "unreadable_error".into());
+        let (code, message_ja) = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| (b.error.code, b.error.message_ja))
+            .unwrap_or_else(|_| ("unreadable_error".into(), String::new()));
         if status.is_server_error() {
             return Err(ClientError::Unavailable(format!("{status} {code}")));
         }
         Err(ClientError::Refused {
             status: status.as_u16(),
             code,
+            message_ja,
         })
     }
 
@@ -172,6 +180,7 @@ fn empty_answer() -> ClientError {
     ClientError::Refused {
         status: 204,
         code: "empty answer".into(),
+        message_ja: String::new(),
     }
 }
 
@@ -217,6 +226,7 @@ impl HeadendClient {
             return Err(ClientError::Refused {
                 status: status.as_u16(),
                 code: "no photo".into(),
+                message_ja: String::new(),
             });
         }
         let bytes = resp
@@ -279,4 +289,43 @@ pub fn save_token(state_dir: &Path, token: &str) -> std::io::Result<()> {
     f.sync_all()?;
     std::fs::rename(&tmp, token_path(state_dir))?;
     std::fs::File::open(state_dir)?.sync_all()
+}
+
+/// The shared taxi's requests (contract in `engawa_ride::api`).
+impl HeadendClient {
+    pub async fn ride_places(&self, token: &str) -> Result<Places, ClientError> {
+        self.get("/v1/ride/places", token).await
+    }
+
+    pub async fn ride_bookings(&self, token: &str) -> Result<Vec<Booking>, ClientError> {
+        self.get("/v1/ride/bookings", token).await
+    }
+
+    pub async fn ride_quote(&self, token: &str, req: &RideRequest) -> Result<Quote, ClientError> {
+        self.post("/v1/ride/quote", req, Some(token), None)
+            .await?
+            .ok_or_else(empty_answer)
+    }
+
+    pub async fn ride_book(
+        &self,
+        token: &str,
+        req: &BookRequest,
+        key: &str,
+    ) -> Result<Booking, ClientError> {
+        self.post("/v1/ride/bookings", req, Some(token), Some(key))
+            .await?
+            .ok_or_else(empty_answer)
+    }
+
+    pub async fn ride_cancel(&self, token: &str, id: i64) -> Result<Booking, ClientError> {
+        self.post(
+            &format!("/v1/ride/bookings/{id}/cancel"),
+            &serde_json::json!({}),
+            Some(token),
+            None,
+        )
+        .await?
+        .ok_or_else(empty_answer)
+    }
 }

@@ -8,6 +8,7 @@
 
 mod chime;
 pub mod headend;
+mod ride;
 mod shop;
 mod sync;
 mod watchover;
@@ -114,11 +115,18 @@ pub fn spawn(
                 let worker = shop::Worker {
                     store: shop_store,
                     client: client.clone(),
-                    token: token_rx,
+                    token: token_rx.clone(),
                     sink: sink.clone(),
                     clock: clock.clone(),
                 };
                 tokio::spawn(worker.run(shop_rx));
+                let (ride_tx, ride_rx) = mpsc::unbounded_channel();
+                let ride_worker = ride::Worker {
+                    client: client.clone(),
+                    token: token_rx.clone(),
+                    sink: sink.clone(),
+                };
+                tokio::spawn(ride_worker.run(ride_rx));
                 if let (Some(settings), Some(mail_store)) = (config.mail.clone(), mail_store) {
                     tokio::spawn(engawa_mail::run(
                         mail_store,
@@ -148,6 +156,7 @@ pub fn spawn(
                     chime: chime::Chime::new(config.chime_command, &config.state_dir),
                     activity: LastActivity::default(),
                     shop: shop_tx,
+                    ride: ride_tx,
                 };
                 if let (Some(h), Some(client), Some(sync_store)) =
                     (config.headend, client, sync_store)
@@ -174,6 +183,7 @@ struct Shell {
     chime: chime::Chime,
     activity: LastActivity,
     shop: mpsc::UnboundedSender<shop::Command>,
+    ride: mpsc::UnboundedSender<ride::Command>,
 }
 
 impl Shell {
@@ -288,6 +298,11 @@ impl Shell {
                 item_id: *item_id,
                 version: *version,
             }),
+            Effect::LoadRide => self.to_ride(ride::Command::Load),
+            Effect::LoadRideBookings => self.to_ride(ride::Command::LoadBookings),
+            Effect::QuoteRide(r) => self.to_ride(ride::Command::Quote(r.clone())),
+            Effect::BookRide(r) => self.to_ride(ride::Command::Book(r.clone())),
+            Effect::CancelRide(id) => self.to_ride(ride::Command::Cancel(*id)),
         };
         if let Err(e) = result {
             self.failed("saving", e);
@@ -311,6 +326,14 @@ impl Shell {
         if let Some(w) = &mut self.watch {
             w.apply_config(&cfg, &mut self.store, self.clock.now(), &self.sink);
         }
+    }
+
+    fn to_ride(&self, c: ride::Command) -> Result<(), StoreError> {
+        if self.ride.send(c).is_err() {
+            tracing::error!("the taxi worker has stopped");
+            (self.sink)(Event::Failed(ErrorKind::Internal));
+        }
+        Ok(())
     }
 
     fn to_shop(&self, c: shop::Command) -> Result<(), StoreError> {

@@ -275,7 +275,7 @@ impl Worker {
         let now = self.clock.now();
         match answer {
             Ok(order) => self.finish(id, Settlement::Done, Some(&order), now),
-            Err(ClientError::Refused { status, code }) => {
+            Err(ClientError::Refused { status, code, .. }) => {
                 tracing::info!(status, %code, "order refused");
                 if code == codes::ITEM_OFF_SALE || code == codes::PRICE_CHANGED {
                     // The cart is held against the new catalogue before the resident

@@ -10,6 +10,7 @@ pub mod bridge;
 pub mod headless;
 pub mod model;
 pub mod presenter;
+mod ride;
 mod shop;
 
 pub use model::{BoxInfo, Frame, Lang};

@@ -262,7 +262,10 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         Some(p) => pairing(&mut f, p, info, l),
         None => page(&mut f, app, info, l),
     }
-    f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
+    f.dialog = app
+        .dialog
+        .as_ref()
+        .map(|d| super::ride::dialog(d, app, info, l).unwrap_or_else(|| dialog(d, app, info, l)));
     f.overlay = if app.safety_check {
         Some(OverlayView {
             label: t(l, "見守り", "Watch-over"),
@@ -312,24 +315,16 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
             }
         })
     });
+    f.overlay = f.overlay.or_else(|| super::ride::overlay(app, l));
     f
 }
 
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
-    if super::shop::page(f, app, info, l) {
+    if super::shop::page(f, app, info, l) || super::ride::page(f, app, info, l) {
         return;
     }
     match &app.page().screen {
         Screen::Home => home(f, l),
-        Screen::Ride => notice(
-            f,
-            l,
-            info,
-            (
-                t(l, "タクシー", "Taxi"),
-                t(l, "のりあいタクシー", "shared taxi"),
-            ),
-        ),
         Screen::Safety => safety(f, app, l),
         Screen::Away(choice) => away(f, app, *choice, l),
         Screen::WatchInfo => watch_info(f, app, l),
@@ -413,26 +408,6 @@ fn home(f: &mut Frame, l: Lang) {
         ),
         help_hint(l),
     ];
-}
-
-fn notice(f: &mut Frame, l: Lang, info: &BoxInfo, (title, service): (String, String)) {
-    f.page = Some(PageKind::Notice);
-    f.title = title;
-    f.notice_heading = match l {
-        Lang::Ja => format!("{service}は まだ つながっていません"),
-        Lang::En => format!("The {service} service is not connected yet"),
-    };
-    f.notice_body = t(
-        l,
-        "この機械では まだ ご利用になれません。\nご利用になりたいときは お電話ください。",
-        "This box cannot use it yet. Please call the operator.",
-    );
-    f.notice_phone = format!(
-        "{}  {}",
-        info.operator_name,
-        phone_text(l, &info.operator_phone)
-    );
-    f.hints = vec![back_hint(l), help_hint(l)];
 }
 
 pub(super) fn phone_text(l: Lang, phone: &str) -> String {
@@ -876,6 +851,12 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
         Dialog::RemoveFromCart(id) => super::shop::remove_dialog(app, *id, l),
         Dialog::CancelOrder(id) => super::shop::cancel_dialog(app, *id, l),
         Dialog::Shop(n) => super::shop::notice_dialog(n, app, info, l),
+        // Drawn by view::ride.
+        Dialog::CancelRide(_) | Dialog::Ride(_) => DialogView {
+            title: String::new(),
+            body: String::new(),
+            hints: any_key.clone(),
+        },
         Dialog::WelcomeBack => DialogView {
             title: t(l, "おかえりなさい", "Welcome back"),
             body: t(
@@ -892,6 +873,7 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
     let screen = &app.page().screen;
     let body = match (screen, l) {
         (s, _) if super::shop::help(s, l).is_some() => super::shop::help(s, l).unwrap_or_default(),
+        (s, _) if super::ride::help(s, l).is_some() => super::ride::help(s, l).unwrap_or_default(),
         (Screen::Home, Lang::Ja) => {
             "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
         }

@@ -208,11 +208,19 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["fare_yen"], 500, "2 × 250 yen");
     // The driver's manifest: B's pickup at home and drop at the hospital.
-    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25").await.unwrap();
+    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25")
+        .await
+        .unwrap();
     assert!(m.contains("1号車 （3席、08:00〜17:00）"), "{m}");
-    assert!(m.contains("お迎え  佐藤 トメ 様（2人）  みどり町  電話 0265-11-2222  500円"), "{m}");
+    assert!(
+        m.contains("お迎え  佐藤 トメ 様（2人）  みどり町  電話 0265-11-2222  500円"),
+        "{m}"
+    );
     assert!(m.contains("おろす  佐藤 トメ 様（2人）  みどり病院"), "{m}");
-    assert!(!m.contains("山田 ハナ"), "cancelled rides are not driven: {m}");
+    assert!(
+        !m.contains("山田 ハナ"),
+        "cancelled rides are not driven: {m}"
+    );
     // Too late to cancel once the window has opened.
     h.clock.set(tokyo(2026, 11, 25, 8, 50));
     let (s, v) = h

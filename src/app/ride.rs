@@ -1,0 +1,337 @@
+//! The shared taxi's screens: where to (numbered: favourites, the operator's
+//! places, 「家に帰る」, today's bookings), when (いますぐ or a 15-minute time) and
+//! how many, the offers (up to three, keys 1–3; 緑 books), the receipt, today's
+//! bookings with 赤 cancel, and 「タクシーが まもなく 来ます」 ten minutes before a
+//! pickup window.
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use engawa_core::TOKYO;
+use engawa_ride::api::{
+    BookRequest, Booking, MAX_PEOPLE, Places, RideRequest, When, hhmm, minutes,
+};
+
+use super::{App, Dialog, Effect, Key, ListMove, Screen, list_move};
+
+/// What the taxi knows on the box.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ride {
+    pub places: Option<Places>,
+    /// The head-end could not be reached just now.
+    pub offline: bool,
+    pub bookings: Option<Vec<Booking>>,
+    pub quote: QuoteState,
+    /// Bookings whose 「まもなく」 was already seen.
+    pub soon_seen: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum QuoteState {
+    #[default]
+    None,
+    Waiting,
+    Offers(Vec<engawa_ride::api::Offer>),
+    /// The head-end's reason, in Japanese.
+    Refused(String),
+}
+
+/// A booking being put together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// `None` = home.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// 0 = いますぐ, else the (index)th 15-minute slot of `slots`.
+    pub when: usize,
+    pub people: u8,
+}
+
+/// Told in a dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RideNotice {
+    Sending,
+    Booked(Booking),
+    Refused(String),
+    /// No answer: the list of bookings says whether it went through.
+    Unreachable,
+    Cancelled(Booking),
+}
+
+/// A row of the taxi's first page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RideRow {
+    Place(usize),
+    Home,
+    Bookings,
+}
+
+/// Minutes of the Tokyo day.
+pub fn minute_of(t: DateTime<Utc>) -> i64 {
+    let l = t.with_timezone(&TOKYO);
+    i64::from(l.hour() * 60 + l.minute())
+}
+
+impl Ride {
+    pub fn rows(&self) -> Vec<RideRow> {
+        let n = self.places.as_ref().map_or(0, |p| p.places.len());
+        (0..n)
+            .map(RideRow::Place)
+            .chain([RideRow::Home, RideRow::Bookings])
+            .collect()
+    }
+
+    /// The times offered after いますぐ: 15-minute marks from 15 minutes ahead
+    /// to the last pickup of the day.
+    pub fn slots(&self, now: DateTime<Utc>) -> Vec<i64> {
+        let Some(p) = &self.places else {
+            return Vec::new();
+        };
+        let (open, close) = (
+            minutes(&p.opens).unwrap_or(0),
+            minutes(&p.closes).unwrap_or(0),
+        );
+        let first = ((minute_of(now) + 15 + 14) / 15 * 15).max(open);
+        (0..)
+            .map(|k| first + 15 * k)
+            .take_while(|m| m + 15 <= close)
+            .collect()
+    }
+
+    pub fn place_name(&self, id: Option<i64>) -> String {
+        match id {
+            None => "家".into(),
+            Some(id) => self
+                .places
+                .as_ref()
+                .and_then(|p| p.places.iter().find(|x| x.id == id))
+                .map_or_else(|| "？".into(), |x| x.name.clone()),
+        }
+    }
+
+    /// A booked ride whose pickup window opens within ten minutes.
+    pub fn soon(&self, now: DateTime<Utc>) -> Option<&Booking> {
+        let m = minute_of(now);
+        self.bookings.iter().flatten().find(|b| {
+            b.state == "booked"
+                && !self.soon_seen.contains(&b.id)
+                && minutes(&b.pickup_from).is_some_and(|p| p - 10 <= m && m < p + 15)
+        })
+    }
+}
+
+impl Draft {
+    pub fn request(&self, slots: &[i64]) -> RideRequest {
+        RideRequest {
+            from: self.from,
+            to: self.to,
+            people: self.people,
+            when: match self.when {
+                0 => When::Asap,
+                k => When::At(hhmm(slots.get(k - 1).copied().unwrap_or(0))),
+            },
+        }
+    }
+}
+
+impl App {
+    pub(super) fn open_ride(&mut self, fx: &mut Vec<Effect>) {
+        self.push(Screen::Ride);
+        fx.push(Effect::LoadRide);
+    }
+
+    pub(super) fn ride_key(&mut self, s: Screen, focus: usize, k: Key, fx: &mut Vec<Effect>) {
+        match s {
+            Screen::Ride => match list_move(focus, self.ride.rows().len(), k) {
+                ListMove::Focus(f) => self.page_mut().focus = f,
+                ListMove::Open(i) => {
+                    self.page_mut().focus = i;
+                    match self.ride.rows()[i] {
+                        RideRow::Place(p) => {
+                            let to = self.ride.places.as_ref().map(|x| x.places[p].id);
+                            self.push(Screen::RideWhen(Draft {
+                                from: None,
+                                to,
+                                when: 0,
+                                people: 1,
+                            }));
+                        }
+                        RideRow::Home => self.push(Screen::RideFrom),
+                        RideRow::Bookings => {
+                            fx.push(Effect::LoadRideBookings);
+                            self.push(Screen::RideBookings);
+                        }
+                    }
+                }
+                ListMove::None => {}
+            },
+            Screen::RideFrom => {
+                let n = self.ride.places.as_ref().map_or(0, |p| p.places.len());
+                match list_move(focus, n, k) {
+                    ListMove::Focus(f) => self.page_mut().focus = f,
+                    ListMove::Open(i) => {
+                        self.page_mut().focus = i;
+                        let from = self.ride.places.as_ref().map(|x| x.places[i].id);
+                        self.push(Screen::RideWhen(Draft {
+                            from,
+                            to: None,
+                            when: 0,
+                            people: 1,
+                        }));
+                    }
+                    ListMove::None => {}
+                }
+            }
+            Screen::RideWhen(mut d) => {
+                let slots = self.ride.slots(self.now).len();
+                let mut focus = focus;
+                match k {
+                    Key::Up => focus = 0,
+                    Key::Down => focus = 1,
+                    Key::Left if focus == 0 => d.when = d.when.saturating_sub(1),
+                    Key::Right if focus == 0 => d.when = (d.when + 1).min(slots),
+                    Key::Left if focus == 1 => d.people = (d.people - 1).max(1),
+                    Key::Right if focus == 1 => d.people = (d.people + 1).min(MAX_PEOPLE),
+                    Key::Digit(n) if focus == 1 && (1..=MAX_PEOPLE).contains(&n) => d.people = n,
+                    Key::Ok | Key::Green => {
+                        let req = d.request(&self.ride.slots(self.now));
+                        self.ride.quote = QuoteState::Waiting;
+                        fx.push(Effect::QuoteRide(req));
+                        self.push(Screen::RideOffers(d));
+                        return;
+                    }
+                    _ => {}
+                }
+                let p = self.page_mut();
+                p.screen = Screen::RideWhen(d);
+                p.focus = focus;
+            }
+            Screen::RideOffers(d) => {
+                let n = match &self.ride.quote {
+                    QuoteState::Offers(o) => o.len(),
+                    _ => 0,
+                };
+                match k {
+                    Key::Digit(i) if (1..=n).contains(&(i as usize)) => {
+                        self.page_mut().focus = i as usize - 1
+                    }
+                    Key::Up => self.page_mut().focus = focus.saturating_sub(1),
+                    Key::Down if n > 0 => self.page_mut().focus = (focus + 1).min(n - 1),
+                    Key::Green if n > 0 => {
+                        if let QuoteState::Offers(o) = &self.ride.quote {
+                            let offer = &o[focus.min(n - 1)];
+                            fx.push(Effect::BookRide(BookRequest {
+                                from: d.from,
+                                to: d.to,
+                                people: d.people,
+                                pickup_from: offer.pickup_from.clone(),
+                            }));
+                            self.dialog = Some(Dialog::Ride(RideNotice::Sending));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Screen::RideBookings => {
+                let list: Vec<Booking> = self.ride.bookings.clone().unwrap_or_default();
+                match k {
+                    Key::Red => {
+                        if let Some(b) = list.get(focus).filter(|b| b.state == "booked") {
+                            self.dialog = Some(Dialog::CancelRide(b.id));
+                        }
+                    }
+                    k => {
+                        if let ListMove::Focus(f) = list_move(focus, list.len(), k) {
+                            self.page_mut().focus = f;
+                        }
+                    }
+                }
+            }
+            Screen::RideDone(_) => {
+                if matches!(k, Key::Ok | Key::Green) {
+                    self.go_home();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn ride_dialog_key(&mut self, d: Dialog, k: Key, fx: &mut Vec<Effect>) {
+        match (d, k) {
+            (Dialog::CancelRide(id), Key::Ok | Key::Red) => {
+                fx.push(Effect::CancelRide(id));
+                self.dialog = Some(Dialog::Ride(RideNotice::Sending));
+            }
+            (Dialog::CancelRide(_), Key::Back | Key::Home) => {}
+            (d @ Dialog::CancelRide(_), _) => self.dialog = Some(d),
+            // Waiting for the head-end: keys wait too.
+            (d @ Dialog::Ride(RideNotice::Sending), _) => self.dialog = Some(d),
+            (Dialog::Ride(RideNotice::Booked(b)), _) => {
+                // The receipt replaces the choice; 戻る then leads to the taxi page.
+                self.stack.truncate(1);
+                self.push(Screen::Ride);
+                self.push(Screen::RideDone(Box::new(b)));
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn ride_event(&mut self, ev: super::RideEvent, fx: &mut Vec<Effect>) {
+        use super::RideEvent as E;
+        match ev {
+            E::Places(p) => {
+                self.ride.places = Some(p);
+                self.ride.offline = false;
+            }
+            E::Offline => self.ride.offline = true,
+            E::Bookings(list) => self.ride.bookings = Some(list),
+            E::Quote(q) => {
+                self.ride.quote = match q {
+                    Ok(offers) => QuoteState::Offers(offers),
+                    Err(why) => QuoteState::Refused(why),
+                };
+                if let Screen::RideOffers(_) = self.page().screen {
+                    self.page_mut().focus = 0;
+                }
+            }
+            E::Booked(b) => {
+                self.ride
+                    .bookings
+                    .get_or_insert_with(Vec::new)
+                    .push(b.clone());
+                self.dialog = Some(Dialog::Ride(RideNotice::Booked(b)));
+                fx.push(Effect::LoadRideBookings);
+            }
+            E::Refused(why) => {
+                self.dialog = Some(Dialog::Ride(RideNotice::Refused(why)));
+                // The offers are stale: ask again.
+                if let Screen::RideOffers(d) = self.page().screen.clone() {
+                    self.ride.quote = QuoteState::Waiting;
+                    fx.push(Effect::QuoteRide(d.request(&self.ride.slots(self.now))));
+                }
+            }
+            E::Unreachable => {
+                self.dialog = Some(Dialog::Ride(RideNotice::Unreachable));
+                fx.push(Effect::LoadRideBookings);
+            }
+            E::Cancelled(b) => {
+                if let Some(list) = self.ride.bookings.as_mut()
+                    && let Some(x) = list.iter_mut().find(|x| x.id == b.id)
+                {
+                    *x = b.clone();
+                }
+                self.dialog = Some(Dialog::Ride(RideNotice::Cancelled(b)));
+            }
+        }
+    }
+
+    /// The 「まもなく」 card: any key closes it.
+    pub(super) fn ride_soon_key(&mut self) -> bool {
+        let Some(id) = self.ride.soon(self.now).map(|b| b.id) else {
+            return false;
+        };
+        self.ride.soon_seen.push(id);
+        true
+    }
+}
+
+/// How long before the window the card shows.
+pub const SOON: Duration = Duration::minutes(10);

@@ -1,0 +1,146 @@
+//! The shared taxi's worker: talks to the head-end for the taxi screens, one
+//! request at a time, and keeps today's bookings fresh (at connection and every
+//! five minutes) so 「タクシーが まもなく 来ます」 appears even if the taxi page
+//! was never opened since a restart.
+//!
+//! A booking carries a fresh Idempotency-Key; when its answer is lost the
+//! resident is told so and the list of bookings is fetched again — it shows
+//! whether the booking went through, and nothing is booked twice.
+
+use std::time::Duration;
+
+use engawa_ride::api::{BookRequest, RideRequest};
+use tokio::sync::{mpsc, watch};
+
+use super::EventSink;
+use super::headend::{ClientError, HeadendClient, new_key};
+use crate::app::{Event, RideEvent};
+
+pub enum Command {
+    Load,
+    LoadBookings,
+    Quote(RideRequest),
+    Book(BookRequest),
+    Cancel(i64),
+}
+
+/// How often today's bookings are fetched while connected.
+const REFRESH: Duration = Duration::from_secs(5 * 60);
+
+pub struct Worker {
+    pub client: Option<HeadendClient>,
+    pub token: watch::Receiver<Option<String>>,
+    pub sink: EventSink,
+}
+
+impl Worker {
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        let mut token_open = true;
+        let mut refresh = tokio::time::interval(REFRESH);
+        loop {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(c) => self.command(c).await,
+                    None => break,
+                },
+                changed = self.token.changed(), if token_open => {
+                    if changed.is_err() {
+                        token_open = false;
+                    } else if self.token.borrow_and_update().is_some() {
+                        self.bookings().await;
+                    }
+                }
+                _ = refresh.tick() => {
+                    if self.token.borrow().is_some() {
+                        self.bookings().await;
+                    }
+                }
+            }
+        }
+    }
+
+    fn send(&self, e: RideEvent) {
+        (self.sink)(Event::Ride(e));
+    }
+
+    fn connection(&self) -> Option<(HeadendClient, String)> {
+        let token = self.token.borrow().clone()?;
+        Some((self.client.clone()?, token))
+    }
+
+    async fn bookings(&self) {
+        let Some((c, t)) = self.connection() else {
+            return;
+        };
+        match c.ride_bookings(&t).await {
+            Ok(list) => self.send(RideEvent::Bookings(list)),
+            Err(e) => tracing::info!(error = %e, "taxi bookings not fetched"),
+        }
+    }
+
+    async fn command(&mut self, cmd: Command) {
+        let Some((c, t)) = self.connection() else {
+            return self.send(RideEvent::Offline);
+        };
+        match cmd {
+            Command::Load => {
+                match c.ride_places(&t).await {
+                    Ok(p) => self.send(RideEvent::Places(p)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "taxi places not fetched");
+                        return self.send(RideEvent::Offline);
+                    }
+                }
+                self.bookings().await;
+            }
+            Command::LoadBookings => self.bookings().await,
+            Command::Quote(req) => {
+                let answer = match c.ride_quote(&t, &req).await {
+                    Ok(q) => Ok(q.offers),
+                    Err(ClientError::Refused {
+                        message_ja, code, ..
+                    }) => {
+                        tracing::info!(%code, "taxi quote refused");
+                        Err(if message_ja.is_empty() {
+                            "いまは 予約できません。".to_string()
+                        } else {
+                            message_ja
+                        })
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "taxi quote failed");
+                        Err("センターに つながりません。しばらくして もういちど どうぞ。".into())
+                    }
+                };
+                self.send(RideEvent::Quote(answer));
+            }
+            Command::Book(req) => {
+                let key = new_key();
+                match c.ride_book(&t, &req, &key).await {
+                    Ok(b) => self.send(RideEvent::Booked(b)),
+                    Err(ClientError::Refused {
+                        message_ja, code, ..
+                    }) => {
+                        tracing::info!(%code, "taxi booking refused");
+                        self.send(RideEvent::Refused(message_ja));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "taxi booking: no answer");
+                        self.send(RideEvent::Unreachable);
+                    }
+                }
+            }
+            Command::Cancel(id) => match c.ride_cancel(&t, id).await {
+                Ok(b) => self.send(RideEvent::Cancelled(b)),
+                Err(ClientError::Refused { message_ja, .. }) => {
+                    self.send(RideEvent::Refused(message_ja));
+                    self.bookings().await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "taxi cancellation: no answer");
+                    self.send(RideEvent::Unreachable);
+                }
+            },
+        }
+    }
+}

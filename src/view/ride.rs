@@ -1,0 +1,466 @@
+//! The shared taxi's words: where to, when and how many, the offers in big
+//! words (「お迎え 午前10時10分〜10時25分」「みどり病院に 10時50分ごろ 着」), the
+//! receipt, today's bookings, the cancel question and 「タクシーが まもなく 来ます」.
+
+use engawa_core::Yen;
+use engawa_ride::api::{Booking, minutes};
+
+use super::model::{
+    BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
+    back_hint, help_hint, hint, ok_hint, phone_text, t,
+};
+use crate::app::ride::{Draft, QuoteState, RideNotice, RideRow};
+use crate::app::{App, ROWS_PER_PAGE, Screen};
+
+/// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
+pub fn clock(hhmm: &str, bare: bool) -> String {
+    let m = minutes(hhmm).unwrap_or(0);
+    let (h, mm) = (m / 60, m % 60);
+    let half = if bare {
+        ""
+    } else if h >= 12 {
+        "午後"
+    } else {
+        "午前"
+    };
+    let h12 = if h > 12 { h - 12 } else { h };
+    match mm {
+        0 => format!("{half}{h12}時"),
+        _ => format!("{half}{h12}時{mm}分"),
+    }
+}
+
+fn window(from: &str, to: &str) -> String {
+    format!("{}〜{}", clock(from, false), clock(to, true))
+}
+
+fn yen(v: i64) -> String {
+    Yen(v).to_ja()
+}
+
+pub fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) -> bool {
+    match &app.page().screen {
+        Screen::Ride => home(f, app, info, l),
+        Screen::RideFrom => from(f, app, l),
+        Screen::RideWhen(d) => when(f, app, d, l),
+        Screen::RideOffers(d) => offers(f, app, d, l),
+        Screen::RideDone(b) => done(f, b, l),
+        Screen::RideBookings => bookings(f, app, l),
+        _ => return false,
+    }
+    true
+}
+
+fn paged(f: &mut Frame, focus: usize, rows: Vec<Row>, l: Lang) {
+    let start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
+    let pages = rows.len().div_ceil(ROWS_PER_PAGE);
+    f.focus = focus - start;
+    f.rows = rows
+        .into_iter()
+        .skip(start)
+        .take(ROWS_PER_PAGE)
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.number = (i + 1).to_string();
+            r
+        })
+        .collect();
+    if pages > 1 {
+        f.page_label = match l {
+            Lang::Ja => format!("{}/{} ページ", start / ROWS_PER_PAGE + 1, pages),
+            Lang::En => format!("page {}/{}", start / ROWS_PER_PAGE + 1, pages),
+        };
+        f.hints
+            .push(hint(KeyColour::Plain, "◀▶".into(), t(l, "ページ", "page")));
+    }
+}
+
+fn home(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
+    f.title = t(l, "タクシー", "Taxi");
+    let Some(p) = &app.ride.places else {
+        f.page = Some(PageKind::Notice);
+        f.notice_heading = if app.ride.offline {
+            t(
+                l,
+                "タクシーの 予約に つながりません",
+                "The taxi service cannot be reached",
+            )
+        } else {
+            t(l, "読みこんでいます…", "Loading…")
+        };
+        if app.ride.offline {
+            f.notice_body = t(
+                l,
+                "しばらくして もういちど ひらいてください。\nお電話でも 予約できます。",
+                "Try again later, or book by phone.",
+            );
+            f.notice_phone = format!(
+                "{}  {}",
+                info.operator_name,
+                phone_text(l, &info.operator_phone)
+            );
+        }
+        f.hints = vec![back_hint(l), help_hint(l)];
+        return;
+    };
+    f.page = Some(PageKind::List);
+    let booked = app
+        .ride
+        .bookings
+        .iter()
+        .flatten()
+        .filter(|b| b.state == "booked")
+        .count();
+    let rows = app
+        .ride
+        .rows()
+        .into_iter()
+        .map(|r| match r {
+            RideRow::Place(i) => Row {
+                number: String::new(),
+                text: p.places[i].name.clone(),
+                detail: if p.places[i].favourite {
+                    format!("{}・よく行く", p.places[i].kind)
+                } else {
+                    p.places[i].kind.clone()
+                },
+            },
+            RideRow::Home => Row {
+                number: String::new(),
+                text: t(l, "家に帰る", "Go home"),
+                detail: t(l, "どこから", "from where"),
+            },
+            RideRow::Bookings => Row {
+                number: String::new(),
+                text: t(l, "きょうの 予約", "Today's bookings"),
+                detail: match l {
+                    Lang::Ja => format!("{booked}件"),
+                    Lang::En => format!("{booked}"),
+                },
+            },
+        })
+        .collect();
+    f.hints = vec![ok_hint(l, ("えらぶ", "choose")), back_hint(l), help_hint(l)];
+    paged(f, app.page().focus, rows, l);
+    f.list_note = match l {
+        Lang::Ja => format!(
+            "行き先を えらんでください。料金 1人 {}（{}〜{}）",
+            yen(p.fare_yen),
+            clock(&p.opens, false),
+            clock(&p.closes, false)
+        ),
+        Lang::En => format!("Where to? {} yen per person.", p.fare_yen),
+    };
+}
+
+fn from(f: &mut Frame, app: &App, l: Lang) {
+    f.page = Some(PageKind::List);
+    f.title = t(l, "タクシー ＞ 家に帰る", "Taxi > Go home");
+    let rows = app
+        .ride
+        .places
+        .iter()
+        .flat_map(|p| p.places.iter())
+        .map(|p| Row {
+            number: String::new(),
+            text: p.name.clone(),
+            detail: p.kind.clone(),
+        })
+        .collect();
+    f.hints = vec![ok_hint(l, ("えらぶ", "choose")), back_hint(l), help_hint(l)];
+    paged(f, app.page().focus, rows, l);
+    f.list_note = t(l, "どこから 帰りますか？", "Where from?");
+}
+
+fn trip(app: &App, d: &Draft) -> String {
+    format!(
+        "{} → {}",
+        app.ride.place_name(d.from),
+        app.ride.place_name(d.to)
+    )
+}
+
+fn when(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
+    f.page = Some(PageKind::Form);
+    f.title = match l {
+        Lang::Ja => format!("タクシー ＞ {}", trip(app, d)),
+        Lang::En => format!("Taxi > {}", trip(app, d)),
+    };
+    let slots = app.ride.slots(app.now);
+    let when = match d.when {
+        0 => t(l, "いますぐ（いちばん 早く）", "as soon as possible"),
+        k => match slots.get(k - 1) {
+            Some(m) => format!("{}ごろ", clock(&engawa_ride::api::hhmm(*m), false)),
+            None => "—".into(),
+        },
+    };
+    f.fields = vec![
+        FieldView {
+            label: t(l, "お迎えの 時間", "Pickup"),
+            value: when,
+            kind: FieldKind::Value,
+        },
+        FieldView {
+            label: t(l, "乗る人数", "People"),
+            value: match l {
+                Lang::Ja => format!("{}人", d.people),
+                Lang::En => d.people.to_string(),
+            },
+            kind: FieldKind::Value,
+        },
+    ];
+    f.focus = app.page().focus;
+    if let Some(p) = &app.ride.places {
+        f.info = vec![(
+            t(l, "料金", "Fare"),
+            match l {
+                Lang::Ja => format!(
+                    "{}（1人 {}）",
+                    yen(p.fare_yen * i64::from(d.people)),
+                    yen(p.fare_yen)
+                ),
+                Lang::En => format!("{} yen", p.fare_yen * i64::from(d.people)),
+            },
+        )];
+    }
+    f.hints = vec![
+        hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change")),
+        hint(
+            KeyColour::Green,
+            t(l, "緑", "Green"),
+            t(l, "さがす", "search"),
+        ),
+        back_hint(l),
+    ];
+}
+
+fn offers(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
+    f.title = match l {
+        Lang::Ja => format!("タクシー ＞ {}", trip(app, d)),
+        Lang::En => format!("Taxi > {}", trip(app, d)),
+    };
+    match &app.ride.quote {
+        QuoteState::Offers(o) if !o.is_empty() => {
+            f.page = Some(PageKind::List);
+            let to = app.ride.place_name(d.to);
+            f.rows = o
+                .iter()
+                .enumerate()
+                .map(|(i, x)| Row {
+                    number: (i + 1).to_string(),
+                    text: match l {
+                        Lang::Ja => format!("お迎え {}", window(&x.pickup_from, &x.pickup_to)),
+                        Lang::En => format!("Pickup {}–{}", x.pickup_from, x.pickup_to),
+                    },
+                    detail: match l {
+                        Lang::Ja => format!("{to}に {}ごろ 着", clock(&x.arrive_at, true)),
+                        Lang::En => format!("at {to} about {}", x.arrive_at),
+                    },
+                })
+                .collect();
+            f.focus = app.page().focus.min(o.len() - 1);
+            f.list_note = match l {
+                Lang::Ja => format!(
+                    "料金 {}（{}人）。番号で えらび、緑で 予約します。",
+                    yen(o[0].fare_yen),
+                    d.people
+                ),
+                Lang::En => format!("{} yen. Choose, then Green books.", o[0].fare_yen),
+            };
+            f.hints = vec![
+                hint(
+                    KeyColour::Green,
+                    t(l, "緑", "Green"),
+                    t(l, "予約する", "book"),
+                ),
+                hint(KeyColour::Plain, "1〜3".into(), t(l, "えらぶ", "choose")),
+                back_hint(l),
+            ];
+        }
+        QuoteState::Refused(why) => {
+            f.page = Some(PageKind::Notice);
+            f.notice_heading = t(l, "その 時間は 予約できません", "Cannot book that");
+            f.notice_body = why.clone();
+            f.hints = vec![back_hint(l), help_hint(l)];
+        }
+        _ => {
+            f.page = Some(PageKind::Notice);
+            f.notice_heading = t(l, "あいている 車を さがしています…", "Looking for a car…");
+            f.hints = vec![back_hint(l)];
+        }
+    }
+}
+
+fn booking_words(b: &Booking, l: Lang) -> String {
+    match l {
+        Lang::Ja => format!(
+            "お迎え {}\n{}に {}ごろ 着\n料金 {}（{}人）",
+            window(&b.pickup_from, &b.pickup_to),
+            b.to_name,
+            clock(&b.arrive_at, true),
+            yen(b.fare_yen),
+            b.people
+        ),
+        Lang::En => format!(
+            "Pickup {}–{}, at {} about {}, {} yen",
+            b.pickup_from, b.pickup_to, b.to_name, b.arrive_at, b.fare_yen
+        ),
+    }
+}
+
+fn done(f: &mut Frame, b: &Booking, l: Lang) {
+    f.page = Some(PageKind::Notice);
+    f.title = t(l, "タクシー ＞ 予約しました", "Taxi > Booked");
+    f.notice_heading = match l {
+        Lang::Ja => format!("{} → {} を 予約しました", b.from_name, b.to_name),
+        Lang::En => format!("Booked: {} → {}", b.from_name, b.to_name),
+    };
+    f.notice_body = booking_words(b, l);
+    f.notice_phone = t(
+        l,
+        "お迎えの 10分前に テレビで お知らせします。",
+        "The TV reminds you 10 minutes before.",
+    );
+    f.hints = vec![ok_hint(l, ("おわる", "done")), back_hint(l)];
+}
+
+fn bookings(f: &mut Frame, app: &App, l: Lang) {
+    f.page = Some(PageKind::List);
+    f.title = t(l, "タクシー ＞ きょうの 予約", "Taxi > Today's bookings");
+    let list = app.ride.bookings.clone().unwrap_or_default();
+    let rows = list
+        .iter()
+        .map(|b| Row {
+            number: String::new(),
+            text: match l {
+                Lang::Ja => format!(
+                    "{} {} → {}",
+                    window(&b.pickup_from, &b.pickup_to),
+                    b.from_name,
+                    b.to_name
+                ),
+                Lang::En => format!("{} {} → {}", b.pickup_from, b.from_name, b.to_name),
+            },
+            detail: match (b.state.as_str(), l) {
+                ("booked", Lang::Ja) => format!("{}人・予約済み", b.people),
+                (_, Lang::Ja) => "取り消し".into(),
+                (s, Lang::En) => s.to_string(),
+            },
+        })
+        .collect();
+    f.hints = vec![
+        hint(
+            KeyColour::Red,
+            t(l, "赤", "Red"),
+            t(l, "取り消す", "cancel"),
+        ),
+        back_hint(l),
+        help_hint(l),
+    ];
+    paged(f, app.page().focus, rows, l);
+    if list.is_empty() {
+        f.list_note = t(l, "きょうの 予約は ありません。", "No bookings today.");
+        f.hints = vec![back_hint(l), help_hint(l)];
+    }
+}
+
+pub fn dialog(d: &crate::app::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<DialogView> {
+    use crate::app::Dialog;
+    let any_key = vec![hint(
+        KeyColour::Plain,
+        t(l, "どのボタンでも", "Any key"),
+        t(l, "とじる", "close"),
+    )];
+    Some(match d {
+        Dialog::CancelRide(id) => {
+            let b = app.ride.bookings.iter().flatten().find(|b| b.id == *id);
+            DialogView {
+                title: t(l, "この 予約を 取り消しますか？", "Cancel this booking?"),
+                body: b.map(|b| booking_words(b, l)).unwrap_or_default(),
+                hints: vec![
+                    ok_hint(l, ("はい、取り消す", "yes, cancel")),
+                    hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no")),
+                ],
+            }
+        }
+        Dialog::Ride(RideNotice::Sending) => DialogView {
+            title: t(l, "センターに 送っています…", "Sending…"),
+            body: t(l, "少し お待ちください。", "Please wait."),
+            hints: Vec::new(),
+        },
+        Dialog::Ride(RideNotice::Booked(b)) => DialogView {
+            title: t(l, "予約しました", "Booked"),
+            body: booking_words(b, l),
+            hints: any_key,
+        },
+        Dialog::Ride(RideNotice::Refused(why)) => DialogView {
+            title: t(l, "予約できませんでした", "Not booked"),
+            body: why.clone(),
+            hints: any_key,
+        },
+        Dialog::Ride(RideNotice::Unreachable) => DialogView {
+            title: t(l, "センターに つながりませんでした", "No answer"),
+            body: match l {
+                Lang::Ja => format!(
+                    "「きょうの 予約」で 予約が できたか たしかめてください。\n{} {}",
+                    info.operator_name,
+                    phone_text(l, &info.operator_phone)
+                ),
+                Lang::En => "Check today's bookings.".into(),
+            },
+            hints: any_key,
+        },
+        Dialog::Ride(RideNotice::Cancelled(b)) => DialogView {
+            title: t(l, "取り消しました", "Cancelled"),
+            body: match l {
+                Lang::Ja => format!(
+                    "{} {} → {}",
+                    window(&b.pickup_from, &b.pickup_to),
+                    b.from_name,
+                    b.to_name
+                ),
+                Lang::En => "The booking is cancelled.".into(),
+            },
+            hints: any_key,
+        },
+        _ => return None,
+    })
+}
+
+/// 「タクシーが まもなく 来ます」
+pub fn overlay(app: &App, l: Lang) -> Option<OverlayView> {
+    let b = app.ride.soon(app.now)?;
+    Some(OverlayView {
+        label: t(l, "タクシー", "Taxi"),
+        time: window(&b.pickup_from, &b.pickup_to),
+        text: t(l, "タクシーが まもなく 来ます", "The taxi is coming soon"),
+        note: match l {
+            Lang::Ja => format!("{} → {}（{}人）", b.from_name, b.to_name, b.people),
+            Lang::En => format!("{} → {}", b.from_name, b.to_name),
+        },
+        hints: vec![hint(
+            KeyColour::Plain,
+            t(l, "どのボタンでも", "Any key"),
+            t(l, "とじる", "close"),
+        )],
+    })
+}
+
+pub fn help(s: &Screen, l: Lang) -> Option<&'static str> {
+    if l != Lang::Ja {
+        return None;
+    }
+    Some(match s {
+        Screen::Ride => {
+            "番号で 行き先を えらびます。「家に帰る」は 出かけた先からの 帰りです。\n「きょうの 予約」で 予約を 見たり 取り消したり できます。"
+        }
+        Screen::RideFrom => "帰りに 乗る 場所を えらびます。",
+        Screen::RideWhen(_) => {
+            "▲▼で 行を えらび、◀▶で かえます。\n緑で あいている 車を さがします（まだ 予約は しません）。"
+        }
+        Screen::RideOffers(_) => "1〜3で えらび、緑で 予約します。\n料金は 乗るときに 払います。",
+        Screen::RideBookings => "赤で 取り消します（お迎えの 時間まで）。",
+        Screen::RideDone(_) => "お迎えの 10分前に テレビで お知らせします。",
+        _ => return None,
+    })
+}
