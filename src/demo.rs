@@ -175,6 +175,26 @@ pub const SCENES: &[(&str, &str)] = &[
         "after a power cut: the earlier order went through",
     ),
     ("shop-offline", "the shop cannot load its catalogue"),
+    (
+        "ride-places",
+        "taxi: where to (favourites, places, 家に帰る, today's bookings)",
+    ),
+    ("ride-from", "taxi: 家に帰る — from which place"),
+    ("ride-when", "taxi: when and how many"),
+    ("ride-searching", "taxi: looking for a car"),
+    (
+        "ride-offers",
+        "taxi: three offers with pickup window, arrival and fare",
+    ),
+    ("ride-full", "taxi: nothing possible, with the reason"),
+    ("ride-done", "taxi: booked (the receipt)"),
+    ("ride-bookings", "taxi: today's bookings"),
+    ("ride-cancel", "taxi: cancel this booking?"),
+    ("ride-offline", "taxi: the head-end cannot be reached"),
+    (
+        "overlay-ride-soon",
+        "taxi: 「タクシーが まもなく 来ます」 ten minutes before",
+    ),
 ];
 
 /// The demo catalogue as the head-end would send it (ids in catalogue order).
@@ -359,6 +379,12 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
 
 /// Build the app state for a scene, by key presses.
 pub fn scene(name: &str) -> Option<App> {
+    if name.starts_with("ride-") || name == "overlay-ride-soon" {
+        let mut app = App::new(scene_time());
+        app.handle(Event::Reminders(demo_list()));
+        ride_scene(name, &mut app)?;
+        return Some(app);
+    }
     if name.starts_with("shop-") {
         let mut app = App::new(scene_time());
         app.handle(Event::Reminders(demo_list()));
@@ -498,4 +524,114 @@ mod tests {
         }
         assert!(scene("nonsense").is_none());
     }
+}
+
+/// The taxi's scenes: a morning at 9:32 with the demo places.
+fn ride_scene(name: &str, app: &mut App) -> Option<()> {
+    use crate::app::RideEvent as R;
+    use Key::*;
+    use engawa_ride::api::{Booking, Offer, Place, Places};
+    app.handle(Event::Connected);
+    app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 32)));
+    let place = |id: i64, name: &str, kind: &str, favourite: bool| Place {
+        id,
+        name: name.into(),
+        kind: kind.into(),
+        favourite,
+    };
+    let places = Places {
+        places: vec![
+            place(1, "みどり病院", "病院", true),
+            place(2, "スーパーみどり", "スーパー", true),
+            place(3, "みどり町役場", "役場", false),
+            place(4, "みどり駅", "駅", false),
+            place(5, "ふれあい温泉", "温泉", false),
+        ],
+        opens: "08:00".into(),
+        closes: "17:00".into(),
+        fare_yen: 500,
+    };
+    let offer = |f: &str, t: &str, a: &str| Offer {
+        pickup_from: f.into(),
+        pickup_to: t.into(),
+        arrive_at: a.into(),
+        fare_yen: 1000,
+    };
+    let booking = |id: i64, f: &str, t: &str, a: &str, to: &str, state: &str| Booking {
+        id,
+        from_name: "家".into(),
+        to_name: to.into(),
+        people: 2,
+        pickup_from: f.into(),
+        pickup_to: t.into(),
+        arrive_at: a.into(),
+        fare_yen: 1000,
+        state: state.into(),
+    };
+    let today = vec![
+        booking(12, "10:00", "10:15", "10:40", "みどり病院", "booked"),
+        booking(13, "14:00", "14:15", "14:30", "スーパーみどり", "booked"),
+        booking(9, "08:30", "08:45", "09:00", "みどり駅", "cancelled"),
+    ];
+    app.handle(Event::Key(Digit(2)));
+    if name == "ride-offline" {
+        app.handle(Event::Ride(R::Offline));
+        return Some(());
+    }
+    app.handle(Event::Ride(R::Places(places)));
+    let offers = vec![
+        offer("09:50", "10:05", "10:30"),
+        offer("10:05", "10:20", "10:45"),
+        offer("10:20", "10:35", "11:00"),
+    ];
+    let keys: &[Key] = match name {
+        "ride-places" => &[],
+        "ride-from" => &[Down, Right, Ok],
+        "ride-when" => &[Digit(1), Right, Right, Down, Right],
+        "ride-searching" | "ride-offers" | "ride-full" | "ride-done" => {
+            &[Digit(1), Down, Right, Green]
+        }
+        "ride-bookings" | "ride-cancel" => &[Down, Right, Digit(2)],
+        "overlay-ride-soon" => &[Home],
+        _ => return None,
+    };
+    for k in keys {
+        app.handle(Event::Key(*k));
+    }
+    match name {
+        "ride-offers" => {
+            app.handle(Event::Ride(R::Quote(Result::Ok(offers))));
+            app.handle(Event::Key(Digit(2)));
+        }
+        "ride-full" => {
+            app.handle(Event::Ride(R::Quote(Err(
+                "午前9時45分から あとは いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。".into(),
+            ))));
+        }
+        "ride-done" => {
+            app.handle(Event::Ride(R::Quote(Result::Ok(offers))));
+            app.handle(Event::Key(Green));
+            app.handle(Event::Ride(R::Booked(booking(
+                14,
+                "09:50",
+                "10:05",
+                "10:30",
+                "みどり病院",
+                "booked",
+            ))));
+            app.handle(Event::Key(Ok));
+        }
+        "ride-bookings" | "ride-cancel" => {
+            app.handle(Event::Ride(R::Bookings(today)));
+            if name == "ride-cancel" {
+                app.handle(Event::Key(Red));
+            }
+        }
+        "overlay-ride-soon" => {
+            app.handle(Event::Ride(R::Bookings(today)));
+            app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 52)));
+        }
+        _ => {}
+    }
+    Some(())
 }

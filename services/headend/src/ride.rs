@@ -306,7 +306,7 @@ async fn quote(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::FULLY_BOOKED,
             format!(
-                "{}から あとは いっぱいです。ほかの 日か、ケーブルテレビ局に お電話ください。",
+                "{}から あとは いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。",
                 time_words(start)
             ),
         ));
