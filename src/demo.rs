@@ -513,19 +513,6 @@ fn scene_keys(name: &str) -> Option<App> {
     Some(app)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_scene_exists() {
-        for (name, _) in SCENES {
-            assert!(scene(name).is_some(), "{name}");
-        }
-        assert!(scene("nonsense").is_none());
-    }
-}
-
 /// The taxi's scenes: a morning at 9:32 with the demo places.
 fn ride_scene(name: &str, app: &mut App) -> Option<()> {
     use crate::app::RideEvent as R;
@@ -634,4 +621,17 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         _ => {}
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scene_exists() {
+        for (name, _) in SCENES {
+            assert!(scene(name).is_some(), "{name}");
+        }
+        assert!(scene("nonsense").is_none());
+    }
 }

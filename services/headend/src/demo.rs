@@ -55,6 +55,33 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
         let png = engawa_shop::photo::placeholder(cat, i as u64 * 7919);
         db.set_photo(it.id, &png, now).await?;
     }
+    // Two cars and the places of a small town around the household.
+    for name in ["1号車", "2号車"] {
+        db.add_vehicle(
+            name,
+            &engawa_ride::service::Vehicle {
+                seats: 3,
+                shift: (8 * 60, 17 * 60),
+                depot: (35.6110, 137.9350),
+            },
+        )
+        .await?;
+    }
+    for (i, (name, kind, at)) in [
+        ("みどり病院", "病院", (35.6050, 137.9420)),
+        ("スーパーみどり", "スーパー", (35.6090, 137.9380)),
+        ("みどり町役場", "役場", (35.6102, 137.9361)),
+        ("みどり駅", "駅", (35.6125, 137.9330)),
+        ("ふれあい温泉", "温泉", (35.6300, 137.9200)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = db.add_place(name, kind, at).await?;
+        if i < 2 {
+            db.add_favourite(household, id).await?;
+        }
+    }
     tracing::info!(items = n, household, "demo head-end seeded");
     Ok(household)
 }

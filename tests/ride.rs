@@ -1,0 +1,169 @@
+//! The taxi from the remote against the real head-end on 127.0.0.1: key presses
+//! book a ride (the head-end's plan has it), the booking list shows it, 赤
+//! cancels it (the head-end frees the seat), and ten minutes before the pickup
+//! window 「タクシーが まもなく 来ます」 appears.
+
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use engawa::app::ride::QuoteState;
+use engawa::app::{App, Dialog, Event, Key, Screen};
+use engawa::runtime::{self, HeadendSettings, RuntimeConfig, RuntimeHandle};
+use engawa::store::Store;
+use engawa_core::ManualClock;
+use engawa_core::clock::tokyo;
+use engawa_headend::{AppState, Db};
+
+struct Box {
+    app: App,
+    rx: mpsc::Receiver<Event>,
+    handle: RuntimeHandle,
+}
+
+impl Box {
+    fn keys(&mut self, keys: &[Key]) {
+        for k in keys {
+            for fx in self.app.handle(Event::Key(*k)) {
+                self.handle.send(fx);
+            }
+        }
+    }
+
+    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(&self.app) {
+            let ev = self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
+            for fx in self.app.handle(ev) {
+                self.handle.send(fx);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let start = tokyo(2026, 11, 25, 9, 32);
+    let clock = Arc::new(ManualClock::new(start));
+    let (db, url, token) = rt.block_on(async {
+        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+        let household = engawa_headend::demo::seed(&db, start).await.unwrap();
+        let token = db
+            .issue_token(household, "EGW-RIDE-0001", start)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(db.clone(), clock.clone());
+        tokio::spawn(engawa_headend::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        (db, url, token)
+    });
+    let state = dir.path().join("box");
+    std::fs::create_dir_all(&state).unwrap();
+    runtime::headend::save_token(&state, &token).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let (handle, _join) = runtime::spawn(
+        Store::open(&state.join("engawa.db")).unwrap(),
+        clock.clone(),
+        RuntimeConfig {
+            chime_command: vec![],
+            state_dir: state.clone(),
+            tick: Duration::from_millis(50),
+            headend: Some(HeadendSettings {
+                url,
+                serial: "EGW-RIDE-0001".into(),
+                heartbeat: Duration::from_secs(60),
+            }),
+            mail: None,
+            watch_mail: None,
+        },
+        Arc::new(move |ev| {
+            let _ = tx.lock().unwrap().send(ev);
+        }),
+    )
+    .unwrap();
+    let mut b = Box {
+        app: App::new(start),
+        rx,
+        handle,
+    };
+    b.until("connected", |a| a.connected);
+    // 2 = taxi; the favourite hospital is row 1; いますぐ, 2 people; search.
+    b.keys(&[Key::Digit(2)]);
+    b.until("the places", |a| a.ride.places.is_some());
+    assert_eq!(
+        b.app.ride.places.as_ref().unwrap().places[0].name,
+        "みどり病院"
+    );
+    b.keys(&[Key::Digit(1), Key::Down, Key::Right, Key::Green]);
+    b.until("offers", |a| matches!(a.ride.quote, QuoteState::Offers(_)));
+    let QuoteState::Offers(offers) = b.app.ride.quote.clone() else {
+        unreachable!()
+    };
+    assert_eq!(
+        offers[0].pickup_from, "09:50",
+        "9:32 + 15 min, on a 5-minute mark"
+    );
+    assert_eq!(offers[0].fare_yen, 1000);
+    b.keys(&[Key::Green]);
+    b.until("booked", |a| {
+        matches!(
+            a.dialog,
+            Some(Dialog::Ride(engawa::app::ride::RideNotice::Booked(_)))
+        )
+    });
+    b.keys(&[Key::Ok]);
+    assert!(matches!(b.app.page().screen, Screen::RideDone(_)));
+    let ride = rt
+        .block_on(db.ride(1))
+        .unwrap()
+        .expect("the head-end has the ride");
+    assert_eq!(
+        (ride.state.as_str(), ride.people, ride.pickup_from),
+        ("booked", 2, 9 * 60 + 50)
+    );
+    let plan = engawa_headend::dispatch::manifest(&db, "2026-11-25");
+    let m = rt.block_on(plan).unwrap();
+    assert!(m.contains("お迎え  山田 花子 様（2人）"), "{m}");
+
+    // Ten minutes before the window: the card, once.
+    clock.set(tokyo(2026, 11, 25, 9, 41));
+    b.until("the taxi card", |a| a.ride.soon(a.now).is_some());
+    b.keys(&[Key::Ok]);
+    assert!(b.app.ride.soon(b.app.now).is_none());
+
+    // Cancel from today's bookings (page 2 of the taxi page; back at 9:35).
+    clock.set(tokyo(2026, 11, 25, 9, 35));
+    b.keys(&[Key::Back, Key::Right, Key::Digit(2)]);
+    b.until("the bookings", |a| {
+        a.page().screen == Screen::RideBookings
+            && a.ride.bookings.as_ref().is_some_and(|l| !l.is_empty())
+    });
+    b.keys(&[Key::Red, Key::Ok]);
+    b.until("cancelled", |a| {
+        matches!(
+            a.dialog,
+            Some(Dialog::Ride(engawa::app::ride::RideNotice::Cancelled(_)))
+        )
+    });
+    let ride = rt.block_on(db.ride(1)).unwrap().unwrap();
+    assert_eq!(ride.state, "cancelled");
+    let m = rt
+        .block_on(engawa_headend::dispatch::manifest(&db, "2026-11-25"))
+        .unwrap();
+    assert!(!m.contains("山田 花子"), "the seat is free: {m}");
+}
