@@ -221,6 +221,35 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         !m.contains("山田 ハナ"),
         "cancelled rides are not driven: {m}"
     );
+    // The same in the console, with the day's figures.
+    let console = h.console().await;
+    let (s, page) = console.get("/console/ride?day=2026-11-25").await;
+    assert_eq!(s, StatusCode::OK);
+    for part in [
+        "1号車 （3席、08:00〜17:00）",
+        "<td>お迎え</td><td>佐藤 トメ 様</td>",
+        "<td>おろす</td><td>佐藤 トメ 様</td><td>みどり病院</td>",
+        "予約の 直前に うまった",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    let vehicle = |at: &'static str| {
+        vec![
+            ("what", "vehicle"),
+            ("name", "2号車"),
+            ("seats", "4"),
+            ("from", "09:00"),
+            ("to", "16:00"),
+            ("at", at),
+        ]
+    };
+    let (_, page) = console.form("/console/ride/setup", &vehicle("north")).await;
+    assert!(page.contains("緯度,経度を"), "{page}");
+    let (_, page) = console
+        .form("/console/ride/setup", &vehicle("35.51,137.82"))
+        .await;
+    assert!(page.contains("2号車 を 加えました"), "{page}");
+    assert_eq!(h.db.vehicles().await.unwrap().len(), 2);
     // Too late to cancel once the window has opened.
     h.clock.set(tokyo(2026, 11, 25, 8, 50));
     let (s, v) = h

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/rules", get(rules).post(save_rules))
         .route("/console/billing/{file}", get(billing_csv))
         .merge(watch::router())
+        .merge(ride::router())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
 
@@ -109,7 +110,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Html<String> {
         Some(s) => format!(
             "<nav><a href=\"/console\">ホーム</a> · <a href=\"/console/orders\">きょうの注文</a> · \
              <a href=\"/console/picking\">ピッキング</a> · <a href=\"/console/delivery\">配達</a> · \
-             <a href=\"/console/households\">世帯</a> · <a href=\"/console/watch\">見守り</a> · <a href=\"/console/pairing\">機械の登録</a> · \
+             <a href=\"/console/households\">世帯</a> · <a href=\"/console/watch\">見守り</a> · <a href=\"/console/ride\">タクシー</a> · <a href=\"/console/pairing\">機械の登録</a> · \
              <a href=\"/console/sellers\">お店</a> · <a href=\"/console/catalogue\">品ぞろえ</a> · \
              <a href=\"/console/billing\">請求</a> · <a href=\"/console/rules\">お届けの きまり</a></nav>\
              <form method=\"post\" action=\"/console/logout\">{}<span>{} さん</span> \
@@ -220,6 +221,7 @@ macro_rules! try_db {
     };
 }
 
+mod ride;
 mod watch;
 
 fn tokyo_today(now: DateTime<Utc>) -> NaiveDate {

@@ -234,6 +234,40 @@ impl Db {
             .collect()
     }
 
+    /// Refusals between two instants: (time, household name, code, detail).
+    pub async fn ride_refusals_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, String, String, String)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT f.at, coalesce(h.name, ''), f.code, f.detail FROM ride_refusals f
+             LEFT JOIN households h ON h.id = f.household_id WHERE f.at >= ? AND f.at < ? ORDER BY f.id",
+        )
+        .bind(ts(from))
+        .bind(ts(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    super::from_ts(r.try_get(0)?).unwrap_or_default(),
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Rides of a day that were cancelled.
+    pub async fn cancelled_rides(&self, day: &str) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT count(*) FROM rides WHERE day = ? AND state = 'cancelled'")
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await
+    }
+
     /// The day's vehicles, booked rides and plan (for a quote: read only).
     pub async fn ride_day(&self, day: &str) -> Result<DayState, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;

@@ -1,0 +1,325 @@
+//! Console: タクシー — today's plan per vehicle as a printable driver's manifest
+//! (time, pick up or set down, rider, address, phone, people, fare to collect),
+//! the day's figures (bookings, success rate, passengers per vehicle-hour,
+//! shared rides), every refused request with its reason, and the fleet and
+//! places with forms to add them.
+
+use std::fmt::Write as _;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use chrono::{Duration, NaiveDate, TimeZone};
+use engawa_core::TOKYO;
+use engawa_ride::api::{hhmm, minutes};
+use engawa_ride::service::{Day, Vehicle};
+use engawa_ride::travel::Haversine;
+use serde::Deserialize;
+
+use super::{
+    DayQuery, checked, clean, csrf_field, day_form, day_of, err, esc, internal, ok, page, session,
+    yen,
+};
+use crate::AppState;
+use crate::db::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/ride", get(plan))
+        .route("/console/ride/setup", get(setup).post(add))
+}
+
+fn refusal_words(code: &str) -> &str {
+    match code {
+        "too_many_people" => "人数が 多すぎる",
+        "same_place" => "行き先が 同じ場所",
+        "unknown_place" => "行けない 場所",
+        "out_of_hours" => "受付時間の 外",
+        "fully_booked" => "車が いっぱい",
+        "no_longer_possible" => "予約の 直前に うまった",
+        "no_service" => "車が 動いていない",
+        other => other,
+    }
+}
+
+async fn plan(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DayQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let now = s.clock.now();
+    let day: NaiveDate = day_of(&q, now);
+    let key = day.to_string();
+    let state = try_db!(s.db.ride_day(&key).await);
+    let vehicles: Vec<Vehicle> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+    let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
+    let schedule = Day {
+        vehicles: &vehicles,
+        rides: &rides,
+        routes: &state.routes,
+    }
+    .schedule(&Haversine::default());
+    let mut body = day_form("/console/ride", day).replace("お届けの日", "運行日");
+    // Figures of the day.
+    let start = TOKYO
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(now);
+    let refusals = try_db!(
+        s.db.ride_refusals_between(start, start + Duration::days(1))
+            .await
+    );
+    let cancelled = try_db!(s.db.cancelled_rides(&key).await);
+    let booked = state.rides.len();
+    let passengers: i64 = state.rides.iter().map(|r| r.people).sum();
+    let asked = booked + refusals.len();
+    let mut hours = 0.0;
+    let mut shared = 0;
+    for stops in &schedule {
+        if let (Some(first), Some(last)) = (stops.first(), stops.last()) {
+            hours += (last.1 - first.1).max(0.0) / 60.0;
+        }
+        let mut aboard: Vec<i64> = Vec::new();
+        let mut was_shared: Vec<i64> = Vec::new();
+        for ((id, drop), _) in stops {
+            if *drop {
+                aboard.retain(|a| a != id);
+            } else {
+                aboard.push(*id);
+                if aboard.len() > 1 {
+                    was_shared.extend(aboard.iter().copied());
+                }
+            }
+        }
+        was_shared.sort_unstable();
+        was_shared.dedup();
+        shared += was_shared.len();
+    }
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.0} %", 100.0 * a as f64 / b as f64)
+        }
+    };
+    let _ = write!(
+        body,
+        "<table><tr><th>予約</th><th>取り消し</th><th>お断り</th><th>予約できた 割合</th><th>乗った人</th>\
+         <th>1台1時間あたり</th><th>相乗りの 割合</th></tr>\
+         <tr><td class=\"n\">{booked}</td><td class=\"n\">{cancelled}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{passengers}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
+        refusals.len(),
+        pct(booked, asked),
+        if hours > 0.0 {
+            format!("{:.1}人", passengers as f64 / hours)
+        } else {
+            "—".into()
+        },
+        pct(shared, booked),
+    );
+    for (k, v) in state.vehicles.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<h2>{} （{}席、{}〜{}）</h2>",
+            esc(&v.name),
+            v.vehicle.seats,
+            hhmm(v.vehicle.shift.0),
+            hhmm(v.vehicle.shift.1)
+        );
+        let stops = schedule.get(k).cloned().unwrap_or_default();
+        if stops.is_empty() {
+            body.push_str("<p>予約は ありません。</p>");
+            continue;
+        }
+        body.push_str(
+            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>集金</th></tr>",
+        );
+        for ((id, drop), t) in stops {
+            let Some(r) = state.rides.iter().find(|r| r.id == id) else {
+                continue;
+            };
+            let place = if drop { &r.to_name } else { &r.from_name };
+            let place = if place == "家" { &r.address } else { place };
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{} 様</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td></tr>",
+                hhmm(t.round() as i64),
+                if drop { "おろす" } else { "お迎え" },
+                esc(&r.rider),
+                esc(place),
+                esc(&r.phone),
+                r.people,
+                if drop { String::new() } else { yen(r.fare_yen) }
+            );
+        }
+        body.push_str("</table>");
+    }
+    if state.vehicles.is_empty() {
+        body.push_str(&err(
+            "車が 登録されていません。「車と 場所」で 加えてください。",
+        ));
+    }
+    body.push_str("<h2>お断りした 依頼</h2>");
+    if refusals.is_empty() {
+        body.push_str("<p>ありません。</p>");
+    } else {
+        body.push_str("<table><tr><th>時刻</th><th>世帯</th><th>理由</th><th>くわしく</th></tr>");
+        for (at, who, code, detail) in &refusals {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                at.with_timezone(&TOKYO).format("%H:%M"),
+                esc(who),
+                esc(refusal_words(code)),
+                esc(detail)
+            );
+        }
+        body.push_str("</table>");
+    }
+    body.push_str("<p class=\"noprint\"><a href=\"/console/ride/setup\">車と 場所</a></p>");
+    page("タクシー", Some(&session), &body).into_response()
+}
+
+async fn setup(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    setup_page(&s, &session, "").await
+}
+
+async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response {
+    let vehicles = try_db!(s.db.vehicles().await);
+    let places = try_db!(s.db.places_for(0).await);
+    let mut body = String::from(message);
+    body.push_str("<h2>車</h2><table><tr><th>番号</th><th>名前</th><th>席</th><th>時間</th><th>車庫</th></tr>");
+    for v in &vehicles {
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}〜{}</td><td>{:.4}, {:.4}</td></tr>",
+            v.id,
+            esc(&v.name),
+            v.vehicle.seats,
+            hhmm(v.vehicle.shift.0),
+            hhmm(v.vehicle.shift.1),
+            v.vehicle.depot.0,
+            v.vehicle.depot.1
+        );
+    }
+    let _ = write!(
+        body,
+        "</table><form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"vehicle\">\
+         <p><label for=\"v-name\">名前</label><input id=\"v-name\" name=\"name\" required maxlength=\"30\"></p>\
+         <p><label for=\"v-seats\">席</label><input id=\"v-seats\" name=\"seats\" value=\"3\" size=\"3\"></p>\
+         <p><label for=\"v-from\">時間</label><input id=\"v-from\" name=\"from\" type=\"time\" value=\"08:00\"> 〜 <input name=\"to\" type=\"time\" value=\"17:00\" aria-label=\"おわり\"></p>\
+         <p><label for=\"v-at\">車庫（緯度,経度）</label><input id=\"v-at\" name=\"at\" placeholder=\"35.6110,137.9350\" size=\"24\"></p>\
+         <p><button type=\"submit\">車を 加える</button></p></form>",
+        csrf_field(session)
+    );
+    body.push_str(
+        "<h2>場所</h2><table><tr><th>番号</th><th>名前</th><th>種類</th><th>緯度,経度</th></tr>",
+    );
+    for p in &places {
+        let _ = write!(
+            body,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{:.4}, {:.4}</td></tr>",
+            p.id,
+            esc(&p.name),
+            esc(&p.kind),
+            p.at.0,
+            p.at.1
+        );
+    }
+    let _ = write!(
+        body,
+        "</table><form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"place\">\
+         <p><label for=\"p-name\">名前</label><input id=\"p-name\" name=\"name\" required maxlength=\"30\"></p>\
+         <p><label for=\"p-kind\">種類</label><input id=\"p-kind\" name=\"kind\" placeholder=\"病院\" maxlength=\"10\"></p>\
+         <p><label for=\"p-at\">緯度,経度</label><input id=\"p-at\" name=\"at\" placeholder=\"35.6050,137.9420\" size=\"24\"></p>\
+         <p><button type=\"submit\">場所を 加える</button></p></form>",
+        csrf_field(session)
+    );
+    page("タクシー ＞ 車と 場所", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    #[serde(default)]
+    csrf: String,
+    what: String,
+    name: String,
+    #[serde(default)]
+    seats: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    at: String,
+}
+
+fn lat_lon(v: &str) -> Option<(f64, f64)> {
+    let (a, b) = v.split_once(',')?;
+    let (lat, lon): (f64, f64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddForm>) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
+    let Some(name) = clean(&f.name, 30).filter(|n| !n.is_empty()) else {
+        return setup_page(&s, &session, &refuse("名前を 30字までで 入れてください。")).await;
+    };
+    let Some(at) = lat_lon(&f.at) else {
+        return setup_page(
+            &s,
+            &session,
+            &refuse("緯度,経度を 35.6110,137.9350 の 形で 入れてください。"),
+        )
+        .await;
+    };
+    let message = match f.what.as_str() {
+        "vehicle" => {
+            let seats = f
+                .seats
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|n| (1..=20).contains(n));
+            let shift = minutes(&f.from).zip(minutes(&f.to)).filter(|(a, b)| a < b);
+            let (Some(seats), Some(shift)) = (seats, shift) else {
+                return setup_page(
+                    &s,
+                    &session,
+                    &refuse("席（1〜20）と 時間（はじめ < おわり）を たしかめてください。"),
+                )
+                .await;
+            };
+            try_db!(
+                s.db.add_vehicle(
+                    &name,
+                    &Vehicle {
+                        seats,
+                        shift,
+                        depot: at
+                    }
+                )
+                .await
+            );
+            ok(&format!("{name} を 加えました。"))
+        }
+        "place" => {
+            let kind = clean(&f.kind, 10)
+                .filter(|k| !k.is_empty())
+                .unwrap_or_else(|| "その他".into());
+            try_db!(s.db.add_place(&name, &kind, at).await);
+            ok(&format!("{name} を 加えました。"))
+        }
+        _ => refuse("何を 加えるか わかりません。"),
+    };
+    tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
+    setup_page(&s, &session, &message).await
+}
