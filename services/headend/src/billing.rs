@@ -1,8 +1,10 @@
 //! The monthly billing export: two CSV files an operator's billing system imports.
 //!
 //! `households-YYYY-MM.csv` — one row per household registered for shopping on any
-//! day of the month or with goods delivered in it:
-//!   `month,household_id,name,monthly_fee_yen,goods_yen,orders,total_yen`
+//! day of the month, with goods delivered in it, or with taxi rides in it:
+//!   `month,household_id,name,monthly_fee_yen,goods_yen,orders,rides,ride_yen,total_yen`
+//! (taxi fares are billed with the month, so drivers collect nothing: the
+//! manifest says 請求済み).
 //! `sellers-YYYY-MM.csv` — one row per seller with sales in the month:
 //!   `month,seller_id,name,gross_yen,fee_yen,payout_yen`
 //!
@@ -42,6 +44,8 @@ pub struct Totals {
     pub households: usize,
     pub monthly_fees: i64,
     pub goods: i64,
+    pub rides: i64,
+    pub ride_yen: i64,
     pub gross: i64,
     pub fees: i64,
     pub payouts: i64,
@@ -75,12 +79,16 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
         "monthly_fee_yen",
         "goods_yen",
         "orders",
+        "rides",
+        "ride_yen",
         "total_yen",
     ])?;
     for h in &b.households {
         t.households += 1;
         t.monthly_fees += h.monthly_fee_yen;
         t.goods += h.goods_yen;
+        t.rides += h.rides;
+        t.ride_yen += h.ride_yen;
         w.write_record([
             month.to_string(),
             h.household_id.to_string(),
@@ -88,7 +96,9 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
             h.monthly_fee_yen.to_string(),
             h.goods_yen.to_string(),
             h.orders.to_string(),
-            (h.monthly_fee_yen + h.goods_yen).to_string(),
+            h.rides.to_string(),
+            h.ride_yen.to_string(),
+            (h.monthly_fee_yen + h.goods_yen + h.ride_yen).to_string(),
         ])?;
     }
     let households_csv = w.into_inner().map_err(|e| e.into_error())?;

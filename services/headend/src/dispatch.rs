@@ -345,7 +345,7 @@ pub async fn manifest(db: &crate::Db, day: &str) -> Result<String> {
             let fare = if drop {
                 String::new()
             } else {
-                format!("  {}円", r.fare_yen)
+                format!("  {}円 請求済み", r.fare_yen)
             };
             let _ = writeln!(
                 out,

@@ -465,10 +465,12 @@ async fn run(raw: Vec<String>) -> Result<()> {
             }
             let t = e.totals;
             println!(
-                "{month}: {} households, monthly fees {}, goods {}; sellers gross {} = fee {} + payout {}",
+                "{month}: {} households, monthly fees {}, goods {}, {} taxi rides {}; sellers gross {} = fee {} + payout {}",
                 t.households,
                 engawa_core::Yen(t.monthly_fees).to_ja(),
                 engawa_core::Yen(t.goods).to_ja(),
+                t.rides,
+                engawa_core::Yen(t.ride_yen).to_ja(),
                 engawa_core::Yen(t.gross).to_ja(),
                 engawa_core::Yen(t.fees).to_ja(),
                 engawa_core::Yen(t.payouts).to_ja(),

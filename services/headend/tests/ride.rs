@@ -213,7 +213,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         .unwrap();
     assert!(m.contains("1号車 （3席、08:00〜17:00）"), "{m}");
     assert!(
-        m.contains("お迎え  佐藤 トメ 様（2人）  みどり町  電話 0265-11-2222  500円"),
+        m.contains("お迎え  佐藤 トメ 様（2人）  みどり町  電話 0265-11-2222  500円 請求済み"),
         "{m}"
     );
     assert!(m.contains("おろす  佐藤 トメ 様（2人）  みどり病院"), "{m}");
@@ -250,6 +250,20 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         .await;
     assert!(page.contains("2号車 を 加えました"), "{page}");
     assert_eq!(h.db.vehicles().await.unwrap().len(), 2);
+    // The month's bill: B's ride (2 × 250 yen), none for A (cancelled).
+    let (first, last) = engawa_headend::billing::month_bounds("2026-11").unwrap();
+    let month = h.db.billing_month(first, last).await.unwrap();
+    let e = engawa_headend::billing::export("2026-11", &month, false).unwrap();
+    let csv = String::from_utf8(e.households_csv).unwrap();
+    assert!(
+        csv.contains(&format!("2026-11,{b},佐藤 トメ,0,0,0,1,500,500\r\n")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("2026-11,{a},山田 ハナ,0,0,0,0,0,0\r\n"))
+            || !csv.contains("山田 ハナ"),
+        "{csv}"
+    );
     // Too late to cancel once the window has opened.
     h.clock.set(tokyo(2026, 11, 25, 8, 50));
     let (s, v) = h

@@ -498,9 +498,9 @@ async fn the_month_bills_fees_and_goods_and_reconciles_to_the_yen() {
     assert_eq!(
         rows[1..],
         [
-            "2026-11,1,A 家,1000,960,1,1960",
-            "2026-11,2,B 家,1000,2086,1,3086",
-            "2026-11,3,C 家（注文なし）,1000,0,0,1000",
+            "2026-11,1,A 家,1000,960,1,0,0,1960",
+            "2026-11,2,B 家,1000,2086,1,0,0,3086",
+            "2026-11,3,C 家（注文なし）,1000,0,0,0,0,1000",
         ]
     );
     let (first, last) = engawa_headend::billing::month_bounds("2026-12").unwrap();

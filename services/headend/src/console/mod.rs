@@ -1204,6 +1204,7 @@ async fn billing(
          <input id=\"month\" type=\"month\" name=\"month\" value=\"{month}\"> <button type=\"submit\">表示</button></form>\
          {}<table><tr><th>世帯（月額 1,000円）</th><td class=\"n\">{} 世帯　{}</td></tr>\
          <tr><th>品物の 代金</th><td class=\"n\">{}</td></tr>\
+         <tr><th>タクシーの 料金</th><td class=\"n\">{} 回　{}</td></tr>\
          <tr><th>お店の 売上（合計）</th><td class=\"n\">{}</td></tr>\
          <tr><th>手数料 10%（お店ごとに 月の売上から 切り捨て）</th><td class=\"n\">{}</td></tr>\
          <tr><th>お店への 支払い</th><td class=\"n\">{}</td></tr></table>\
@@ -1219,6 +1220,8 @@ async fn billing(
         t.households,
         yen(t.monthly_fees),
         yen(t.goods),
+        t.rides,
+        yen(t.ride_yen),
         yen(t.gross),
         yen(t.fees),
         yen(t.payouts),

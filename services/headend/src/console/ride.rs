@@ -136,7 +136,7 @@ async fn plan(
             continue;
         }
         body.push_str(
-            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>集金</th></tr>",
+            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>料金</th></tr>",
         );
         for ((id, drop), t) in stops {
             let Some(r) = state.rides.iter().find(|r| r.id == id) else {
@@ -153,7 +153,11 @@ async fn plan(
                 esc(place),
                 esc(&r.phone),
                 r.people,
-                if drop { String::new() } else { yen(r.fare_yen) }
+                if drop {
+                    String::new()
+                } else {
+                    format!("{} 請求済み", yen(r.fare_yen))
+                }
             );
         }
         body.push_str("</table>");

@@ -67,6 +67,9 @@ pub struct HouseholdBill {
     pub monthly_fee_yen: i64,
     pub goods_yen: i64,
     pub orders: i64,
+    /// Taxi rides of the month (not cancelled) and their fares.
+    pub rides: i64,
+    pub ride_yen: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -525,7 +528,11 @@ impl Db {
                               WHERE o.household_id = h.id AND o.cancelled_at IS NULL
                                 AND o.delivery_day BETWEEN ?1 AND ?2), 0) AS goods,
                     (SELECT COUNT(*) FROM orders o WHERE o.household_id = h.id AND o.cancelled_at IS NULL
-                       AND o.delivery_day BETWEEN ?1 AND ?2) AS n
+                       AND o.delivery_day BETWEEN ?1 AND ?2) AS n,
+                    (SELECT COUNT(*) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
+                       AND r.day BETWEEN ?1 AND ?2) AS rides,
+                    COALESCE((SELECT SUM(r.fare_yen) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
+                       AND r.day BETWEEN ?1 AND ?2), 0) AS ride_yen
              FROM households h ORDER BY h.id",
         )
         .bind(&f)
@@ -536,7 +543,8 @@ impl Db {
         for r in &rows {
             let registered: bool = r.try_get(2)?;
             let goods: i64 = r.try_get(3)?;
-            if !registered && goods == 0 {
+            let (rides, ride_yen): (i64, i64) = (r.try_get(5)?, r.try_get(6)?);
+            if !registered && goods == 0 && rides == 0 {
                 continue;
             }
             households.push(HouseholdBill {
@@ -546,6 +554,8 @@ impl Db {
                 monthly_fee_yen: if registered { MONTHLY_FEE.0 } else { 0 },
                 goods_yen: goods,
                 orders: r.try_get(4)?,
+                rides,
+                ride_yen,
             });
         }
         let rows = sqlx::query(
