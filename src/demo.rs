@@ -552,6 +552,7 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         pickup_from: f.into(),
         pickup_to: t.into(),
         arrive_at: a.into(),
+        arrive_by: None,
         fare_yen: 1000,
         state: state.into(),
     };

@@ -34,15 +34,39 @@ pub enum QuoteState {
     Refused(String),
 }
 
-/// A booking being put together.
+/// How the time is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenMode {
+    /// いますぐ: the next possible pickup.
+    Asap,
+    /// お迎えの 時間: picked up from a 15-minute mark.
+    Pickup,
+    /// 着く 時間: there by a 15-minute mark (「病院に 10時30分までに」).
+    Arrive,
+}
+
+/// A booking being put together. Rows: 0 = how, 1 = the time, 2 = people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
     /// `None` = home.
     pub from: Option<i64>,
     pub to: Option<i64>,
-    /// 0 = いますぐ, else the (index)th 15-minute slot of `slots`.
-    pub when: usize,
+    pub mode: WhenMode,
+    /// Index into `Ride::slots` or `Ride::arrivals`.
+    pub slot: usize,
     pub people: u8,
+}
+
+impl Draft {
+    pub fn new(from: Option<i64>, to: Option<i64>) -> Draft {
+        Draft {
+            from,
+            to,
+            mode: WhenMode::Asap,
+            slot: 0,
+            people: 1,
+        }
+    }
 }
 
 /// Told in a dialog.
@@ -96,6 +120,29 @@ impl Ride {
             .collect()
     }
 
+    /// Arrival times offered: from 30 minutes after the first pickup mark to
+    /// closing time.
+    pub fn arrivals(&self, now: DateTime<Utc>) -> Vec<i64> {
+        let Some(p) = &self.places else {
+            return Vec::new();
+        };
+        let close = minutes(&p.closes).unwrap_or(0);
+        let first = self.slots(now).first().map_or(close + 1, |f| f + 30);
+        (0..)
+            .map(|k| first + 15 * k)
+            .take_while(|m| *m <= close)
+            .collect()
+    }
+
+    /// The times the draft's mode chooses from.
+    pub fn times(&self, d: &Draft, now: DateTime<Utc>) -> Vec<i64> {
+        match d.mode {
+            WhenMode::Asap => Vec::new(),
+            WhenMode::Pickup => self.slots(now),
+            WhenMode::Arrive => self.arrivals(now),
+        }
+    }
+
     pub fn place_name(&self, id: Option<i64>) -> String {
         match id {
             None => "家".into(),
@@ -119,14 +166,20 @@ impl Ride {
 }
 
 impl Draft {
-    pub fn request(&self, slots: &[i64]) -> RideRequest {
+    /// The chosen time ("HH:MM"), if the mode has one.
+    pub fn time(&self, times: &[i64]) -> Option<String> {
+        (self.mode != WhenMode::Asap).then(|| hhmm(times.get(self.slot).copied().unwrap_or(0)))
+    }
+
+    pub fn request(&self, times: &[i64]) -> RideRequest {
         RideRequest {
             from: self.from,
             to: self.to,
             people: self.people,
-            when: match self.when {
-                0 => When::Asap,
-                k => When::At(hhmm(slots.get(k - 1).copied().unwrap_or(0))),
+            when: match (self.mode, self.time(times)) {
+                (WhenMode::Pickup, Some(t)) => When::At(t),
+                (WhenMode::Arrive, Some(t)) => When::ArriveBy(t),
+                _ => When::Asap,
             },
         }
     }
@@ -147,12 +200,7 @@ impl App {
                     match self.ride.rows()[i] {
                         RideRow::Place(p) => {
                             let to = self.ride.places.as_ref().map(|x| x.places[p].id);
-                            self.push(Screen::RideWhen(Draft {
-                                from: None,
-                                to,
-                                when: 0,
-                                people: 1,
-                            }));
+                            self.push(Screen::RideWhen(Draft::new(None, to)));
                         }
                         RideRow::Home => self.push(Screen::RideFrom),
                         RideRow::Bookings => {
@@ -170,29 +218,47 @@ impl App {
                     ListMove::Open(i) => {
                         self.page_mut().focus = i;
                         let from = self.ride.places.as_ref().map(|x| x.places[i].id);
-                        self.push(Screen::RideWhen(Draft {
-                            from,
-                            to: None,
-                            when: 0,
-                            people: 1,
-                        }));
+                        self.push(Screen::RideWhen(Draft::new(from, None)));
                     }
                     ListMove::None => {}
                 }
             }
             Screen::RideWhen(mut d) => {
-                let slots = self.ride.slots(self.now).len();
                 let mut focus = focus;
+                let modes = [WhenMode::Asap, WhenMode::Pickup, WhenMode::Arrive];
+                let at = modes.iter().position(|m| *m == d.mode).unwrap_or(0);
+                let n = self.ride.times(&d, self.now).len();
                 match k {
-                    Key::Up => focus = 0,
-                    Key::Down => focus = 1,
-                    Key::Left if focus == 0 => d.when = d.when.saturating_sub(1),
-                    Key::Right if focus == 0 => d.when = (d.when + 1).min(slots),
-                    Key::Left if focus == 1 => d.people = (d.people - 1).max(1),
-                    Key::Right if focus == 1 => d.people = (d.people + 1).min(MAX_PEOPLE),
-                    Key::Digit(n) if focus == 1 && (1..=MAX_PEOPLE).contains(&n) => d.people = n,
+                    // The time row only when the mode has times.
+                    Key::Up => {
+                        focus = if focus == 2 && d.mode != WhenMode::Asap {
+                            1
+                        } else {
+                            0
+                        }
+                    }
+                    Key::Down => {
+                        focus = if focus == 0 && d.mode != WhenMode::Asap {
+                            1
+                        } else {
+                            2
+                        }
+                    }
+                    Key::Left if focus == 0 && at > 0 => {
+                        d.mode = modes[at - 1];
+                        d.slot = 0;
+                    }
+                    Key::Right if focus == 0 && at < 2 => {
+                        d.mode = modes[at + 1];
+                        d.slot = 0;
+                    }
+                    Key::Left if focus == 1 => d.slot = d.slot.saturating_sub(1),
+                    Key::Right if focus == 1 => d.slot = (d.slot + 1).min(n.saturating_sub(1)),
+                    Key::Left if focus == 2 => d.people = (d.people - 1).max(1),
+                    Key::Right if focus == 2 => d.people = (d.people + 1).min(MAX_PEOPLE),
+                    Key::Digit(n) if focus == 2 && (1..=MAX_PEOPLE).contains(&n) => d.people = n,
                     Key::Ok | Key::Green => {
-                        let req = d.request(&self.ride.slots(self.now));
+                        let req = d.request(&self.ride.times(&d, self.now));
                         self.ride.quote = QuoteState::Waiting;
                         fx.push(Effect::QuoteRide(req));
                         self.push(Screen::RideOffers(d));
@@ -218,11 +284,16 @@ impl App {
                     Key::Green if n > 0 => {
                         if let QuoteState::Offers(o) = &self.ride.quote {
                             let offer = &o[focus.min(n - 1)];
+                            let arrive_by = match d.mode {
+                                WhenMode::Arrive => d.time(&self.ride.times(&d, self.now)),
+                                _ => None,
+                            };
                             fx.push(Effect::BookRide(BookRequest {
                                 from: d.from,
                                 to: d.to,
                                 people: d.people,
                                 pickup_from: offer.pickup_from.clone(),
+                                arrive_by,
                             }));
                             self.dialog = Some(Dialog::Ride(RideNotice::Sending));
                         }
@@ -305,7 +376,7 @@ impl App {
                 // The offers are stale: ask again.
                 if let Screen::RideOffers(d) = self.page().screen.clone() {
                     self.ride.quote = QuoteState::Waiting;
-                    fx.push(Effect::QuoteRide(d.request(&self.ride.slots(self.now))));
+                    fx.push(Effect::QuoteRide(d.request(&self.ride.times(&d, self.now))));
                 }
             }
             E::Unreachable => {

@@ -1,6 +1,6 @@
 //! The taxi's screens driven by keys, with the head-end's answers as events.
 
-use super::ride::{QuoteState, RideNotice};
+use super::ride::{QuoteState, RideNotice, WhenMode};
 use super::*;
 use Key::*;
 use engawa_core::clock::tokyo;
@@ -46,6 +46,7 @@ fn booking(id: i64, from: &str, state: &str) -> Booking {
         pickup_from: from.into(),
         pickup_to: "10:15".into(),
         arrive_at: "10:40".into(),
+        arrive_by: None,
         fare_yen: 1000,
         state: state.into(),
     }
@@ -71,11 +72,14 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     a.handle(Event::Ride(RideEvent::Places(places())));
     // 1 = the favourite hospital; then a time: the first slot after いますぐ is
     // 10:00 (9:32 + 15 min, on the quarter hour); two people.
-    press(&mut a, &[Digit(1), Right, Down, Right]);
+    press(&mut a, &[Digit(1), Right, Down, Down, Right]);
     let Screen::RideWhen(d) = a.page().screen.clone() else {
         panic!("{:?}", a.page().screen)
     };
-    assert_eq!((d.to, d.from, d.when, d.people), (Some(7), None, 1, 2));
+    assert_eq!(
+        (d.to, d.from, d.mode, d.slot, d.people),
+        (Some(7), None, WhenMode::Pickup, 0, 2)
+    );
     assert_eq!(a.ride.slots(a.now)[0], 10 * 60);
     let fx = press(&mut a, &[Green]);
     assert_eq!(
@@ -100,7 +104,8 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
             from: None,
             to: Some(7),
             people: 2,
-            pickup_from: "10:15".into()
+            pickup_from: "10:15".into(),
+            arrive_by: None
         })]
     );
     assert_eq!(a.dialog, Some(Dialog::Ride(RideNotice::Sending)));
@@ -136,7 +141,7 @@ fn going_home_asks_from_where_and_a_refusal_asks_again() {
     let Screen::RideWhen(d) = a.page().screen.clone() else {
         panic!()
     };
-    assert_eq!((d.from, d.to, d.when), (Some(8), None, 0));
+    assert_eq!((d.from, d.to, d.mode), (Some(8), None, WhenMode::Asap));
     let fx = press(&mut a, &[Ok]);
     assert_eq!(
         fx,
@@ -218,4 +223,48 @@ fn a_booking_is_cancelled_after_a_question_and_the_taxi_card_shows_ten_minutes_b
     );
     assert_eq!(a.page().screen, Screen::Home);
     assert!(a.ride.soon(a.now).is_none(), "once");
+}
+
+#[test]
+fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
+    let mut a = app();
+    press(&mut a, &[Digit(2)]);
+    a.handle(Event::Ride(RideEvent::Places(places())));
+    // 着く 時間で: the first arrival mark is 10:30 (first pickup 10:00 + 30).
+    press(&mut a, &[Digit(1), Right, Right, Down, Right]);
+    let Screen::RideWhen(d) = a.page().screen.clone() else {
+        panic!()
+    };
+    assert_eq!((d.mode, d.slot), (WhenMode::Arrive, 1));
+    assert_eq!(a.ride.arrivals(a.now)[..2], [10 * 60 + 30, 10 * 60 + 45]);
+    let fx = press(&mut a, &[Green]);
+    assert_eq!(
+        fx,
+        [Effect::QuoteRide(RideRequest {
+            from: None,
+            to: Some(7),
+            people: 1,
+            when: When::ArriveBy("10:45".into())
+        })]
+    );
+    a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![offer(
+        "09:55", "10:10", "10:30",
+    )]))));
+    let fx = press(&mut a, &[Green]);
+    assert_eq!(
+        fx,
+        [Effect::BookRide(BookRequest {
+            from: None,
+            to: Some(7),
+            people: 1,
+            pickup_from: "09:55".into(),
+            arrive_by: Some("10:45".into())
+        })]
+    );
+    // いますぐ has no time row: ▼ goes straight to the people.
+    let mut a = app();
+    press(&mut a, &[Digit(2)]);
+    a.handle(Event::Ride(RideEvent::Places(places())));
+    press(&mut a, &[Digit(1), Down]);
+    assert_eq!(a.page().focus, 2);
 }

@@ -9,7 +9,7 @@ use super::model::{
     BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::app::ride::{Draft, QuoteState, RideNotice, RideRow};
+use crate::app::ride::{Draft, QuoteState, RideNotice, RideRow, WhenMode};
 use crate::app::{App, ROWS_PER_PAGE, Screen};
 
 /// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
@@ -186,18 +186,31 @@ fn when(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
         Lang::Ja => format!("タクシー ＞ {}", trip(app, d)),
         Lang::En => format!("Taxi > {}", trip(app, d)),
     };
-    let slots = app.ride.slots(app.now);
-    let when = match d.when {
-        0 => t(l, "いますぐ（いちばん 早く）", "as soon as possible"),
-        k => match slots.get(k - 1) {
-            Some(m) => format!("{}ごろ", clock(&engawa_ride::api::hhmm(*m), false)),
-            None => "—".into(),
-        },
-    };
+    let times = app.ride.times(d, app.now);
+    let to = app.ride.place_name(d.to);
+    let chosen = d.time(&times).map(|t| clock(&t, false)).unwrap_or_default();
     f.fields = vec![
         FieldView {
-            label: t(l, "お迎えの 時間", "Pickup"),
-            value: when,
+            label: t(l, "決め方", "How"),
+            value: match (d.mode, l) {
+                (WhenMode::Asap, Lang::Ja) => "いますぐ（いちばん 早く）".into(),
+                (WhenMode::Pickup, Lang::Ja) => "お迎えの 時間で".into(),
+                (WhenMode::Arrive, Lang::Ja) => "着く 時間で".into(),
+                (m, Lang::En) => format!("{m:?}"),
+            },
+            kind: FieldKind::Value,
+        },
+        FieldView {
+            label: match d.mode {
+                WhenMode::Arrive => t(l, "着く 時間", "Arrive by"),
+                _ => t(l, "お迎えの 時間", "Pickup"),
+            },
+            value: match (d.mode, l) {
+                (WhenMode::Asap, _) => "—".into(),
+                (WhenMode::Pickup, Lang::Ja) => format!("{chosen}ごろ"),
+                (WhenMode::Arrive, Lang::Ja) => format!("{to}に {chosen}までに"),
+                (_, Lang::En) => chosen,
+            },
             kind: FieldKind::Value,
         },
         FieldView {
@@ -292,12 +305,19 @@ fn offers(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
 }
 
 fn booking_words(b: &Booking, l: Lang) -> String {
+    let arrive = match &b.arrive_by {
+        Some(by) => format!(
+            "{}までに 着（{}ごろ）",
+            clock(by, true),
+            clock(&b.arrive_at, true)
+        ),
+        None => format!("{}ごろ 着", clock(&b.arrive_at, true)),
+    };
     match l {
         Lang::Ja => format!(
-            "お迎え {}\n{}に {}ごろ 着\n料金 {}（{}人）",
+            "お迎え {}\n{}に {arrive}\n料金 {}（{}人）",
             window(&b.pickup_from, &b.pickup_to),
             b.to_name,
-            clock(&b.arrive_at, true),
             yen(b.fare_yen),
             b.people
         ),
@@ -456,9 +476,9 @@ pub fn help(s: &Screen, l: Lang) -> Option<&'static str> {
         }
         Screen::RideFrom => "帰りに 乗る 場所を えらびます。",
         Screen::RideWhen(_) => {
-            "▲▼で 行を えらび、◀▶で かえます。\n緑で あいている 車を さがします（まだ 予約は しません）。"
+            "▲▼で 行を えらび、◀▶で かえます。「着く 時間で」は その時間までに 着く 車を さがします。\n緑で さがします（まだ 予約は しません）。"
         }
-        Screen::RideOffers(_) => "1〜3で えらび、緑で 予約します。\n料金は 乗るときに 払います。",
+        Screen::RideOffers(_) => "1〜3で えらび、緑で 予約します。\n料金は 月の 請求に 入ります（車では 払いません）。",
         Screen::RideBookings => "赤で 取り消します（お迎えの 時間まで）。",
         Screen::RideDone(_) => "お迎えの 10分前に テレビで お知らせします。",
         _ => return None,

@@ -185,16 +185,16 @@ async fn trip(
     })
 }
 
+/// Offers for the pickup windows starting at `starts` (tried in that order),
+/// at most `want`, arriving by `arrive_by` if given.
 fn offers(
     state: &DayState,
     t: &Trip,
-    first: i64,
+    starts: impl Iterator<Item = i64>,
+    arrive_by: Option<i64>,
     now: i64,
     want: usize,
 ) -> Vec<(Offer, Routes, f64)> {
-    let Some((_, close)) = hours(state) else {
-        return Vec::new();
-    };
     let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
     let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
     let day = Day {
@@ -204,14 +204,17 @@ fn offers(
     };
     let travel = Haversine::default();
     let mut out = Vec::new();
-    let mut start = first;
-    while out.len() < want && start + WINDOW <= close {
+    for start in starts {
+        if out.len() >= want {
+            break;
+        }
         let ride = Ride {
             id: NEW_RIDE,
             from: t.from,
             to: t.to,
             people: i32::from(t.people),
             window: (start, start + WINDOW),
+            arrive_by,
         };
         if let Some(p) = day.place(&ride, now, &travel) {
             out.push((
@@ -225,9 +228,15 @@ fn offers(
                 p.arrive_at,
             ));
         }
-        start += WINDOW;
     }
     out
+}
+
+/// Pickup windows from `first` on, every 15 minutes, while one fits the day.
+fn forward(first: i64, close: i64) -> impl Iterator<Item = i64> {
+    (0..)
+        .map(move |k| first + WINDOW * k)
+        .take_while(move |s| s + WINDOW <= close)
 }
 
 /// The first pickup window to try: now + 15 minutes, on a 5-minute mark.
@@ -254,17 +263,15 @@ async fn quote(
         ));
     };
     let earliest = first_window(now_min).max(open);
+    let unreadable =
+        || ApiError::bad_request(core_codes::INVALID_INPUT, "時刻を 読めませんでした。");
+    if let When::ArriveBy(hm) = &req.when {
+        let deadline = minutes(hm).filter(|m| m % 15 == 0).ok_or_else(unreadable)?;
+        return arrive_by_offers(&s, &auth, &state, &t, deadline, (earliest, close), now).await;
+    }
     let start = match &req.when {
-        When::Asap => earliest,
-        When::At(hm) => {
-            let Some(m) = minutes(hm).filter(|m| m % 15 == 0) else {
-                return Err(ApiError::bad_request(
-                    core_codes::INVALID_INPUT,
-                    "時刻を 読めませんでした。",
-                ));
-            };
-            m
-        }
+        When::At(hm) => minutes(hm).filter(|m| m % 15 == 0).ok_or_else(unreadable)?,
+        _ => earliest,
     };
     if start < earliest || start + WINDOW > close {
         let detail = format!(
@@ -293,7 +300,7 @@ async fn quote(
             msg,
         ));
     }
-    let found = offers(&state, &t, start, now_min, 3);
+    let found = offers(&state, &t, forward(start, close), None, now_min, 3);
     if found.is_empty() {
         s.db.log_ride_refusal(
             auth.household_id,
@@ -317,6 +324,67 @@ async fn quote(
     .into_response())
 }
 
+/// 「病院に 9時30分までに」: the latest pickup windows that still arrive in time
+/// (less waiting at the other end), up to three, earliest first.
+async fn arrive_by_offers(
+    s: &AppState,
+    auth: &BoxAuth,
+    state: &DayState,
+    t: &Trip,
+    deadline: i64,
+    (earliest, close): (i64, i64),
+    now: DateTime<Utc>,
+) -> Result<Response, ApiError> {
+    let direct = engawa_ride::travel::TravelTime::time(&Haversine::default(), t.from, t.to);
+    let latest = (deadline as f64 - direct - WINDOW as f64).floor() as i64 / 5 * 5;
+    let now_min = today(now).1;
+    if deadline > close || latest < earliest {
+        let detail = format!("arrive by {}", hhmm(deadline));
+        s.db.log_ride_refusal(auth.household_id, codes::OUT_OF_HOURS, &detail, now)
+            .await?;
+        let soonest = earliest as f64 + WINDOW as f64 + direct;
+        let soonest = ((soonest / 15.0).ceil() * 15.0) as i64;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::OUT_OF_HOURS,
+            if soonest + 15 > close {
+                "きょうは もう 間に合いません。".to_string()
+            } else {
+                format!(
+                    "その 時間には 間に合いません。いちばん 早く 着けるのは {}です。",
+                    time_words(soonest)
+                )
+            },
+        ));
+    }
+    let starts = (0..)
+        .map(|k| latest - WINDOW * k)
+        .take_while(|st| *st >= earliest);
+    let mut found = offers(state, t, starts, Some(deadline), now_min, 3);
+    if found.is_empty() {
+        s.db.log_ride_refusal(
+            auth.household_id,
+            codes::FULLY_BOOKED,
+            &format!("arrive by {}", hhmm(deadline)),
+            now,
+        )
+        .await?;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::FULLY_BOOKED,
+            format!(
+                "{}までに 着く 車は いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。",
+                time_words(deadline)
+            ),
+        ));
+    }
+    found.reverse();
+    Ok(Json(Quote {
+        offers: found.into_iter().map(|o| o.0).collect(),
+    })
+    .into_response())
+}
+
 fn booking(r: &RideRow) -> Booking {
     Booking {
         id: r.id,
@@ -326,6 +394,7 @@ fn booking(r: &RideRow) -> Booking {
         pickup_from: hhmm(r.pickup_from),
         pickup_to: hhmm(r.pickup_to),
         arrive_at: hhmm(r.arrive_at),
+        arrive_by: r.ride.arrive_by.map(hhmm),
         fare_yen: r.fare_yen,
         state: r.state.clone(),
     }
@@ -345,6 +414,12 @@ async fn book(
             "時刻を 読めませんでした。",
         ));
     };
+    let arrive_by = match &req.arrive_by {
+        None => None,
+        Some(a) => Some(minutes(a).ok_or_else(|| {
+            ApiError::bad_request(core_codes::INVALID_INPUT, "時刻を 読めませんでした。")
+        })?),
+    };
     let now = s.clock.now();
     let (day, now_min) = today(now);
     let body = serde_json::to_string(&req).map_err(ApiError::internal)?;
@@ -353,7 +428,7 @@ async fn book(
             if start < first_window(now_min) - 5 {
                 return Err(());
             }
-            let found = offers(state, &t, start, now_min, 1);
+            let found = offers(state, &t, std::iter::once(start), arrive_by, now_min, 1);
             match found.into_iter().next() {
                 Some((offer, routes, arrive)) if offer.pickup_from == req.pickup_from => Ok((
                     NewRide {
@@ -363,6 +438,7 @@ async fn book(
                         pickup_from: start,
                         pickup_to: start + WINDOW,
                         arrive_at: arrive.ceil() as i64,
+                        arrive_by,
                         fare_yen: t.fare_yen,
                     },
                     routes,

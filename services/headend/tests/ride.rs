@@ -409,3 +409,63 @@ async fn twenty_concurrent_bookings_never_overfill_the_car() {
         "{created} booked into one 3-seat car's 15 minutes"
     );
 }
+
+#[tokio::test]
+async fn booking_by_arrival_time_keeps_the_arrival_promise() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let ta = h.pair("EGW-A", a).await;
+    // 「病院に 10時30分までに」 at 8:30.
+    let (s, v) = h
+        .post(
+            "/v1/ride/quote",
+            json!({"from": null, "to": t.hospital, "people": 1, "when": {"arrive_by": "10:30"}}),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let q: Quote = serde_json::from_value(v).unwrap();
+    assert_eq!(q.offers.len(), 3);
+    assert!(
+        q.offers
+            .windows(2)
+            .all(|w| w[0].pickup_from < w[1].pickup_from),
+        "{q:?}"
+    );
+    assert!(
+        q.offers.iter().all(|o| o.arrive_at.as_str() <= "10:30"),
+        "{q:?}"
+    );
+    let last = q.offers.last().unwrap().clone();
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": null, "to": t.hospital, "people": 1, "pickup_from": last.pickup_from, "arrive_by": "10:30"}),
+            Some(&ta),
+            "ride-arrive-001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["arrive_by"], "10:30");
+    // The promise is part of the plan: the day stays feasible with it.
+    let state = h.db.ride_day("2026-11-25").await.unwrap();
+    assert_eq!(state.rides[0].ride.arrive_by, Some(10 * 60 + 30));
+    // Too early to be reached: refused with the earliest possible arrival.
+    let (s, v) = h
+        .post(
+            "/v1/ride/quote",
+            json!({"from": null, "to": t.hospital, "people": 1, "when": {"arrive_by": "08:45"}}),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), "out_of_hours");
+    assert!(
+        v["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("いちばん 早く 着けるのは 午前9時"),
+        "{v}"
+    );
+}

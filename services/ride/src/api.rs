@@ -41,6 +41,8 @@ pub enum When {
     Asap,
     /// Picked up from this time ("HH:MM", 15-minute steps).
     At(String),
+    /// There by this time ("HH:MM", 15-minute steps): 「病院に 9時30分までに」.
+    ArriveBy(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +82,9 @@ pub struct BookRequest {
     pub people: u8,
     /// The offer taken: its pickup window start.
     pub pickup_from: String,
+    /// The arrival promised, when the rider asked to be there by a time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrive_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +97,9 @@ pub struct Booking {
     pub pickup_from: String,
     pub pickup_to: String,
     pub arrive_at: String,
+    /// The promised arrival, if the rider booked by arrival time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrive_by: Option<String>,
     pub fare_yen: i64,
     /// `booked` or `cancelled`.
     pub state: String,

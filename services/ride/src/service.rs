@@ -39,6 +39,8 @@ pub struct Ride {
     pub people: i32,
     /// The promised pickup window.
     pub window: (i64, i64),
+    /// The promised arrival, if any.
+    pub arrive_by: Option<i64>,
 }
 
 /// A stop in a vehicle's order: (ride id, drop-off?).
@@ -101,7 +103,7 @@ impl Day<'_> {
                 service: stop_minutes(r.people),
                 load: -r.people,
                 early: open,
-                late: close,
+                late: r.arrive_by.map_or(close, |a| a as f64),
             });
         }
         nodes.push(depot_node);
@@ -260,6 +262,7 @@ mod tests {
                 to: HOSPITAL,
                 people: 1,
                 window: (600, 615),
+                arrive_by: None,
             };
             let day = Day {
                 vehicles: &v,
@@ -313,6 +316,7 @@ mod tests {
             to: HOSPITAL,
             people: 1,
             window: (17 * 60 + 30, 17 * 60 + 45),
+            arrive_by: None,
         };
         assert!(day.place(&late, 480, &travel).is_none(), "after the shift");
         let crowd = Ride {

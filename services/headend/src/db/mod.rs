@@ -285,6 +285,8 @@ const MIGRATIONS: &[&str] = &[
         code TEXT NOT NULL,
         detail TEXT NOT NULL
     );",
+    // 8: a ride booked by arrival time keeps that promise.
+    "ALTER TABLE rides ADD COLUMN arrive_by INTEGER;",
 ];
 
 #[derive(Clone)]

@@ -66,6 +66,7 @@ pub struct NewRide {
     pub pickup_from: i64,
     pub pickup_to: i64,
     pub arrive_at: i64,
+    pub arrive_by: Option<i64>,
     pub fare_yen: i64,
 }
 
@@ -76,7 +77,7 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
     r.arrive_at, r.fare_yen, r.state,
     coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
-    h.name, h.phone, h.address";
+    h.name, h.phone, h.address, r.arrive_by";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -103,6 +104,7 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
             to: (r.try_get(14)?, r.try_get(15)?),
             people: people as i32,
             window: (pf, pt),
+            arrive_by: r.try_get(19)?,
         },
         rider: r.try_get(16)?,
         phone: r.try_get(17)?,
@@ -329,8 +331,8 @@ impl Db {
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rides (household_id, box_id, day, from_place, to_place, people, pickup_from, pickup_to,
-                                arrive_at, fare_yen, state, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?) RETURNING id",
+                                arrive_at, fare_yen, state, created_at, arrive_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?) RETURNING id",
         )
         .bind(household_id)
         .bind(box_id)
@@ -343,6 +345,7 @@ impl Db {
         .bind(new.arrive_at)
         .bind(new.fare_yen)
         .bind(ts(now))
+        .bind(new.arrive_by)
         .fetch_one(&mut *tx)
         .await?;
         let routes = Routes(
