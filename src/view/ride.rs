@@ -478,7 +478,9 @@ pub fn help(s: &Screen, l: Lang) -> Option<&'static str> {
         Screen::RideWhen(_) => {
             "▲▼で 行を えらび、◀▶で かえます。「着く 時間で」は その時間までに 着く 車を さがします。\n緑で さがします（まだ 予約は しません）。"
         }
-        Screen::RideOffers(_) => "1〜3で えらび、緑で 予約します。\n料金は 月の 請求に 入ります（車では 払いません）。",
+        Screen::RideOffers(_) => {
+            "1〜3で えらび、緑で 予約します。\n料金は 月の 請求に 入ります（車では 払いません）。"
+        }
         Screen::RideBookings => "赤で 取り消します（お迎えの 時間まで）。",
         Screen::RideDone(_) => "お迎えの 10分前に テレビで お知らせします。",
         _ => return None,

@@ -249,7 +249,12 @@ async fn quote(
     auth: BoxAuth,
     ApiJson(req): ApiJson<RideRequest>,
 ) -> Result<Response, ApiError> {
-    let t = trip(&s, &auth, req.from, req.to, req.people).await?;
+    Ok(Json(quote_for(&s, auth, &req).await?).into_response())
+}
+
+/// Offers for a request (the box's, or the operator's on a rider's behalf).
+pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result<Quote, ApiError> {
+    let t = trip(s, &auth, req.from, req.to, req.people).await?;
     let now = s.clock.now();
     let (day, now_min) = today(now);
     let state = s.db.ride_day(&day).await?;
@@ -267,7 +272,7 @@ async fn quote(
         || ApiError::bad_request(core_codes::INVALID_INPUT, "時刻を 読めませんでした。");
     if let When::ArriveBy(hm) = &req.when {
         let deadline = minutes(hm).filter(|m| m % 15 == 0).ok_or_else(unreadable)?;
-        return arrive_by_offers(&s, &auth, &state, &t, deadline, (earliest, close), now).await;
+        return arrive_by_offers(s, &auth, &state, &t, deadline, (earliest, close), now).await;
     }
     let start = match &req.when {
         When::At(hm) => minutes(hm).filter(|m| m % 15 == 0).ok_or_else(unreadable)?,
@@ -318,10 +323,9 @@ async fn quote(
             ),
         ));
     }
-    Ok(Json(Quote {
+    Ok(Quote {
         offers: found.into_iter().map(|o| o.0).collect(),
     })
-    .into_response())
 }
 
 /// 「病院に 9時30分までに」: the latest pickup windows that still arrive in time
@@ -334,7 +338,7 @@ async fn arrive_by_offers(
     deadline: i64,
     (earliest, close): (i64, i64),
     now: DateTime<Utc>,
-) -> Result<Response, ApiError> {
+) -> Result<Quote, ApiError> {
     let direct = engawa_ride::travel::TravelTime::time(&Haversine::default(), t.from, t.to);
     let latest = (deadline as f64 - direct - WINDOW as f64).floor() as i64 / 5 * 5;
     let now_min = today(now).1;
@@ -379,10 +383,9 @@ async fn arrive_by_offers(
         ));
     }
     found.reverse();
-    Ok(Json(Quote {
+    Ok(Quote {
         offers: found.into_iter().map(|o| o.0).collect(),
     })
-    .into_response())
 }
 
 fn booking(r: &RideRow) -> Booking {
@@ -407,7 +410,24 @@ async fn book(
     ApiJson(req): ApiJson<BookRequest>,
 ) -> Result<Response, ApiError> {
     let key = require_idempotency_key(&headers)?;
-    let t = trip(&s, &auth, req.from, req.to, req.people).await?;
+    let (replay, b) = book_for(&s, auth, &key, &req).await?;
+    let status = if replay {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(b)).into_response())
+}
+
+/// Book an offer (the box's, or the operator's with `box_id` 0): (a replay of
+/// the key?, the booking).
+pub async fn book_for(
+    s: &AppState,
+    auth: BoxAuth,
+    key: &str,
+    req: &BookRequest,
+) -> Result<(bool, Booking), ApiError> {
+    let t = trip(s, &auth, req.from, req.to, req.people).await?;
     let Some(start) = minutes(&req.pickup_from) else {
         return Err(ApiError::bad_request(
             core_codes::INVALID_INPUT,
@@ -422,9 +442,9 @@ async fn book(
     };
     let now = s.clock.now();
     let (day, now_min) = today(now);
-    let body = serde_json::to_string(&req).map_err(ApiError::internal)?;
+    let body = serde_json::to_string(req).map_err(ApiError::internal)?;
     let outcome =
-        s.db.book_ride(auth, &day, &key, &body, now, |state| {
+        s.db.book_ride(auth, &day, key, &body, now, |state| {
             if start < first_window(now_min) - 5 {
                 return Err(());
             }
@@ -457,12 +477,7 @@ async fn book(
             if !replay {
                 tracing::info!(ride = id, household = auth.household_id, pickup = %hhmm(start), "ride booked");
             }
-            let status = if replay {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
-            Ok((status, Json(booking(&row))).into_response())
+            Ok((replay, booking(&row)))
         }
         Ok(BookOutcome::KeyReused) => Err(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,

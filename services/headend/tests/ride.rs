@@ -469,3 +469,86 @@ async fn booking_by_arrival_time_keeps_the_arrival_promise() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn the_operator_books_by_phone_once_even_if_the_form_is_sent_twice() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    h.household("買い物だけの 家").await;
+    let console = h.console().await;
+    // Search by name and by phone digits; shopping-only households are not riders.
+    let (_, page) = console.get("/console/ride/book?q=%E5%B1%B1%E7%94%B0").await;
+    assert!(
+        page.contains(&format!("/console/ride/book?household={a}")),
+        "{page}"
+    );
+    let (_, page) = console.get("/console/ride/book?q=11-2222").await;
+    assert!(
+        page.contains("山田 ハナ") && !page.contains("買い物だけ"),
+        "{page}"
+    );
+    let (_, page) = console
+        .get(&format!("/console/ride/book?household={a}"))
+        .await;
+    assert!(page.contains("山田 ハナ</b> 様"), "{page}");
+    let hosp = t.hospital.to_string();
+    let hh = a.to_string();
+    let (_, page) = console
+        .form(
+            "/console/ride/book",
+            &[
+                ("household", &hh),
+                ("from", ""),
+                ("to", &hosp),
+                ("people", "2"),
+                ("mode", "at"),
+                ("time", "10:00"),
+            ],
+        )
+        .await;
+    assert!(page.contains("この 時間で 予約"), "{page}");
+    let field = |name: &str| {
+        page.split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let (key, pickup) = (field("key"), field("pickup_from"));
+    assert_eq!(pickup, "10:00");
+    let confirm = [
+        ("household", hh.as_str()),
+        ("from", ""),
+        ("to", hosp.as_str()),
+        ("people", "2"),
+        ("pickup_from", pickup.as_str()),
+        ("arrive_by", ""),
+        ("key", key.as_str()),
+    ];
+    let (_, page) = console.form("/console/ride/book/confirm", &confirm).await;
+    assert!(page.contains("予約しました"), "{page}");
+    let (_, page) = console.form("/console/ride/book/confirm", &confirm).await;
+    assert!(
+        page.contains("予約しました"),
+        "a resend answers the same booking: {page}"
+    );
+    let rides = h.db.rides_of(a, "2026-11-25").await.unwrap();
+    assert_eq!(rides.len(), 1, "booked once");
+    assert_eq!(rides[0].people, 2);
+    // Refusals reach the operator in words.
+    let (_, page) = console
+        .form(
+            "/console/ride/book",
+            &[
+                ("household", &hh),
+                ("from", ""),
+                ("to", ""),
+                ("people", "1"),
+                ("mode", "asap"),
+                ("time", ""),
+            ],
+        )
+        .await;
+    assert!(page.contains("行き先が 乗る場所と 同じです"), "{page}");
+}

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/ride", get(plan))
         .route("/console/ride/setup", get(setup).post(add))
+        .route("/console/ride/book", get(book_page).post(quote))
+        .route("/console/ride/book/confirm", axum::routing::post(confirm))
 }
 
 fn refusal_words(code: &str) -> &str {
@@ -184,7 +186,9 @@ async fn plan(
         }
         body.push_str("</table>");
     }
-    body.push_str("<p class=\"noprint\"><a href=\"/console/ride/setup\">車と 場所</a></p>");
+    body.push_str(
+        "<p class=\"noprint\"><a href=\"/console/ride/book\">電話で 予約</a> · <a href=\"/console/ride/setup\">車と 場所</a></p>",
+    );
     page("タクシー", Some(&session), &body).into_response()
 }
 
@@ -326,4 +330,243 @@ async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddFor
     };
     tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
     setup_page(&s, &session, &message).await
+}
+
+// ---- booking on a rider's behalf (phone calls) ------------------------------
+
+#[derive(Deserialize)]
+struct BookQuery {
+    #[serde(default)]
+    q: String,
+    household: Option<i64>,
+}
+
+async fn book_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<BookQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    match q.household {
+        Some(h) => booking_form(&s, &session, h, "").await,
+        None => search(&s, &session, &q.q).await,
+    }
+}
+
+async fn search(s: &AppState, session: &Session, q: &str) -> Response {
+    let mut body = format!(
+        "<form class=\"box\" method=\"get\" action=\"/console/ride/book\">\
+         <p><label for=\"q\">名前か 電話</label><input id=\"q\" name=\"q\" value=\"{}\" autofocus> \
+         <button type=\"submit\">さがす</button></p></form>",
+        esc(q)
+    );
+    let q = q.trim();
+    if !q.is_empty() {
+        let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+        let found: Vec<_> = try_db!(s.db.households().await)
+            .into_iter()
+            .filter(|h| h.ride)
+            .filter(|h| {
+                h.name.contains(q)
+                    || (!digits(q).is_empty() && digits(&h.phone).contains(&digits(q)))
+            })
+            .collect();
+        if found.is_empty() {
+            body.push_str(&err("タクシーに 登録された 世帯が 見つかりません。"));
+        } else {
+            body.push_str("<table><tr><th>名前</th><th>電話</th><th>住所</th><th></th></tr>");
+            for h in found {
+                let _ = write!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/console/ride/book?household={}\">予約する</a></td></tr>",
+                    esc(&h.name),
+                    esc(&h.phone),
+                    esc(&h.address),
+                    h.id
+                );
+            }
+            body.push_str("</table>");
+        }
+    }
+    page("タクシー ＞ 電話で 予約", Some(session), &body).into_response()
+}
+
+fn place_options(places: &[crate::db::ride::PlaceRow], selected: Option<i64>) -> String {
+    let mut out = format!(
+        "<option value=\"\"{}>家</option>",
+        if selected.is_none() { " selected" } else { "" }
+    );
+    for p in places {
+        let _ = write!(
+            out,
+            "<option value=\"{}\"{}>{}</option>",
+            p.id,
+            if selected == Some(p.id) {
+                " selected"
+            } else {
+                ""
+            },
+            esc(&p.name)
+        );
+    }
+    out
+}
+
+async fn booking_form(s: &AppState, session: &Session, household: i64, message: &str) -> Response {
+    let Some(rider) = try_db!(s.db.rider(household).await) else {
+        return search(s, session, "").await;
+    };
+    let places = try_db!(s.db.places_for(household).await);
+    let first = places.first().map(|p| p.id);
+    let body = format!(
+        "{message}<p><b>{}</b> 様</p><form class=\"box\" method=\"post\" action=\"/console/ride/book\">{}\
+         <input type=\"hidden\" name=\"household\" value=\"{household}\">\
+         <p><label for=\"b-from\">乗る 場所</label><select id=\"b-from\" name=\"from\">{}</select></p>\
+         <p><label for=\"b-to\">行き先</label><select id=\"b-to\" name=\"to\">{}</select></p>\
+         <p><label for=\"b-people\">人数</label><select id=\"b-people\" name=\"people\"><option>1</option><option>2</option><option>3</option></select></p>\
+         <p><label for=\"b-mode\">決め方</label><select id=\"b-mode\" name=\"mode\">\
+         <option value=\"asap\">いますぐ</option><option value=\"at\">お迎えの 時間</option><option value=\"arrive\">着く 時間</option></select> \
+         <input name=\"time\" type=\"time\" step=\"900\" aria-label=\"時間\"></p>\
+         <p><button type=\"submit\">空きを さがす</button></p></form>",
+        esc(&rider.name),
+        csrf_field(session),
+        place_options(&places, None),
+        place_options(&places, first),
+    );
+    page("タクシー ＞ 電話で 予約", Some(session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct QuoteForm {
+    #[serde(default)]
+    csrf: String,
+    household: i64,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    people: u8,
+    mode: String,
+    #[serde(default)]
+    time: String,
+}
+
+fn place_id(v: &str) -> Option<i64> {
+    v.trim().parse().ok()
+}
+
+async fn quote(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<QuoteForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    use engawa_ride::api::{RideRequest, When};
+    let when = match f.mode.as_str() {
+        "at" => When::At(f.time.trim().to_string()),
+        "arrive" => When::ArriveBy(f.time.trim().to_string()),
+        _ => When::Asap,
+    };
+    let arrive_by = matches!(when, When::ArriveBy(_)).then(|| f.time.trim().to_string());
+    let req = RideRequest {
+        from: place_id(&f.from),
+        to: place_id(&f.to),
+        people: f.people,
+        when,
+    };
+    let who = crate::db::BoxAuth {
+        box_id: 0,
+        household_id: f.household,
+    };
+    let quote = match crate::ride::quote_for(&s, who, &req).await {
+        Ok(q) => q,
+        Err(e) => return booking_form(&s, &session, f.household, &err(&e.message_ja)).await,
+    };
+    let key = format!("console-{}", crate::secret::new_secret().replace('_', "x"));
+    let mut body = String::from(
+        "<h2>空いている 時間</h2><table><tr><th>お迎え</th><th>着く</th><th>料金</th><th></th></tr>",
+    );
+    for o in &quote.offers {
+        let _ = write!(
+            body,
+            "<tr><td>{}〜{}</td><td>{}ごろ</td><td class=\"n\">{}</td><td>\
+             <form method=\"post\" action=\"/console/ride/book/confirm\">{}\
+             <input type=\"hidden\" name=\"household\" value=\"{}\"><input type=\"hidden\" name=\"from\" value=\"{}\">\
+             <input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"people\" value=\"{}\">\
+             <input type=\"hidden\" name=\"pickup_from\" value=\"{}\"><input type=\"hidden\" name=\"arrive_by\" value=\"{}\">\
+             <input type=\"hidden\" name=\"key\" value=\"{key}\"><button type=\"submit\">この 時間で 予約</button></form></td></tr>",
+            o.pickup_from,
+            o.pickup_to,
+            o.arrive_at,
+            yen(o.fare_yen),
+            csrf_field(&session),
+            f.household,
+            esc(&f.from),
+            esc(&f.to),
+            f.people,
+            esc(&o.pickup_from),
+            esc(arrive_by.as_deref().unwrap_or("")),
+        );
+    }
+    body.push_str("</table>");
+    page("タクシー ＞ 電話で 予約", Some(&session), &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    household: i64,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    people: u8,
+    pickup_from: String,
+    #[serde(default)]
+    arrive_by: String,
+    key: String,
+}
+
+async fn confirm(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let req = engawa_ride::api::BookRequest {
+        from: place_id(&f.from),
+        to: place_id(&f.to),
+        people: f.people,
+        pickup_from: f.pickup_from.clone(),
+        arrive_by: Some(f.arrive_by.trim().to_string()).filter(|a| !a.is_empty()),
+    };
+    let who = crate::db::BoxAuth {
+        box_id: 0,
+        household_id: f.household,
+    };
+    let key: String = f
+        .key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(100)
+        .collect();
+    let msg = match crate::ride::book_for(&s, who, &key, &req).await {
+        Ok((_, b)) => {
+            tracing::info!(operator = %session.operator, ride = b.id, "ride booked by phone");
+            ok(&format!(
+                "予約しました（番号 {}）: {} → {}、お迎え {}〜{}、{}ごろ 着、{}人、{}。",
+                b.id,
+                b.from_name,
+                b.to_name,
+                b.pickup_from,
+                b.pickup_to,
+                b.arrive_at,
+                b.people,
+                yen(b.fare_yen)
+            ))
+        }
+        Err(e) => err(&e.message_ja),
+    };
+    booking_form(&s, &session, f.household, &msg).await
 }

@@ -335,7 +335,8 @@ impl Db {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?) RETURNING id",
         )
         .bind(household_id)
-        .bind(box_id)
+        // 0: booked by the operator (a phone call), not by a box.
+        .bind((box_id != 0).then_some(box_id))
         .bind(day)
         .bind(new.from_place)
         .bind(new.to_place)
