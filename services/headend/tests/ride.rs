@@ -15,6 +15,24 @@ use serde_json::json;
 
 const DEPOT: (f64, f64) = (35.515, 137.821);
 
+/// Book from home to `to` for `people` at `pickup` with this key.
+async fn book(
+    h: &Headend,
+    token: &str,
+    key: &str,
+    to: i64,
+    people: u8,
+    pickup: &str,
+) -> (StatusCode, serde_json::Value) {
+    h.post_keyed(
+        "/v1/ride/bookings",
+        json!({"from": null, "to": to, "people": people, "pickup_from": pickup}),
+        Some(token),
+        key,
+    )
+    .await
+}
+
 async fn rider(h: &Headend, name: &str, at: (f64, f64), eligibility: &str) -> i64 {
     h.db.add_household(
         &NewHousehold {
@@ -114,11 +132,11 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(q.offers[0].fare_yen, 1000);
     assert!(q.offers[0].arrive_at.as_str() > "08:45");
 
-    let book = json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"});
+    let body = json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"});
     let (s, v) = h
         .post_keyed(
             "/v1/ride/bookings",
-            book.clone(),
+            body.clone(),
             Some(&ta),
             "ride-key-0001",
         )
@@ -133,21 +151,14 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     let (s, v) = h
         .post_keyed(
             "/v1/ride/bookings",
-            book.clone(),
+            body.clone(),
             Some(&ta),
             "ride-key-0001",
         )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["id"], booked.id);
-    let (s, v) = h
-        .post_keyed(
-            "/v1/ride/bookings",
-            json!({"from": null, "to": t.station, "people": 1, "pickup_from": "08:45"}),
-            Some(&ta),
-            "ride-key-0001",
-        )
-        .await;
+    let (s, v) = book(h, &ta, "ride-key-0001", t.station, 1, "08:45").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code(&v), "idempotency_key_reused");
     let (_, v) = h.get("/v1/ride/bookings", Some(&ta)).await;
@@ -165,14 +176,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(s, StatusCode::OK, "{v}");
     let q: Quote = serde_json::from_value(v).unwrap();
     assert!(q.offers.iter().all(|o| o.pickup_from != "08:45"), "{q:?}");
-    let (s, v) = h
-        .post_keyed(
-            "/v1/ride/bookings",
-            json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"}),
-            Some(&tb),
-            "ride-key-b001",
-        )
-        .await;
+    let (s, v) = book(h, &tb, "ride-key-b001", t.hospital, 2, "08:45").await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(code(&v), "no_longer_possible");
 
@@ -197,14 +201,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "cancelled");
-    let (s, v) = h
-        .post_keyed(
-            "/v1/ride/bookings",
-            json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"}),
-            Some(&tb),
-            "ride-key-b002",
-        )
-        .await;
+    let (s, v) = book(h, &tb, "ride-key-b002", t.hospital, 2, "08:45").await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["fare_yen"], 500, "2 × 250 yen");
     // The driver's manifest: B's pickup at home and drop at the hospital.
