@@ -30,6 +30,7 @@ usage:
   engawa-headend ride place --name みどり病院 --kind 病院 --at LAT,LON [--db FILE]
   engawa-headend ride favourite --household ID --place ID [--db FILE]
   engawa-headend ride plan [--day YYYY-MM-DD] [--db FILE]     (the drivers' manifests)
+  engawa-headend ride fares [--standard 500] [--reduced 250] [--reduced-for 障害,難病,免許返納] [--db FILE]
   engawa-headend dispatch solve --instance FILE --time-limit SECS [--seed N] --out SOLUTION.json
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
@@ -575,6 +576,39 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 a.need("place")?.parse().context("--place: an id")?,
             );
             a.db().await?.add_favourite(h, p).await?;
+            Ok(())
+        }
+        ["ride", "fares"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["standard", "reduced", "reduced-for", "db"])?;
+            let db = a.db().await?;
+            let mut f = db.fares().await?;
+            let yen = |n: &str, v: &str| -> Result<i64> {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|y| (0..=100_000).contains(y))
+                    .with_context(|| format!("--{n}: yen, 0 to 100000"))
+            };
+            if let Some(v) = a.get("standard") {
+                f.standard_yen = yen("standard", v)?;
+            }
+            if let Some(v) = a.get("reduced") {
+                f.reduced_yen = yen("reduced", v)?;
+            }
+            if let Some(v) = a.get("reduced-for") {
+                f.reduced_for = v
+                    .split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+            }
+            db.set_fares(&f).await?;
+            println!(
+                "fare per person {} yen; {} yen for: {}",
+                f.standard_yen,
+                f.reduced_yen,
+                f.reduced_for.join(", ")
+            );
             Ok(())
         }
         ["ride", "plan"] => {

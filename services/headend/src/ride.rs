@@ -32,25 +32,12 @@ use crate::routes::{ApiJson, require_idempotency_key};
 pub const WINDOW: i64 = 15;
 /// The earliest pickup: this long after asking.
 pub const LEAD: i64 = 15;
-/// Per person; halved for the eligibility categories in `REDUCED`.
-pub const FARE_YEN: i64 = 500;
-pub const REDUCED_FARE_YEN: i64 = 250;
-pub const REDUCED: [&str; 2] = ["障害", "難病"];
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/ride/places", get(places))
         .route("/v1/ride/quote", post(quote))
         .route("/v1/ride/bookings", get(bookings).post(book))
         .route("/v1/ride/bookings/{id}/cancel", post(cancel))
-}
-
-pub fn fare_per_person(eligibility: &str) -> i64 {
-    if REDUCED.iter().any(|c| eligibility.contains(c)) {
-        REDUCED_FARE_YEN
-    } else {
-        FARE_YEN
-    }
 }
 
 fn today(now: DateTime<Utc>) -> (String, i64) {
@@ -113,7 +100,7 @@ async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, Ap
         places,
         opens: hhmm(open),
         closes: hhmm(close),
-        fare_yen: fare_per_person(&r.eligibility),
+        fare_yen: s.db.fares().await?.for_rider(&r.eligibility),
     })
     .into_response())
 }
@@ -181,7 +168,7 @@ async fn trip(
         from: a,
         to: b,
         people,
-        fare_yen: fare_per_person(&r.eligibility) * i64::from(people),
+        fare_yen: s.db.fares().await?.for_rider(&r.eligibility) * i64::from(people),
     })
 }
 

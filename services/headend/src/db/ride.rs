@@ -423,6 +423,83 @@ impl Db {
     }
 }
 
+/// The fare table (operator data): per person, and a reduced fare for riders
+/// in any of the listed eligibility categories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fares {
+    pub standard_yen: i64,
+    pub reduced_yen: i64,
+    pub reduced_for: Vec<String>,
+}
+
+impl Default for Fares {
+    fn default() -> Self {
+        Fares {
+            standard_yen: 500,
+            reduced_yen: 250,
+            reduced_for: vec!["障害".into(), "難病".into()],
+        }
+    }
+}
+
+impl Fares {
+    /// Per person for a household with these categories (comma separated).
+    pub fn for_rider(&self, eligibility: &str) -> i64 {
+        let reduced = eligibility
+            .split([',', '、'])
+            .map(str::trim)
+            .any(|c| !c.is_empty() && self.reduced_for.iter().any(|r| r == c));
+        if reduced {
+            self.reduced_yen
+        } else {
+            self.standard_yen
+        }
+    }
+}
+
+impl Db {
+    pub async fn fares(&self) -> Result<Fares, sqlx::Error> {
+        let rows = sqlx::query("SELECT key, value FROM settings WHERE key LIKE 'ride.fare.%'")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut f = Fares::default();
+        for r in rows {
+            let (k, v): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+            match k.as_str() {
+                "ride.fare.standard" => f.standard_yen = v.parse().unwrap_or(f.standard_yen),
+                "ride.fare.reduced" => f.reduced_yen = v.parse().unwrap_or(f.reduced_yen),
+                "ride.fare.reduced_for" => {
+                    f.reduced_for = v
+                        .split(',')
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty())
+                        .collect()
+                }
+                _ => {}
+            }
+        }
+        Ok(f)
+    }
+
+    pub async fn set_fares(&self, f: &Fares) -> Result<(), sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        for (k, v) in [
+            ("ride.fare.standard", f.standard_yen.to_string()),
+            ("ride.fare.reduced", f.reduced_yen.to_string()),
+            ("ride.fare.reduced_for", f.reduced_for.join(",")),
+        ] {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(k)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+}
+
 /// What a booking request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BookOutcome {
@@ -496,4 +573,29 @@ async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayState
         rides,
         routes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fares;
+
+    #[test]
+    fn reduced_fares_follow_the_operators_categories_exactly() {
+        let f = Fares::default();
+        assert_eq!(f.for_rider("65歳以上"), 500);
+        assert_eq!(f.for_rider("65歳以上,障害"), 250);
+        assert_eq!(f.for_rider("難病、65歳以上"), 250);
+        assert_eq!(
+            f.for_rider("障害者手帳なし"),
+            500,
+            "a category, not a substring"
+        );
+        let licence = Fares {
+            standard_yen: 400,
+            reduced_yen: 200,
+            reduced_for: vec!["免許返納".into()],
+        };
+        assert_eq!(licence.for_rider("65歳以上, 免許返納"), 200);
+        assert_eq!(licence.for_rider(""), 400);
+    }
 }
