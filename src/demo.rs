@@ -188,6 +188,7 @@ pub const SCENES: &[(&str, &str)] = &[
     ),
     ("ride-full", "taxi: nothing possible, with the reason"),
     ("ride-done", "taxi: booked (the receipt)"),
+    ("ride-back", "taxi: 黄 on the receipt — the way back, an hour after arriving"),
     ("ride-bookings", "taxi: today's bookings"),
     ("ride-cancel", "taxi: cancel this booking?"),
     ("ride-offline", "taxi: the head-end cannot be reached"),
@@ -576,7 +577,7 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         "ride-places" => &[],
         "ride-from" => &[Down, Right, Ok],
         "ride-when" => &[Digit(1), Right, Right, Down, Right],
-        "ride-searching" | "ride-offers" | "ride-full" | "ride-done" => {
+        "ride-searching" | "ride-offers" | "ride-full" | "ride-done" | "ride-back" => {
             &[Digit(1), Down, Right, Green]
         }
         "ride-bookings" | "ride-cancel" => &[Down, Right, Digit(2)],
@@ -596,7 +597,7 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
                 "午前9時45分から あとは いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。".into(),
             ))));
         }
-        "ride-done" => {
+        "ride-done" | "ride-back" => {
             app.handle(Event::Ride(R::Quote(Result::Ok(offers))));
             app.handle(Event::Key(Green));
             app.handle(Event::Ride(R::Booked(booking(
@@ -608,6 +609,9 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
                 "booked",
             ))));
             app.handle(Event::Key(Ok));
+            if name == "ride-back" {
+                app.handle(Event::Key(Yellow));
+            }
         }
         "ride-bookings" | "ride-cancel" => {
             app.handle(Event::Ride(R::Bookings(today)));

@@ -22,6 +22,8 @@ pub struct Ride {
     pub quote: QuoteState,
     /// Bookings whose 「まもなく」 was already seen.
     pub soon_seen: Vec<i64>,
+    /// The draft last booked: 黄 on the receipt books the way back.
+    pub last: Option<Draft>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -288,6 +290,7 @@ impl App {
                                 WhenMode::Arrive => d.time(&self.ride.times(&d, self.now)),
                                 _ => None,
                             };
+                            self.ride.last = Some(d.clone());
                             fx.push(Effect::BookRide(BookRequest {
                                 from: d.from,
                                 to: d.to,
@@ -316,11 +319,23 @@ impl App {
                     }
                 }
             }
-            Screen::RideDone(_) => {
-                if matches!(k, Key::Ok | Key::Green) {
-                    self.go_home();
+            Screen::RideDone(b) => match k {
+                Key::Ok | Key::Green => self.go_home(),
+                // 帰りも 予約: the same people back, about an hour after arriving.
+                Key::Yellow => {
+                    if let Some(last) = self.ride.last.clone() {
+                        let mut back = Draft::new(last.to, last.from);
+                        back.people = last.people;
+                        back.mode = WhenMode::Pickup;
+                        let after = minutes(&b.arrive_at).unwrap_or(0) + 60;
+                        let slots = self.ride.slots(self.now);
+                        back.slot = slots.iter().position(|m| *m >= after).unwrap_or(0);
+                        self.push(Screen::RideWhen(back));
+                        self.page_mut().focus = 1;
+                    }
                 }
-            }
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -268,3 +268,31 @@ fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
     press(&mut a, &[Digit(1), Down]);
     assert_eq!(a.page().focus, 2);
 }
+
+#[test]
+fn yellow_on_the_receipt_books_the_way_back_an_hour_after_arriving() {
+    let mut a = app();
+    press(&mut a, &[Digit(2)]);
+    a.handle(Event::Ride(RideEvent::Places(places())));
+    press(&mut a, &[Digit(1), Down, Right, Green]);
+    a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![offer(
+        "09:50", "10:05", "10:30",
+    )]))));
+    press(&mut a, &[Green]);
+    let mut b = booking(5, "09:50", "booked");
+    b.arrive_at = "10:30".into();
+    a.handle(Event::Ride(RideEvent::Booked(b)));
+    press(&mut a, &[Ok]);
+    assert!(matches!(a.page().screen, Screen::RideDone(_)));
+    press(&mut a, &[Yellow]);
+    let Screen::RideWhen(d) = a.page().screen.clone() else {
+        panic!("{:?}", a.page().screen)
+    };
+    assert_eq!(
+        (d.from, d.to, d.people, d.mode),
+        (Some(7), None, 2, WhenMode::Pickup)
+    );
+    // Arrives 10:30 → back from 11:30 (slots start at 10:00).
+    assert_eq!(a.ride.slots(a.now)[d.slot], 11 * 60 + 30);
+    assert_eq!(a.page().focus, 1, "on the time, ready to change it");
+}

@@ -341,7 +341,20 @@ fn done(f: &mut Frame, b: &Booking, l: Lang) {
         "お迎えの 10分前に テレビで お知らせします。",
         "The TV reminds you 10 minutes before.",
     );
-    f.hints = vec![ok_hint(l, ("おわる", "done")), back_hint(l)];
+    f.notice_body.push_str(&t(
+        l,
+        "\n帰りは 黄で いま 予約するか、あとで ケーブルテレビ局に お電話ください。",
+        "\nBook the way back now with Yellow, or phone later.",
+    ));
+    f.hints = vec![
+        ok_hint(l, ("おわる", "done")),
+        hint(
+            KeyColour::Yellow,
+            t(l, "黄", "Yellow"),
+            t(l, "帰りも 予約", "book the way back"),
+        ),
+        back_hint(l),
+    ];
 }
 
 fn bookings(f: &mut Frame, app: &App, l: Lang) {
