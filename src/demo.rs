@@ -188,7 +188,10 @@ pub const SCENES: &[(&str, &str)] = &[
     ),
     ("ride-full", "taxi: nothing possible, with the reason"),
     ("ride-done", "taxi: booked (the receipt)"),
-    ("ride-back", "taxi: 黄 on the receipt — the way back, an hour after arriving"),
+    (
+        "ride-back",
+        "taxi: 黄 on the receipt — the way back, an hour after arriving",
+    ),
     ("ride-bookings", "taxi: today's bookings"),
     ("ride-cancel", "taxi: cancel this booking?"),
     ("ride-offline", "taxi: the head-end cannot be reached"),

@@ -136,8 +136,14 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
         (ride.state.as_str(), ride.people, ride.pickup_from),
         ("booked", 2, 9 * 60 + 50)
     );
-    let plan = engawa_headend::dispatch::manifest(&db, "2026-11-25");
-    let m = rt.block_on(plan).unwrap();
+    let travel = engawa_ride::travel::Haversine::default();
+    let m = rt
+        .block_on(engawa_headend::dispatch::manifest(
+            &db,
+            "2026-11-25",
+            &travel,
+        ))
+        .unwrap();
     assert!(m.contains("お迎え  山田 花子 様（2人）"), "{m}");
 
     // Ten minutes before the window: the card, once.
@@ -163,7 +169,11 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     let ride = rt.block_on(db.ride(1)).unwrap().unwrap();
     assert_eq!(ride.state, "cancelled");
     let m = rt
-        .block_on(engawa_headend::dispatch::manifest(&db, "2026-11-25"))
+        .block_on(engawa_headend::dispatch::manifest(
+            &db,
+            "2026-11-25",
+            &engawa_ride::travel::Haversine::default(),
+        ))
         .unwrap();
     assert!(!m.contains("山田 花子"), "the seat is free: {m}");
 }

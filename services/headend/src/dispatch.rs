@@ -307,7 +307,11 @@ fn instance_order(p: &Path) -> (String, Vec<u32>) {
 }
 
 /// The day's plan per vehicle as a driver's manifest (text).
-pub async fn manifest(db: &crate::Db, day: &str) -> Result<String> {
+pub async fn manifest(
+    db: &crate::Db,
+    day: &str,
+    travel: &dyn engawa_ride::travel::TravelTime,
+) -> Result<String> {
     use std::fmt::Write as _;
     let state = db.ride_day(day).await?;
     let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
@@ -317,7 +321,7 @@ pub async fn manifest(db: &crate::Db, day: &str) -> Result<String> {
         rides: &rides,
         routes: &state.routes,
     };
-    let schedule = plan.schedule(&engawa_ride::travel::Haversine::default());
+    let schedule = plan.schedule(travel);
     let mut out = String::new();
     for (k, v) in state.vehicles.iter().enumerate() {
         let _ = writeln!(

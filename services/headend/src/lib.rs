@@ -34,6 +34,9 @@ pub struct AppState {
     /// How families reach the head-end (`https://center.example.jp`): the start
     /// of every family-page link.
     pub public_url: Arc<str>,
+    /// Travel times for the taxi: haversine × road factor by default, or a
+    /// routing engine's matrix (`serve --travel-matrix FILE`).
+    pub travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
 }
 
 impl AppState {
@@ -42,7 +45,16 @@ impl AppState {
             db,
             clock,
             public_url: Arc::from("http://127.0.0.1:8080"),
+            travel: Arc::new(engawa_ride::travel::Haversine::default()),
         }
+    }
+
+    pub fn with_travel(
+        mut self,
+        travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
+    ) -> AppState {
+        self.travel = travel;
+        self
     }
 
     pub fn with_public_url(mut self, url: &str) -> AppState {

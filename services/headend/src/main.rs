@@ -14,7 +14,7 @@ const USAGE: &str = "\
 engawa-headend — the CATV operator's service for engawa boxes
 
 usage:
-  engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080] [--public-url https://…] [--mail FILE.toml]
+  engawa-headend serve [--db FILE] [--listen 127.0.0.1:8080] [--public-url https://…] [--mail FILE.toml] [--travel-matrix FILE]
   engawa-headend household add --name NAME --address ADDRESS --phone PHONE [--district D] [--lat N --lon N] [--shop] [--ride] [--eligibility LIST] [--db FILE]
   engawa-headend operator add --name NAME [--db FILE]     (password read from standard input)
   engawa-headend pair approve CODE --household ID [--db FILE]
@@ -43,6 +43,10 @@ A file with any bad row is refused whole, every bad row named by line.
 Weekdays are 1 (Monday) to 7 (Sunday), as ranges and lists: 1-5, 1,3,5, 1-6.
 The billing export writes households-YYYY-MM.csv and sellers-YYYY-MM.csv; their
 columns are documented in services/headend/src/billing.rs.
+
+The travel matrix (a routing engine's times for the taxi's places): first line
+the number of places P, then P lines `latitude longitude`, then P rows of P
+minutes; other places fall back to haversine × 1.3 at 30 km/h.
 
 The mail file has one [mail] table: host, port, security (starttls|tls|none),
 credentials_file (two lines: user, password), from, reply_to. Without it,
@@ -139,7 +143,7 @@ async fn run(raw: Vec<String>) -> Result<()> {
     match words.as_slice() {
         ["serve", ..] => {
             let a = Args::parse(&raw[1..], &[]);
-            a.check_known(&["db", "listen", "public-url", "mail"])?;
+            a.check_known(&["db", "listen", "public-url", "mail", "travel-matrix"])?;
             let addr: SocketAddr = a
                 .get("listen")
                 .unwrap_or("127.0.0.1:8080")
@@ -151,6 +155,17 @@ async fn run(raw: Vec<String>) -> Result<()> {
                     bail!("--public-url: expected an address such as https://center.example.jp");
                 }
                 state = state.with_public_url(url);
+            }
+            if let Some(path) = a.get("travel-matrix") {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the travel matrix {path}"))?;
+                let table = engawa_ride::travel::Table::parse(
+                    &text,
+                    engawa_ride::travel::Haversine::default(),
+                )
+                .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+                tracing::info!(path, "taxi travel times from a routing engine's matrix");
+                state = state.with_travel(std::sync::Arc::new(table));
             }
             let mail = match a.get("mail") {
                 Some(path) => Some(engawa_headend::watch::mail_settings(std::path::Path::new(
@@ -625,9 +640,10 @@ async fn run(raw: Vec<String>) -> Result<()> {
                     .date_naive()
                     .to_string(),
             };
+            let travel = engawa_ride::travel::Haversine::default();
             print!(
                 "{}",
-                engawa_headend::dispatch::manifest(&a.db().await?, &day).await?
+                engawa_headend::dispatch::manifest(&a.db().await?, &day, &travel).await?
             );
             Ok(())
         }

@@ -20,7 +20,7 @@ use engawa_ride::api::{
     minutes,
 };
 use engawa_ride::service::{Day, Ride, Routes};
-use engawa_ride::travel::Haversine;
+use engawa_ride::travel::TravelTime;
 
 use crate::AppState;
 use crate::db::BoxAuth;
@@ -181,6 +181,7 @@ fn offers(
     arrive_by: Option<i64>,
     now: i64,
     want: usize,
+    travel: &dyn TravelTime,
 ) -> Vec<(Offer, Routes, f64)> {
     let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
     let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
@@ -189,7 +190,6 @@ fn offers(
         rides: &rides,
         routes: &state.routes,
     };
-    let travel = Haversine::default();
     let mut out = Vec::new();
     for start in starts {
         if out.len() >= want {
@@ -203,7 +203,7 @@ fn offers(
             window: (start, start + WINDOW),
             arrive_by,
         };
-        if let Some(p) = day.place(&ride, now, &travel) {
+        if let Some(p) = day.place(&ride, now, travel) {
             out.push((
                 Offer {
                     pickup_from: hhmm(start),
@@ -292,7 +292,15 @@ pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result
             msg,
         ));
     }
-    let found = offers(&state, &t, forward(start, close), None, now_min, 3);
+    let found = offers(
+        &state,
+        &t,
+        forward(start, close),
+        None,
+        now_min,
+        3,
+        &*s.travel,
+    );
     if found.is_empty() {
         s.db.log_ride_refusal(
             auth.household_id,
@@ -326,7 +334,7 @@ async fn arrive_by_offers(
     (earliest, close): (i64, i64),
     now: DateTime<Utc>,
 ) -> Result<Quote, ApiError> {
-    let direct = engawa_ride::travel::TravelTime::time(&Haversine::default(), t.from, t.to);
+    let direct = s.travel.time(t.from, t.to);
     let latest = (deadline as f64 - direct - WINDOW as f64).floor() as i64 / 5 * 5;
     let now_min = today(now).1;
     if deadline > close || latest < earliest {
@@ -351,7 +359,7 @@ async fn arrive_by_offers(
     let starts = (0..)
         .map(|k| latest - WINDOW * k)
         .take_while(|st| *st >= earliest);
-    let mut found = offers(state, t, starts, Some(deadline), now_min, 3);
+    let mut found = offers(state, t, starts, Some(deadline), now_min, 3, &*s.travel);
     if found.is_empty() {
         s.db.log_ride_refusal(
             auth.household_id,
@@ -435,7 +443,15 @@ pub async fn book_for(
             if start < first_window(now_min) - 5 {
                 return Err(());
             }
-            let found = offers(state, &t, std::iter::once(start), arrive_by, now_min, 1);
+            let found = offers(
+                state,
+                &t,
+                std::iter::once(start),
+                arrive_by,
+                now_min,
+                1,
+                &*s.travel,
+            );
             match found.into_iter().next() {
                 Some((offer, routes, arrive)) if offer.pickup_from == req.pickup_from => Ok((
                     NewRide {

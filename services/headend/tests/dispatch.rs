@@ -130,3 +130,17 @@ fn malformed_files_are_refused_with_the_line() {
     assert!(!ok);
     assert!(out.contains("--time-limit"), "{out}");
 }
+
+#[test]
+fn a_malformed_travel_matrix_stops_the_server_with_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("matrix.txt");
+    std::fs::write(&m, "2\n35.51 137.82\n35.52 137.83\n0 4\n5 zero\n").unwrap();
+    let (ok, out) = run(headend()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("h.db"))
+        .arg("--travel-matrix")
+        .arg(&m));
+    assert!(!ok);
+    assert!(out.contains("line 5"), "{out}");
+}

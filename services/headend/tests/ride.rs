@@ -205,7 +205,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["fare_yen"], 500, "2 × 250 yen");
     // The driver's manifest: B's pickup at home and drop at the hospital.
-    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25")
+    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
         .await
         .unwrap();
     assert!(m.contains("1号車 （3席、08:00〜17:00）"), "{m}");

@@ -15,7 +15,6 @@ use chrono::{Duration, NaiveDate, TimeZone};
 use engawa_core::TOKYO;
 use engawa_ride::api::{hhmm, minutes};
 use engawa_ride::service::{Day, Vehicle};
-use engawa_ride::travel::Haversine;
 use serde::Deserialize;
 
 use super::{
@@ -63,7 +62,7 @@ async fn plan(
         rides: &rides,
         routes: &state.routes,
     }
-    .schedule(&Haversine::default());
+    .schedule(&*s.travel);
     let mut body = day_form("/console/ride", day).replace("お届けの日", "運行日");
     // Figures of the day.
     let start = TOKYO
