@@ -56,11 +56,12 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
         db.set_photo(it.id, &png, now).await?;
     }
     // Two cars and the places of a small town around the household.
-    for name in ["1号車", "2号車"] {
+    for (name, wheelchair) in [("1号車", false), ("2号車", true)] {
         db.add_vehicle(
             name,
             &engawa_ride::service::Vehicle {
                 seats: 3,
+                wheelchair,
                 shift: (8 * 60, 17 * 60),
                 depot: (35.6110, 137.9350),
             },

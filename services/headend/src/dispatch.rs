@@ -351,9 +351,14 @@ pub async fn manifest(
             } else {
                 format!("  {}円 請求済み", r.fare_yen)
             };
+            let needs = if r.needs.is_empty() {
+                String::new()
+            } else {
+                format!("  【{}】", r.needs)
+            };
             let _ = writeln!(
                 out,
-                "  {}  {what}  {} 様（{}人）  {place}  電話 {}{fare}",
+                "  {}  {what}  {} 様（{}人）{needs}  {place}  電話 {}{fare}",
                 engawa_ride::api::hhmm(t.round() as i64),
                 r.rider,
                 r.people,

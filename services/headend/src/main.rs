@@ -26,7 +26,8 @@ usage:
   engawa-headend catalogue photo ITEM FILE.png [--db FILE]
   engawa-headend shop rules [--cutoff HH:MM] [--weekdays 1-5] [--holidays 2026-12-31,2027-01-01] [--db FILE]
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
-  engawa-headend ride vehicle --name 1号車 --seats 3 --shift 08:00-17:00 --depot LAT,LON [--db FILE]
+  engawa-headend ride vehicle --name 1号車 --seats 3 --shift 08:00-17:00 --depot LAT,LON [--wheelchair] [--db FILE]
+  engawa-headend ride rider --household ID [--needs 車いす,玄関まで介助] [--extra-minutes 5] [--db FILE]
   engawa-headend ride place --name みどり病院 --kind 病院 --at LAT,LON [--db FILE]
   engawa-headend ride favourite --household ID --place ID [--db FILE]
   engawa-headend ride plan [--day YYYY-MM-DD] [--db FILE]     (the drivers' manifests)
@@ -538,8 +539,8 @@ async fn run(raw: Vec<String>) -> Result<()> {
             )
         }
         ["ride", "vehicle"] => {
-            let a = Args::parse(&raw[2..], &[]);
-            a.check_known(&["name", "seats", "shift", "depot", "db"])?;
+            let a = Args::parse(&raw[2..], &["wheelchair"]);
+            a.check_known(&["name", "seats", "shift", "depot", "wheelchair", "db"])?;
             let seats: i32 = a
                 .need("seats")?
                 .parse()
@@ -563,6 +564,7 @@ async fn run(raw: Vec<String>) -> Result<()> {
                     a.need("name")?,
                     &engawa_ride::service::Vehicle {
                         seats,
+                        wheelchair: a.flag("wheelchair"),
                         shift: (from, to),
                         depot,
                     },
@@ -591,6 +593,27 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 a.need("place")?.parse().context("--place: an id")?,
             );
             a.db().await?.add_favourite(h, p).await?;
+            Ok(())
+        }
+        ["ride", "rider"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["household", "needs", "extra-minutes", "db"])?;
+            let h: i64 = a.need("household")?.parse().context("--household: an id")?;
+            let needs = a.get("needs").unwrap_or_default();
+            if needs.chars().count() > 60 || needs.chars().any(char::is_control) {
+                bail!("--needs: up to 60 characters, such as 車いす,玄関まで介助");
+            }
+            let extra: i64 = a
+                .get("extra-minutes")
+                .unwrap_or("0")
+                .parse()
+                .ok()
+                .filter(|m| (0..=30).contains(m))
+                .context("--extra-minutes: 0 to 30")?;
+            if !a.db().await?.set_ride_needs(h, needs, extra).await? {
+                bail!("no household {h}");
+            }
+            println!("household {h}: needs {needs:?}, {extra} extra minutes per stop");
             Ok(())
         }
         ["ride", "fares"] => {

@@ -113,6 +113,7 @@ struct Trip {
     to: (f64, f64),
     people: u8,
     fare_yen: i64,
+    needs: engawa_ride::service::Needs,
 }
 
 async fn trip(
@@ -162,6 +163,15 @@ async fn trip(
             "その 場所には 行けません。ケーブルテレビ局に ご相談ください。".into(),
         ));
     };
+    let needs = crate::db::ride::needs_of(&r.needs, r.extra_minutes);
+    if needs.wheelchair && !s.db.vehicles().await?.iter().any(|v| v.vehicle.wheelchair) {
+        log(codes::NO_SUITABLE_VEHICLE, "wheelchair".into()).await;
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::NO_SUITABLE_VEHICLE,
+            "車いすで 乗れる 車が ありません。ケーブルテレビ局に ご相談ください。".into(),
+        ));
+    }
     Ok(Trip {
         from_place: from,
         to_place: to,
@@ -169,6 +179,7 @@ async fn trip(
         to: b,
         people,
         fare_yen: s.db.fares().await?.for_rider(&r.eligibility) * i64::from(people),
+        needs,
     })
 }
 
@@ -202,6 +213,7 @@ fn offers(
             people: i32::from(t.people),
             window: (start, start + WINDOW),
             arrive_by,
+            needs: t.needs,
         };
         if let Some(p) = day.place(&ride, now, travel) {
             out.push((

@@ -64,6 +64,7 @@ async fn town(seats: i32) -> Town {
         "1号車",
         &Vehicle {
             seats,
+            wheelchair: false,
             shift: (8 * 60, 17 * 60),
             depot: DEPOT,
         },
@@ -548,4 +549,53 @@ async fn the_operator_books_by_phone_once_even_if_the_form_is_sent_twice() {
         )
         .await;
     assert!(page.contains("行き先が 乗る場所と 同じです"), "{page}");
+}
+
+#[tokio::test]
+async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    assert!(
+        h.db.set_ride_needs(a, "車いす,玄関まで介助", 5)
+            .await
+            .unwrap()
+    );
+    let ta = h.pair("EGW-A", a).await;
+    let ask = json!({"from": null, "to": t.hospital, "people": 1, "when": "asap"});
+    let (s, v) = h.post("/v1/ride/quote", ask.clone(), Some(&ta)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), "no_suitable_vehicle");
+    h.db.add_vehicle(
+        "福祉車",
+        &Vehicle {
+            seats: 2,
+            wheelchair: true,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        },
+    )
+    .await
+    .unwrap();
+    let (s, v) = h.post("/v1/ride/quote", ask, Some(&ta)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let q: Quote = serde_json::from_value(v).unwrap();
+    let (s, v) = book(
+        h,
+        &ta,
+        "ride-wheel-01",
+        t.hospital,
+        1,
+        &q.offers[0].pickup_from,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
+        .await
+        .unwrap();
+    let wheelchair_car = m.split("福祉車").nth(1).unwrap_or_default();
+    assert!(
+        wheelchair_car.contains("お迎え  山田 ハナ 様（1人）  【車いす,玄関まで介助】"),
+        "{m}"
+    );
 }

@@ -115,6 +115,7 @@ pub mod codes {
     pub const NO_LONGER_POSSIBLE: &str = "no_longer_possible";
     pub const TOO_LATE_TO_CANCEL: &str = "too_late_to_cancel";
     pub const NO_SERVICE: &str = "no_service";
+    pub const NO_SUITABLE_VEHICLE: &str = "no_suitable_vehicle";
 }
 
 /// "HH:MM" ↔ minutes of the day.

@@ -26,6 +26,8 @@ pub fn ride_limit(direct: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vehicle {
     pub seats: i32,
+    /// Has a wheelchair place (a rider in a wheelchair goes only in these).
+    pub wheelchair: bool,
     /// Minutes of the day.
     pub shift: (i64, i64),
     pub depot: (f64, f64),
@@ -41,6 +43,15 @@ pub struct Ride {
     pub window: (i64, i64),
     /// The promised arrival, if any.
     pub arrive_by: Option<i64>,
+    pub needs: Needs,
+}
+
+/// A rider's mobility needs, from the household's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Needs {
+    pub wheelchair: bool,
+    /// Extra minutes at each stop (a cane, help to the door).
+    pub extra_minutes: i64,
 }
 
 /// A stop in a vehicle's order: (ride id, drop-off?).
@@ -90,7 +101,7 @@ impl Day<'_> {
             nodes.push(Node {
                 x: r.from.0,
                 y: r.from.1,
-                service: stop_minutes(r.people),
+                service: stop_minutes(r.people) + r.needs.extra_minutes as f64,
                 load: r.people,
                 early: r.window.0 as f64,
                 late: r.window.1 as f64,
@@ -100,7 +111,7 @@ impl Day<'_> {
             nodes.push(Node {
                 x: r.to.0,
                 y: r.to.1,
-                service: stop_minutes(r.people),
+                service: stop_minutes(r.people) + r.needs.extra_minutes as f64,
                 load: -r.people,
                 early: open,
                 late: r.arrive_by.map_or(close, |a| a as f64),
@@ -150,6 +161,9 @@ impl Day<'_> {
         let mut best: Option<(f64, usize, usize, usize)> = None;
         let mut tried_empty = false;
         for (v, r) in routes.iter().enumerate() {
+            if ride.needs.wheelchair && !self.vehicles[v].wheelchair {
+                continue;
+            }
             if r.is_empty() {
                 if tried_empty {
                     continue;
@@ -241,6 +255,7 @@ mod tests {
     fn vehicles() -> Vec<Vehicle> {
         vec![Vehicle {
             seats: 3,
+            wheelchair: false,
             shift: (8 * 60, 17 * 60),
             depot: DEPOT,
         }]
@@ -263,6 +278,7 @@ mod tests {
                 people: 1,
                 window: (600, 615),
                 arrive_by: None,
+                needs: Needs::default(),
             };
             let day = Day {
                 vehicles: &v,
@@ -317,6 +333,7 @@ mod tests {
             people: 1,
             window: (17 * 60 + 30, 17 * 60 + 45),
             arrive_by: None,
+            needs: Needs::default(),
         };
         assert!(day.place(&late, 480, &travel).is_none(), "after the shift");
         let crowd = Ride {
@@ -327,6 +344,69 @@ mod tests {
         assert!(
             day.place(&crowd, 480, &travel).is_none(),
             "more than the seats"
+        );
+    }
+
+    #[test]
+    fn a_wheelchair_goes_only_in_a_car_with_a_place_and_help_takes_longer() {
+        let travel = Haversine::default();
+        let mut v = vehicles();
+        let routes = Routes::default();
+        let ride = Ride {
+            id: 1,
+            from: DEPOT,
+            to: HOSPITAL,
+            people: 1,
+            window: (600, 615),
+            arrive_by: None,
+            needs: Needs {
+                wheelchair: true,
+                extra_minutes: 0,
+            },
+        };
+        let day = Day {
+            vehicles: &v,
+            rides: &[],
+            routes: &routes,
+        };
+        assert!(
+            day.place(&ride, 480, &travel).is_none(),
+            "no wheelchair place"
+        );
+        v.push(Vehicle {
+            seats: 2,
+            wheelchair: true,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        });
+        let day = Day {
+            vehicles: &v,
+            rides: &[],
+            routes: &routes,
+        };
+        let p = day.place(&ride, 480, &travel).expect("the second car");
+        assert_eq!(p.vehicle, 1);
+        // Ten minutes of help at each stop: the arrival moves by ten.
+        let slow = Ride {
+            needs: Needs {
+                wheelchair: false,
+                extra_minutes: 10,
+            },
+            ..ride.clone()
+        };
+        let quick = Ride {
+            needs: Needs::default(),
+            ..ride
+        };
+        let (a, b) = (
+            day.place(&quick, 480, &travel).unwrap(),
+            day.place(&slow, 480, &travel).unwrap(),
+        );
+        assert!(
+            (b.arrive_at - a.arrive_at - 10.0).abs() < 1e-6,
+            "{} {}",
+            a.arrive_at,
+            b.arrive_at
         );
     }
 }

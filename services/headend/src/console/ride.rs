@@ -147,10 +147,15 @@ async fn plan(
             let place = if place == "家" { &r.address } else { place };
             let _ = write!(
                 body,
-                "<tr><td>{}</td><td>{}</td><td>{} 様</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{} 様{}</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td></tr>",
                 hhmm(t.round() as i64),
                 if drop { "おろす" } else { "お迎え" },
                 esc(&r.rider),
+                if r.needs.is_empty() {
+                    String::new()
+                } else {
+                    format!("<br><b>【{}】</b>", esc(&r.needs))
+                },
                 esc(place),
                 esc(&r.phone),
                 r.people,
@@ -218,7 +223,8 @@ async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response 
         body,
         "</table><form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"vehicle\">\
          <p><label for=\"v-name\">名前</label><input id=\"v-name\" name=\"name\" required maxlength=\"30\"></p>\
-         <p><label for=\"v-seats\">席</label><input id=\"v-seats\" name=\"seats\" value=\"3\" size=\"3\"></p>\
+         <p><label for=\"v-seats\">席</label><input id=\"v-seats\" name=\"seats\" value=\"3\" size=\"3\"> \
+         <input type=\"checkbox\" id=\"v-wc\" name=\"wheelchair\" value=\"1\"> <label for=\"v-wc\">車いすの 席が ある</label></p>\
          <p><label for=\"v-from\">時間</label><input id=\"v-from\" name=\"from\" type=\"time\" value=\"08:00\"> 〜 <input name=\"to\" type=\"time\" value=\"17:00\" aria-label=\"おわり\"></p>\
          <p><label for=\"v-at\">車庫（緯度,経度）</label><input id=\"v-at\" name=\"at\" placeholder=\"35.6110,137.9350\" size=\"24\"></p>\
          <p><button type=\"submit\">車を 加える</button></p></form>",
@@ -266,6 +272,7 @@ struct AddForm {
     kind: String,
     #[serde(default)]
     at: String,
+    wheelchair: Option<String>,
 }
 
 fn lat_lon(v: &str) -> Option<(f64, f64)> {
@@ -310,6 +317,7 @@ async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddFor
                     &name,
                     &Vehicle {
                         seats,
+                        wheelchair: f.wheelchair.is_some(),
                         shift,
                         depot: at
                     }

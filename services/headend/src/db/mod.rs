@@ -287,6 +287,10 @@ const MIGRATIONS: &[&str] = &[
     );",
     // 8: a ride booked by arrival time keeps that promise.
     "ALTER TABLE rides ADD COLUMN arrive_by INTEGER;",
+    // 9: the rider's profile for the taxi: needs (車いす, 杖, 玄関まで介助…) and
+    // extra minutes at each stop.
+    "ALTER TABLE households ADD COLUMN ride_needs TEXT NOT NULL DEFAULT '';
+    ALTER TABLE households ADD COLUMN ride_extra_minutes INTEGER NOT NULL DEFAULT 0;",
 ];
 
 #[derive(Clone)]

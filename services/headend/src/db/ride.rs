@@ -6,7 +6,7 @@
 //! two bookings can never be placed against the same old plan.
 
 use chrono::{DateTime, Utc};
-use engawa_ride::service::{Ride, Routes, Vehicle};
+use engawa_ride::service::{Needs, Ride, Routes, Vehicle};
 use sqlx::Row;
 
 use super::{Db, ts};
@@ -31,6 +31,9 @@ pub struct PlaceRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rider {
     pub registered: bool,
+    /// 車いす, 杖, 玄関まで介助… (comma separated) and extra minutes per stop.
+    pub needs: String,
+    pub extra_minutes: i64,
     pub name: String,
     pub home: Option<(f64, f64)>,
     pub eligibility: String,
@@ -51,6 +54,8 @@ pub struct RideRow {
     pub fare_yen: i64,
     pub state: String,
     pub ride: Ride,
+    /// The rider's needs as written in the profile (for the manifest).
+    pub needs: String,
     /// For the driver's manifest.
     pub rider: String,
     pub phone: String,
@@ -77,7 +82,7 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
     r.arrive_at, r.fare_yen, r.state,
     coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
-    h.name, h.phone, h.address, r.arrive_by";
+    h.name, h.phone, h.address, r.arrive_by, h.ride_needs, h.ride_extra_minutes";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -105,11 +110,21 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
             people: people as i32,
             window: (pf, pt),
             arrive_by: r.try_get(19)?,
+            needs: needs_of(&r.try_get::<String, _>(20)?, r.try_get(21)?),
         },
+        needs: r.try_get(20)?,
         rider: r.try_get(16)?,
         phone: r.try_get(17)?,
         address: r.try_get(18)?,
     })
+}
+
+/// A profile's needs for the planner.
+pub fn needs_of(needs: &str, extra_minutes: i64) -> Needs {
+    Needs {
+        wheelchair: needs.contains("車いす"),
+        extra_minutes: extra_minutes.clamp(0, 30),
+    }
 }
 
 /// The day as a booking sees it.
@@ -120,10 +135,28 @@ pub struct DayState {
 }
 
 impl Db {
+    /// The taxi profile of a household (needs and extra minutes per stop).
+    pub async fn set_ride_needs(
+        &self,
+        household_id: i64,
+        needs: &str,
+        extra_minutes: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE households SET ride_needs = ?, ride_extra_minutes = ? WHERE id = ?",
+        )
+        .bind(needs)
+        .bind(extra_minutes)
+        .bind(household_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn add_vehicle(&self, name: &str, v: &Vehicle) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO ride_vehicles (name, seats, shift_start, shift_end, depot_lat, depot_lon)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO ride_vehicles (name, seats, shift_start, shift_end, depot_lat, depot_lon, wheelchair)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(name)
         .bind(v.seats)
@@ -131,6 +164,7 @@ impl Db {
         .bind(v.shift.1)
         .bind(v.depot.0)
         .bind(v.depot.1)
+        .bind(v.wheelchair)
         .fetch_one(&self.pool)
         .await
     }
@@ -190,15 +224,18 @@ impl Db {
     }
 
     pub async fn rider(&self, household_id: i64) -> Result<Option<Rider>, sqlx::Error> {
-        let r =
-            sqlx::query("SELECT ride, name, lat, lon, eligibility FROM households WHERE id = ?")
-                .bind(household_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let r = sqlx::query(
+            "SELECT ride, name, lat, lon, eligibility, ride_needs, ride_extra_minutes FROM households WHERE id = ?",
+        )
+        .bind(household_id)
+        .fetch_optional(&self.pool)
+        .await?;
         r.map(|r| {
             let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(2)?, r.try_get(3)?);
             Ok(Rider {
                 registered: r.try_get(0)?,
+                needs: r.try_get(5)?,
+                extra_minutes: r.try_get(6)?,
                 name: r.try_get(1)?,
                 home: lat.zip(lon),
                 eligibility: r.try_get(4)?,
@@ -512,7 +549,7 @@ pub enum BookOutcome {
 
 async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, name, seats, shift_start, shift_end, depot_lat, depot_lon FROM ride_vehicles ORDER BY id",
+        "SELECT id, name, seats, shift_start, shift_end, depot_lat, depot_lon, wheelchair FROM ride_vehicles ORDER BY id",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -523,6 +560,7 @@ async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow
                 name: r.try_get(1)?,
                 vehicle: Vehicle {
                     seats: r.try_get(2)?,
+                    wheelchair: r.try_get(7)?,
                     shift: (r.try_get(3)?, r.try_get(4)?),
                     depot: (r.try_get(5)?, r.try_get(6)?),
                 },
