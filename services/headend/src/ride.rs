@@ -52,6 +52,20 @@ fn refuse(status: StatusCode, code: &'static str, msg: String) -> ApiError {
     ApiError::new(status, code, msg)
 }
 
+/// Log a refused request for the operator, then answer it: the error to return.
+async fn refused(
+    s: &AppState,
+    household: i64,
+    status: StatusCode,
+    code: &'static str,
+    detail: &str,
+    msg: String,
+) -> Result<ApiError, ApiError> {
+    s.db.log_ride_refusal(household, code, detail, s.clock.now())
+        .await?;
+    Ok(refuse(status, code, msg))
+}
+
 /// 「午前10時15分」
 fn time_words(m: i64) -> String {
     let (h, mm) = (m / 60, m % 60);
@@ -124,31 +138,27 @@ async fn trip(
     people: u8,
 ) -> Result<Trip, ApiError> {
     let r = rider(s, auth).await?;
-    let now = s.clock.now();
-    let log = |code: &'static str, detail: String| {
-        let db = s.db.clone();
-        let household = auth.household_id;
-        async move {
-            if let Err(e) = db.log_ride_refusal(household, code, &detail, now).await {
-                tracing::error!(error = %e, "cannot log a refused ride");
-            }
-        }
-    };
     if people == 0 || people > MAX_PEOPLE {
-        log(codes::TOO_MANY_PEOPLE, format!("{people} people")).await;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::TOO_MANY_PEOPLE,
+            &format!("{people} people"),
             format!("ひとつの 予約で 乗れるのは {MAX_PEOPLE}人までです。"),
-        ));
+        )
+        .await?);
     }
     if from == to {
-        log(codes::SAME_PLACE, format!("{from:?} → {to:?}")).await;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::SAME_PLACE,
+            &format!("{from:?} → {to:?}"),
             "行き先が 乗る場所と 同じです。".into(),
-        ));
+        )
+        .await?);
     }
     let places = s.db.places_for(auth.household_id).await?;
     let at = |p: Option<i64>| match p {
@@ -156,21 +166,27 @@ async fn trip(
         Some(id) => places.iter().find(|x| x.id == id).map(|x| x.at),
     };
     let (Some(a), Some(b)) = (at(from), at(to)) else {
-        log(codes::UNKNOWN_PLACE, format!("{from:?} → {to:?}")).await;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::UNKNOWN_PLACE,
+            &format!("{from:?} → {to:?}"),
             "その 場所には 行けません。ケーブルテレビ局に ご相談ください。".into(),
-        ));
+        )
+        .await?);
     };
     let needs = crate::db::ride::needs_of(&r.needs, r.extra_minutes);
     if needs.wheelchair && !s.db.vehicles().await?.iter().any(|v| v.vehicle.wheelchair) {
-        log(codes::NO_SUITABLE_VEHICLE, "wheelchair".into()).await;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::NO_SUITABLE_VEHICLE,
+            "wheelchair",
             "車いすで 乗れる 車が ありません。ケーブルテレビ局に ご相談ください。".into(),
-        ));
+        )
+        .await?);
     }
     Ok(Trip {
         from_place: from,
@@ -258,13 +274,15 @@ pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result
     let (day, now_min) = today(now);
     let state = s.db.ride_day(&day).await?;
     let Some((open, close)) = hours(&state) else {
-        s.db.log_ride_refusal(auth.household_id, codes::NO_SERVICE, "no vehicles", now)
-            .await?;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::NO_SERVICE,
+            "no vehicles",
             "きょうは タクシーが 動いていません。".into(),
-        ));
+        )
+        .await?);
     };
     let earliest = first_window(now_min).max(open);
     let unreadable =
@@ -284,8 +302,6 @@ pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result
             hhmm(earliest),
             hhmm(close)
         );
-        s.db.log_ride_refusal(auth.household_id, codes::OUT_OF_HOURS, &detail, now)
-            .await?;
         let msg = if earliest + WINDOW > close {
             format!(
                 "きょうの 受付は 終わりました（{}から {}まで）。",
@@ -298,11 +314,15 @@ pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result
                 time_words(earliest)
             )
         };
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::OUT_OF_HOURS,
+            &detail,
             msg,
-        ));
+        )
+        .await?);
     }
     let found = offers(
         &state,
@@ -314,21 +334,18 @@ pub async fn quote_for(s: &AppState, auth: BoxAuth, req: &RideRequest) -> Result
         &*s.travel,
     );
     if found.is_empty() {
-        s.db.log_ride_refusal(
+        return Err(refused(
+            s,
             auth.household_id,
-            codes::FULLY_BOOKED,
-            &format!("from {} on", hhmm(start)),
-            now,
-        )
-        .await?;
-        return Err(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::FULLY_BOOKED,
+            &format!("from {} on", hhmm(start)),
             format!(
                 "{}から あとは いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。",
                 time_words(start)
             ),
-        ));
+        )
+        .await?);
     }
     Ok(Quote {
         offers: found.into_iter().map(|o| o.0).collect(),
@@ -351,13 +368,14 @@ async fn arrive_by_offers(
     let now_min = today(now).1;
     if deadline > close || latest < earliest {
         let detail = format!("arrive by {}", hhmm(deadline));
-        s.db.log_ride_refusal(auth.household_id, codes::OUT_OF_HOURS, &detail, now)
-            .await?;
         let soonest = earliest as f64 + WINDOW as f64 + direct;
         let soonest = ((soonest / 15.0).ceil() * 15.0) as i64;
-        return Err(refuse(
+        return Err(refused(
+            s,
+            auth.household_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::OUT_OF_HOURS,
+            &detail,
             if soonest + 15 > close {
                 "きょうは もう 間に合いません。".to_string()
             } else {
@@ -366,28 +384,26 @@ async fn arrive_by_offers(
                     time_words(soonest)
                 )
             },
-        ));
+        )
+        .await?);
     }
     let starts = (0..)
         .map(|k| latest - WINDOW * k)
         .take_while(|st| *st >= earliest);
     let mut found = offers(state, t, starts, Some(deadline), now_min, 3, &*s.travel);
     if found.is_empty() {
-        s.db.log_ride_refusal(
+        return Err(refused(
+            s,
             auth.household_id,
-            codes::FULLY_BOOKED,
-            &format!("arrive by {}", hhmm(deadline)),
-            now,
-        )
-        .await?;
-        return Err(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::FULLY_BOOKED,
+            &format!("arrive by {}", hhmm(deadline)),
             format!(
                 "{}までに 着く 車は いっぱいです。\nほかの 時間か、ケーブルテレビ局に お電話ください。",
                 time_words(deadline)
             ),
-        ));
+        )
+        .await?);
     }
     found.reverse();
     Ok(Quote {
@@ -499,20 +515,15 @@ pub async fn book_for(
             engawa_shop::api::codes::KEY_REUSED,
             "送られた内容を 読めませんでした。".into(),
         )),
-        Err(()) => {
-            s.db.log_ride_refusal(
-                auth.household_id,
-                codes::NO_LONGER_POSSIBLE,
-                &format!("pickup {}", req.pickup_from),
-                now,
-            )
-            .await?;
-            Err(refuse(
-                StatusCode::CONFLICT,
-                codes::NO_LONGER_POSSIBLE,
-                "その 時間は たったいま うまりました。もういちど えらんでください。".into(),
-            ))
-        }
+        Err(()) => Err(refused(
+            s,
+            auth.household_id,
+            StatusCode::CONFLICT,
+            codes::NO_LONGER_POSSIBLE,
+            &format!("pickup {}", req.pickup_from),
+            "その 時間は たったいま うまりました。もういちど えらんでください。".into(),
+        )
+        .await?),
     }
 }
 
