@@ -78,7 +78,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
     .into_iter()
     .enumerate()
     {
-        let id = db.add_place(name, kind, at).await?;
+        let id = db.add_place(name, kind, at, "").await?;
         if i < 2 {
             db.add_favourite(household, id).await?;
         }

@@ -28,10 +28,11 @@ usage:
   engawa-headend orders [--day YYYY-MM-DD] [--db FILE]
   engawa-headend ride vehicle --name 1号車 --seats 3 --shift 08:00-17:00 --depot LAT,LON [--wheelchair] [--db FILE]
   engawa-headend ride rider --household ID [--needs 車いす,玄関まで介助] [--extra-minutes 5] [--db FILE]
-  engawa-headend ride place --name みどり病院 --kind 病院 --at LAT,LON [--db FILE]
+  engawa-headend ride place --name みどり病院 --kind 病院 --at LAT,LON [--district 中心部] [--db FILE]
   engawa-headend ride favourite --household ID --place ID [--db FILE]
   engawa-headend ride plan [--day YYYY-MM-DD] [--db FILE]     (the drivers' manifests)
-  engawa-headend ride fares [--standard 500] [--reduced 250] [--reduced-for 障害,難病,免許返納] [--db FILE]
+  engawa-headend ride fares [--category 免許返納 --fare 250 | --remove 免許返納] [--tv-discount 100] [--db FILE]
+  engawa-headend ride zone --link 北部,中心部 | --unlink 北部,中心部 [--db FILE]     (no links: one zone)
   engawa-headend dispatch solve --instance FILE --time-limit SECS [--seed N] --out SOLUTION.json
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
@@ -240,7 +241,15 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 district: a.get("district").unwrap_or_default().to_string(),
                 eligibility: a.get("eligibility").unwrap_or_default().to_string(),
             };
-            let id = a.db().await?.add_household(&h, clock.now()).await?;
+            let db = a.db().await?;
+            let unknown = db.fares().await?.unknown(&h.eligibility).join(", ");
+            if !unknown.is_empty() {
+                bail!(
+                    "--eligibility: unknown categories {unknown}; the fare table has {} (ride fares --category NAME --fare YEN adds one)",
+                    db.fares().await?.names()
+                );
+            }
+            let id = db.add_household(&h, clock.now()).await?;
             println!("household {id} added");
             Ok(())
         }
@@ -575,12 +584,17 @@ async fn run(raw: Vec<String>) -> Result<()> {
         }
         ["ride", "place"] => {
             let a = Args::parse(&raw[2..], &[]);
-            a.check_known(&["name", "kind", "at", "db"])?;
+            a.check_known(&["name", "kind", "at", "district", "db"])?;
             let at = lat_lon(a.need("at")?).context("--at")?;
             let id = a
                 .db()
                 .await?
-                .add_place(a.need("name")?, a.get("kind").unwrap_or("その他"), at)
+                .add_place(
+                    a.need("name")?,
+                    a.get("kind").unwrap_or("その他"),
+                    at,
+                    a.get("district").unwrap_or_default(),
+                )
                 .await?;
             println!("place {id} added");
             Ok(())
@@ -618,35 +632,66 @@ async fn run(raw: Vec<String>) -> Result<()> {
         }
         ["ride", "fares"] => {
             let a = Args::parse(&raw[2..], &[]);
-            a.check_known(&["standard", "reduced", "reduced-for", "db"])?;
+            a.check_known(&["category", "fare", "remove", "tv-discount", "db"])?;
             let db = a.db().await?;
-            let mut f = db.fares().await?;
             let yen = |n: &str, v: &str| -> Result<i64> {
                 v.parse::<i64>()
                     .ok()
                     .filter(|y| (0..=100_000).contains(y))
                     .with_context(|| format!("--{n}: yen, 0 to 100000"))
             };
-            if let Some(v) = a.get("standard") {
-                f.standard_yen = yen("standard", v)?;
+            if let Some(c) = a.get("category") {
+                let c = c.trim();
+                if c.is_empty() || c.chars().count() > 20 || c.contains([',', '、']) {
+                    bail!("--category: a name of up to 20 characters without commas");
+                }
+                db.set_category(c, yen("fare", a.need("fare")?)?).await?;
             }
-            if let Some(v) = a.get("reduced") {
-                f.reduced_yen = yen("reduced", v)?;
+            if let Some(c) = a.get("remove")
+                && !db.remove_category(c).await?
+            {
+                bail!("--remove: no category {c:?}");
             }
-            if let Some(v) = a.get("reduced-for") {
-                f.reduced_for = v
-                    .split(',')
-                    .map(|c| c.trim().to_string())
-                    .filter(|c| !c.is_empty())
-                    .collect();
+            if let Some(v) = a.get("tv-discount") {
+                db.set_tv_discount(yen("tv-discount", v)?).await?;
             }
-            db.set_fares(&f).await?;
-            println!(
-                "fare per person {} yen; {} yen for: {}",
-                f.standard_yen,
-                f.reduced_yen,
-                f.reduced_for.join(", ")
-            );
+            let f = db.fares().await?;
+            for (name, fare) in &f.categories {
+                println!("{name}\t{fare} yen per person");
+            }
+            println!("booked from the TV: {} yen less", f.tv_discount_yen);
+            Ok(())
+        }
+        ["ride", "zone"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["link", "unlink", "db"])?;
+            let db = a.db().await?;
+            let pair = |v: &str| -> Result<(String, String)> {
+                let (x, y) = v
+                    .split_once(',')
+                    .map(|(x, y)| (x.trim(), y.trim()))
+                    .filter(|(x, y)| !x.is_empty() && !y.is_empty() && x != y)
+                    .context("two different districts, such as 北部,中心部")?;
+                Ok((x.to_string(), y.to_string()))
+            };
+            match (a.get("link"), a.get("unlink")) {
+                (Some(v), None) => {
+                    let (x, y) = pair(v).context("--link")?;
+                    db.link_zones(&x, &y, true).await?;
+                }
+                (None, Some(v)) => {
+                    let (x, y) = pair(v).context("--unlink")?;
+                    db.link_zones(&x, &y, false).await?;
+                }
+                _ => bail!("give --link A,B or --unlink A,B"),
+            }
+            let z = db.zones().await?;
+            if z.links.is_empty() {
+                println!("no links: the whole area is one zone");
+            }
+            for (x, y) in &z.links {
+                println!("{x} ↔ {y}");
+            }
             Ok(())
         }
         ["ride", "plan"] => {

@@ -24,7 +24,7 @@ use engawa_ride::travel::TravelTime;
 
 use crate::AppState;
 use crate::db::BoxAuth;
-use crate::db::ride::{BookOutcome, DayState, NEW_RIDE, NewRide, RideRow, Rider};
+use crate::db::ride::{BookOutcome, Channel, DayState, NEW_RIDE, NewRide, RideRow, Rider};
 use crate::error::ApiError;
 use crate::routes::{ApiJson, require_idempotency_key};
 
@@ -76,14 +76,44 @@ fn time_words(m: i64) -> String {
     }
 }
 
-async fn rider(s: &AppState, auth: &BoxAuth) -> Result<Rider, ApiError> {
-    match s.db.rider(auth.household_id).await? {
-        Some(r) if r.registered => Ok(r),
-        _ => Err(refuse(
+/// The operator books with box id 0 (by phone); anything else is the TV.
+fn channel(auth: &BoxAuth) -> Channel {
+    if auth.box_id == 0 {
+        Channel::Phone
+    } else {
+        Channel::Tv
+    }
+}
+
+/// The rider and their fare per person: registered, and in a category the
+/// operator's fare table knows.
+async fn rider(s: &AppState, auth: &BoxAuth) -> Result<(Rider, i64), ApiError> {
+    let Some(r) =
+        s.db.rider(auth.household_id)
+            .await?
+            .filter(|r| r.registered)
+    else {
+        return Err(refuse(
             StatusCode::FORBIDDEN,
             codes::NOT_REGISTERED,
             "タクシーの 登録が ありません。ケーブルテレビ局に ご相談ください。".into(),
-        )),
+        ));
+    };
+    let fares = s.db.fares().await?;
+    match fares.for_rider(&r.eligibility, channel(auth)) {
+        Some(fare) => Ok((r, fare)),
+        None => Err(refused(
+            s,
+            auth.household_id,
+            StatusCode::FORBIDDEN,
+            codes::NOT_ELIGIBLE,
+            &format!("categories {:?}", r.eligibility),
+            format!(
+                "タクシーを 使える 区分（{}）が 登録されていません。ケーブルテレビ局に ご相談ください。",
+                fares.names()
+            ),
+        )
+        .await?),
     }
 }
 
@@ -95,14 +125,16 @@ fn hours(day: &DayState) -> Option<(i64, i64)> {
 }
 
 async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, ApiError> {
-    let r = rider(&s, &auth).await?;
+    let (r, fare_yen) = rider(&s, &auth).await?;
     let (day, _) = today(s.clock.now());
     let state = s.db.ride_day(&day).await?;
     let (open, close) = hours(&state).unwrap_or((0, 0));
+    let zones = s.db.zones().await?;
     let places =
         s.db.places_for(auth.household_id)
             .await?
             .into_iter()
+            .filter(|p| zones.allows(&r.district, &p.district))
             .map(|p| Place {
                 id: p.id,
                 name: p.name,
@@ -114,7 +146,7 @@ async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, Ap
         places,
         opens: hhmm(open),
         closes: hhmm(close),
-        fare_yen: s.db.fares().await?.for_rider(&r.eligibility),
+        fare_yen,
     })
     .into_response())
 }
@@ -137,7 +169,7 @@ async fn trip(
     to: Option<i64>,
     people: u8,
 ) -> Result<Trip, ApiError> {
-    let r = rider(s, auth).await?;
+    let (r, fare) = rider(s, auth).await?;
     if people == 0 || people > MAX_PEOPLE {
         return Err(refused(
             s,
@@ -161,11 +193,14 @@ async fn trip(
         .await?);
     }
     let places = s.db.places_for(auth.household_id).await?;
-    let at = |p: Option<i64>| match p {
-        None => r.home,
-        Some(id) => places.iter().find(|x| x.id == id).map(|x| x.at),
+    let place = |p: Option<i64>| match p {
+        None => r.home.map(|h| (h, r.district.as_str())),
+        Some(id) => places
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| (x.at, x.district.as_str())),
     };
-    let (Some(a), Some(b)) = (at(from), at(to)) else {
+    let (Some((a, da)), Some((b, db))) = (place(from), place(to)) else {
         return Err(refused(
             s,
             auth.household_id,
@@ -176,8 +211,41 @@ async fn trip(
         )
         .await?);
     };
+    if !s.db.zones().await?.allows(da, db) {
+        return Err(refused(
+            s,
+            auth.household_id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::OUTSIDE_AREA,
+            &format!("{da} → {db}"),
+            format!(
+                "{da}から {db}へは タクシーの 区域の 外です。ケーブルテレビ局に ご相談ください。"
+            ),
+        )
+        .await?);
+    }
     let needs = crate::db::ride::needs_of(&r.needs, r.extra_minutes);
-    if needs.wheelchair && !s.db.vehicles().await?.iter().any(|v| v.vehicle.wheelchair) {
+    let vehicles = s.db.vehicles().await?;
+    let seats = vehicles
+        .iter()
+        .filter(|v| v.vehicle.wheelchair || !needs.wheelchair)
+        .map(|v| v.vehicle.seats)
+        .max();
+    if !vehicles.is_empty() && seats.is_some_and(|m| m < i32::from(people)) {
+        return Err(refused(
+            s,
+            auth.household_id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::TOO_MANY_PEOPLE,
+            &format!("{people} people, at most {} seats", seats.unwrap_or(0)),
+            format!(
+                "{people}人で 乗れる 車が ありません。{}人までで ご予約ください。",
+                seats.unwrap_or(0)
+            ),
+        )
+        .await?);
+    }
+    if needs.wheelchair && !vehicles.iter().any(|v| v.vehicle.wheelchair) {
         return Err(refused(
             s,
             auth.household_id,
@@ -194,7 +262,7 @@ async fn trip(
         from: a,
         to: b,
         people,
-        fare_yen: s.db.fares().await?.for_rider(&r.eligibility) * i64::from(people),
+        fare_yen: fare * i64::from(people),
         needs,
     })
 }

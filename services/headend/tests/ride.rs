@@ -72,11 +72,11 @@ async fn town(seats: i32) -> Town {
     .await
     .unwrap();
     let hospital =
-        h.db.add_place("みどり病院", "病院", (35.530, 137.840))
+        h.db.add_place("みどり病院", "病院", (35.530, 137.840), "")
             .await
             .unwrap();
     let station =
-        h.db.add_place("みどり駅", "駅", (35.518, 137.823))
+        h.db.add_place("みどり駅", "駅", (35.518, 137.823), "")
             .await
             .unwrap();
     Town {
@@ -279,7 +279,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
 async fn impossible_requests_are_refused_with_a_reason_and_logged() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
     let ta = h.pair("EGW-A", a).await;
     let not_rider = h.household("買い物だけ").await;
     let tn = h.pair("EGW-N", not_rider).await;
@@ -367,6 +367,175 @@ async fn impossible_requests_are_refused_with_a_reason_and_logged() {
 }
 
 #[tokio::test]
+async fn eligibility_fares_zones_and_seats_are_the_operators_data() {
+    let t = town(2).await;
+    let h = &t.h;
+    let asap =
+        |to: i64, people: u8| json!({"from": null, "to": to, "people": people, "when": "asap"});
+    // Registered for the taxi but in no category the fare table knows.
+    let student = rider(h, "学生 さん", (35.505, 137.805), "学生").await;
+    let ts = h.pair("EGW-S", student).await;
+    let (s, v) = h.get("/v1/ride/places", Some(&ts)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(code(&v), "not_eligible");
+    let words = v["error"]["message_ja"].as_str().unwrap();
+    assert!(
+        words.contains("65歳以上") && words.contains("免許返納"),
+        "{words}"
+    );
+    // Until the operator adds the category, with its fare.
+    h.db.set_category("学生", 300).await.unwrap();
+    let (_, v) = h.get("/v1/ride/places", Some(&ts)).await;
+    assert_eq!(v["fare_yen"], 300);
+    // Booked from the TV it costs less when the operator says so; the lowest
+    // category applies.
+    h.db.set_tv_discount(100).await.unwrap();
+    let returner = rider(h, "返納 さん", (35.505, 137.805), "65歳以上、免許返納").await;
+    let tr = h.pair("EGW-R", returner).await;
+    let (_, v) = h
+        .post("/v1/ride/quote", asap(t.hospital, 2), Some(&tr))
+        .await;
+    assert_eq!(v["offers"][0]["fare_yen"], 2 * (250 - 100), "{v}");
+    // Three people, but the only car has two seats.
+    let (_, v) = h
+        .post("/v1/ride/quote", asap(t.hospital, 3), Some(&tr))
+        .await;
+    assert_eq!(code(&v), "too_many_people");
+    assert!(
+        v["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("2人まで"),
+        "{v}"
+    );
+    // Zones: the hospital is in the centre, a spa up north; the north is
+    // linked to the centre only, and the rider lives in the south.
+    let spa =
+        h.db.add_place("ふれあい温泉", "温泉", (35.540, 137.850), "北部")
+            .await
+            .unwrap();
+    h.db.link_zones("北部", "中心部", true).await.unwrap();
+    h.db.link_zones("南部", "中心部", true).await.unwrap();
+    let south =
+        h.db.add_household(
+            &NewHousehold {
+                name: "南 さん".into(),
+                address: "南町".into(),
+                phone: "0265-11-3333".into(),
+                lat: Some(35.50),
+                lon: Some(137.80),
+                ride: true,
+                district: "南部".into(),
+                eligibility: "65歳以上".into(),
+                ..Default::default()
+            },
+            h.clock.now(),
+        )
+        .await
+        .unwrap();
+    let tsouth = h.pair("EGW-SOUTH", south).await;
+    let (_, v) = h.get("/v1/ride/places", Some(&tsouth)).await;
+    let names: Vec<&str> = v["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"ふれあい温泉"), "not offered: {names:?}");
+    assert!(names.contains(&"みどり病院"), "no district: every zone's");
+    let (s, v) = h.post("/v1/ride/quote", asap(spa, 1), Some(&tsouth)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(code(&v), "outside_area");
+    assert!(
+        v["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("南部から 北部へは"),
+        "{v}"
+    );
+    let (s, _) = h
+        .post("/v1/ride/quote", asap(t.hospital, 1), Some(&tsouth))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let log = h.db.ride_refusals().await.unwrap();
+    let codes: Vec<&str> = log.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(codes, ["not_eligible", "too_many_people", "outside_area"]);
+}
+
+#[tokio::test]
+async fn the_operator_keeps_categories_fares_and_zones_in_the_console() {
+    let t = town(3).await;
+    let h = &t.h;
+    let c = h.console().await;
+    let setup = "/console/ride/setup";
+    let (_, page) = c
+        .form(
+            setup,
+            &[("what", "category"), ("name", "学生"), ("fare", "300")],
+        )
+        .await;
+    assert!(page.contains("学生: 1人 1回 300円"), "{page}");
+    let (_, page) = c
+        .form(
+            setup,
+            &[("what", "category"), ("name", "a,b"), ("fare", "300")],
+        )
+        .await;
+    assert!(page.contains("何も 変えていません"), "{page}");
+    let (_, page) = c
+        .form(
+            setup,
+            &[("what", "discount"), ("name", "tv"), ("fare", "50")],
+        )
+        .await;
+    assert!(page.contains("50円 安く"), "{page}");
+    let (_, page) = c
+        .form(
+            setup,
+            &[("what", "link"), ("name", "北部"), ("district", "中心部")],
+        )
+        .await;
+    assert!(page.contains("<td>中心部</td><td>北部</td>"), "{page}");
+    let (_, page) = c
+        .form(
+            setup,
+            &[("what", "link"), ("name", "北部"), ("district", "北部")],
+        )
+        .await;
+    assert!(page.contains("ちがう 地区を ふたつ"), "{page}");
+    let (_, page) = c
+        .form(setup, &[("what", "remove-category"), ("name", "難病")])
+        .await;
+    assert!(page.contains("区分「難病」を 消しました"), "{page}");
+    let f = h.db.fares().await.unwrap();
+    assert!(f.categories.contains(&("学生".into(), 300)));
+    assert!(!f.categories.iter().any(|c| c.0 == "難病"));
+    assert_eq!(f.tv_discount_yen, 50);
+    assert_eq!(h.db.zones().await.unwrap().links.len(), 1);
+    // A household with a category the table does not have is refused at entry.
+    let (_, page) = c
+        .form(
+            "/console/households",
+            &[
+                ("name", "新しい 世帯"),
+                ("address", "みどり町"),
+                ("phone", "0265-11-9999"),
+                ("ride", "1"),
+                ("eligibility", "65歳以上,難病"),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("タクシーの区分「難病」は ありません"),
+        "{page}"
+    );
+    assert!(
+        !c.get("/console/households").await.1.contains("新しい 世帯"),
+        "nothing registered"
+    );
+}
+
+#[tokio::test]
 async fn twenty_concurrent_bookings_never_overfill_the_car() {
     let t = town(3).await;
     let h = &t.h;
@@ -376,7 +545,7 @@ async fn twenty_concurrent_bookings_never_overfill_the_car() {
             h,
             &format!("世帯{k}"),
             (35.50 + 0.002 * f64::from(k), 137.80),
-            "",
+            "65歳以上",
         )
         .await;
         tokens.push(h.pair(&format!("EGW-{k}"), hh).await);
@@ -412,7 +581,7 @@ async fn twenty_concurrent_bookings_never_overfill_the_car() {
 async fn booking_by_arrival_time_keeps_the_arrival_promise() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
     let ta = h.pair("EGW-A", a).await;
     // 「病院に 10時30分までに」 at 8:30.
     let (s, v) = h
@@ -472,7 +641,7 @@ async fn booking_by_arrival_time_keeps_the_arrival_promise() {
 async fn the_operator_books_by_phone_once_even_if_the_form_is_sent_twice() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
     h.household("買い物だけの 家").await;
     let console = h.console().await;
     // Search by name and by phone digits; shopping-only households are not riders.
@@ -555,7 +724,7 @@ async fn the_operator_books_by_phone_once_even_if_the_form_is_sent_twice() {
 async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "").await;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
     assert!(
         h.db.set_ride_needs(a, "車いす,玄関まで介助", 5)
             .await

@@ -116,6 +116,8 @@ pub mod codes {
     pub const TOO_LATE_TO_CANCEL: &str = "too_late_to_cancel";
     pub const NO_SERVICE: &str = "no_service";
     pub const NO_SUITABLE_VEHICLE: &str = "no_suitable_vehicle";
+    pub const NOT_ELIGIBLE: &str = "not_eligible";
+    pub const OUTSIDE_AREA: &str = "outside_area";
 }
 
 /// "HH:MM" ↔ minutes of the day.

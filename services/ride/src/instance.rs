@@ -242,6 +242,37 @@ impl Instance {
         }
     }
 
+    /// The same requests served from another depot, in another shift and with
+    /// another seat count (a vehicle of a mixed fleet): only the two depot
+    /// nodes' travel times are computed again.
+    pub fn for_vehicle(
+        &self,
+        depot: (f64, f64),
+        shift: (f64, f64),
+        capacity: i32,
+        travel: &dyn TravelTime,
+    ) -> Instance {
+        let mut out = self.clone();
+        let m = out.nodes.len();
+        let (start, end) = (out.start(), out.end());
+        for d in [start, end] {
+            out.nodes[d].x = depot.0;
+            out.nodes[d].y = depot.1;
+            out.nodes[d].early = shift.0;
+            out.nodes[d].late = shift.1;
+        }
+        for d in [start, end] {
+            for j in 0..m {
+                let (a, b) = (&out.nodes[d], &out.nodes[j]);
+                out.times[d * m + j] = travel.time((a.x, a.y), (b.x, b.y));
+                out.times[j * m + d] = travel.time((b.x, b.y), (a.x, a.y));
+            }
+        }
+        out.max_duration = shift.1 - shift.0;
+        out.capacity = capacity;
+        out
+    }
+
     /// The ride limit of the request a node belongs to.
     #[inline]
     pub fn ride_limit(&self, v: usize) -> f64 {

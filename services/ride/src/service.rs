@@ -75,17 +75,30 @@ pub struct Day<'a> {
     pub routes: &'a Routes,
 }
 
+/// The day as dial-a-ride instances: the same requests seen from each kind of
+/// vehicle (its depot, shift and seats), which kind each vehicle is, and the
+/// routes as node ids.
+struct Model {
+    kinds: Vec<Instance>,
+    kind: Vec<usize>,
+    routes: Vec<Vec<usize>>,
+}
+
+impl Model {
+    fn of(&self, v: usize) -> &Instance {
+        &self.kinds[self.kind[v]]
+    }
+}
+
 impl Day<'_> {
-    /// The plan as a dial-a-ride instance (with `extra` as the last request)
-    /// and its routes as node ids.
-    fn instance(
-        &self,
-        extra: Option<&Ride>,
-        travel: &dyn TravelTime,
-    ) -> (Instance, Vec<Vec<usize>>) {
+    /// The plan (with `extra` as the last request) as one instance per kind of
+    /// vehicle. Requests' windows are the promises; drop-offs without an
+    /// arrival promise may be any time the fleet runs.
+    fn model(&self, extra: Option<&Ride>, travel: &dyn TravelTime) -> Model {
         let all: Vec<&Ride> = self.rides.iter().chain(extra).collect();
         let n = all.len();
-        let depot = self.vehicles.first().map_or((0.0, 0.0), |v| v.depot);
+        let first = self.vehicles.first();
+        let depot = first.map_or((0.0, 0.0), |v| v.depot);
         let open = self.vehicles.iter().map(|v| v.shift.0).min().unwrap_or(0) as f64;
         let close = self.vehicles.iter().map(|v| v.shift.1).max().unwrap_or(0) as f64;
         let depot_node = Node {
@@ -118,20 +131,35 @@ impl Day<'_> {
             });
         }
         nodes.push(depot_node);
-        let seats = self.vehicles.iter().map(|v| v.seats).min().unwrap_or(0);
-        let mut inst = Instance::from_nodes(
+        let mut base = Instance::from_nodes(
             "day",
             self.vehicles.len(),
             n,
             close - open,
-            seats,
+            first.map_or(0, |v| v.seats),
             f64::INFINITY,
             nodes,
             travel,
         );
-        inst.ride_limits = std::iter::once(0.0)
-            .chain((1..=n).map(|i| ride_limit(inst.t(i, n + i))))
+        base.ride_limits = std::iter::once(0.0)
+            .chain((1..=n).map(|i| ride_limit(base.t(i, n + i))))
             .collect();
+        let mut seen: Vec<&Vehicle> = Vec::new();
+        let mut kinds = Vec::new();
+        let mut kind = Vec::with_capacity(self.vehicles.len());
+        for v in self.vehicles {
+            let same =
+                |o: &&Vehicle| o.seats == v.seats && o.shift == v.shift && o.depot == v.depot;
+            match seen.iter().position(same) {
+                Some(k) => kind.push(k),
+                None => {
+                    kind.push(kinds.len());
+                    seen.push(v);
+                    let shift = (v.shift.0 as f64, v.shift.1 as f64);
+                    kinds.push(base.for_vehicle(v.depot, shift, v.seats, travel));
+                }
+            }
+        }
         let index = |id: i64| all.iter().position(|r| r.id == id);
         let mut routes: Vec<Vec<usize>> = self
             .routes
@@ -146,41 +174,50 @@ impl Day<'_> {
             })
             .collect();
         routes.resize(self.vehicles.len(), Vec::new());
-        (inst, routes)
+        Model {
+            kinds,
+            kind,
+            routes,
+        }
     }
 
     /// Where `ride` fits at `now` without moving anything already promised or
-    /// driven: the cheapest insertion over all vehicles.
+    /// driven: the cheapest insertion over all vehicles, each with its own
+    /// depot, shift and seats.
     pub fn place(&self, ride: &Ride, now: i64, travel: &dyn TravelTime) -> Option<Placement> {
         if self.vehicles.is_empty() {
             return None;
         }
-        let (inst, routes) = self.instance(Some(ride), travel);
-        let new = inst.n;
-        let mut s = Scratch::new(&inst);
+        let model = self.model(Some(ride), travel);
+        let new = model.kinds[0].n;
+        let mut s = Scratch::new(&model.kinds[0]);
         let mut best: Option<(f64, usize, usize, usize)> = None;
-        let mut tried_empty = false;
-        for (v, r) in routes.iter().enumerate() {
+        // An empty route is the same for every vehicle of a kind.
+        let mut tried_empty = vec![false; model.kinds.len()];
+        for (v, r) in model.routes.iter().enumerate() {
             if ride.needs.wheelchair && !self.vehicles[v].wheelchair {
                 continue;
             }
+            let k = model.kind[v];
             if r.is_empty() {
-                if tried_empty {
+                if tried_empty[k] {
                     continue;
                 }
-                tried_empty = true;
+                tried_empty[k] = true;
             }
-            let first = driven(&inst, r, now as f64);
-            if let Some((d, i, j)) = route::best_insertion_after(&inst, r, new, &mut s, 200, first)
+            let inst = model.of(v);
+            let first = driven(inst, r, now as f64);
+            if let Some((d, i, j)) = route::best_insertion_after(inst, r, new, &mut s, 200, first)
                 && best.is_none_or(|b| d < b.0)
             {
                 best = Some((d, v, i, j));
             }
         }
         let (_, v, i, j) = best?;
-        let mut routes = routes;
-        route::insert(&mut routes[v], &inst, new, i, j);
-        let times = route::earliest(&inst, &routes[v]);
+        let inst = model.of(v);
+        let mut routes = model.routes.clone();
+        route::insert(&mut routes[v], inst, new, i, j);
+        let times = route::earliest(inst, &routes[v]);
         let at = |node: usize| {
             routes[v]
                 .iter()
@@ -209,12 +246,14 @@ impl Day<'_> {
 
     /// Each vehicle's stops with their estimated start of service.
     pub fn schedule(&self, travel: &dyn TravelTime) -> Vec<Vec<(Stop, f64)>> {
-        let (inst, routes) = self.instance(None, travel);
-        routes
+        let model = self.model(None, travel);
+        model
+            .routes
             .iter()
             .zip(&self.routes.0)
-            .map(|(r, stops)| {
-                route::earliest(&inst, r)
+            .enumerate()
+            .map(|(v, (r, stops))| {
+                route::earliest(model.of(v), r)
                     .into_iter()
                     .zip(stops.iter().copied())
                     .map(|(t, s)| (s, t))
@@ -223,11 +262,19 @@ impl Day<'_> {
             .collect()
     }
 
-    /// Is the whole plan still feasible? (After loading it, before trusting it.)
+    /// Is the whole plan still feasible, each route for its own vehicle?
+    /// (After loading it, before trusting it.)
     pub fn feasible(&self, travel: &dyn TravelTime) -> bool {
-        let (inst, routes) = self.instance(None, travel);
-        let mut s = Scratch::new(&inst);
-        routes.iter().all(|r| route::feasible(&inst, r, &mut s))
+        if self.vehicles.is_empty() {
+            return self.routes.0.iter().all(Vec::is_empty);
+        }
+        let model = self.model(None, travel);
+        let mut s = Scratch::new(&model.kinds[0]);
+        model
+            .routes
+            .iter()
+            .enumerate()
+            .all(|(v, r)| route::feasible(model.of(v), r, &mut s))
     }
 }
 
@@ -345,6 +392,70 @@ mod tests {
             day.place(&crowd, 480, &travel).is_none(),
             "more than the seats"
         );
+    }
+
+    #[test]
+    fn each_car_of_a_mixed_fleet_keeps_its_own_seats_shift_and_depot() {
+        let travel = Haversine::default();
+        let far = (35.60, 137.90);
+        // A morning car at the depot with 3 seats and an afternoon van far away
+        // with 6.
+        let v = vec![
+            Vehicle {
+                seats: 3,
+                wheelchair: false,
+                shift: (8 * 60, 12 * 60),
+                depot: DEPOT,
+            },
+            Vehicle {
+                seats: 6,
+                wheelchair: false,
+                shift: (13 * 60, 17 * 60),
+                depot: far,
+            },
+        ];
+        let routes = Routes::default();
+        let day = Day {
+            vehicles: &v,
+            rides: &[],
+            routes: &routes,
+        };
+        let ride = |people, window: (i64, i64)| Ride {
+            id: 1,
+            from: DEPOT,
+            to: HOSPITAL,
+            people,
+            window,
+            arrive_by: None,
+            needs: Needs::default(),
+        };
+        // Five people only fit the van, which runs in the afternoon.
+        assert!(day.place(&ride(5, (600, 615)), 480, &travel).is_none());
+        let p = day.place(&ride(5, (14 * 60, 14 * 60 + 15)), 480, &travel);
+        assert_eq!(p.map(|p| p.vehicle), Some(1));
+        // In the morning only the car runs.
+        let p = day.place(&ride(2, (600, 615)), 480, &travel).unwrap();
+        assert_eq!(p.vehicle, 0);
+        // The van starts its day at its own depot: it cannot be at the
+        // pickup at 13:00 sharp, the ~15 km drive takes longer.
+        let early = day.place(&ride(5, (13 * 60, 13 * 60 + 5)), 480, &travel);
+        assert!(early.is_none(), "{early:?}");
+        let plan = Day {
+            vehicles: &v,
+            rides: &[ride(5, (14 * 60, 14 * 60 + 15))],
+            routes: &day
+                .place(&ride(5, (14 * 60, 14 * 60 + 15)), 480, &travel)
+                .unwrap()
+                .routes,
+        };
+        assert!(plan.feasible(&travel));
+        // The same stops in the morning car break its seats and its shift.
+        let swapped = Routes(vec![plan.routes.0[1].clone(), Vec::new()]);
+        let wrong = Day {
+            routes: &swapped,
+            ..plan
+        };
+        assert!(!wrong.feasible(&travel));
     }
 
     #[test]

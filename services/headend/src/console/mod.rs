@@ -485,6 +485,19 @@ async fn add_household(
         )
         .await;
     };
+    let fares = try_db!(s.db.fares().await);
+    let unknown = fares.unknown(&eligibility).join("、");
+    if !unknown.is_empty() {
+        return households_page(
+            &s,
+            &session,
+            &err(&format!(
+                "タクシーの区分「{unknown}」は ありません（あるのは {}）。何も 登録していません。",
+                fares.names()
+            )),
+        )
+        .await;
+    }
     let h = NewHousehold {
         name: name.clone(),
         address,

@@ -231,15 +231,20 @@ async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response 
         csrf_field(session)
     );
     body.push_str(
-        "<h2>場所</h2><table><tr><th>番号</th><th>名前</th><th>種類</th><th>緯度,経度</th></tr>",
+        "<h2>場所</h2><table><tr><th>番号</th><th>名前</th><th>種類</th><th>地区</th><th>緯度,経度</th></tr>",
     );
     for p in &places {
         let _ = write!(
             body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{:.4}, {:.4}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}, {:.4}</td></tr>",
             p.id,
             esc(&p.name),
             esc(&p.kind),
+            if p.district.is_empty() {
+                "（どこからでも）".into()
+            } else {
+                esc(&p.district)
+            },
             p.at.0,
             p.at.1
         );
@@ -250,7 +255,66 @@ async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response 
          <p><label for=\"p-name\">名前</label><input id=\"p-name\" name=\"name\" required maxlength=\"30\"></p>\
          <p><label for=\"p-kind\">種類</label><input id=\"p-kind\" name=\"kind\" placeholder=\"病院\" maxlength=\"10\"></p>\
          <p><label for=\"p-at\">緯度,経度</label><input id=\"p-at\" name=\"at\" placeholder=\"35.6050,137.9420\" size=\"24\"></p>\
+         <p><label for=\"p-district\">地区</label><input id=\"p-district\" name=\"district\" placeholder=\"空なら どの 地区からでも\" maxlength=\"40\"></p>\
          <p><button type=\"submit\">場所を 加える</button></p></form>",
+        csrf_field(session)
+    );
+    let fares = try_db!(s.db.fares().await);
+    body.push_str("<h2>利用区分と 料金</h2><table><tr><th>区分</th><th>1人 1回</th><th></th></tr>");
+    for (name, fare) in &fares.categories {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td><form method=\"post\" action=\"/console/ride/setup\">{}\
+             <input type=\"hidden\" name=\"what\" value=\"remove-category\"><input type=\"hidden\" name=\"name\" value=\"{}\">\
+             <button type=\"submit\">区分を 消す</button></form></td></tr>",
+            esc(name),
+            yen(*fare),
+            csrf_field(session),
+            esc(name)
+        );
+    }
+    let _ = write!(
+        body,
+        "</table><p>どれかの 区分に ある 人が 乗れます。区分が いくつか ある 人は いちばん 安い 料金です。</p>\
+         <form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"category\">\
+         <p><label for=\"c-name\">区分</label><input id=\"c-name\" name=\"name\" required maxlength=\"20\" placeholder=\"免許返納\"></p>\
+         <p><label for=\"c-fare\">1人 1回（円）</label><input id=\"c-fare\" name=\"fare\" size=\"6\" value=\"500\"></p>\
+         <p><button type=\"submit\">区分を 加える・料金を 変える</button></p></form>\
+         <form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"discount\">\
+         <input type=\"hidden\" name=\"name\" value=\"tv\">\
+         <p><label for=\"c-tv\">テレビで 予約すると 1人 1回</label><input id=\"c-tv\" name=\"fare\" size=\"6\" value=\"{}\"> 円 安く</p>\
+         <p><button type=\"submit\">変える</button></p></form>",
+        csrf_field(session),
+        csrf_field(session),
+        fares.tv_discount_yen
+    );
+    let zones = try_db!(s.db.zones().await);
+    body.push_str("<h2>区域</h2>");
+    if zones.links.is_empty() {
+        body.push_str("<p>つながりが ないので、区域全体が ひとつです。</p>");
+    } else {
+        body.push_str("<p>同じ 地区の 中と、つながった 地区の 間を 走ります。</p><table><tr><th>地区</th><th>地区</th><th></th></tr>");
+        for (a, b) in &zones.links {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td><form method=\"post\" action=\"/console/ride/setup\">{}\
+                 <input type=\"hidden\" name=\"what\" value=\"unlink\"><input type=\"hidden\" name=\"name\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"district\" value=\"{}\"><button type=\"submit\">つながりを 消す</button></form></td></tr>",
+                esc(a),
+                esc(b),
+                csrf_field(session),
+                esc(a),
+                esc(b)
+            );
+        }
+        body.push_str("</table>");
+    }
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"link\">\
+         <p><label for=\"z-a\">地区</label><input id=\"z-a\" name=\"name\" required maxlength=\"40\" placeholder=\"北部\"> ↔ \
+         <input name=\"district\" required maxlength=\"40\" placeholder=\"中心部\" aria-label=\"つなぐ 地区\"></p>\
+         <p><button type=\"submit\">地区を つなぐ</button></p></form>",
         csrf_field(session)
     );
     page("タクシー ＞ 車と 場所", Some(session), &body).into_response()
@@ -272,6 +336,10 @@ struct AddForm {
     kind: String,
     #[serde(default)]
     at: String,
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    fare: String,
     wheelchair: Option<String>,
 }
 
@@ -284,9 +352,16 @@ fn lat_lon(v: &str) -> Option<(f64, f64)> {
 async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddForm>) -> Response {
     let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
-    let Some(name) = clean(&f.name, 30).filter(|n| !n.is_empty()) else {
-        return setup_page(&s, &session, &refuse("名前を 30字までで 入れてください。")).await;
+    let Some(name) = clean(&f.name, 40).filter(|n| !n.is_empty()) else {
+        return setup_page(&s, &session, &refuse("名前を 入れてください。")).await;
     };
+    if let Some(message) = fares_and_zones(&s, &f, &name).await {
+        tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
+        return setup_page(&s, &session, &message).await;
+    }
+    if name.chars().count() > 30 {
+        return setup_page(&s, &session, &refuse("名前は 30字までです。")).await;
+    }
     let Some(at) = lat_lon(&f.at) else {
         return setup_page(
             &s,
@@ -330,13 +405,79 @@ async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddFor
             let kind = clean(&f.kind, 10)
                 .filter(|k| !k.is_empty())
                 .unwrap_or_else(|| "その他".into());
-            try_db!(s.db.add_place(&name, &kind, at).await);
+            let Some(district) = clean(&f.district, 40) else {
+                return setup_page(&s, &session, &refuse("地区を 40字までで 入れてください。"))
+                    .await;
+            };
+            try_db!(s.db.add_place(&name, &kind, at, &district).await);
             ok(&format!("{name} を 加えました。"))
         }
         _ => refuse("何を 加えるか わかりません。"),
     };
     tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
     setup_page(&s, &session, &message).await
+}
+
+/// The fare table and the zones: the message, or `None` when the form is about
+/// a vehicle or a place.
+async fn fares_and_zones(s: &AppState, f: &AddForm, name: &str) -> Option<String> {
+    let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
+    let fare = || {
+        f.fare
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (0..=100_000).contains(y))
+    };
+    let done = |r: Result<(), sqlx::Error>, m: String| match r {
+        Ok(()) => ok(&m),
+        Err(e) => {
+            tracing::error!(error = %e, "taxi setup not saved");
+            err("保存できませんでした。もう一度 おためしください。")
+        }
+    };
+    Some(match f.what.as_str() {
+        "category" => match fare() {
+            _ if name.chars().count() > 20 || name.contains([',', '、']) => {
+                refuse("区分の 名前は 20字までで、「,」「、」なしで 入れてください。")
+            }
+            None => refuse("料金を 0〜100000円で 入れてください。"),
+            Some(y) => done(
+                s.db.set_category(name, y).await,
+                format!("{name}: 1人 1回 {}。", yen(y)),
+            ),
+        },
+        "remove-category" => match s.db.remove_category(name).await {
+            Ok(true) => ok(&format!("区分「{name}」を 消しました。")),
+            Ok(false) => refuse("その 区分は ありません。"),
+            Err(e) => done(Err(e), String::new()),
+        },
+        "discount" => match fare() {
+            None => refuse("0〜100000円で 入れてください。"),
+            Some(y) => done(
+                s.db.set_tv_discount(y).await,
+                format!("テレビで 予約すると 1人 1回 {} 安く なります。", yen(y)),
+            ),
+        },
+        "link" | "unlink" => {
+            let other = clean(&f.district, 40).unwrap_or_default();
+            if other.is_empty() || other == name {
+                refuse("ちがう 地区を ふたつ 入れてください。")
+            } else {
+                let link = f.what == "link";
+                let words = if link {
+                    "つなぎました"
+                } else {
+                    "つながりを 消しました"
+                };
+                done(
+                    s.db.link_zones(name, &other, link).await,
+                    format!("{name} と {other} を {words}。"),
+                )
+            }
+        }
+        _ => return None,
+    })
 }
 
 // ---- booking on a rider's behalf (phone calls) ------------------------------

@@ -291,6 +291,28 @@ const MIGRATIONS: &[&str] = &[
     // extra minutes at each stop.
     "ALTER TABLE households ADD COLUMN ride_needs TEXT NOT NULL DEFAULT '';
     ALTER TABLE households ADD COLUMN ride_extra_minutes INTEGER NOT NULL DEFAULT 0;",
+    // 10: eligibility categories with their fare per person (operator data,
+    // replacing the standard/reduced settings); service zones: places are in a
+    // district, and links say which districts a ride may join; the driver
+    // records when each rider got in and out (for the on-time rate).
+    "CREATE TABLE ride_categories (
+        name TEXT PRIMARY KEY,
+        fare_yen INTEGER NOT NULL CHECK (fare_yen >= 0),
+        position INTEGER NOT NULL
+    );
+    INSERT INTO ride_categories (name, fare_yen, position) VALUES
+        ('65歳以上', 500, 1), ('免許返納', 250, 2), ('障害', 250, 3), ('難病', 250, 4),
+        ('病気で運転できない', 500, 5);
+    DELETE FROM settings WHERE key IN ('ride.fare.standard', 'ride.fare.reduced', 'ride.fare.reduced_for');
+    ALTER TABLE ride_places ADD COLUMN district TEXT NOT NULL DEFAULT '';
+    CREATE TABLE ride_zone_links (
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        PRIMARY KEY (a, b),
+        CHECK (a < b)
+    );
+    ALTER TABLE rides ADD COLUMN picked_up_at INTEGER;
+    ALTER TABLE rides ADD COLUMN dropped_at INTEGER;",
 ];
 
 #[derive(Clone)]

@@ -25,6 +25,8 @@ pub struct PlaceRow {
     pub kind: String,
     pub at: (f64, f64),
     pub favourite: bool,
+    /// The service zone (district) the place is in; empty: every zone's.
+    pub district: String,
 }
 
 /// A household as the taxi sees it.
@@ -37,6 +39,7 @@ pub struct Rider {
     pub name: String,
     pub home: Option<(f64, f64)>,
     pub eligibility: String,
+    pub district: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,14 +177,16 @@ impl Db {
         name: &str,
         kind: &str,
         at: (f64, f64),
+        district: &str,
     ) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO ride_places (name, kind, lat, lon) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO ride_places (name, kind, lat, lon, district) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(name)
         .bind(kind)
         .bind(at.0)
         .bind(at.1)
+        .bind(district)
         .fetch_one(&self.pool)
         .await
     }
@@ -203,7 +208,7 @@ impl Db {
     /// The household's favourites first, then every other place.
     pub async fn places_for(&self, household_id: i64) -> Result<Vec<PlaceRow>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT p.id, p.name, p.kind, p.lat, p.lon, f.place_id IS NOT NULL AS fav
+            "SELECT p.id, p.name, p.kind, p.lat, p.lon, f.place_id IS NOT NULL AS fav, p.district
              FROM ride_places p LEFT JOIN ride_favourites f ON f.place_id = p.id AND f.household_id = ?
              ORDER BY fav DESC, p.id",
         )
@@ -218,6 +223,7 @@ impl Db {
                     kind: r.try_get(2)?,
                     at: (r.try_get(3)?, r.try_get(4)?),
                     favourite: r.try_get(5)?,
+                    district: r.try_get(6)?,
                 })
             })
             .collect()
@@ -225,7 +231,7 @@ impl Db {
 
     pub async fn rider(&self, household_id: i64) -> Result<Option<Rider>, sqlx::Error> {
         let r = sqlx::query(
-            "SELECT ride, name, lat, lon, eligibility, ride_needs, ride_extra_minutes FROM households WHERE id = ?",
+            "SELECT ride, name, lat, lon, eligibility, ride_needs, ride_extra_minutes, district FROM households WHERE id = ?",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -239,6 +245,7 @@ impl Db {
                 name: r.try_get(1)?,
                 home: lat.zip(lon),
                 eligibility: r.try_get(4)?,
+                district: r.try_get(7)?,
             })
         })
         .transpose()
@@ -460,80 +467,165 @@ impl Db {
     }
 }
 
-/// The fare table (operator data): per person, and a reduced fare for riders
-/// in any of the listed eligibility categories.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The fare table (operator data): the eligibility categories, each with its
+/// fare per person, and how much less a ride costs when booked from the TV.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fares {
-    pub standard_yen: i64,
-    pub reduced_yen: i64,
-    pub reduced_for: Vec<String>,
+    /// In the operator's order.
+    pub categories: Vec<(String, i64)>,
+    pub tv_discount_yen: i64,
 }
 
-impl Default for Fares {
-    fn default() -> Self {
-        Fares {
-            standard_yen: 500,
-            reduced_yen: 250,
-            reduced_for: vec!["障害".into(), "難病".into()],
-        }
-    }
+/// How a ride was asked for (booked from the TV costs less, if the operator
+/// says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Tv,
+    Phone,
+}
+
+/// A household's categories, as written (comma or 、 separated).
+pub fn categories_of(eligibility: &str) -> impl Iterator<Item = &str> {
+    eligibility
+        .split([',', '、'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
 }
 
 impl Fares {
-    /// Per person for a household with these categories (comma separated).
-    pub fn for_rider(&self, eligibility: &str) -> i64 {
-        let reduced = eligibility
-            .split([',', '、'])
-            .map(str::trim)
-            .any(|c| !c.is_empty() && self.reduced_for.iter().any(|r| r == c));
-        if reduced {
-            self.reduced_yen
-        } else {
-            self.standard_yen
-        }
+    /// The fare per person: the lowest of the rider's categories, less the TV
+    /// discount when booked from the TV. `None`: no category the operator
+    /// knows, so not eligible.
+    pub fn for_rider(&self, eligibility: &str, channel: Channel) -> Option<i64> {
+        let fare = categories_of(eligibility)
+            .filter_map(|c| self.categories.iter().find(|k| k.0 == c).map(|k| k.1))
+            .min()?;
+        Some(match channel {
+            Channel::Tv => (fare - self.tv_discount_yen).max(0),
+            Channel::Phone => fare,
+        })
+    }
+
+    /// The written categories the table does not know (refused at entry).
+    pub fn unknown<'a>(&self, eligibility: &'a str) -> Vec<&'a str> {
+        categories_of(eligibility)
+            .filter(|c| !self.categories.iter().any(|k| k.0 == *c))
+            .collect()
+    }
+
+    pub fn names(&self) -> String {
+        self.categories
+            .iter()
+            .map(|c| c.0.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 }
 
+/// Service zones: districts a ride may join. Within a district, and to or from
+/// a place with no district, a ride is always possible; between two districts
+/// only when they are linked. With no links at all the whole area is one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Zones {
+    pub links: Vec<(String, String)>,
+}
+
+impl Zones {
+    pub fn allows(&self, a: &str, b: &str) -> bool {
+        self.links.is_empty()
+            || a.is_empty()
+            || b.is_empty()
+            || a == b
+            || self
+                .links
+                .iter()
+                .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+    }
+}
+
+const TV_DISCOUNT: &str = "ride.fare.tv_discount";
+
 impl Db {
     pub async fn fares(&self) -> Result<Fares, sqlx::Error> {
-        let rows = sqlx::query("SELECT key, value FROM settings WHERE key LIKE 'ride.fare.%'")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut f = Fares::default();
-        for r in rows {
-            let (k, v): (String, String) = (r.try_get(0)?, r.try_get(1)?);
-            match k.as_str() {
-                "ride.fare.standard" => f.standard_yen = v.parse().unwrap_or(f.standard_yen),
-                "ride.fare.reduced" => f.reduced_yen = v.parse().unwrap_or(f.reduced_yen),
-                "ride.fare.reduced_for" => {
-                    f.reduced_for = v
-                        .split(',')
-                        .map(|c| c.trim().to_string())
-                        .filter(|c| !c.is_empty())
-                        .collect()
-                }
-                _ => {}
-            }
-        }
-        Ok(f)
+        let rows =
+            sqlx::query("SELECT name, fare_yen FROM ride_categories ORDER BY position, name")
+                .fetch_all(&self.pool)
+                .await?;
+        let categories = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let discount: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(TV_DISCOUNT)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(Fares {
+            categories,
+            tv_discount_yen: discount.and_then(|d| d.parse().ok()).unwrap_or(0),
+        })
     }
 
-    pub async fn set_fares(&self, f: &Fares) -> Result<(), sqlx::Error> {
-        let mut tx = self.write_tx().await?;
-        for (k, v) in [
-            ("ride.fare.standard", f.standard_yen.to_string()),
-            ("ride.fare.reduced", f.reduced_yen.to_string()),
-            ("ride.fare.reduced_for", f.reduced_for.join(",")),
-        ] {
-            sqlx::query(
-                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(k)
-            .bind(v)
-            .execute(&mut *tx)
+    /// Add a category or change its fare.
+    pub async fn set_category(&self, name: &str, fare_yen: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO ride_categories (name, fare_yen, position)
+             VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM ride_categories))
+             ON CONFLICT (name) DO UPDATE SET fare_yen = excluded.fare_yen",
+        )
+        .bind(name)
+        .bind(fare_yen)
+        .execute(&self.pool)
+        .await
+        .map(drop)
+    }
+
+    /// Remove a category: `false` if there was none. Riders only in it are no
+    /// longer eligible.
+    pub async fn remove_category(&self, name: &str) -> Result<bool, sqlx::Error> {
+        let r = sqlx::query("DELETE FROM ride_categories WHERE name = ?")
+            .bind(name)
+            .execute(&self.pool)
             .await?;
-        }
-        tx.commit().await
+        Ok(r.rows_affected() > 0)
+    }
+
+    pub async fn set_tv_discount(&self, yen: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(TV_DISCOUNT)
+        .bind(yen.to_string())
+        .execute(&self.pool)
+        .await
+        .map(drop)
+    }
+
+    pub async fn zones(&self) -> Result<Zones, sqlx::Error> {
+        let rows = sqlx::query("SELECT a, b FROM ride_zone_links ORDER BY a, b")
+            .fetch_all(&self.pool)
+            .await?;
+        let links = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Zones { links })
+    }
+
+    /// Link two districts (either order), or unlink them.
+    pub async fn link_zones(&self, a: &str, b: &str, linked: bool) -> Result<(), sqlx::Error> {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        let sql = if linked {
+            "INSERT OR IGNORE INTO ride_zone_links (a, b) VALUES (?, ?)"
+        } else {
+            "DELETE FROM ride_zone_links WHERE a = ? AND b = ?"
+        };
+        sqlx::query(sql)
+            .bind(a)
+            .bind(b)
+            .execute(&self.pool)
+            .await
+            .map(drop)
     }
 }
 
@@ -615,25 +707,50 @@ async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayState
 
 #[cfg(test)]
 mod tests {
-    use super::Fares;
+    use super::{Channel, Fares, Zones};
 
     #[test]
-    fn reduced_fares_follow_the_operators_categories_exactly() {
-        let f = Fares::default();
-        assert_eq!(f.for_rider("65歳以上"), 500);
-        assert_eq!(f.for_rider("65歳以上,障害"), 250);
-        assert_eq!(f.for_rider("難病、65歳以上"), 250);
-        assert_eq!(
-            f.for_rider("障害者手帳なし"),
-            500,
-            "a category, not a substring"
-        );
-        let licence = Fares {
-            standard_yen: 400,
-            reduced_yen: 200,
-            reduced_for: vec!["免許返納".into()],
+    fn fares_follow_the_operators_categories_exactly() {
+        let f = Fares {
+            categories: vec![
+                ("65歳以上".into(), 500),
+                ("免許返納".into(), 250),
+                ("障害".into(), 250),
+            ],
+            tv_discount_yen: 100,
         };
-        assert_eq!(licence.for_rider("65歳以上, 免許返納"), 200);
-        assert_eq!(licence.for_rider(""), 400);
+        let phone = |e| f.for_rider(e, Channel::Phone);
+        assert_eq!(phone("65歳以上"), Some(500));
+        assert_eq!(phone("65歳以上,障害"), Some(250), "the lowest applies");
+        assert_eq!(phone("免許返納、65歳以上"), Some(250));
+        assert_eq!(phone("障害者手帳なし"), None, "a category, not a substring");
+        assert_eq!(phone(""), None, "no category: not eligible");
+        assert_eq!(f.for_rider("65歳以上", Channel::Tv), Some(400));
+        assert_eq!(f.unknown("65歳以上, 学生,障害"), ["学生"]);
+        let free = Fares {
+            tv_discount_yen: 900,
+            ..f.clone()
+        };
+        assert_eq!(
+            free.for_rider("障害", Channel::Tv),
+            Some(0),
+            "never below 0"
+        );
+    }
+
+    #[test]
+    fn zones_join_linked_districts_only() {
+        let open = Zones::default();
+        assert!(open.allows("北部", "南部"), "no links: one zone");
+        let z = Zones {
+            links: vec![
+                ("中心部".into(), "北部".into()),
+                ("中心部".into(), "南部".into()),
+            ],
+        };
+        assert!(z.allows("北部", "北部"));
+        assert!(z.allows("北部", "中心部") && z.allows("中心部", "南部"));
+        assert!(!z.allows("北部", "南部"), "only through the centre");
+        assert!(z.allows("", "南部"), "a place with no district");
     }
 }
