@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod error;
 pub mod family;
 pub mod ride;
+pub mod ride_figures;
 pub mod routes;
 pub mod secret;
 pub mod shop;

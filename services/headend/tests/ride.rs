@@ -273,6 +273,32 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(code(&v), "too_late_to_cancel");
+    // The driver taps 乗った on the tablet at 08:50; a second tap later changes
+    // nothing. The month's figures count it on time.
+    let day = h.db.ride_day("2026-11-25").await.unwrap();
+    assert_eq!(day.rides.len(), 1, "B's ride");
+    let ride = day.rides[0].id;
+    let tap = |drop: &'static str| {
+        let id = ride.to_string();
+        let console = &console;
+        async move {
+            console
+                .form(
+                    "/console/ride/stop",
+                    &[("ride", id.as_str()), ("drop", drop), ("day", "2026-11-25")],
+                )
+                .await
+        }
+    };
+    assert_eq!(tap("0").await.0, StatusCode::SEE_OTHER);
+    h.clock.set(tokyo(2026, 11, 25, 9, 30));
+    tap("0").await;
+    let (_, page) = console.get("/console/ride?day=2026-11-25").await;
+    assert!(page.contains("08:50 乗った"), "{page}");
+    let (_, page) = console.get("/console/ride/month?month=2026-11").await;
+    assert!(page.contains("月の 合計"), "{page}");
+    assert!(page.contains("100 %（記録 1件）"), "{page}");
+    assert!(page.contains("11月25日"), "{page}");
 }
 
 #[tokio::test]

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use engawa_core::TOKYO;
 use engawa_ride::api::{hhmm, minutes};
 use engawa_ride::service::{Day, Vehicle};
@@ -23,11 +23,15 @@ use super::{
 };
 use crate::AppState;
 use crate::db::Session;
+use crate::db::ride::RideRow;
+use crate::ride_figures::Figures;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console/ride", get(plan))
         .route("/console/ride/setup", get(setup).post(add))
+        .route("/console/ride/month", get(month))
+        .route("/console/ride/stop", axum::routing::post(stop))
         .route("/console/ride/book", get(book_page).post(quote))
         .route("/console/ride/book/confirm", axum::routing::post(confirm))
 }
@@ -65,63 +69,16 @@ async fn plan(
     .schedule(&*s.travel);
     let mut body = day_form("/console/ride", day).replace("お届けの日", "運行日");
     // Figures of the day.
-    let start = TOKYO
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or(now);
+    let start = midnight(day).unwrap_or(now);
     let refusals = try_db!(
         s.db.ride_refusals_between(start, start + Duration::days(1))
             .await
     );
     let cancelled = try_db!(s.db.cancelled_rides(&key).await);
-    let booked = state.rides.len();
-    let passengers: i64 = state.rides.iter().map(|r| r.people).sum();
-    let asked = booked + refusals.len();
-    let mut hours = 0.0;
-    let mut shared = 0;
-    for stops in &schedule {
-        if let (Some(first), Some(last)) = (stops.first(), stops.last()) {
-            hours += (last.1 - first.1).max(0.0) / 60.0;
-        }
-        let mut aboard: Vec<i64> = Vec::new();
-        let mut was_shared: Vec<i64> = Vec::new();
-        for ((id, drop), _) in stops {
-            if *drop {
-                aboard.retain(|a| a != id);
-            } else {
-                aboard.push(*id);
-                if aboard.len() > 1 {
-                    was_shared.extend(aboard.iter().copied());
-                }
-            }
-        }
-        was_shared.sort_unstable();
-        was_shared.dedup();
-        shared += was_shared.len();
-    }
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            "—".to_string()
-        } else {
-            format!("{:.0} %", 100.0 * a as f64 / b as f64)
-        }
-    };
-    let _ = write!(
-        body,
-        "<table><tr><th>予約</th><th>取り消し</th><th>お断り</th><th>予約できた 割合</th><th>乗った人</th>\
-         <th>1台1時間あたり</th><th>相乗りの 割合</th></tr>\
-         <tr><td class=\"n\">{booked}</td><td class=\"n\">{cancelled}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{passengers}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr></table>",
-        refusals.len(),
-        pct(booked, asked),
-        if hours > 0.0 {
-            format!("{:.1}人", passengers as f64 / hours)
-        } else {
-            "—".into()
-        },
-        pct(shared, booked),
-    );
+    let figures = Figures::of_day(&state.rides, &schedule, refusals.len(), cancelled, start);
+    body.push_str(FIGURES_HEAD);
+    body.push_str(&figures_row("この日", &figures));
+    body.push_str("</table>");
     for (k, v) in state.vehicles.iter().enumerate() {
         let _ = write!(
             body,
@@ -137,7 +94,7 @@ async fn plan(
             continue;
         }
         body.push_str(
-            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>料金</th></tr>",
+            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>料金</th><th>記録</th></tr>",
         );
         for ((id, drop), t) in stops {
             let Some(r) = state.rides.iter().find(|r| r.id == id) else {
@@ -147,7 +104,7 @@ async fn plan(
             let place = if place == "家" { &r.address } else { place };
             let _ = write!(
                 body,
-                "<tr><td>{}</td><td>{}</td><td>{} 様{}</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{} 様{}</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 hhmm(t.round() as i64),
                 if drop { "おろす" } else { "お迎え" },
                 esc(&r.rider),
@@ -163,7 +120,8 @@ async fn plan(
                     String::new()
                 } else {
                     format!("{} 請求済み", yen(r.fare_yen))
-                }
+                },
+                record_cell(&session, &key, r, drop)
             );
         }
         body.push_str("</table>");
@@ -190,10 +148,156 @@ async fn plan(
         }
         body.push_str("</table>");
     }
-    body.push_str(
-        "<p class=\"noprint\"><a href=\"/console/ride/book\">電話で 予約</a> · <a href=\"/console/ride/setup\">車と 場所</a></p>",
+    let _ = write!(
+        body,
+        "<p class=\"noprint\"><a href=\"/console/ride/book\">電話で 予約</a> · <a href=\"/console/ride/setup\">車と 場所</a> · \
+         <a href=\"/console/ride/month?month={}\">月の 数字</a></p>",
+        day.format("%Y-%m")
     );
     page("タクシー", Some(&session), &body).into_response()
+}
+
+const FIGURES_HEAD: &str = "<table><tr><th></th><th>予約</th><th>取り消し</th><th>お断り</th><th>予約できた 割合</th>\
+    <th>乗った人</th><th>1台1時間あたり</th><th>相乗りの 割合</th><th>時間どおりの 割合</th></tr>";
+
+fn figures_row(label: &str, f: &Figures) -> String {
+    let pct = |v: Option<f64>| v.map_or("—".to_string(), |p| format!("{p:.0} %"));
+    format!(
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}（記録 {}件）</td></tr>",
+        esc(label),
+        f.booked,
+        f.cancelled,
+        f.refused,
+        pct(f.success_pct()),
+        f.passengers,
+        f.per_vehicle_hour()
+            .map_or("—".to_string(), |v| format!("{v:.1}人")),
+        pct(f.shared_pct()),
+        pct(f.on_time_pct()),
+        f.recorded
+    )
+}
+
+/// The start of a Tokyo day.
+fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
+    TOKYO
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The manifest's record column: the time the driver recorded, or (on a
+/// tablet) the button that records it now.
+fn record_cell(session: &Session, day: &str, r: &RideRow, drop: bool) -> String {
+    let at = if drop { r.dropped_at } else { r.picked_up_at };
+    match at {
+        Some(t) => format!(
+            "{} {}",
+            t.with_timezone(&TOKYO).format("%H:%M"),
+            if drop { "おりた" } else { "乗った" }
+        ),
+        None => format!(
+            "<form class=\"noprint\" method=\"post\" action=\"/console/ride/stop\">{}\
+             <input type=\"hidden\" name=\"ride\" value=\"{}\"><input type=\"hidden\" name=\"drop\" value=\"{}\">\
+             <input type=\"hidden\" name=\"day\" value=\"{}\"><button type=\"submit\">{}</button></form>",
+            csrf_field(session),
+            r.id,
+            u8::from(drop),
+            esc(day),
+            if drop { "おりた" } else { "乗った" }
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct StopForm {
+    #[serde(default)]
+    csrf: String,
+    ride: i64,
+    drop: u8,
+    day: String,
+}
+
+/// The driver taps 乗った / おりた on the manifest: the time is recorded once.
+async fn stop(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<StopForm>) -> Response {
+    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+    let drop = f.drop == 1;
+    let found = try_db!(s.db.record_ride_stop(f.ride, drop, s.clock.now()).await);
+    tracing::info!(operator = %session.operator, ride = f.ride, drop, found, "ride stop recorded");
+    let day = f
+        .day
+        .parse::<NaiveDate>()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    Redirect::to(&format!("/console/ride?day={day}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+/// The month's figures, day by day, and the month's total.
+async fn month(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    let now = s.clock.now();
+    let first = q
+        .month
+        .as_deref()
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| {
+            let today = now.with_timezone(&TOKYO).date_naive();
+            today.with_day(1).unwrap_or(today)
+        });
+    let mut body = format!(
+        "<form class=\"noprint\" method=\"get\" action=\"/console/ride/month\"><label for=\"month\">月</label>\
+         <input id=\"month\" type=\"month\" name=\"month\" value=\"{}\"> <button type=\"submit\">表示</button></form>",
+        first.format("%Y-%m")
+    );
+    body.push_str(FIGURES_HEAD);
+    let mut total = Figures::default();
+    let mut day = first;
+    while day.month() == first.month() {
+        let key = day.to_string();
+        let state = try_db!(s.db.ride_day(&key).await);
+        let cancelled = try_db!(s.db.cancelled_rides(&key).await);
+        let start = midnight(day).unwrap_or(now);
+        let refused = try_db!(
+            s.db.ride_refusals_between(start, start + Duration::days(1))
+                .await
+        )
+        .len();
+        if !state.rides.is_empty() || cancelled > 0 || refused > 0 {
+            let vehicles: Vec<Vehicle> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+            let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
+            let schedule = Day {
+                vehicles: &vehicles,
+                rides: &rides,
+                routes: &state.routes,
+            }
+            .schedule(&*s.travel);
+            let f = Figures::of_day(&state.rides, &schedule, refused, cancelled, start);
+            let label = format!(
+                "<a href=\"/console/ride?day={key}\">{}</a>",
+                day.format("%-m月%-d日")
+            );
+            body.push_str(&figures_row("", &f).replacen(
+                "<td></td>",
+                &format!("<td>{label}</td>"),
+                1,
+            ));
+            total += f;
+        }
+        day += Duration::days(1);
+    }
+    body.push_str(&figures_row("月の 合計", &total));
+    body.push_str("</table><p>時間どおり: 運転手が 「乗った」を 記録した 予約のうち、お迎えの 時間内に 乗り、着く 約束の ある 予約は その 時刻までに おりた 割合。</p>");
+    page("タクシー ＞ 月の 数字", Some(&session), &body).into_response()
 }
 
 async fn setup(State(s): State<AppState>, headers: HeaderMap) -> Response {

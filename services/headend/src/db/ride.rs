@@ -63,6 +63,9 @@ pub struct RideRow {
     pub rider: String,
     pub phone: String,
     pub address: String,
+    /// When the driver recorded the rider getting in and out.
+    pub picked_up_at: Option<DateTime<Utc>>,
+    pub dropped_at: Option<DateTime<Utc>>,
 }
 
 /// What a booking writes once placed.
@@ -85,7 +88,8 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
     r.arrive_at, r.fare_yen, r.state,
     coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
-    h.name, h.phone, h.address, r.arrive_by, h.ride_needs, h.ride_extra_minutes";
+    h.name, h.phone, h.address, r.arrive_by, h.ride_needs, h.ride_extra_minutes,
+    r.picked_up_at, r.dropped_at";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -119,6 +123,8 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
         rider: r.try_get(16)?,
         phone: r.try_get(17)?,
         address: r.try_get(18)?,
+        picked_up_at: super::from_ts(r.try_get(22)?),
+        dropped_at: super::from_ts(r.try_get(23)?),
     })
 }
 
@@ -304,6 +310,28 @@ impl Db {
                 ))
             })
             .collect()
+    }
+
+    /// The driver records a rider getting in (or out, `drop`) at `at`. The
+    /// first record stands (a second tap changes nothing): `false` when there
+    /// is no such booked ride.
+    pub async fn record_ride_stop(
+        &self,
+        id: i64,
+        drop: bool,
+        at: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let sql = if drop {
+            "UPDATE rides SET dropped_at = coalesce(dropped_at, ?) WHERE id = ? AND state = 'booked'"
+        } else {
+            "UPDATE rides SET picked_up_at = coalesce(picked_up_at, ?) WHERE id = ? AND state = 'booked'"
+        };
+        let r = sqlx::query(sql)
+            .bind(ts(at))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
     }
 
     /// Rides of a day that were cancelled.
