@@ -197,6 +197,10 @@ async fn run(raw: Vec<String>) -> Result<()> {
                     every: std::time::Duration::from_secs(60),
                 },
             ));
+            tokio::spawn(engawa_headend::ride::run_improver(
+                state.clone(),
+                std::time::Duration::from_secs(60),
+            ));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;

@@ -151,6 +151,54 @@ async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, Ap
     .into_response())
 }
 
+/// One pass of the background improvement of today's plan: rides not yet
+/// picked up are moved where the day's driving is shorter, every promise kept
+/// (see `Day::improve`). The better plan is written only if no booking or
+/// cancellation came meanwhile. Returns the driving minutes before and after
+/// when the plan changed.
+pub async fn improve_today(s: &AppState, rounds: usize) -> Result<Option<(f64, f64)>, sqlx::Error> {
+    let now = s.clock.now();
+    let (day, now_min) = today(now);
+    let state = s.db.ride_day(&day).await?;
+    if state.rides.is_empty() {
+        return Ok(None);
+    }
+    let travel = s.travel.clone();
+    let from = state.routes.clone();
+    let seed = now.timestamp().unsigned_abs();
+    let found = tokio::task::spawn_blocking(move || {
+        let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+        let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
+        Day {
+            vehicles: &vehicles,
+            rides: &rides,
+            routes: &state.routes,
+        }
+        .improve(now_min, &*travel, rounds, seed)
+    })
+    .await
+    .map_err(|e| sqlx::Error::Protocol(format!("improvement task failed: {e}")))?;
+    let Some((better, before, after)) = found else {
+        return Ok(None);
+    };
+    if !s.db.replace_plan(&day, &from, &better).await? {
+        tracing::debug!(day, "plan changed meanwhile; improvement dropped");
+        return Ok(None);
+    }
+    tracing::info!(day, before, after, "taxi plan improved");
+    Ok(Some((before, after)))
+}
+
+/// Improve today's plan every `every`, for as long as the server runs.
+pub async fn run_improver(s: AppState, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = improve_today(&s, 300).await {
+            tracing::error!(error = %e, "taxi plan improvement failed");
+        }
+    }
+}
+
 /// A request made concrete: where from and to, how many.
 struct Trip {
     from_place: Option<i64>,

@@ -794,3 +794,79 @@ async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
         "{m}"
     );
 }
+
+#[tokio::test]
+async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
+    let t = town(3).await;
+    let h = &t.h;
+    h.db.add_vehicle(
+        "2号車",
+        &Vehicle {
+            seats: 3,
+            wheelchair: false,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        },
+    )
+    .await
+    .unwrap();
+    // Sixteen households book one after another, each placed where it fit at
+    // the time.
+    let mut booked = 0;
+    for k in 0..16u32 {
+        let at = (
+            35.48 + 0.004 * f64::from((k * 7) % 16),
+            137.78 + 0.005 * f64::from((k * 11) % 16),
+        );
+        let hh = rider(h, &format!("世帯{k}"), at, "65歳以上").await;
+        let tok = h.pair(&format!("EGW-I{k}"), hh).await;
+        let pickup = format!("{:02}:{:02}", 9 + (k * 5) % 6, 15 * ((k * 3) % 4));
+        let (s, _) = book(h, &tok, &format!("improve-{k:04}"), t.hospital, 1, &pickup).await;
+        if s == StatusCode::CREATED {
+            booked += 1;
+        }
+    }
+    assert!(booked >= 12, "{booked}");
+    let before = h.db.ride_day("2026-11-25").await.unwrap();
+    let (from, to) = engawa_headend::ride::improve_today(&h.state, 400)
+        .await
+        .unwrap()
+        .expect("a shorter plan");
+    assert!(to < from, "{from} → {to}");
+    eprintln!("plan: {from:.1} → {to:.1} driving minutes");
+    let after = h.db.ride_day("2026-11-25").await.unwrap();
+    assert_ne!(after.routes, before.routes);
+    // The same rides, each with the window it was promised, all in a
+    // feasible plan.
+    let windows = |d: &engawa_headend::db::ride::DayState| {
+        d.rides
+            .iter()
+            .map(|r| (r.id, r.pickup_from, r.pickup_to))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(windows(&after), windows(&before));
+    let vehicles: Vec<Vehicle> = after.vehicles.iter().map(|v| v.vehicle.clone()).collect();
+    let rides: Vec<_> = after.rides.iter().map(|r| r.ride.clone()).collect();
+    let day = engawa_ride::service::Day {
+        vehicles: &vehicles,
+        rides: &rides,
+        routes: &after.routes,
+    };
+    assert!(day.feasible(&*h.state.travel));
+    let mut stops: Vec<_> = after.routes.0.concat();
+    stops.sort_unstable();
+    assert_eq!(stops.len(), 2 * after.rides.len(), "each ride once");
+    stops.dedup();
+    assert_eq!(stops.len(), 2 * after.rides.len());
+    // An improvement computed against an older plan is dropped.
+    assert!(
+        !h.db
+            .replace_plan("2026-11-25", &before.routes, &before.routes)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        h.db.ride_day("2026-11-25").await.unwrap().routes,
+        after.routes
+    );
+}

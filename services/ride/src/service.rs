@@ -226,22 +226,110 @@ impl Day<'_> {
         };
         let (pickup_at, arrive_at) = (at(new), at(inst.drop_of(new)));
         let ids: Vec<i64> = self.rides.iter().chain(Some(ride)).map(|r| r.id).collect();
-        let back = Routes(
-            routes
-                .iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|&node| (ids[inst.request_of(node) - 1], node > inst.n))
-                        .collect()
-                })
-                .collect(),
-        );
         Some(Placement {
-            routes: back,
+            routes: stops_of(inst, &routes, &ids),
             vehicle: v,
             pickup_at,
             arrive_at,
         })
+    }
+
+    /// Improve the plan at `now`: a few rides not yet picked up (one and its
+    /// nearest neighbours) are taken out and put back where they cost least,
+    /// in any car that suits them, and the change is kept only when the day's
+    /// driving time drops. Every promise is a constraint of the instance and
+    /// nothing goes before what is driven, so no promise can break. Returns
+    /// the better routes with the driving minutes before and after, or `None`.
+    pub fn improve(
+        &self,
+        now: i64,
+        travel: &dyn TravelTime,
+        rounds: usize,
+        seed: u64,
+    ) -> Option<(Routes, f64, f64)> {
+        if self.vehicles.is_empty() || self.rides.is_empty() {
+            return None;
+        }
+        let model = self.model(None, travel);
+        let inst0 = &model.kinds[0];
+        let n = inst0.n;
+        let mut routes = model.routes.clone();
+        let frozen: Vec<usize> = routes
+            .iter()
+            .enumerate()
+            .map(|(v, r)| driven(model.of(v), r, now as f64))
+            .collect();
+        // Requests whose pickup is still ahead of its car's driven stops.
+        let movable: Vec<usize> = routes
+            .iter()
+            .zip(&frozen)
+            .flat_map(|(r, &f)| r[f.min(r.len())..].iter().copied())
+            .filter(|&node| node <= n)
+            .collect();
+        if movable.is_empty() {
+            return None;
+        }
+        let total = |routes: &[Vec<usize>]| -> f64 {
+            routes
+                .iter()
+                .enumerate()
+                .map(|(v, r)| route::cost(model.of(v), r))
+                .sum()
+        };
+        let before = total(&routes);
+        let mut best = before;
+        let mut s = Scratch::new(inst0);
+        let mut rng = crate::rng::Rng::new(seed);
+        for _ in 0..rounds {
+            let k = rng.between(1, movable.len().min(3));
+            let seed_req = movable[rng.below(movable.len())];
+            let mut chosen: Vec<usize> = movable.clone();
+            chosen.sort_by(|&a, &b| inst0.t(seed_req, a).total_cmp(&inst0.t(seed_req, b)));
+            chosen.truncate(k);
+            rng.shuffle(&mut chosen);
+            let mut trial = routes.clone();
+            for &req in &chosen {
+                for (v, r) in trial.iter_mut().enumerate() {
+                    route::remove(r, model.of(v), req);
+                }
+            }
+            let mut placed = true;
+            for &req in &chosen {
+                let wheelchair = self.rides[req - 1].needs.wheelchair;
+                let mut pick: Option<(f64, usize, usize, usize)> = None;
+                for (v, r) in trial.iter().enumerate() {
+                    if wheelchair && !self.vehicles[v].wheelchair {
+                        continue;
+                    }
+                    let inst = model.of(v);
+                    if let Some((d, i, j)) =
+                        route::best_insertion_after(inst, r, req, &mut s, 200, frozen[v])
+                        && pick.is_none_or(|b| d < b.0)
+                    {
+                        pick = Some((d, v, i, j));
+                    }
+                }
+                match pick {
+                    Some((_, v, i, j)) => route::insert(&mut trial[v], model.of(v), req, i, j),
+                    None => {
+                        placed = false;
+                        break;
+                    }
+                }
+            }
+            if placed {
+                let cost = total(&trial);
+                if cost < best - 1e-6 {
+                    best = cost;
+                    routes = trial;
+                }
+            }
+        }
+        if best >= before - 1e-6 {
+            return None;
+        }
+        let ids: Vec<i64> = self.rides.iter().map(|r| r.id).collect();
+        Some((stops_of(inst0, &routes, &ids), before, best))
     }
 
     /// Each vehicle's stops with their estimated start of service.
@@ -276,6 +364,20 @@ impl Day<'_> {
             .enumerate()
             .all(|(v, r)| route::feasible(model.of(v), r, &mut s))
     }
+}
+
+/// Node ids back to (ride id, drop-off?) stops.
+fn stops_of(inst: &Instance, routes: &[Vec<usize>], ids: &[i64]) -> Routes {
+    Routes(
+        routes
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|&node| (ids[inst.request_of(node) - 1], node > inst.n))
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
 impl Routes {
@@ -392,6 +494,69 @@ mod tests {
             day.place(&crowd, 480, &travel).is_none(),
             "more than the seats"
         );
+    }
+
+    #[test]
+    fn improving_the_plan_keeps_every_promise_and_never_moves_what_is_driven() {
+        let travel = Haversine::default();
+        let v = vec![vehicles()[0].clone(), vehicles()[0].clone()];
+        let mut rng = crate::rng::Rng::new(7);
+        let mut rides: Vec<Ride> = Vec::new();
+        let mut routes = Routes::default();
+        // Bookings arrive one by one and are inserted where they fit then.
+        for id in 0..16 {
+            let home = (35.48 + 0.06 * rng.f64(), 137.78 + 0.07 * rng.f64());
+            let start = 540 + 15 * rng.below(16) as i64;
+            let ride = Ride {
+                id,
+                from: home,
+                to: HOSPITAL,
+                people: 1,
+                window: (start, start + 15),
+                arrive_by: None,
+                needs: Needs::default(),
+            };
+            let day = Day {
+                vehicles: &v,
+                rides: &rides,
+                routes: &routes,
+            };
+            if let Some(p) = day.place(&ride, 480, &travel) {
+                routes = p.routes;
+                rides.push(ride);
+            }
+        }
+        assert!(rides.len() >= 12, "{}", rides.len());
+        let day = Day {
+            vehicles: &v,
+            rides: &rides,
+            routes: &routes,
+        };
+        let (better, before, after) = day.improve(480, &travel, 400, 1).expect("a better plan");
+        assert!(after < before, "{before} → {after}");
+        let mut stops: Vec<Stop> = better.0.concat();
+        let mut was: Vec<Stop> = routes.0.concat();
+        stops.sort_unstable();
+        was.sort_unstable();
+        assert_eq!(stops, was, "every ride still served, once");
+        let improved = Day {
+            routes: &better,
+            ..day
+        };
+        assert!(
+            improved.feasible(&travel),
+            "every window and ride limit holds"
+        );
+        // Late in the day everything is driven: nothing may move.
+        assert_eq!(day.improve(17 * 60, &travel, 400, 1), None);
+        // At noon the stops already driven stay first, in their order.
+        if let Some((noon, _, _)) = day.improve(12 * 60, &travel, 400, 1) {
+            let model = day.model(None, &travel);
+            for (k, r) in model.routes.iter().enumerate() {
+                let kept = driven(model.of(k), r, 720.0);
+                assert_eq!(noon.0[k][..kept], routes.0[k][..kept]);
+            }
+        }
     }
 
     #[test]

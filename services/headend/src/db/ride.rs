@@ -334,6 +334,24 @@ impl Db {
         Ok(r.rows_affected() > 0)
     }
 
+    /// Replace the day's plan by a better one, only if the plan is still the
+    /// one it was improved from (no booking or cancellation came between):
+    /// `true` when written.
+    pub async fn replace_plan(
+        &self,
+        day: &str,
+        from: &Routes,
+        to: &Routes,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        if plan_on(&mut tx, day).await? != *from {
+            return Ok(false);
+        }
+        save_plan(&mut tx, day, to).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Rides of a day that were cancelled.
     pub async fn cancelled_rides(&self, day: &str) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar("SELECT count(*) FROM rides WHERE day = ? AND state = 'cancelled'")
