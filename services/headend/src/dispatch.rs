@@ -314,14 +314,7 @@ pub async fn manifest(
 ) -> Result<String> {
     use std::fmt::Write as _;
     let state = db.ride_day(day).await?;
-    let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-    let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
-    let plan = engawa_ride::service::Day {
-        vehicles: &vehicles,
-        rides: &rides,
-        routes: &state.routes,
-    };
-    let schedule = plan.schedule(travel);
+    let schedule = state.schedule(travel);
     let mut out = String::new();
     for (k, v) in state.vehicles.iter().enumerate() {
         let _ = writeln!(

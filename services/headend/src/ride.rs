@@ -167,8 +167,7 @@ pub async fn improve_today(s: &AppState, rounds: usize) -> Result<Option<(f64, f
     let from = state.routes.clone();
     let seed = now.timestamp().unsigned_abs();
     let found = tokio::task::spawn_blocking(move || {
-        let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-        let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
+        let (vehicles, rides) = state.parts();
         Day {
             vehicles: &vehicles,
             rides: &rides,
@@ -326,8 +325,7 @@ fn offers(
     want: usize,
     travel: &dyn TravelTime,
 ) -> Vec<(Offer, Routes, f64)> {
-    let vehicles: Vec<_> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-    let rides: Vec<Ride> = state.rides.iter().map(|r| r.ride.clone()).collect();
+    let (vehicles, rides) = state.parts();
     let day = Day {
         vehicles: &vehicles,
         rides: &rides,

@@ -493,46 +493,36 @@ async fn the_operator_keeps_categories_fares_and_zones_in_the_console() {
     let t = town(3).await;
     let h = &t.h;
     let c = h.console().await;
-    let setup = "/console/ride/setup";
-    let (_, page) = c
-        .form(
-            setup,
+    let steps: [(&[(&str, &str)], &str); 6] = [
+        (
             &[("what", "category"), ("name", "学生"), ("fare", "300")],
-        )
-        .await;
-    assert!(page.contains("学生: 1人 1回 300円"), "{page}");
-    let (_, page) = c
-        .form(
-            setup,
+            "学生: 1人 1回 300円",
+        ),
+        (
             &[("what", "category"), ("name", "a,b"), ("fare", "300")],
-        )
-        .await;
-    assert!(page.contains("何も 変えていません"), "{page}");
-    let (_, page) = c
-        .form(
-            setup,
+            "何も 変えていません",
+        ),
+        (
             &[("what", "discount"), ("name", "tv"), ("fare", "50")],
-        )
-        .await;
-    assert!(page.contains("50円 安く"), "{page}");
-    let (_, page) = c
-        .form(
-            setup,
+            "50円 安く",
+        ),
+        (
             &[("what", "link"), ("name", "北部"), ("district", "中心部")],
-        )
-        .await;
-    assert!(page.contains("<td>中心部</td><td>北部</td>"), "{page}");
-    let (_, page) = c
-        .form(
-            setup,
+            "<td>中心部</td><td>北部</td>",
+        ),
+        (
             &[("what", "link"), ("name", "北部"), ("district", "北部")],
-        )
-        .await;
-    assert!(page.contains("ちがう 地区を ふたつ"), "{page}");
-    let (_, page) = c
-        .form(setup, &[("what", "remove-category"), ("name", "難病")])
-        .await;
-    assert!(page.contains("区分「難病」を 消しました"), "{page}");
+            "ちがう 地区を ふたつ",
+        ),
+        (
+            &[("what", "remove-category"), ("name", "難病")],
+            "区分「難病」を 消しました",
+        ),
+    ];
+    for (fields, want) in steps {
+        let (_, page) = c.form("/console/ride/setup", fields).await;
+        assert!(page.contains(want), "{fields:?}: {page}");
+    }
     let f = h.db.fares().await.unwrap();
     assert!(f.categories.contains(&("学生".into(), 300)));
     assert!(!f.categories.iter().any(|c| c.0 == "難病"));
@@ -845,8 +835,7 @@ async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
             .collect::<Vec<_>>()
     };
     assert_eq!(windows(&after), windows(&before));
-    let vehicles: Vec<Vehicle> = after.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-    let rides: Vec<_> = after.rides.iter().map(|r| r.ride.clone()).collect();
+    let (vehicles, rides) = after.parts();
     let day = engawa_ride::service::Day {
         vehicles: &vehicles,
         rides: &rides,

@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use engawa_core::TOKYO;
 use engawa_ride::api::{hhmm, minutes};
-use engawa_ride::service::{Day, Vehicle};
+use engawa_ride::service::Vehicle;
 use serde::Deserialize;
 
 use super::{
@@ -59,14 +59,7 @@ async fn plan(
     let day: NaiveDate = day_of(&q, now);
     let key = day.to_string();
     let state = try_db!(s.db.ride_day(&key).await);
-    let vehicles: Vec<Vehicle> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-    let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
-    let schedule = Day {
-        vehicles: &vehicles,
-        rides: &rides,
-        routes: &state.routes,
-    }
-    .schedule(&*s.travel);
+    let schedule = state.schedule(&*s.travel);
     let mut body = day_form("/console/ride", day).replace("お届けの日", "運行日");
     // Figures of the day.
     let start = midnight(day).unwrap_or(now);
@@ -273,14 +266,7 @@ async fn month(
         )
         .len();
         if !state.rides.is_empty() || cancelled > 0 || refused > 0 {
-            let vehicles: Vec<Vehicle> = state.vehicles.iter().map(|v| v.vehicle.clone()).collect();
-            let rides: Vec<_> = state.rides.iter().map(|r| r.ride.clone()).collect();
-            let schedule = Day {
-                vehicles: &vehicles,
-                rides: &rides,
-                routes: &state.routes,
-            }
-            .schedule(&*s.travel);
+            let schedule = state.schedule(&*s.travel);
             let f = Figures::of_day(&state.rides, &schedule, refused, cancelled, start);
             let label = format!(
                 "<a href=\"/console/ride?day={key}\">{}</a>",

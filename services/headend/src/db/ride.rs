@@ -6,7 +6,8 @@
 //! two bookings can never be placed against the same old plan.
 
 use chrono::{DateTime, Utc};
-use engawa_ride::service::{Needs, Ride, Routes, Vehicle};
+use engawa_ride::service::{Day, Needs, Ride, Routes, Stop, Vehicle};
+use engawa_ride::travel::TravelTime;
 use sqlx::Row;
 
 use super::{Db, ts};
@@ -141,6 +142,27 @@ pub struct DayState {
     pub vehicles: Vec<VehicleRow>,
     pub rides: Vec<RideRow>,
     pub routes: Routes,
+}
+
+impl DayState {
+    /// The vehicles and rides as the planner takes them (for a `Day`).
+    pub fn parts(&self) -> (Vec<Vehicle>, Vec<Ride>) {
+        (
+            self.vehicles.iter().map(|v| v.vehicle.clone()).collect(),
+            self.rides.iter().map(|r| r.ride.clone()).collect(),
+        )
+    }
+
+    /// Each vehicle's stops with their planned times.
+    pub fn schedule(&self, travel: &dyn TravelTime) -> Vec<Vec<(Stop, f64)>> {
+        let (vehicles, rides) = self.parts();
+        Day {
+            vehicles: &vehicles,
+            rides: &rides,
+            routes: &self.routes,
+        }
+        .schedule(travel)
+    }
 }
 
 impl Db {
