@@ -57,6 +57,8 @@ pub struct Draft {
     /// Index into `Ride::slots` or `Ride::arrivals`.
     pub slot: usize,
     pub people: u8,
+    /// The booking this is the way back of (黄 on the receipt).
+    pub return_of: Option<i64>,
 }
 
 impl Draft {
@@ -67,6 +69,7 @@ impl Draft {
             mode: WhenMode::Asap,
             slot: 0,
             people: 1,
+            return_of: None,
         }
     }
 }
@@ -297,6 +300,7 @@ impl App {
                                 people: d.people,
                                 pickup_from: offer.pickup_from.clone(),
                                 arrive_by,
+                                return_of: d.return_of,
                             }));
                             self.dialog = Some(Dialog::Ride(RideNotice::Sending));
                         }
@@ -327,6 +331,7 @@ impl App {
                         let mut back = Draft::new(last.to, last.from);
                         back.people = last.people;
                         back.mode = WhenMode::Pickup;
+                        back.return_of = Some(b.id);
                         let after = minutes(&b.arrive_at).unwrap_or(0) + 60;
                         let slots = self.ride.slots(self.now);
                         back.slot = slots.iter().position(|m| *m >= after).unwrap_or(0);

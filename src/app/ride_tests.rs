@@ -105,7 +105,8 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
             to: Some(7),
             people: 2,
             pickup_from: "10:15".into(),
-            arrive_by: None
+            arrive_by: None,
+            return_of: None
         })]
     );
     assert_eq!(a.dialog, Some(Dialog::Ride(RideNotice::Sending)));
@@ -258,7 +259,8 @@ fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
             to: Some(7),
             people: 1,
             pickup_from: "09:55".into(),
-            arrive_by: Some("10:45".into())
+            arrive_by: Some("10:45".into()),
+            return_of: None
         })]
     );
     // いますぐ has no time row: ▼ goes straight to the people.
@@ -289,10 +291,21 @@ fn yellow_on_the_receipt_books_the_way_back_an_hour_after_arriving() {
         panic!("{:?}", a.page().screen)
     };
     assert_eq!(
-        (d.from, d.to, d.people, d.mode),
-        (Some(7), None, 2, WhenMode::Pickup)
+        (d.from, d.to, d.people, d.mode, d.return_of),
+        (Some(7), None, 2, WhenMode::Pickup, Some(5)),
+        "linked to booking 5, the way there"
     );
     // Arrives 10:30 → back from 11:30 (slots start at 10:00).
     assert_eq!(a.ride.slots(a.now)[d.slot], 11 * 60 + 30);
     assert_eq!(a.page().focus, 1, "on the time, ready to change it");
+    // Booking it tells the head-end which way there it belongs to.
+    press(&mut a, &[Green]);
+    a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![offer(
+        "11:30", "11:45", "12:00",
+    )]))));
+    let fx = press(&mut a, &[Green]);
+    assert!(
+        matches!(&fx[..], [Effect::BookRide(r)] if r.return_of == Some(5) && r.to.is_none()),
+        "{fx:?}"
+    );
 }

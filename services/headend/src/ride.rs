@@ -579,6 +579,19 @@ pub async fn book_for(
     };
     let now = s.clock.now();
     let (day, now_min) = today(now);
+    if let Some(there) = req.return_of {
+        let today_rides = s.db.rides_of(auth.household_id, &day).await?;
+        if !today_rides
+            .iter()
+            .any(|r| r.id == there && r.state == "booked")
+        {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                core_codes::NOT_FOUND,
+                "行きの 予約が 見つかりません。",
+            ));
+        }
+    }
     let body = serde_json::to_string(req).map_err(ApiError::internal)?;
     let outcome =
         s.db.book_ride(auth, &day, key, &body, now, |state| {
@@ -605,6 +618,7 @@ pub async fn book_for(
                         arrive_at: arrive.ceil() as i64,
                         arrive_by,
                         fare_yen: t.fare_yen,
+                        return_of: req.return_of,
                     },
                     routes,
                 )),

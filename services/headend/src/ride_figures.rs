@@ -157,6 +157,7 @@ mod tests {
             address: String::new(),
             picked_up_at: None,
             dropped_at: None,
+            return_of: None,
         }
     }
 

@@ -859,3 +859,64 @@ async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
         after.routes
     );
 }
+
+#[tokio::test]
+async fn a_way_back_is_linked_to_its_way_there_and_open_ones_are_listed_for_the_phone() {
+    let t = town(3).await;
+    let h = &t.h;
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
+    let ta = h.pair("EGW-A", a).await;
+    let b = rider(h, "佐藤 トメ", (35.509, 137.810), "65歳以上").await;
+    let tb = h.pair("EGW-B", b).await;
+    let (s, there) = book(h, &ta, "there-0001", t.hospital, 2, "09:00").await;
+    assert_eq!(s, StatusCode::CREATED, "{there}");
+    let there_id = there["id"].as_i64().unwrap();
+    // Not yet back: the console lists it, with the rider's phone and a link
+    // that opens the phone form for the way back.
+    let c = h.console().await;
+    let (_, page) = c.get("/console/ride?day=2026-11-25").await;
+    let link = format!("/console/ride/book?household={a}&amp;return_of={there_id}");
+    assert!(
+        page.contains("帰りが まだの 方") && page.contains(&link),
+        "{page}"
+    );
+    let (_, form) = c
+        .get(&format!(
+            "/console/ride/book?household={a}&return_of={there_id}"
+        ))
+        .await;
+    assert!(form.contains("みどり病院から 家への 帰り"), "{form}");
+    assert!(
+        form.contains(&format!("name=\"return_of\" value=\"{there_id}\"")),
+        "{form}"
+    );
+    assert!(
+        form.contains("<option selected>2</option>"),
+        "same people: {form}"
+    );
+    // Another household cannot hang its ride on A's.
+    let (s, v) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": t.hospital, "to": null, "people": 1, "pickup_from": "11:00", "return_of": there_id}),
+            Some(&tb),
+            "back-b-0001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // A books the way back (from the TV, or the operator on the phone).
+    let (s, back) = h
+        .post_keyed(
+            "/v1/ride/bookings",
+            json!({"from": t.hospital, "to": null, "people": 2, "pickup_from": "11:00", "return_of": there_id}),
+            Some(&ta),
+            "back-a-0001",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{back}");
+    let day = h.db.ride_day("2026-11-25").await.unwrap();
+    let row = day.rides.iter().find(|r| r.id == back["id"]).unwrap();
+    assert_eq!(row.return_of, Some(there_id));
+    let (_, page) = c.get("/console/ride?day=2026-11-25").await;
+    assert!(!page.contains("帰りが まだの 方"), "{page}");
+}

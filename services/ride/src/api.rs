@@ -85,6 +85,10 @@ pub struct BookRequest {
     /// The arrival promised, when the rider asked to be there by a time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrive_by: Option<String>,
+    /// The way back of this booking of the household's (the same day): the
+    /// operator then sees the return as booked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_of: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

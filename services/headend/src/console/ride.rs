@@ -124,6 +124,33 @@ async fn plan(
             "車が 登録されていません。「車と 場所」で 加えてください。",
         ));
     }
+    // Ways there from home still without a way back: the rider phones when
+    // ready (「帰りは あとで」).
+    let open: Vec<_> = state
+        .rides
+        .iter()
+        .filter(|r| r.from_place.is_none() && r.to_place.is_some())
+        .filter(|r| !state.rides.iter().any(|b| b.return_of == Some(r.id)))
+        .collect();
+    if !open.is_empty() {
+        body.push_str(
+            "<h2>帰りが まだの 方</h2><table><tr><th>お名前</th><th>電話</th><th>行き先</th><th>着く</th><th></th></tr>",
+        );
+        for r in open {
+            let _ = write!(
+                body,
+                "<tr><td>{} 様</td><td>{}</td><td>{}</td><td>{}ごろ</td>\
+                 <td class=\"noprint\"><a href=\"/console/ride/book?household={}&amp;return_of={}\">帰りを 予約</a></td></tr>",
+                esc(&r.rider),
+                esc(&r.phone),
+                esc(&r.to_name),
+                hhmm(r.arrive_at),
+                r.household_id,
+                r.id
+            );
+        }
+        body.push_str("</table>");
+    }
     body.push_str("<h2>お断りした 依頼</h2>");
     if refusals.is_empty() {
         body.push_str("<p>ありません。</p>");
@@ -577,6 +604,8 @@ struct BookQuery {
     #[serde(default)]
     q: String,
     household: Option<i64>,
+    /// The way back of this ride (from the 「帰りが まだ」 list).
+    return_of: Option<i64>,
 }
 
 async fn book_page(
@@ -586,7 +615,7 @@ async fn book_page(
 ) -> Response {
     let session = try_page!(session(&s, &headers).await);
     match q.household {
-        Some(h) => booking_form(&s, &session, h, "").await,
+        Some(h) => booking_form(&s, &session, h, q.return_of, "").await,
         None => search(&s, &session, &q.q).await,
     }
 }
@@ -650,26 +679,63 @@ fn place_options(places: &[crate::db::ride::PlaceRow], selected: Option<i64>) ->
     out
 }
 
-async fn booking_form(s: &AppState, session: &Session, household: i64, message: &str) -> Response {
+/// The booking form; for a way back (`return_of`), from where the way there
+/// went, home, with as many people.
+async fn booking_form(
+    s: &AppState,
+    session: &Session,
+    household: i64,
+    return_of: Option<i64>,
+    message: &str,
+) -> Response {
     let Some(rider) = try_db!(s.db.rider(household).await) else {
         return search(s, session, "").await;
     };
     let places = try_db!(s.db.places_for(household).await);
-    let first = places.first().map(|p| p.id);
+    let today = super::tokyo_today(s.clock.now()).to_string();
+    let there = match return_of {
+        Some(id) => try_db!(s.db.rides_of(household, &today).await)
+            .into_iter()
+            .find(|r| r.id == id && r.state == "booked"),
+        None => None,
+    };
+    let (from, to) = match &there {
+        Some(r) => (r.to_place, r.from_place),
+        None => (None, places.first().map(|p| p.id)),
+    };
+    let people = there.as_ref().map_or(1, |r| r.people);
+    let people_options: String = (1..=3)
+        .map(|n| {
+            let sel = if n == people { " selected" } else { "" };
+            format!("<option{sel}>{n}</option>")
+        })
+        .collect();
+    let heading = match &there {
+        Some(r) => format!(
+            "<p>{}から 家への 帰り（行き: {}〜{} お迎え、{}ごろ 着）</p>\
+             <input type=\"hidden\" name=\"return_of\" value=\"{}\">",
+            esc(&r.to_name),
+            hhmm(r.pickup_from),
+            hhmm(r.pickup_to),
+            hhmm(r.arrive_at),
+            r.id
+        ),
+        None => String::new(),
+    };
     let body = format!(
         "{message}<p><b>{}</b> 様</p><form class=\"box\" method=\"post\" action=\"/console/ride/book\">{}\
-         <input type=\"hidden\" name=\"household\" value=\"{household}\">\
+         <input type=\"hidden\" name=\"household\" value=\"{household}\">{heading}\
          <p><label for=\"b-from\">乗る 場所</label><select id=\"b-from\" name=\"from\">{}</select></p>\
          <p><label for=\"b-to\">行き先</label><select id=\"b-to\" name=\"to\">{}</select></p>\
-         <p><label for=\"b-people\">人数</label><select id=\"b-people\" name=\"people\"><option>1</option><option>2</option><option>3</option></select></p>\
+         <p><label for=\"b-people\">人数</label><select id=\"b-people\" name=\"people\">{people_options}</select></p>\
          <p><label for=\"b-mode\">決め方</label><select id=\"b-mode\" name=\"mode\">\
          <option value=\"asap\">いますぐ</option><option value=\"at\">お迎えの 時間</option><option value=\"arrive\">着く 時間</option></select> \
          <input name=\"time\" type=\"time\" step=\"900\" aria-label=\"時間\"></p>\
          <p><button type=\"submit\">空きを さがす</button></p></form>",
         esc(&rider.name),
         csrf_field(session),
-        place_options(&places, None),
-        place_options(&places, first),
+        place_options(&places, from),
+        place_options(&places, to),
     );
     page("タクシー ＞ 電話で 予約", Some(session), &body).into_response()
 }
@@ -687,6 +753,7 @@ struct QuoteForm {
     mode: String,
     #[serde(default)]
     time: String,
+    return_of: Option<i64>,
 }
 
 fn place_id(v: &str) -> Option<i64> {
@@ -718,7 +785,9 @@ async fn quote(
     };
     let quote = match crate::ride::quote_for(&s, who, &req).await {
         Ok(q) => q,
-        Err(e) => return booking_form(&s, &session, f.household, &err(&e.message_ja)).await,
+        Err(e) => {
+            return booking_form(&s, &session, f.household, f.return_of, &err(&e.message_ja)).await;
+        }
     };
     let key = format!("console-{}", crate::secret::new_secret().replace('_', "x"));
     let mut body = String::from(
@@ -732,7 +801,7 @@ async fn quote(
              <input type=\"hidden\" name=\"household\" value=\"{}\"><input type=\"hidden\" name=\"from\" value=\"{}\">\
              <input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"people\" value=\"{}\">\
              <input type=\"hidden\" name=\"pickup_from\" value=\"{}\"><input type=\"hidden\" name=\"arrive_by\" value=\"{}\">\
-             <input type=\"hidden\" name=\"key\" value=\"{key}\"><button type=\"submit\">この 時間で 予約</button></form></td></tr>",
+             <input type=\"hidden\" name=\"key\" value=\"{key}\">{}<button type=\"submit\">この 時間で 予約</button></form></td></tr>",
             o.pickup_from,
             o.pickup_to,
             o.arrive_at,
@@ -744,6 +813,9 @@ async fn quote(
             f.people,
             esc(&o.pickup_from),
             esc(arrive_by.as_deref().unwrap_or("")),
+            f.return_of.map_or(String::new(), |id| format!(
+                "<input type=\"hidden\" name=\"return_of\" value=\"{id}\">"
+            )),
         );
     }
     body.push_str("</table>");
@@ -764,6 +836,7 @@ struct ConfirmForm {
     #[serde(default)]
     arrive_by: String,
     key: String,
+    return_of: Option<i64>,
 }
 
 async fn confirm(
@@ -778,6 +851,7 @@ async fn confirm(
         people: f.people,
         pickup_from: f.pickup_from.clone(),
         arrive_by: Some(f.arrive_by.trim().to_string()).filter(|a| !a.is_empty()),
+        return_of: f.return_of,
     };
     let who = crate::db::BoxAuth {
         box_id: 0,
@@ -806,5 +880,5 @@ async fn confirm(
         }
         Err(e) => err(&e.message_ja),
     };
-    booking_form(&s, &session, f.household, &msg).await
+    booking_form(&s, &session, f.household, None, &msg).await
 }

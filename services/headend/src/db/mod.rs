@@ -313,6 +313,9 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE rides ADD COLUMN picked_up_at INTEGER;
     ALTER TABLE rides ADD COLUMN dropped_at INTEGER;",
+    // 11: a way back knows the way there it belongs to (「帰りは あとで」: the
+    // console lists the ways there still without one).
+    "ALTER TABLE rides ADD COLUMN return_of INTEGER REFERENCES rides(id);",
 ];
 
 #[derive(Clone)]

@@ -67,6 +67,8 @@ pub struct RideRow {
     /// When the driver recorded the rider getting in and out.
     pub picked_up_at: Option<DateTime<Utc>>,
     pub dropped_at: Option<DateTime<Utc>>,
+    /// The way there this ride is the way back of.
+    pub return_of: Option<i64>,
 }
 
 /// What a booking writes once placed.
@@ -80,6 +82,7 @@ pub struct NewRide {
     pub arrive_at: i64,
     pub arrive_by: Option<i64>,
     pub fare_yen: i64,
+    pub return_of: Option<i64>,
 }
 
 /// The id a new ride has in a plan before it is stored.
@@ -90,7 +93,7 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     r.arrive_at, r.fare_yen, r.state,
     coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
     h.name, h.phone, h.address, r.arrive_by, h.ride_needs, h.ride_extra_minutes,
-    r.picked_up_at, r.dropped_at";
+    r.picked_up_at, r.dropped_at, r.return_of";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -126,6 +129,7 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
         address: r.try_get(18)?,
         picked_up_at: super::from_ts(r.try_get(22)?),
         dropped_at: super::from_ts(r.try_get(23)?),
+        return_of: r.try_get(24)?,
     })
 }
 
@@ -443,8 +447,8 @@ impl Db {
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rides (household_id, box_id, day, from_place, to_place, people, pickup_from, pickup_to,
-                                arrive_at, fare_yen, state, created_at, arrive_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?) RETURNING id",
+                                arrive_at, fare_yen, state, created_at, arrive_by, return_of)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id",
         )
         .bind(household_id)
         // 0: booked by the operator (a phone call), not by a box.
@@ -459,6 +463,7 @@ impl Db {
         .bind(new.fare_yen)
         .bind(ts(now))
         .bind(new.arrive_by)
+        .bind(new.return_of)
         .fetch_one(&mut *tx)
         .await?;
         let routes = Routes(
