@@ -196,6 +196,10 @@ pub const SCENES: &[(&str, &str)] = &[
     ("ride-cancel", "taxi: cancel this booking?"),
     ("ride-offline", "taxi: the head-end cannot be reached"),
     (
+        "ride-not-eligible",
+        "taxi: this household cannot use it (the head-end's reason)",
+    ),
+    (
         "overlay-ride-soon",
         "taxi: 「タクシーが まもなく 来ます」 ten minutes before",
     ),
@@ -568,6 +572,12 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
     app.handle(Event::Key(Digit(2)));
     if name == "ride-offline" {
         app.handle(Event::Ride(R::Offline));
+        return Some(());
+    }
+    if name == "ride-not-eligible" {
+        app.handle(Event::Ride(R::NotAvailable(
+            "タクシーを 使う 区分（65歳以上 など）が まだ 登録されていません。\nケーブルテレビ局に ご相談ください。".into(),
+        )));
         return Some(());
     }
     app.handle(Event::Ride(R::Places(places)));

@@ -176,4 +176,20 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
         ))
         .unwrap();
     assert!(!m.contains("山田 花子"), "the seat is free: {m}");
+
+    // The operator takes 65歳以上 out of the fare table: the household is no
+    // longer eligible, and the TV says why instead of 「つながりません」.
+    rt.block_on(db.remove_category("65歳以上")).unwrap();
+    b.keys(&[Key::Ok]);
+    for _ in 0..5 {
+        if b.app.page().screen == Screen::Home {
+            break;
+        }
+        b.keys(&[Key::Back]);
+    }
+    b.keys(&[Key::Digit(2)]);
+    b.until("the reason", |a| a.ride.not_available.is_some());
+    let why = b.app.ride.not_available.clone().unwrap();
+    assert!(why.contains("区分（免許返納 など）"), "{why}");
+    assert!(!b.app.ride.offline);
 }

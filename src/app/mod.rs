@@ -142,6 +142,9 @@ pub enum RideEvent {
     Places(engawa_ride::api::Places),
     /// Not reachable just now.
     Offline,
+    /// The head-end says this household cannot use the taxi (not registered,
+    /// no eligible category): its reason in Japanese.
+    NotAvailable(String),
     Bookings(Vec<engawa_ride::api::Booking>),
     /// Offers, or the head-end's reason in Japanese.
     Quote(Result<Vec<engawa_ride::api::Offer>, String>),

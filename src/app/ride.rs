@@ -18,6 +18,8 @@ pub struct Ride {
     pub places: Option<Places>,
     /// The head-end could not be reached just now.
     pub offline: bool,
+    /// The head-end's reason this household cannot use the taxi.
+    pub not_available: Option<String>,
     pub bookings: Option<Vec<Booking>>,
     pub quote: QuoteState,
     /// Bookings whose 「まもなく」 was already seen.
@@ -371,8 +373,14 @@ impl App {
             E::Places(p) => {
                 self.ride.places = Some(p);
                 self.ride.offline = false;
+                self.ride.not_available = None;
             }
             E::Offline => self.ride.offline = true,
+            E::NotAvailable(why) => {
+                self.ride.places = None;
+                self.ride.offline = false;
+                self.ride.not_available = Some(why);
+            }
             E::Bookings(list) => self.ride.bookings = Some(list),
             E::Quote(q) => {
                 self.ride.quote = match q {

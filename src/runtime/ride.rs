@@ -86,6 +86,9 @@ impl Worker {
             Command::Load => {
                 match c.ride_places(&t).await {
                     Ok(p) => self.send(RideEvent::Places(p)),
+                    Err(ClientError::Refused { message_ja, .. }) => {
+                        return self.send(RideEvent::NotAvailable(message_ja));
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "taxi places not fetched");
                         return self.send(RideEvent::Offline);

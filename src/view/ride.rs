@@ -79,6 +79,21 @@ fn home(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
     f.title = t(l, "タクシー", "Taxi");
     let Some(p) = &app.ride.places else {
         f.page = Some(PageKind::Notice);
+        if let Some(why) = &app.ride.not_available {
+            f.notice_heading = t(
+                l,
+                "タクシーの 予約は できません",
+                "You cannot book the taxi",
+            );
+            f.notice_body = why.clone();
+            f.notice_phone = format!(
+                "{}  {}",
+                info.operator_name,
+                phone_text(l, &info.operator_phone)
+            );
+            f.hints = vec![back_hint(l), help_hint(l)];
+            return;
+        }
         f.notice_heading = if app.ride.offline {
             t(
                 l,

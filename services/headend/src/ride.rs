@@ -109,8 +109,8 @@ async fn rider(s: &AppState, auth: &BoxAuth) -> Result<(Rider, i64), ApiError> {
             codes::NOT_ELIGIBLE,
             &format!("categories {:?}", r.eligibility),
             format!(
-                "タクシーを 使える 区分（{}）が 登録されていません。ケーブルテレビ局に ご相談ください。",
-                fares.names()
+                "タクシーを 使う 区分（{} など）が まだ 登録されていません。\nケーブルテレビ局に ご相談ください。",
+                fares.categories.first().map_or("65歳以上", |c| c.0.as_str())
             ),
         )
         .await?),
