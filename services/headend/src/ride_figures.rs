@@ -4,7 +4,7 @@
 //!
 //! - success: booked ÷ (booked + refused); a cancelled booking still counts as
 //!   booked (the request was met).
-//! - vehicle-hours: each car from its first stop to its last, as planned.
+//! - vehicle-hours: the shifts of the cars on duty that day.
 //! - shared: rides that had another party aboard at some moment.
 //! - on time: of the rides whose pickup the driver recorded, those picked up by
 //!   the end of the promised window and, when an arrival was promised, set down
@@ -15,7 +15,7 @@ use std::ops::AddAssign;
 use chrono::{DateTime, Utc};
 use engawa_ride::service::Stop;
 
-use crate::db::ride::RideRow;
+use crate::db::ride::DayState;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
@@ -48,15 +48,17 @@ fn share(a: usize, b: usize) -> Option<f64> {
 }
 
 impl Figures {
-    /// One day: its booked rides, the planned schedule per car, how many were
-    /// refused and cancelled; `midnight` is the day's start (for the records).
+    /// One day: its cars and booked rides, the planned schedule per car, how
+    /// many were refused and cancelled; `midnight` is the day's start (for the
+    /// records).
     pub fn of_day(
-        rides: &[RideRow],
+        day: &DayState,
         schedule: &[Vec<(Stop, f64)>],
         refused: usize,
         cancelled: i64,
         midnight: DateTime<Utc>,
     ) -> Figures {
+        let rides = &day.rides;
         let mut f = Figures {
             booked: rides.len() + usize::try_from(cancelled).unwrap_or(0),
             cancelled,
@@ -64,10 +66,12 @@ impl Figures {
             passengers: rides.iter().map(|r| r.people).sum(),
             ..Figures::default()
         };
+        f.vehicle_minutes = day
+            .vehicles
+            .iter()
+            .map(|v| (v.vehicle.shift.1 - v.vehicle.shift.0).max(0) as f64)
+            .sum();
         for stops in schedule {
-            if let (Some(first), Some(last)) = (stops.first(), stops.last()) {
-                f.vehicle_minutes += (last.1 - first.1).max(0.0);
-            }
             let mut aboard: Vec<i64> = Vec::new();
             let mut shared: Vec<i64> = Vec::new();
             for ((id, drop), _) in stops {
@@ -85,7 +89,7 @@ impl Figures {
             f.shared += shared.len();
         }
         let minute = |t: DateTime<Utc>| (t - midnight).num_minutes();
-        for r in rides {
+        for r in rides.iter() {
             let Some(up) = r.picked_up_at else { continue };
             f.recorded += 1;
             let picked = minute(up) <= r.pickup_to;
@@ -125,8 +129,9 @@ impl Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::ride::{RideRow, VehicleRow};
     use chrono::TimeZone;
-    use engawa_ride::service::{Needs, Ride};
+    use engawa_ride::service::{Needs, Ride, Routes, Vehicle};
 
     fn row(id: i64, window: (i64, i64), arrive_by: Option<i64>) -> RideRow {
         RideRow {
@@ -187,7 +192,22 @@ mod tests {
             ((4, false), 810.0),
             ((4, true), 850.0),
         ]];
-        let f = Figures::of_day(&rides, &schedule, 2, 1, midnight);
+        // One car on duty 09:00–13:00.
+        let day = DayState {
+            vehicles: vec![VehicleRow {
+                id: 1,
+                name: "1号車".into(),
+                vehicle: Vehicle {
+                    seats: 3,
+                    wheelchair: false,
+                    shift: (540, 780),
+                    depot: (0.0, 0.0),
+                },
+            }],
+            rides,
+            routes: Routes::default(),
+        };
+        let f = Figures::of_day(&day, &schedule, 2, 1, midnight);
         assert_eq!((f.booked, f.cancelled, f.refused), (5, 1, 2));
         assert_eq!((f.recorded, f.on_time), (3, 1));
         assert_eq!(f.shared, 2);

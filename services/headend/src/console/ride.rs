@@ -68,7 +68,7 @@ async fn plan(
             .await
     );
     let cancelled = try_db!(s.db.cancelled_rides(&key).await);
-    let figures = Figures::of_day(&state.rides, &schedule, refusals.len(), cancelled, start);
+    let figures = Figures::of_day(&state, &schedule, refusals.len(), cancelled, start);
     body.push_str(FIGURES_HEAD);
     body.push_str(&figures_row("この日", &figures));
     body.push_str("</table>");
@@ -294,7 +294,7 @@ async fn month(
         .len();
         if !state.rides.is_empty() || cancelled > 0 || refused > 0 {
             let schedule = state.schedule(&*s.travel);
-            let f = Figures::of_day(&state.rides, &schedule, refused, cancelled, start);
+            let f = Figures::of_day(&state, &schedule, refused, cancelled, start);
             let label = format!(
                 "<a href=\"/console/ride?day={key}\">{}</a>",
                 day.format("%-m月%-d日")
@@ -322,14 +322,15 @@ async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response 
     let vehicles = try_db!(s.db.vehicles().await);
     let places = try_db!(s.db.places_for(0).await);
     let mut body = String::from(message);
-    body.push_str("<h2>車</h2><table><tr><th>番号</th><th>名前</th><th>席</th><th>時間</th><th>車庫</th></tr>");
+    body.push_str("<h2>車</h2><table><tr><th>番号</th><th>名前</th><th>席</th><th>車いす</th><th>時間</th><th>車庫</th></tr>");
     for v in &vehicles {
         let _ = write!(
             body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}〜{}</td><td>{:.4}, {:.4}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}〜{}</td><td>{:.4}, {:.4}</td></tr>",
             v.id,
             esc(&v.name),
             v.vehicle.seats,
+            if v.vehicle.wheelchair { "○" } else { "—" },
             hhmm(v.vehicle.shift.0),
             hhmm(v.vehicle.shift.1),
             v.vehicle.depot.0,
