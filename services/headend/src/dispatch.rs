@@ -307,6 +307,43 @@ fn instance_order(p: &Path) -> (String, Vec<u32>) {
 }
 
 /// The day's plan per vehicle as a driver's manifest (text).
+/// A simulated day of the real service (`dispatch day`): how many requests are
+/// served, how long a quote takes, what background improvement saves.
+pub fn day(o: &engawa_ride::day_sim::DayOptions) {
+    use engawa_ride::day_sim::DayReport;
+    let travel = engawa_ride::travel::Haversine::default();
+    let r = engawa_ride::day_sim::simulate(o, &travel);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{} requests, {} cars × {} seats (seed {})",
+        r.requests, o.vehicles, o.seats, o.seed
+    );
+    println!(
+        "booked {} ({:.1} %), {} in the window asked for",
+        r.booked,
+        100.0 * r.booked as f64 / r.requests.max(1) as f64,
+        r.as_asked
+    );
+    println!(
+        "quote (up to 3 offers): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(DayReport::percentile(&r.quote_times, 0.5)),
+        ms(DayReport::percentile(&r.quote_times, 0.99)),
+        ms(DayReport::percentile(&r.quote_times, 1.0))
+    );
+    if !r.improve_times.is_empty() {
+        println!(
+            "improvement pass ({} rounds): p50 {:.2} ms, max {:.2} ms",
+            o.improve_rounds,
+            ms(DayReport::percentile(&r.improve_times, 0.5)),
+            ms(DayReport::percentile(&r.improve_times, 1.0))
+        );
+    }
+    println!(
+        "with background improvement: {} booked, {:.1} min driving; without: {} booked, {:.1} min",
+        r.booked, r.driving, r.booked_without_improvement, r.driving_without_improvement,
+    );
+}
+
 pub async fn manifest(
     db: &crate::Db,
     day: &str,

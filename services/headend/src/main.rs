@@ -37,6 +37,7 @@ usage:
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
   engawa-headend dispatch online --dir DIR [--lead 60] [--improve-ms 20]
+  engawa-headend dispatch day [--requests 80] [--vehicles 4] [--seats 3] [--seed 1] [--improve-rounds 100]
   engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
   engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
 
@@ -737,6 +738,32 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 lead,
                 std::time::Duration::from_millis(improve),
             )
+        }
+        ["dispatch", "day"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["requests", "vehicles", "seats", "seed", "improve-rounds"])?;
+            let mut o = engawa_ride::day_sim::DayOptions::default();
+            let num = |n: &str, v: &str| -> Result<usize> {
+                v.parse()
+                    .with_context(|| format!("--{n}: not a number: {v}"))
+            };
+            if let Some(v) = a.get("requests") {
+                o.requests = num("requests", v)?;
+            }
+            if let Some(v) = a.get("vehicles") {
+                o.vehicles = num("vehicles", v)?.max(1);
+            }
+            if let Some(v) = a.get("seats") {
+                o.seats = num("seats", v)?.clamp(1, 20) as i32;
+            }
+            if let Some(v) = a.get("seed") {
+                o.seed = num("seed", v)? as u64;
+            }
+            if let Some(v) = a.get("improve-rounds") {
+                o.improve_rounds = num("improve-rounds", v)?;
+            }
+            engawa_headend::dispatch::day(&o);
+            Ok(())
         }
         ["bench", ..] => {
             let a = Args::parse(&raw[1..], &[]);

@@ -144,3 +144,31 @@ fn a_malformed_travel_matrix_stops_the_server_with_the_line() {
     assert!(!ok);
     assert!(out.contains("line 5"), "{out}");
 }
+
+#[test]
+fn a_simulated_day_prints_bookings_quote_times_and_driving() {
+    let (ok, out) = run(headend().args([
+        "dispatch",
+        "day",
+        "--requests",
+        "30",
+        "--vehicles",
+        "2",
+        "--improve-rounds",
+        "20",
+    ]));
+    assert!(ok, "{out}");
+    for part in [
+        "30 requests, 2 cars × 3 seats (seed 1)",
+        "booked ",
+        "quote (up to 3 offers): p50 ",
+        "with background improvement: ",
+    ] {
+        assert!(out.contains(part), "{part}: {out}");
+    }
+    let (ok, out) = run(headend().args(["dispatch", "day", "--requests", "many"]));
+    assert!(
+        !ok && out.contains("--requests: not a number: many"),
+        "{out}"
+    );
+}

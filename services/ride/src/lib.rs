@@ -11,11 +11,14 @@
 //!   exact schedule check (latest feasible times by label correction).
 //! - `alns`: adaptive large-neighbourhood search (destroy: random, worst, related,
 //!   route; repair: greedy and regret-2 with noise; simulated annealing).
+//! - `service`: the real service's day plan (placing a booking, improving the
+//!   plan without breaking a promise); `day_sim`: a simulated day of bookings.
 //! - `travel`: the `TravelTime` trait (Euclidean for benchmarks, haversine ×
 //!   road factor for real places, or a matrix from a routing engine).
 
 pub mod alns;
 pub mod api;
+pub mod day_sim;
 pub mod instance;
 pub mod online;
 pub mod rng;

@@ -88,6 +88,15 @@ impl Model {
     fn of(&self, v: usize) -> &Instance {
         &self.kinds[self.kind[v]]
     }
+
+    /// Driving minutes of these routes, each car from its own depot.
+    fn driving(&self, routes: &[Vec<usize>]) -> f64 {
+        routes
+            .iter()
+            .enumerate()
+            .map(|(v, r)| route::cost(self.of(v), r))
+            .sum()
+    }
 }
 
 impl Day<'_> {
@@ -269,14 +278,7 @@ impl Day<'_> {
         if movable.is_empty() {
             return None;
         }
-        let total = |routes: &[Vec<usize>]| -> f64 {
-            routes
-                .iter()
-                .enumerate()
-                .map(|(v, r)| route::cost(model.of(v), r))
-                .sum()
-        };
-        let before = total(&routes);
+        let before = model.driving(&routes);
         let mut best = before;
         let mut s = Scratch::new(inst0);
         let mut rng = crate::rng::Rng::new(seed);
@@ -318,7 +320,7 @@ impl Day<'_> {
                 }
             }
             if placed {
-                let cost = total(&trial);
+                let cost = model.driving(&trial);
                 if cost < best - 1e-6 {
                     best = cost;
                     routes = trial;
@@ -330,6 +332,15 @@ impl Day<'_> {
         }
         let ids: Vec<i64> = self.rides.iter().map(|r| r.id).collect();
         Some((stops_of(inst0, &routes, &ids), before, best))
+    }
+
+    /// Driving minutes of the whole plan (each car from its depot and back).
+    pub fn driving(&self, travel: &dyn TravelTime) -> f64 {
+        if self.vehicles.is_empty() {
+            return 0.0;
+        }
+        let model = self.model(None, travel);
+        model.driving(&model.routes)
     }
 
     /// Each vehicle's stops with their estimated start of service.
