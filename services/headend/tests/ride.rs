@@ -33,6 +33,34 @@ async fn book(
     .await
 }
 
+/// Another car, 08:00–17:00 at the depot.
+async fn car(h: &Headend, name: &str, seats: i32, wheelchair: bool) {
+    h.db.add_vehicle(
+        name,
+        &Vehicle {
+            seats,
+            wheelchair,
+            shift: (8 * 60, 17 * 60),
+            depot: DEPOT,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// A quote that must succeed.
+async fn quote(h: &Headend, token: &str, body: serde_json::Value) -> Quote {
+    let (s, v) = h.post("/v1/ride/quote", body, Some(token)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    serde_json::from_value(v).unwrap()
+}
+
+/// 山田 ハナ (65歳以上), registered and paired: (household, box token).
+async fn hana(h: &Headend) -> (i64, String) {
+    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
+    (a, h.pair("EGW-A", a).await)
+}
+
 async fn rider(h: &Headend, name: &str, at: (f64, f64), eligibility: &str) -> i64 {
     h.db.add_household(
         &NewHousehold {
@@ -60,17 +88,7 @@ struct Town {
 async fn town(seats: i32) -> Town {
     let h = Headend::start().await;
     h.clock.set(tokyo(2026, 11, 25, 8, 30));
-    h.db.add_vehicle(
-        "1号車",
-        &Vehicle {
-            seats,
-            wheelchair: false,
-            shift: (8 * 60, 17 * 60),
-            depot: DEPOT,
-        },
-    )
-    .await
-    .unwrap();
+    car(&h, "1号車", seats, false).await;
     let hospital =
         h.db.add_place("みどり病院", "病院", (35.530, 137.840), "")
             .await
@@ -112,15 +130,12 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(v["fare_yen"], 250, "reduced fare by eligibility");
 
     // いますぐ: the first window starts 15 minutes from now (8:30 → 8:45).
-    let (s, v) = h
-        .post(
-            "/v1/ride/quote",
-            json!({"from": null, "to": t.hospital, "people": 2, "when": "asap"}),
-            Some(&ta),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let q: Quote = serde_json::from_value(v).unwrap();
+    let q = quote(
+        h,
+        &ta,
+        json!({"from": null, "to": t.hospital, "people": 2, "when": "asap"}),
+    )
+    .await;
     assert_eq!(q.offers.len(), 3);
     assert_eq!(
         (
@@ -167,15 +182,12 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
 
     // The car has 3 seats; B (2 people) wants the same window: the seat count
     // says no, and the offers move on.
-    let (s, v) = h
-        .post(
-            "/v1/ride/quote",
-            json!({"from": null, "to": t.hospital, "people": 2, "when": {"at": "08:45"}}),
-            Some(&tb),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let q: Quote = serde_json::from_value(v).unwrap();
+    let q = quote(
+        h,
+        &tb,
+        json!({"from": null, "to": t.hospital, "people": 2, "when": {"at": "08:45"}}),
+    )
+    .await;
     assert!(q.offers.iter().all(|o| o.pickup_from != "08:45"), "{q:?}");
     let (s, v) = book(h, &tb, "ride-key-b001", t.hospital, 2, "08:45").await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -305,8 +317,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
 async fn impossible_requests_are_refused_with_a_reason_and_logged() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
-    let ta = h.pair("EGW-A", a).await;
+    let (_, ta) = hana(h).await;
     let not_rider = h.household("買い物だけ").await;
     let tn = h.pair("EGW-N", not_rider).await;
     let q = |body: serde_json::Value, token: String| {
@@ -594,18 +605,14 @@ async fn twenty_concurrent_bookings_never_overfill_the_car() {
 async fn booking_by_arrival_time_keeps_the_arrival_promise() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
-    let ta = h.pair("EGW-A", a).await;
+    let (_, ta) = hana(h).await;
     // 「病院に 10時30分までに」 at 8:30.
-    let (s, v) = h
-        .post(
-            "/v1/ride/quote",
-            json!({"from": null, "to": t.hospital, "people": 1, "when": {"arrive_by": "10:30"}}),
-            Some(&ta),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let q: Quote = serde_json::from_value(v).unwrap();
+    let q = quote(
+        h,
+        &ta,
+        json!({"from": null, "to": t.hospital, "people": 1, "when": {"arrive_by": "10:30"}}),
+    )
+    .await;
     assert_eq!(q.offers.len(), 3);
     assert!(
         q.offers
@@ -748,20 +755,8 @@ async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
     let (s, v) = h.post("/v1/ride/quote", ask.clone(), Some(&ta)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code(&v), "no_suitable_vehicle");
-    h.db.add_vehicle(
-        "福祉車",
-        &Vehicle {
-            seats: 2,
-            wheelchair: true,
-            shift: (8 * 60, 17 * 60),
-            depot: DEPOT,
-        },
-    )
-    .await
-    .unwrap();
-    let (s, v) = h.post("/v1/ride/quote", ask, Some(&ta)).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let q: Quote = serde_json::from_value(v).unwrap();
+    car(h, "福祉車", 2, true).await;
+    let q = quote(h, &ta, ask).await;
     let (s, v) = book(
         h,
         &ta,
@@ -786,17 +781,7 @@ async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
 async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
     let t = town(3).await;
     let h = &t.h;
-    h.db.add_vehicle(
-        "2号車",
-        &Vehicle {
-            seats: 3,
-            wheelchair: false,
-            shift: (8 * 60, 17 * 60),
-            depot: DEPOT,
-        },
-    )
-    .await
-    .unwrap();
+    car(h, "2号車", 3, false).await;
     // Sixteen households book one after another, each placed where it fit at
     // the time.
     let mut booked = 0;
@@ -861,8 +846,7 @@ async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
 async fn a_way_back_is_linked_to_its_way_there_and_open_ones_are_listed_for_the_phone() {
     let t = town(3).await;
     let h = &t.h;
-    let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
-    let ta = h.pair("EGW-A", a).await;
+    let (a, ta) = hana(h).await;
     let b = rider(h, "佐藤 トメ", (35.509, 137.810), "65歳以上").await;
     let tb = h.pair("EGW-B", b).await;
     let (s, there) = book(h, &ta, "there-0001", t.hospital, 2, "09:00").await;
@@ -891,25 +875,20 @@ async fn a_way_back_is_linked_to_its_way_there_and_open_ones_are_listed_for_the_
         form.contains("<option selected>2</option>"),
         "same people: {form}"
     );
+    let way_back = |token: &str, key: &str, people: u8| {
+        let body = json!({"from": t.hospital, "to": null, "people": people,
+                          "pickup_from": "11:00", "return_of": there_id});
+        let (token, key) = (token.to_string(), key.to_string());
+        async move {
+            h.post_keyed("/v1/ride/bookings", body, Some(&token), &key)
+                .await
+        }
+    };
     // Another household cannot hang its ride on A's.
-    let (s, v) = h
-        .post_keyed(
-            "/v1/ride/bookings",
-            json!({"from": t.hospital, "to": null, "people": 1, "pickup_from": "11:00", "return_of": there_id}),
-            Some(&tb),
-            "back-b-0001",
-        )
-        .await;
+    let (s, v) = way_back(&tb, "back-b-0001", 1).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     // A books the way back (from the TV, or the operator on the phone).
-    let (s, back) = h
-        .post_keyed(
-            "/v1/ride/bookings",
-            json!({"from": t.hospital, "to": null, "people": 2, "pickup_from": "11:00", "return_of": there_id}),
-            Some(&ta),
-            "back-a-0001",
-        )
-        .await;
+    let (s, back) = way_back(&ta, "back-a-0001", 2).await;
     assert_eq!(s, StatusCode::CREATED, "{back}");
     let day = h.db.ride_day("2026-11-25").await.unwrap();
     let row = day.rides.iter().find(|r| r.id == back["id"]).unwrap();
