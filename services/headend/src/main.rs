@@ -37,6 +37,7 @@ usage:
   engawa-headend dispatch verify --instance FILE --solution SOLUTION.json
   engawa-headend dispatch bench --dir DIR --time-limit SECS [--seed N] [--jobs 1] [--bks FILE]
   engawa-headend dispatch online --dir DIR [--lead 60] [--improve-ms 20]
+  engawa-headend dispatch generate --like a4-40.txt [--seed 1] --out FILE     (a fresh instance drawn the same way)
   engawa-headend dispatch day [--requests 80] [--vehicles 4] [--seats 3] [--seed 1] [--improve-rounds 100]
   engawa-headend bench [--boxes 2000] [--seconds 5] [--rates 500,1000,2000,…] [--orders 2000]
   engawa-headend billing export --month YYYY-MM [--out-dir DIR] [--bom] [--db FILE]
@@ -738,6 +739,28 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 lead,
                 std::time::Duration::from_millis(improve),
             )
+        }
+        ["dispatch", "generate"] => {
+            let a = Args::parse(&raw[2..], &[]);
+            a.check_known(&["like", "seed", "out"])?;
+            let like =
+                engawa_headend::dispatch::load_instance(std::path::Path::new(a.need("like")?))?;
+            if like.max_ride.is_infinite() || like.nodes[0].x != 0.0 || like.nodes[0].y != 0.0 {
+                bail!("--like: an `a` or `b` file (depot at the origin)");
+            }
+            let seed: u64 = a
+                .get("seed")
+                .unwrap_or("1")
+                .parse()
+                .context("--seed: a whole number")?;
+            let out = a.need("out")?;
+            std::fs::write(out, engawa_ride::generate::like(&like, seed))
+                .with_context(|| format!("cannot write {out}"))?;
+            println!(
+                "{out}: {} requests like {} (seed {seed})",
+                like.n, like.name
+            );
+            Ok(())
         }
         ["dispatch", "day"] => {
             let a = Args::parse(&raw[2..], &[]);

@@ -172,3 +172,36 @@ fn a_simulated_day_prints_bookings_quote_times_and_driving() {
         "{out}"
     );
 }
+
+#[test]
+fn a_generated_instance_is_solved_and_verified_like_a_published_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let inst = dir.path().join("ga2-16.txt");
+    let (ok, out) = run(headend()
+        .args(["dispatch", "generate", "--like"])
+        .arg(data("a2-16.txt"))
+        .args(["--seed", "3", "--out"])
+        .arg(&inst));
+    assert!(ok, "{out}");
+    assert!(out.contains("16 requests like a2-16 (seed 3)"), "{out}");
+    let sol = dir.path().join("ga2-16.json");
+    let (ok, out) = run(headend()
+        .args(["dispatch", "solve", "--instance"])
+        .arg(&inst)
+        .args(["--time-limit", "1", "--out"])
+        .arg(&sol));
+    assert!(ok, "{out}");
+    let (ok, out) = run(headend()
+        .args(["dispatch", "verify", "--instance"])
+        .arg(&inst)
+        .arg("--solution")
+        .arg(&sol));
+    assert!(ok && out.contains("feasible"), "{out}");
+    // pr files have their depot elsewhere and another layout: not a template.
+    let (ok, out) = run(headend()
+        .args(["dispatch", "generate", "--like"])
+        .arg(data("pr01.txt"))
+        .args(["--out"])
+        .arg(dir.path().join("x.txt")));
+    assert!(!ok && out.contains("an `a` or `b` file"), "{out}");
+}

@@ -19,6 +19,7 @@
 pub mod alns;
 pub mod api;
 pub mod day_sim;
+pub mod generate;
 pub mod instance;
 pub mod online;
 pub mod rng;
