@@ -194,13 +194,20 @@ pub fn bench(
         .filter_map(|(_, r)| r.bks.map(|b| gap(r.cost, b)))
         .collect();
     let infeasible = rows.iter().filter(|(_, r)| !r.feasible).count();
+    let summary = if gaps.is_empty() {
+        "no best-known costs for these instances".to_string()
+    } else {
+        format!(
+            "average gap to best-known over {} instances: {:.2} % (max {:.2} %)",
+            gaps.len(),
+            gaps.iter().sum::<f64>() / gaps.len() as f64,
+            gaps.iter().copied().fold(f64::MIN, f64::max)
+        )
+    };
     println!(
-        "{} feasible of {}; average gap to best-known over {} instances: {:.2} % (max {:.2} %)",
+        "{} feasible of {}; {summary}",
         rows.len() - infeasible,
         rows.len(),
-        gaps.len(),
-        gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
-        gaps.iter().copied().fold(0.0, f64::max)
     );
     if infeasible > 0 {
         bail!("{infeasible} infeasible solution(s)");
