@@ -23,6 +23,8 @@ pub struct Watch {
     mail: Option<super::WatchMail>,
     /// The head-end's settings, once fetched: its contacts replace the file's.
     synced: Option<WatchConfig>,
+    /// The minute of the last key press handled (the log's resolution).
+    last_minute: Option<i64>,
 }
 
 /// Settings key: the family pause the ladder has taken over.
@@ -64,6 +66,7 @@ impl Watch {
             rhythm,
             mail,
             synced: None,
+            last_minute: None,
         })
     }
 
@@ -194,6 +197,17 @@ impl Watch {
     }
 
     pub fn activity(&mut self, store: &mut Store, at: DateTime<Utc>, sink: &EventSink) {
+        // More key presses in the same minute while simply watching change
+        // nothing that matters (the log and the rhythm are by the minute, the
+        // deadline moves by seconds): skip the write and the rhythm scan. A
+        // press that answers the prompt or ends away mode is always handled.
+        let minute = at.timestamp().div_euclid(60);
+        if self.last_minute == Some(minute)
+            && matches!(self.ladder.state, engawa_watch::State::Watching)
+        {
+            return;
+        }
+        self.last_minute = Some(minute);
         let logged = match store.record_activity(at) {
             Ok(l) => l,
             Err(e) => return failed(sink, "logging activity", e),
