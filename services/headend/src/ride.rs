@@ -331,21 +331,24 @@ fn offers(
         rides: &rides,
         routes: &state.routes,
     };
+    let ride = Ride {
+        id: NEW_RIDE,
+        from: t.from,
+        to: t.to,
+        people: i32::from(t.people),
+        window: (0, WINDOW),
+        arrive_by,
+        needs: t.needs,
+    };
     let mut out = Vec::new();
+    let Some(mut placer) = day.placer(&ride, travel) else {
+        return out;
+    };
     for start in starts {
         if out.len() >= want {
             break;
         }
-        let ride = Ride {
-            id: NEW_RIDE,
-            from: t.from,
-            to: t.to,
-            people: i32::from(t.people),
-            window: (start, start + WINDOW),
-            arrive_by,
-            needs: t.needs,
-        };
-        if let Some(p) = day.place(&ride, now, travel) {
+        if let Some(p) = placer.place((start, start + WINDOW), arrive_by, now) {
             out.push((
                 Offer {
                     pickup_from: hhmm(start),

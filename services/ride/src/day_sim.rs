@@ -170,20 +170,26 @@ fn run(
         };
         let mut offers = Vec::new();
         let mut start = first;
-        while offers.len() < 3 && start + WINDOW <= 17 * 60 {
-            let ride = Ride {
-                id: id as i64,
-                from: r.from,
-                to: r.to,
-                people: r.people,
-                window: (start, start + WINDOW),
-                arrive_by: None,
-                needs: Needs::default(),
-            };
-            if let Some(p) = day.place(&ride, now, travel) {
-                offers.push((ride, p));
+        let ride = Ride {
+            id: id as i64,
+            from: r.from,
+            to: r.to,
+            people: r.people,
+            window: (first, first + WINDOW),
+            arrive_by: None,
+            needs: Needs::default(),
+        };
+        if let Some(mut placer) = day.placer(&ride, travel) {
+            while offers.len() < 3 && start + WINDOW <= 17 * 60 {
+                if let Some(p) = placer.place((start, start + WINDOW), None, now) {
+                    let ride = Ride {
+                        window: (start, start + WINDOW),
+                        ..ride.clone()
+                    };
+                    offers.push((ride, p));
+                }
+                start += WINDOW;
             }
-            start += WINDOW;
         }
         report.quote_times.push(t.elapsed());
         if let Some((ride, p)) = offers.into_iter().next() {

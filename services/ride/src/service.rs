@@ -194,52 +194,22 @@ impl Day<'_> {
     /// driven: the cheapest insertion over all vehicles, each with its own
     /// depot, shift and seats.
     pub fn place(&self, ride: &Ride, now: i64, travel: &dyn TravelTime) -> Option<Placement> {
+        self.placer(ride, travel)?
+            .place(ride.window, ride.arrive_by, now)
+    }
+
+    /// For a quote that tries several windows for one request: the travel
+    /// times are computed once (`None` without vehicles).
+    pub fn placer<'p>(&'p self, ride: &'p Ride, travel: &dyn TravelTime) -> Option<Placer<'p>> {
         if self.vehicles.is_empty() {
             return None;
         }
-        let model = self.model(Some(ride), travel);
-        let new = model.kinds[0].n;
-        let mut s = Scratch::new(&model.kinds[0]);
-        let mut best: Option<(f64, usize, usize, usize)> = None;
-        // An empty route is the same for every vehicle of a kind.
-        let mut tried_empty = vec![false; model.kinds.len()];
-        for (v, r) in model.routes.iter().enumerate() {
-            if ride.needs.wheelchair && !self.vehicles[v].wheelchair {
-                continue;
-            }
-            let k = model.kind[v];
-            if r.is_empty() {
-                if tried_empty[k] {
-                    continue;
-                }
-                tried_empty[k] = true;
-            }
-            let inst = model.of(v);
-            let first = driven(inst, r, now as f64);
-            if let Some((d, i, j)) = route::best_insertion_after(inst, r, new, &mut s, 200, first)
-                && best.is_none_or(|b| d < b.0)
-            {
-                best = Some((d, v, i, j));
-            }
-        }
-        let (_, v, i, j) = best?;
-        let inst = model.of(v);
-        let mut routes = model.routes.clone();
-        route::insert(&mut routes[v], inst, new, i, j);
-        let times = route::earliest(inst, &routes[v]);
-        let at = |node: usize| {
-            routes[v]
-                .iter()
-                .position(|&x| x == node)
-                .map_or(0.0, |k| times[k])
-        };
-        let (pickup_at, arrive_at) = (at(new), at(inst.drop_of(new)));
-        let ids: Vec<i64> = self.rides.iter().chain(Some(ride)).map(|r| r.id).collect();
-        Some(Placement {
-            routes: stops_of(inst, &routes, &ids),
-            vehicle: v,
-            pickup_at,
-            arrive_at,
+        Some(Placer {
+            model: self.model(Some(ride), travel),
+            vehicles: self.vehicles,
+            ids: self.rides.iter().chain(Some(ride)).map(|r| r.id).collect(),
+            wheelchair: ride.needs.wheelchair,
+            close: self.vehicles.iter().map(|v| v.shift.1).max().unwrap_or(0) as f64,
         })
     }
 
@@ -374,6 +344,77 @@ impl Day<'_> {
             .iter()
             .enumerate()
             .all(|(v, r)| route::feasible(model.of(v), r, &mut s))
+    }
+}
+
+/// One request placed against the day with different promises (pickup
+/// window, arrival), the day's travel times computed once.
+pub struct Placer<'p> {
+    model: Model,
+    vehicles: &'p [Vehicle],
+    ids: Vec<i64>,
+    wheelchair: bool,
+    close: f64,
+}
+
+impl Placer<'_> {
+    /// The cheapest insertion with this pickup window (and arrival promise).
+    pub fn place(
+        &mut self,
+        window: (i64, i64),
+        arrive_by: Option<i64>,
+        now: i64,
+    ) -> Option<Placement> {
+        let model = &mut self.model;
+        let new = model.kinds[0].n;
+        for inst in &mut model.kinds {
+            inst.nodes[new].early = window.0 as f64;
+            inst.nodes[new].late = window.1 as f64;
+            let drop = inst.drop_of(new);
+            inst.nodes[drop].late = arrive_by.map_or(self.close, |a| a as f64);
+        }
+        let model = &self.model;
+        let mut s = Scratch::new(&model.kinds[0]);
+        let mut best: Option<(f64, usize, usize, usize)> = None;
+        // An empty route is the same for every vehicle of a kind.
+        let mut tried_empty = vec![false; model.kinds.len()];
+        for (v, r) in model.routes.iter().enumerate() {
+            if self.wheelchair && !self.vehicles[v].wheelchair {
+                continue;
+            }
+            let k = model.kind[v];
+            if r.is_empty() {
+                if tried_empty[k] {
+                    continue;
+                }
+                tried_empty[k] = true;
+            }
+            let inst = model.of(v);
+            let first = driven(inst, r, now as f64);
+            if let Some((d, i, j)) = route::best_insertion_after(inst, r, new, &mut s, 200, first)
+                && best.is_none_or(|b| d < b.0)
+            {
+                best = Some((d, v, i, j));
+            }
+        }
+        let (_, v, i, j) = best?;
+        let inst = model.of(v);
+        let mut routes = model.routes.clone();
+        route::insert(&mut routes[v], inst, new, i, j);
+        let times = route::earliest(inst, &routes[v]);
+        let at = |node: usize| {
+            routes[v]
+                .iter()
+                .position(|&x| x == node)
+                .map_or(0.0, |k| times[k])
+        };
+        let (pickup_at, arrive_at) = (at(new), at(inst.drop_of(new)));
+        Some(Placement {
+            routes: stops_of(inst, &routes, &self.ids),
+            vehicle: v,
+            pickup_at,
+            arrive_at,
+        })
     }
 }
 
@@ -566,6 +607,69 @@ mod tests {
             for (k, r) in model.routes.iter().enumerate() {
                 let kept = driven(model.of(k), r, 720.0);
                 assert_eq!(noon.0[k][..kept], routes.0[k][..kept]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_placer_tries_windows_exactly_as_placing_each_one_afresh() {
+        let travel = Haversine::default();
+        let v = vec![vehicles()[0].clone(), {
+            let mut w = vehicles()[0].clone();
+            w.seats = 5;
+            w.depot = HOSPITAL;
+            w.shift = (9 * 60, 15 * 60);
+            w
+        }];
+        let mut rides = Vec::new();
+        let mut routes = Routes::default();
+        for k in 0..10 {
+            let ride = Ride {
+                id: k,
+                from: (35.50 + 0.003 * k as f64, 137.80),
+                to: HOSPITAL,
+                people: 1 + (k % 2) as i32,
+                window: (540 + 15 * k, 555 + 15 * k),
+                arrive_by: (k % 3 == 0).then_some(600 + 15 * k),
+                needs: Needs::default(),
+            };
+            let day = Day {
+                vehicles: &v,
+                rides: &rides,
+                routes: &routes,
+            };
+            if let Some(p) = day.place(&ride, 480, &travel) {
+                routes = p.routes;
+                rides.push(ride);
+            }
+        }
+        let day = Day {
+            vehicles: &v,
+            rides: &rides,
+            routes: &routes,
+        };
+        let new = Ride {
+            id: 99,
+            from: (35.52, 137.83),
+            to: DEPOT,
+            people: 2,
+            window: (0, 0),
+            arrive_by: None,
+            needs: Needs::default(),
+        };
+        let mut placer = day.placer(&new, &travel).unwrap();
+        for start in (540..900).step_by(15) {
+            for arrive_by in [None, Some(start + 40)] {
+                let fresh = Ride {
+                    window: (start, start + 15),
+                    arrive_by,
+                    ..new.clone()
+                };
+                assert_eq!(
+                    placer.place((start, start + 15), arrive_by, 480),
+                    day.place(&fresh, 480, &travel),
+                    "{start} {arrive_by:?}"
+                );
             }
         }
     }
