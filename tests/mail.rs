@@ -4,44 +4,28 @@
 //! is delivered once it comes back; no Message-ID twice.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use engawa::app::{App, Event};
 use engawa::input::Key;
-use engawa::runtime::{self, RuntimeConfig, WatchMail};
+use engawa::runtime::{RuntimeConfig, WatchMail};
 use engawa::store::Store;
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
 use engawa_mail::{MailSettings, Security};
 
+#[path = "support/boxed.rs"]
+mod boxed;
 #[path = "support/smtp.rs"]
 mod smtp;
+use boxed::{TestBox, wait};
 use smtp::{Smtp, delivered};
 
-fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// The box runtime with family mail to the SMTP server on `port`.
-fn start_box(
-    dir: &Path,
-    port: u16,
-    clock: Arc<ManualClock>,
-) -> (runtime::RuntimeHandle, mpsc::Receiver<Event>) {
-    let store = Store::open(&dir.join("engawa.db")).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let (handle, _join) = runtime::spawn(
-        store,
-        clock.clone(),
+fn start_box(dir: &Path, port: u16, clock: Arc<ManualClock>) -> TestBox {
+    TestBox::spawn(
+        Store::open(&dir.join("engawa.db")).unwrap(),
+        clock,
         RuntimeConfig {
             chime_command: vec![],
             state_dir: dir.to_path_buf(),
@@ -68,12 +52,7 @@ fn start_box(
                 domain: "example.jp".into(),
             }),
         },
-        Arc::new(move |ev| {
-            let _ = tx.lock().unwrap().send(ev);
-        }),
     )
-    .unwrap();
-    (handle, rx)
 }
 
 #[test]
@@ -84,27 +63,13 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     let smtp = Smtp::start(port, &maildir);
     let start = tokyo(2026, 11, 25, 9, 0);
     let clock = Arc::new(ManualClock::new(start));
-    let (handle, rx) = start_box(dir.path(), port, clock.clone());
-    let mut app = App::new(start);
-    let feed = |app: &mut App, what: &str, done: &dyn Fn(&App) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !done(app) {
-            let ev = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-            for fx in app.handle(ev) {
-                handle.send(fx);
-            }
-        }
-    };
-    feed(&mut app, "first tick", &|a| a.now == start);
-    for fx in app.handle(Event::Key(Key::Down)) {
-        handle.send(fx);
-    }
+    let mut b = start_box(dir.path(), port, clock.clone());
+    b.until(5, "first tick", |a| a.now == start);
+    b.keys(&[Key::Down]);
     std::thread::sleep(Duration::from_millis(200));
     // A day without a key, then the grace period without an answer.
     clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
-    feed(&mut app, "the safety check", &|a| a.safety_check);
+    b.until(5, "the safety check", |a| a.safety_check);
     clock.set(start + chrono::Duration::hours(25) + chrono::Duration::minutes(2));
     wait("two alert mails", 10, || delivered(&maildir).len() == 2);
     std::thread::sleep(Duration::from_millis(300));
@@ -143,9 +108,7 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
 
     // The server goes down; the resident presses a key: the all-clear waits.
     drop(smtp);
-    for fx in app.handle(Event::Key(Key::Ok)) {
-        handle.send(fx);
-    }
+    b.keys(&[Key::Ok]);
     let db = dir.path().join("engawa.db");
     let pending_tries = |db: &Path| {
         Store::open(db)
@@ -184,38 +147,25 @@ fn no_mail_when_the_prompt_is_answered_or_while_away() {
     let _smtp = Smtp::start(port, &maildir);
     let start = tokyo(2026, 11, 25, 9, 0);
     let clock = Arc::new(ManualClock::new(start));
-    let (handle, rx) = start_box(dir.path(), port, clock.clone());
-    let mut app = App::new(start);
-    let press = |app: &mut App, keys: &[Key]| {
-        for k in keys {
-            for fx in app.handle(Event::Key(*k)) {
-                handle.send(fx);
-            }
-        }
+    let mut b = start_box(dir.path(), port, clock.clone());
+    // Keys, then a moment for the runtime to record them.
+    let press = |b: &mut TestBox, keys: &[Key]| {
+        b.keys(keys);
         std::thread::sleep(Duration::from_millis(200));
     };
-    let pump = |app: &mut App, what: &str, done: &dyn Fn(&App) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !done(app) {
-            let ev = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-            app.handle(ev);
-        }
-    };
-    pump(&mut app, "first tick", &|a| a.now == start);
-    press(&mut app, &[Key::Down]);
+    b.until(5, "first tick", |a| a.now == start);
+    press(&mut b, &[Key::Down]);
     // The prompt comes and is answered within the grace period: no mail.
     clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
-    pump(&mut app, "the safety check", &|a| a.safety_check);
+    b.until(5, "the safety check", |a| a.safety_check);
     clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(30));
-    press(&mut app, &[Key::Ok]);
-    assert!(!app.safety_check);
+    press(&mut b, &[Key::Ok]);
+    assert!(!b.app.safety_check);
     clock.set(start + chrono::Duration::hours(26));
     std::thread::sleep(Duration::from_millis(500));
     // Away for 3 days (no notice: not more than 3), then 2 silent days.
     press(
-        &mut app,
+        &mut b,
         &[
             Key::Home,
             Key::Digit(3),
@@ -225,7 +175,7 @@ fn no_mail_when_the_prompt_is_answered_or_while_away() {
             Key::Green,
         ],
     );
-    assert!(app.away_until.is_some());
+    assert!(b.app.away_until.is_some());
     for h in (30..=72).step_by(6) {
         clock.set(start + chrono::Duration::hours(h));
         std::thread::sleep(Duration::from_millis(100));

@@ -3,26 +3,24 @@
 //! a restart it is connected at once. Head-end down: the box says so and keeps
 //! trying.
 
+#[path = "support/boxed.rs"]
+mod boxed;
+
 use std::os::unix::fs::PermissionsExt;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use engawa::app::{App, Event, Key, Screen};
-use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
+use boxed::TestBox;
+use engawa::app::{Event, Key, Screen};
+use engawa::runtime::{HeadendSettings, RuntimeConfig};
 use engawa::store::Store;
 use engawa_core::{Clock, ManualClock, SystemClock};
 use engawa_headend::db::NewHousehold;
 use engawa_headend::{AppState, Db};
 
-fn start_box(
-    state: &std::path::Path,
-    url: &str,
-) -> (App, mpsc::Receiver<Event>, runtime::RuntimeHandle) {
-    let store = Store::open(&state.join("engawa.db")).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let (handle, _join) = runtime::spawn(
-        store,
+fn start_box(state: &std::path::Path, url: &str) -> TestBox {
+    TestBox::spawn(
+        Store::open(&state.join("engawa.db")).unwrap(),
         Arc::new(SystemClock),
         RuntimeConfig {
             chime_command: vec![],
@@ -36,29 +34,7 @@ fn start_box(
             mail: None,
             watch_mail: None,
         },
-        Arc::new(move |ev| {
-            let _ = tx.lock().unwrap().send(ev);
-        }),
     )
-    .unwrap();
-    (App::new(SystemClock.now()), rx, handle)
-}
-
-fn pump_until(
-    app: &mut App,
-    rx: &mpsc::Receiver<Event>,
-    secs: u64,
-    what: &str,
-    done: impl Fn(&App) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(app) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ev = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-        app.handle(ev);
-    }
 }
 
 #[test]
@@ -99,21 +75,21 @@ fn a_new_box_pairs_and_remembers_its_token() {
     let state = dir.path().join("box");
     std::fs::create_dir_all(&state).unwrap();
 
-    let (mut app, rx, handle) = start_box(&state, &url);
-    pump_until(&mut app, &rx, 10, "a pairing code on screen", |a| {
+    let mut bx = start_box(&state, &url);
+    bx.until(10, "a pairing code on screen", |a| {
         a.pairing.as_ref().is_some_and(|p| p.user_code.is_some())
     });
     // Keys do nothing but help while waiting.
-    app.handle(Event::Key(Key::Digit(3)));
-    assert_eq!(app.page().screen, Screen::Home);
-    let code = app.pairing.as_ref().unwrap().user_code.clone().unwrap();
+    bx.feed(Event::Key(Key::Digit(3)));
+    assert_eq!(bx.app.page().screen, Screen::Home);
+    let code = bx.app.pairing.as_ref().unwrap().user_code.clone().unwrap();
     let serial = rt
         .block_on(db.approve_pairing(&code, household, SystemClock.now()))
         .unwrap()
         .unwrap();
     assert_eq!(serial, "EGW-TEST-0007");
-    pump_until(&mut app, &rx, 15, "paired", |a| a.connected);
-    assert!(app.pairing.is_none());
+    bx.until(15, "paired", |a| a.connected);
+    assert!(bx.app.pairing.is_none());
     let token_file = state.join("token");
     let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
@@ -132,30 +108,28 @@ fn a_new_box_pairs_and_remembers_its_token() {
         }
     };
     wait_for_box("a heartbeat", &|b| b.last_heartbeat_at.is_some());
-    for e in app.handle(Event::Key(Key::Down)) {
-        handle.send(e);
-    }
+    bx.keys(&[Key::Down]);
     let b = wait_for_box("the activity time", &|b| b.last_activity_at.is_some());
     assert_eq!(
         b.software_version.as_deref(),
         Some(env!("CARGO_PKG_VERSION"))
     );
-    drop(handle);
+    bx.stop();
 
     // Restart: connected at once, no new pairing.
-    let (mut app, rx, _handle) = start_box(&state, &url);
-    pump_until(&mut app, &rx, 5, "connected after restart", |a| a.connected);
-    assert!(app.pairing.is_none());
+    let mut bx = start_box(&state, &url);
+    bx.until(5, "connected after restart", |a| a.connected);
+    assert!(bx.app.pairing.is_none());
     assert_eq!(rt.block_on(db.boxes()).unwrap().len(), 1);
 
     // The operator revokes the box (swapped, lost): it forgets its token and shows
     // a new pairing code.
     let id = rt.block_on(db.boxes()).unwrap()[0].id;
     assert!(rt.block_on(db.revoke_box(id, SystemClock.now())).unwrap());
-    pump_until(&mut app, &rx, 10, "a new pairing code", |a| {
+    bx.until(10, "a new pairing code", |a| {
         a.pairing.as_ref().is_some_and(|p| p.user_code.is_some())
     });
-    assert!(!app.connected);
+    assert!(!bx.app.connected);
     assert!(!token_file.exists());
 }
 
@@ -168,10 +142,10 @@ fn an_unreachable_head_end_is_said_plainly_and_retried() {
         .local_addr()
         .unwrap()
         .port();
-    let (mut app, rx, _handle) = start_box(dir.path(), &format!("http://127.0.0.1:{port}"));
-    pump_until(&mut app, &rx, 10, "offline notice", |a| {
+    let mut bx = start_box(dir.path(), &format!("http://127.0.0.1:{port}"));
+    bx.until(10, "offline notice", |a| {
         a.pairing.as_ref().is_some_and(|p| p.offline)
     });
-    assert!(!app.connected);
+    assert!(!bx.app.connected);
     assert!(!dir.path().join("token").exists());
 }

@@ -2,13 +2,16 @@
 //! real key presses (xdotool), killed with SIGKILL at the worst moments. The SQLite
 //! file must show every reminder occurrence exactly once and every answer kept.
 
+#[path = "support/boxed.rs"]
+mod boxed;
 #[path = "support/smtp.rs"]
 mod smtp;
+use boxed::wait;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, Timelike, Utc};
 use engawa::store::Store;
@@ -151,14 +154,6 @@ fn occurrences(db: &Path) -> Vec<(i64, String, bool)> {
         .unwrap()
 }
 
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn setup(dir: &Path) -> (PathBuf, PathBuf) {
     let state = dir.join("state");
     std::fs::create_dir_all(&state).unwrap();
@@ -210,9 +205,7 @@ fn a_reminder_missed_while_off_is_shown_once_and_its_answer_survives_kill_9() {
 
     // 1. Power on: the latest missed occurrence is due (late), the older ones skipped.
     let mut b = Box_::start(&x, &config);
-    wait_for("the missed reminder", Duration::from_secs(20), || {
-        due_rows(&db).len() == 1
-    });
+    wait("the missed reminder", 20, || due_rows(&db).len() == 1);
     std::thread::sleep(Duration::from_millis(1500)); // a few scheduler ticks
     b.assert_running();
     let before = occurrences(&db);
@@ -233,9 +226,7 @@ fn a_reminder_missed_while_off_is_shown_once_and_its_answer_survives_kill_9() {
 
     // 3. 決定 answers it; cut the power the moment the answer is on disk.
     press_ok(&x);
-    wait_for("the answer stored", Duration::from_secs(10), || {
-        due_rows(&db).is_empty()
-    });
+    wait("the answer stored", 10, || due_rows(&db).is_empty());
     b.kill9();
     let answered = occurrences(&db);
     assert_eq!(
@@ -350,11 +341,9 @@ fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_whic
     // while the head-end works, after it answered.
     for delay_ms in [0u64, 100, 300, 450, 900] {
         let mut b = Box_::start_logged(&x, &config, Some(&log));
-        wait_for(
-            "the catalogue and a settled outbox",
-            Duration::from_secs(20),
-            || catalogue_cached(&db) && pending(&db) == 0,
-        );
+        wait("the catalogue and a settled outbox", 20, || {
+            catalogue_cached(&db) && pending(&db) == 0
+        });
         std::thread::sleep(Duration::from_millis(400));
         b.assert_running();
         // Close any 「さきほどの ご注文…」 notices, go home, then: 買い物 → やさい →
@@ -371,9 +360,7 @@ fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_whic
     }
     // Power on once more: everything interrupted is settled with the head-end.
     let mut b = Box_::start_logged(&x, &config, Some(&log));
-    wait_for("every attempt settled", Duration::from_secs(20), || {
-        pending(&db) == 0
-    });
+    wait("every attempt settled", 20, || pending(&db) == 0);
     std::thread::sleep(Duration::from_millis(300));
     b.assert_running();
     b.kill9();
@@ -499,9 +486,7 @@ fn family_mail_survives_kill_9_of_the_sender_at_random_points() {
     }
     // Power on for good: everything goes out.
     let mut b = Box_::start(&x, &config);
-    wait_for("every mail sent", Duration::from_secs(30), || {
-        pending(&db) == 0
-    });
+    wait("every mail sent", 30, || pending(&db) == 0);
     b.assert_running();
     b.kill9();
     smtp.stop();

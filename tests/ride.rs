@@ -3,45 +3,20 @@
 //! cancels it (the head-end frees the seat), and ten minutes before the pickup
 //! window 「タクシーが まもなく 来ます」 appears.
 
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+#[path = "support/boxed.rs"]
+mod boxed;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use boxed::TestBox;
 use engawa::app::ride::QuoteState;
-use engawa::app::{App, Dialog, Event, Key, Screen};
-use engawa::runtime::{self, HeadendSettings, RuntimeConfig, RuntimeHandle};
+use engawa::app::{Dialog, Key, Screen};
+use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
 use engawa::store::Store;
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
 use engawa_headend::{AppState, Db};
-
-struct Box {
-    app: App,
-    rx: mpsc::Receiver<Event>,
-    handle: RuntimeHandle,
-}
-
-impl Box {
-    fn keys(&mut self, keys: &[Key]) {
-        for k in keys {
-            for fx in self.app.handle(Event::Key(*k)) {
-                self.handle.send(fx);
-            }
-        }
-    }
-
-    fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !done(&self.app) {
-            let ev = self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-            for fx in self.app.handle(ev) {
-                self.handle.send(fx);
-            }
-        }
-    }
-}
 
 #[test]
 fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
@@ -74,9 +49,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     let state = dir.path().join("box");
     std::fs::create_dir_all(&state).unwrap();
     runtime::headend::save_token(&state, &token).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let (handle, _join) = runtime::spawn(
+    let mut b = TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         clock.clone(),
         RuntimeConfig {
@@ -91,26 +64,19 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
             mail: None,
             watch_mail: None,
         },
-        Arc::new(move |ev| {
-            let _ = tx.lock().unwrap().send(ev);
-        }),
-    )
-    .unwrap();
-    let mut b = Box {
-        app: App::new(start),
-        rx,
-        handle,
-    };
-    b.until("connected", |a| a.connected);
+    );
+    b.until(10, "connected", |a| a.connected);
     // 2 = taxi; the favourite hospital is row 1; いますぐ, 2 people; search.
     b.keys(&[Key::Digit(2)]);
-    b.until("the places", |a| a.ride.places.is_some());
+    b.until(10, "the places", |a| a.ride.places.is_some());
     assert_eq!(
         b.app.ride.places.as_ref().unwrap().places[0].name,
         "みどり病院"
     );
     b.keys(&[Key::Digit(1), Key::Down, Key::Right, Key::Green]);
-    b.until("offers", |a| matches!(a.ride.quote, QuoteState::Offers(_)));
+    b.until(10, "offers", |a| {
+        matches!(a.ride.quote, QuoteState::Offers(_))
+    });
     let QuoteState::Offers(offers) = b.app.ride.quote.clone() else {
         unreachable!()
     };
@@ -120,7 +86,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     );
     assert_eq!(offers[0].fare_yen, 1000);
     b.keys(&[Key::Green]);
-    b.until("booked", |a| {
+    b.until(10, "booked", |a| {
         matches!(
             a.dialog,
             Some(Dialog::Ride(engawa::app::ride::RideNotice::Booked(_)))
@@ -148,19 +114,19 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
 
     // Ten minutes before the window: the card, once.
     clock.set(tokyo(2026, 11, 25, 9, 41));
-    b.until("the taxi card", |a| a.ride.soon(a.now).is_some());
+    b.until(10, "the taxi card", |a| a.ride.soon(a.now).is_some());
     b.keys(&[Key::Ok]);
     assert!(b.app.ride.soon(b.app.now).is_none());
 
     // Cancel from today's bookings (page 2 of the taxi page; back at 9:35).
     clock.set(tokyo(2026, 11, 25, 9, 35));
     b.keys(&[Key::Back, Key::Right, Key::Digit(2)]);
-    b.until("the bookings", |a| {
+    b.until(10, "the bookings", |a| {
         a.page().screen == Screen::RideBookings
             && a.ride.bookings.as_ref().is_some_and(|l| !l.is_empty())
     });
     b.keys(&[Key::Red, Key::Ok]);
-    b.until("cancelled", |a| {
+    b.until(10, "cancelled", |a| {
         matches!(
             a.dialog,
             Some(Dialog::Ride(engawa::app::ride::RideNotice::Cancelled(_)))
@@ -188,7 +154,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
         b.keys(&[Key::Back]);
     }
     b.keys(&[Key::Digit(2)]);
-    b.until("the reason", |a| a.ride.not_available.is_some());
+    b.until(10, "the reason", |a| a.ride.not_available.is_some());
     let why = b.app.ride.not_available.clone().unwrap();
     assert!(why.contains("区分（免許返納 など）"), "{why}");
     assert!(!b.app.ride.offline);

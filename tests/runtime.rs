@@ -1,97 +1,57 @@
 //! The runtime thread against a real SQLite file, with a clock the test moves:
 //! effects in, events out, exactly as the window would see them.
 
-use std::sync::{Arc, Mutex, mpsc};
+#[path = "support/boxed.rs"]
+mod boxed;
+
+use std::sync::Arc;
 use std::time::Duration;
 
+use boxed::TestBox;
 use chrono::NaiveTime;
-use engawa::app::{App, Event};
 use engawa::input::Key;
-use engawa::runtime::{self, RuntimeConfig};
+use engawa::runtime::RuntimeConfig;
 use engawa::store::Store;
+use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
-use engawa_core::{Clock, ManualClock};
 use engawa_remind::{Phrase, Repeat, Schedule};
 
-struct Harness {
-    app: App,
-    rx: mpsc::Receiver<Event>,
-    handle: runtime::RuntimeHandle,
-}
-
-impl Harness {
-    fn start(dir: &std::path::Path, clock: Arc<ManualClock>) -> Harness {
-        let store = Store::open(&dir.join("engawa.db")).unwrap();
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
-        let (handle, _join) = runtime::spawn(
-            store,
-            clock.clone(),
-            RuntimeConfig {
-                chime_command: vec!["true".into()],
-                state_dir: dir.to_path_buf(),
-                tick: Duration::from_millis(20),
-                headend: None,
-                mail: None,
-                watch_mail: None,
-            },
-            Arc::new(move |ev| {
-                let _ = tx.lock().unwrap().send(ev);
-            }),
-        )
-        .unwrap();
-        Harness {
-            app: App::new(clock.now()),
-            rx,
-            handle,
-        }
-    }
-
-    /// Feed runtime events to the app until `done` holds (or fail after 5 s).
-    fn pump_until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while !done(&self.app) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let ev = self
-                .rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-            if std::env::var_os("DEBUG_EVENTS").is_some() {
-                eprintln!("{ev:?}");
-            }
-            for e in self.app.handle(ev) {
-                self.handle.send(e);
-            }
-        }
-    }
-
-    fn press(&mut self, k: Key) {
-        for e in self.app.handle(Event::Key(k)) {
-            self.handle.send(e);
-        }
-    }
+/// A box without a head-end, on `dir`'s database, with the test's clock.
+fn start_box(dir: &std::path::Path, clock: Arc<ManualClock>) -> TestBox {
+    TestBox::spawn(
+        Store::open(&dir.join("engawa.db")).unwrap(),
+        clock,
+        RuntimeConfig {
+            chime_command: vec!["true".into()],
+            state_dir: dir.to_path_buf(),
+            tick: Duration::from_millis(20),
+            headend: None,
+            mail: None,
+            watch_mail: None,
+        },
+    )
 }
 
 #[test]
 fn a_reminder_made_with_the_remote_fires_and_is_answered_once() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 7, 50)));
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("first tick", |a| a.now == tokyo(2026, 11, 25, 7, 50));
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "first tick", |a| a.now == tokyo(2026, 11, 25, 7, 50));
     // 3 → 決定 (new) → 緑: お薬を飲む, daily at 8:00.
     for k in [Key::Digit(3), Key::Digit(1), Key::Ok, Key::Green] {
-        h.press(k);
+        h.keys(&[k]);
     }
-    h.pump_until("the new reminder is listed", |a| a.reminders.len() == 1);
+    h.until(5, "the new reminder is listed", |a| a.reminders.len() == 1);
     clock.set(tokyo(2026, 11, 25, 8, 0));
-    h.pump_until("the overlay", |a| a.overlay().is_some());
+    h.until(5, "the overlay", |a| a.overlay().is_some());
     assert_eq!(h.app.overlay().unwrap().phrase, "お薬を飲む");
     assert!(!h.app.overlay().unwrap().late);
-    h.press(Key::Ok);
+    h.keys(&[Key::Ok]);
     assert!(h.app.overlay().is_none());
     // Many ticks later it has not come back.
     clock.set(tokyo(2026, 11, 25, 8, 5));
-    h.pump_until("ticks at 8:05", |a| a.now == tokyo(2026, 11, 25, 8, 5));
+    h.until(5, "ticks at 8:05", |a| a.now == tokyo(2026, 11, 25, 8, 5));
     for _ in 0..10 {
         if let Ok(ev) = h.rx.recv_timeout(Duration::from_millis(30)) {
             h.app.handle(ev);
@@ -115,14 +75,16 @@ fn a_snoozed_reminder_returns_ten_minutes_later() {
             .unwrap();
     }
     let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 15, 0)));
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("the overlay", |a| a.overlay().is_some());
-    h.press(Key::Yellow);
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "the overlay", |a| a.overlay().is_some());
+    h.keys(&[Key::Yellow]);
     clock.set(tokyo(2026, 11, 25, 15, 9));
-    h.pump_until("9 minutes later", |a| a.now == tokyo(2026, 11, 25, 15, 9));
+    h.until(5, "9 minutes later", |a| {
+        a.now == tokyo(2026, 11, 25, 15, 9)
+    });
     assert!(h.app.overlay().is_none());
     clock.set(tokyo(2026, 11, 25, 15, 10));
-    h.pump_until("back after 10 minutes", |a| a.overlay().is_some());
+    h.until(5, "back after 10 minutes", |a| a.overlay().is_some());
 }
 
 #[test]
@@ -130,9 +92,9 @@ fn a_text_size_choice_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 9, 0)));
     {
-        let mut h = Harness::start(dir.path(), clock.clone());
-        h.press(Key::Digit(4));
-        h.press(Key::Right);
+        let mut h = start_box(dir.path(), clock.clone());
+        h.keys(&[Key::Digit(4)]);
+        h.keys(&[Key::Right]);
         // Read the file beside the running runtime until the choice is on disk.
         let db = dir.path().join("engawa.db");
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -155,8 +117,8 @@ fn a_text_size_choice_survives_a_restart() {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("stored text size", |a| {
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "stored text size", |a| {
         a.text_size == engawa::app::TextSize::Large
     });
 }
@@ -166,23 +128,23 @@ fn no_key_for_a_day_asks_on_screen_then_records_one_alert_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let start = tokyo(2026, 11, 25, 9, 0);
     let clock = Arc::new(ManualClock::new(start));
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("first tick", |a| a.now == start);
-    h.press(Key::Down);
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "first tick", |a| a.now == start);
+    h.keys(&[Key::Down]);
     std::thread::sleep(Duration::from_millis(200)); // the key reaches the runtime at 9:00
     // 24 hours without a key (the fixed rule while learning): the question.
     clock.set(start + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
-    h.pump_until("the safety check", |a| a.safety_check);
-    h.press(Key::Digit(5));
+    h.until(5, "the safety check", |a| a.safety_check);
+    h.keys(&[Key::Digit(5)]);
     assert!(!h.app.safety_check);
     std::thread::sleep(Duration::from_millis(200)); // answered at 9:01 the next day
     // Nobody answers the next one: after the 60-minute grace the family alert is
     // recorded — once, even when the box restarts.
     let asked = start + chrono::Duration::hours(48) + chrono::Duration::minutes(2);
     clock.set(asked);
-    h.pump_until("the second safety check", |a| a.safety_check);
+    h.until(5, "the second safety check", |a| a.safety_check);
     clock.set(asked + chrono::Duration::minutes(61));
-    h.pump_until("a tick after the grace", |a| {
+    h.until(5, "a tick after the grace", |a| {
         a.now == asked + chrono::Duration::minutes(61)
     });
     std::thread::sleep(Duration::from_millis(200));
@@ -195,14 +157,14 @@ fn no_key_for_a_day_asks_on_screen_then_records_one_alert_across_a_restart() {
             .unwrap()
     };
     assert_eq!(alerts(dir.path()).len(), 1, "{:?}", alerts(dir.path()));
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("still asking after the restart", |a| a.safety_check);
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "still asking after the restart", |a| a.safety_check);
     clock.set(asked + chrono::Duration::minutes(90));
-    h.pump_until("a later tick", |a| {
+    h.until(5, "a later tick", |a| {
         a.now == asked + chrono::Duration::minutes(90)
     });
     std::thread::sleep(Duration::from_millis(200));
-    h.press(Key::Ok);
+    h.keys(&[Key::Ok]);
     std::thread::sleep(Duration::from_millis(300));
     drop(h);
     std::thread::sleep(Duration::from_millis(200));
@@ -219,28 +181,28 @@ fn away_mode_keeps_the_watch_over_silent_and_ends_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let start = tokyo(2026, 11, 25, 9, 0);
     let clock = Arc::new(ManualClock::new(start));
-    let mut h = Harness::start(dir.path(), clock.clone());
-    h.pump_until("first tick", |a| a.now == start);
+    let mut h = start_box(dir.path(), clock.clone());
+    h.until(5, "first tick", |a| a.now == start);
     // 安心 → 留守にします → 2 days (▶) → 緑.
     for k in [Key::Digit(3), Key::Digit(2), Key::Right, Key::Green] {
-        h.press(k);
+        h.keys(&[k]);
     }
     let until = start + chrono::Duration::days(2);
     assert_eq!(h.app.away_until, Some(until));
     std::thread::sleep(Duration::from_millis(200));
     // Two days without a key: no question on screen.
     clock.set(until - chrono::Duration::minutes(1));
-    h.pump_until("a tick while away", |a| {
+    h.until(5, "a tick while away", |a| {
         a.now == until - chrono::Duration::minutes(1)
     });
     std::thread::sleep(Duration::from_millis(200));
-    h.pump_until("still quiet", |a| {
+    h.until(5, "still quiet", |a| {
         a.now == until - chrono::Duration::minutes(1)
     });
     assert!(!h.app.safety_check);
     // It ends by itself and watching resumes from its end.
     clock.set(until + chrono::Duration::minutes(1));
-    h.pump_until("away over", |a| a.away_until.is_none());
+    h.until(5, "away over", |a| a.away_until.is_none());
     clock.set(until + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
-    h.pump_until("watching again", |a| a.safety_check);
+    h.until(5, "watching again", |a| a.safety_check);
 }

@@ -4,12 +4,16 @@
 //! settled after restart and the resident is told which way it went; with the
 //! head-end gone the cart is kept and nothing is charged.
 
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+#[path = "support/boxed.rs"]
+mod boxed;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use boxed::TestBox;
 use engawa::app::shop::ShopNotice;
 use engawa::app::{App, Dialog, Event, Key, Screen};
-use engawa::runtime::{self, HeadendSettings, RuntimeConfig, RuntimeHandle};
+use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
 use engawa::store::Store;
 use engawa_core::{Clock, SystemClock};
 use engawa_headend::{AppState, Db};
@@ -63,76 +67,24 @@ impl Headend {
     }
 }
 
-/// A box: its runtime (own thread), and the app core fed by the test.
-struct BoxUnderTest {
-    app: App,
-    rx: mpsc::Receiver<Event>,
-    handle: RuntimeHandle,
-    join: std::thread::JoinHandle<()>,
-}
-
-impl BoxUnderTest {
-    fn start(state: &std::path::Path, url: &str) -> BoxUnderTest {
-        let store = Store::open(&state.join("engawa.db")).unwrap();
-        let (tx, rx) = mpsc::channel();
-        let tx = Mutex::new(tx);
-        let (handle, join) = runtime::spawn(
-            store,
-            Arc::new(SystemClock),
-            RuntimeConfig {
-                chime_command: vec![],
-                state_dir: state.to_path_buf(),
-                tick: Duration::from_millis(100),
-                headend: Some(HeadendSettings {
-                    url: url.into(),
-                    serial: "EGW-SHOP-0001".into(),
-                    heartbeat: Duration::from_secs(60),
-                }),
-                mail: None,
-                watch_mail: None,
-            },
-            Arc::new(move |ev| {
-                let _ = tx.lock().unwrap().send(ev);
+/// A box against `url`, its state in `state`.
+fn start_box(state: &std::path::Path, url: &str) -> TestBox {
+    TestBox::spawn(
+        Store::open(&state.join("engawa.db")).unwrap(),
+        Arc::new(SystemClock),
+        RuntimeConfig {
+            chime_command: vec![],
+            state_dir: state.to_path_buf(),
+            tick: Duration::from_millis(100),
+            headend: Some(HeadendSettings {
+                url: url.into(),
+                serial: "EGW-SHOP-0001".into(),
+                heartbeat: Duration::from_secs(60),
             }),
-        )
-        .unwrap();
-        BoxUnderTest {
-            app: App::new(SystemClock.now()),
-            rx,
-            handle,
-            join,
-        }
-    }
-
-    fn feed(&mut self, ev: Event) {
-        for fx in self.app.handle(ev) {
-            self.handle.send(fx);
-        }
-    }
-
-    fn keys(&mut self, keys: &[Key]) {
-        for k in keys {
-            self.feed(Event::Key(*k));
-        }
-    }
-
-    fn until(&mut self, secs: u64, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while !done(&self.app) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let ev = self
-                .rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-            self.feed(ev);
-        }
-    }
-
-    /// Power off: the runtime stops (the effect channel closes).
-    fn stop(self) {
-        drop(self.handle);
-        let _ = self.join.join();
-    }
+            mail: None,
+            watch_mail: None,
+        },
+    )
 }
 
 fn provision(h: &Headend, state: &std::path::Path) {
@@ -156,7 +108,7 @@ fn an_order_from_the_remote_arrives_once_and_the_cart_empties() {
     let h = Headend::start(dir.path());
     let state = dir.path().join("box");
     provision(&h, &state);
-    let mut b = BoxUnderTest::start(&state, &h.url);
+    let mut b = start_box(&state, &h.url);
     b.until(10, "the catalogue", |a| a.shop.catalogue.is_some());
     assert!(b.app.shop.catalogue.as_ref().unwrap().items.len() >= 280);
 
@@ -220,7 +172,7 @@ fn head_end_gone_keeps_the_cart_and_charges_nothing() {
     let mut h = Headend::start(dir.path());
     let state = dir.path().join("box");
     provision(&h, &state);
-    let mut b = BoxUnderTest::start(&state, &h.url);
+    let mut b = start_box(&state, &h.url);
     b.until(10, "the catalogue", |a| a.shop.catalogue.is_some());
     use Key::*;
     b.keys(&[Digit(1), Digit(3), Digit(2), Green]);
@@ -234,7 +186,7 @@ fn head_end_gone_keeps_the_cart_and_charges_nothing() {
     assert_eq!(h.counts(), (0, 0, 0));
     b.stop();
     // After a restart (no head-end) the cart is still there, from the box database.
-    let mut b = BoxUnderTest::start(&state, "http://127.0.0.1:9");
+    let mut b = start_box(&state, "http://127.0.0.1:9");
     b.until(10, "the stored cart", |a| a.shop.cart.lines.len() == 1);
     b.until(10, "the cached catalogue", |a| a.shop.catalogue.is_some());
     b.stop();
@@ -246,7 +198,7 @@ fn an_attempt_cut_off_by_a_power_cut_is_settled_and_told() {
     let h = Headend::start(dir.path());
     let state = dir.path().join("box");
     provision(&h, &state);
-    let mut b = BoxUnderTest::start(&state, &h.url);
+    let mut b = start_box(&state, &h.url);
     b.until(10, "the catalogue", |a| a.shop.catalogue.is_some());
     let item = b.app.shop.catalogue.as_ref().unwrap().items[0].clone();
     b.stop();
@@ -288,7 +240,7 @@ fn an_attempt_cut_off_by_a_power_cut_is_settled_and_told() {
     assert_eq!(h.counts().0, 1);
 
     // Power back: the box settles both and tells the resident each outcome.
-    let mut b = BoxUnderTest::start(&state, &h.url);
+    let mut b = start_box(&state, &h.url);
     b.until(10, "the first attempt settled", |a| {
         matches!(dialog(a), Some(ShopNotice::Settled(Some(_))))
     });

@@ -5,13 +5,16 @@
 //! mailbox that refused reach the head-end; a pause set on the family page puts
 //! the box in away mode and lifting it ends it.
 
+#[path = "support/boxed.rs"]
+mod boxed;
 #[path = "support/smtp.rs"]
 mod smtp;
 
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use engawa::app::{App, Event, Key};
+use boxed::{TestBox, wait};
+use engawa::app::Key;
 use engawa::runtime::{self, HeadendSettings, RuntimeConfig, WatchMail};
 use engawa::store::Store;
 use engawa_core::clock::tokyo;
@@ -21,37 +24,6 @@ use engawa_headend::{AppState, Db};
 use engawa_mail::{MailSettings, Security};
 use engawa_remind::{Repeat, Schedule};
 use engawa_watch::api::WatchState;
-
-fn pump_until(
-    app: &mut App,
-    rx: &mpsc::Receiver<Event>,
-    handle: &runtime::RuntimeHandle,
-    secs: u64,
-    what: &str,
-    done: impl Fn(&App) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done(app) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ev = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("timed out waiting for: {what}"));
-        for fx in app.handle(ev) {
-            handle.send(fx);
-        }
-    }
-}
-
-fn wait(what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "timed out waiting for: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn head_end_settings_reach_the_box_and_the_box_reports_back() {
@@ -120,9 +92,7 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
     std::fs::create_dir_all(&state).unwrap();
     runtime::headend::save_token(&state, &token).unwrap();
     let clock = Arc::new(ManualClock::new(start));
-    let (tx, rx) = mpsc::channel();
-    let tx = Mutex::new(tx);
-    let (handle, _join) = runtime::spawn(
+    let mut b = TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         clock.clone(),
         RuntimeConfig {
@@ -151,33 +121,24 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
                 domain: "example.jp".into(),
             }),
         },
-        Arc::new(move |ev| {
-            let _ = tx.lock().unwrap().send(ev);
-        }),
-    )
-    .unwrap();
-    let mut app = App::new(start);
-    pump_until(&mut app, &rx, &handle, 10, "the head-end's contacts", |a| {
+    );
+    b.until(10, "the head-end's contacts", |a| {
         a.watch_info.contacts == ["山田 太郎", "山田 花子"]
     });
-    pump_until(&mut app, &rx, &handle, 10, "the family reminder", |a| {
+    b.until(10, "the family reminder", |a| {
         a.reminders
             .iter()
             .any(|r| r.phrase.as_str() == "お薬を飲む")
     });
-    assert_eq!(app.watch_info.threshold_min, 24 * 60);
+    assert_eq!(b.app.watch_info.threshold_min, 24 * 60);
 
     // A key, then a day and the grace period without one.
-    for fx in app.handle(Event::Key(Key::Down)) {
-        handle.send(fx);
-    }
+    b.keys(&[Key::Down]);
     std::thread::sleep(Duration::from_millis(300));
     clock.set(clock.now() + chrono::Duration::hours(24) + chrono::Duration::minutes(1));
-    pump_until(&mut app, &rx, &handle, 10, "the safety check", |a| {
-        a.safety_check
-    });
+    b.until(10, "the safety check", |a| a.safety_check);
     clock.set(clock.now() + chrono::Duration::hours(1) + chrono::Duration::minutes(1));
-    wait("the alert to taro", || {
+    wait("the alert to taro", 15, || {
         !smtp::delivered(&smtp.maildir).is_empty()
     });
     std::thread::sleep(Duration::from_millis(300));
@@ -199,7 +160,7 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
         got[0].message_id
     );
     // What the head-end learns: the state, the alert, the refusing mailbox.
-    wait("the box's report", || {
+    wait("the box's report", 15, || {
         let o = rt.block_on(db.watch_overview(household)).unwrap().unwrap();
         o.state == Some(WatchState::Alerted)
             && o.alerts.iter().any(|a| a.kind == "inactive")
@@ -210,23 +171,14 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
     assert_eq!(o.alerts.iter().filter(|a| a.kind == "inactive").count(), 1);
 
     // The family pauses alerts for three days on their page: the box is away.
-    for fx in app.handle(Event::Key(Key::Ok)) {
-        handle.send(fx);
-    }
+    b.keys(&[Key::Ok]);
     let until = he_clock.now() + chrono::Duration::days(3);
     rt.block_on(db.set_paused(household, Some(until))).unwrap();
-    pump_until(
-        &mut app,
-        &rx,
-        &handle,
-        10,
-        "away mode from the pause",
-        |a| a.away_until == Some(until),
-    );
-    rt.block_on(db.set_paused(household, None)).unwrap();
-    pump_until(&mut app, &rx, &handle, 10, "the pause lifted", |a| {
-        a.away_until.is_none()
+    b.until(10, "away mode from the pause", |a| {
+        a.away_until == Some(until)
     });
+    rt.block_on(db.set_paused(household, None)).unwrap();
+    b.until(10, "the pause lifted", |a| a.away_until.is_none());
     // The family's reminder is in the box's own database: it works offline.
     let kept = Store::open(&state.join("engawa.db"))
         .unwrap()
