@@ -37,7 +37,7 @@ pub struct LineError {
 
 impl std::fmt::Display for LineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}: {}", self.line, self.column, self.message)
+        write!(f, "{}行目 {}: {}", self.line, self.column, self.message)
     }
 }
 
@@ -48,7 +48,7 @@ fn text(line: u64, column: &str, value: &str, max: usize, errors: &mut Vec<LineE
         errors.push(LineError {
             line,
             column: column.into(),
-            message: format!("must be 1–{max} characters without control characters"),
+            message: format!("1〜{max}字で 入れてください（改行などの 制御文字は 使えません）"),
         });
     }
     v.to_string()
@@ -68,14 +68,14 @@ pub fn parse(data: &[u8]) -> Result<Vec<ItemRow>, Vec<LineError>> {
     };
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>(),
-        Err(e) => return Err(vec![err(1, "header", format!("unreadable: {e}"))]),
+        Err(e) => return Err(vec![err(1, "header", format!("読めません（{e}）"))]),
     };
     if headers != COLUMNS {
         return Err(vec![err(
             1,
             "header",
             format!(
-                "expected {}, found {}",
+                "1行目は「{}」の はずですが、「{}」でした",
                 COLUMNS.join(","),
                 headers.join(",")
             ),
@@ -87,7 +87,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<ItemRow>, Vec<LineError>> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(err(line, "row", format!("unreadable: {e}")));
+                errors.push(err(line, "row", format!("読めません（{e}）")));
                 continue;
             }
         };
@@ -99,7 +99,10 @@ pub fn parse(data: &[u8]) -> Result<Vec<ItemRow>, Vec<LineError>> {
             errors.push(err(
                 line,
                 "category",
-                format!("{category:?} is not one of {}", CATEGORIES.join(" / ")),
+                format!(
+                    "「{category}」という 分類は ありません（{}）",
+                    CATEGORIES.join(" / ")
+                ),
             ));
         }
         let name = text(line, "name", &record[2], 60, &mut errors);
@@ -110,7 +113,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<ItemRow>, Vec<LineError>> {
                     line,
                     "price_yen",
                     format!(
-                        "{:?} is not a whole number of yen from 1 to {MAX_PRICE_YEN}",
+                        "「{}」は 1〜{MAX_PRICE_YEN}円の 整数では ありません",
                         &record[3]
                     ),
                 ));
@@ -122,7 +125,11 @@ pub fn parse(data: &[u8]) -> Result<Vec<ItemRow>, Vec<LineError>> {
             "1" | "yes" | "true" => true,
             "0" | "no" | "false" => false,
             other => {
-                errors.push(err(line, "on_sale", format!("{other:?} is not 1 or 0")));
+                errors.push(err(
+                    line,
+                    "on_sale",
+                    format!("「{other}」は 1（売る）か 0（売らない）では ありません"),
+                ));
                 false
             }
         };

@@ -21,6 +21,10 @@ async fn a_file_with_an_unknown_seller_imports_nothing_then_a_fixed_one_imports_
     let rows = parse(bad.as_bytes()).unwrap();
     let errors = db.import_items(&rows, now).await.unwrap().unwrap_err();
     assert_eq!((errors[0].line, errors[0].column.as_str()), (3, "seller"));
+    assert_eq!(
+        errors[0].to_string(),
+        "3行目 seller: 「まるや精肉店」は 登録された お店では ありません"
+    );
     assert!(
         db.items().await.unwrap().is_empty(),
         "the good row must not be imported either"

@@ -772,7 +772,7 @@ impl Db {
                 errors.push(LineError {
                     line: r.line,
                     column: "seller".into(),
-                    message: format!("{:?} is not a registered seller", r.seller),
+                    message: format!("「{}」は 登録された お店では ありません", r.seller),
                 });
                 continue;
             };
