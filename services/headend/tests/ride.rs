@@ -896,3 +896,71 @@ async fn a_way_back_is_linked_to_its_way_there_and_open_ones_are_listed_for_the_
     let (_, page) = c.get("/console/ride?day=2026-11-25").await;
     assert!(!page.contains("帰りが まだの 方"), "{page}");
 }
+
+#[tokio::test]
+async fn the_operator_edits_a_riders_categories_and_needs_in_the_console() {
+    let t = town(3).await;
+    let h = &t.h;
+    let (a, ta) = hana(h).await;
+    let c = h.console().await;
+    let (_, page) = c.get(&format!("/console/ride/rider?household={a}")).await;
+    assert!(
+        page.contains("name=\"c0\" value=\"65歳以上\" checked"),
+        "{page}"
+    );
+    // Licence returned (250 yen), a wheelchair, help to the door, 10 minutes.
+    let hh = a.to_string();
+    let (_, page) = c
+        .form(
+            "/console/ride/rider",
+            &[
+                ("household", hh.as_str()),
+                ("c0", "65歳以上"),
+                ("c1", "免許返納"),
+                ("n0", "車いす"),
+                ("n3", "玄関まで介助"),
+                ("other", "酸素ボンベ"),
+                ("extra", "10"),
+            ],
+        )
+        .await;
+    assert!(page.contains("保存しました"), "{page}");
+    let r = h.db.rider(a).await.unwrap().unwrap();
+    assert_eq!(r.eligibility, "65歳以上,免許返納");
+    assert_eq!(r.needs, "車いす,玄関まで介助,酸素ボンベ");
+    assert_eq!(r.extra_minutes, 10);
+    // The fare follows; the only car has no wheelchair place.
+    let (_, v) = h.get("/v1/ride/places", Some(&ta)).await;
+    assert_eq!(v["fare_yen"], 250);
+    let (_, v) = h
+        .post(
+            "/v1/ride/quote",
+            json!({"from": null, "to": t.hospital, "people": 1, "when": "asap"}),
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(code(&v), "no_suitable_vehicle");
+    // Nonsense is refused and nothing changes; no category means no taxi.
+    let (_, page) = c
+        .form(
+            "/console/ride/rider",
+            &[
+                ("household", hh.as_str()),
+                ("c0", "65歳以上"),
+                ("extra", "90"),
+            ],
+        )
+        .await;
+    assert!(page.contains("何も 変えていません"), "{page}");
+    assert_eq!(h.db.rider(a).await.unwrap().unwrap().extra_minutes, 10);
+    let (_, page) = c
+        .form(
+            "/console/ride/rider",
+            &[("household", hh.as_str()), ("extra", "0")],
+        )
+        .await;
+    assert!(page.contains("タクシーは 使えません"), "{page}");
+    let (s, v) = h.get("/v1/ride/places", Some(&ta)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(code(&v), "not_eligible");
+}

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/ride/stop", axum::routing::post(stop))
         .route("/console/ride/book", get(book_page).post(quote))
         .route("/console/ride/book/confirm", axum::routing::post(confirm))
+        .route("/console/ride/rider", get(rider_page).post(save_rider))
 }
 
 fn refusal_words(code: &str) -> &str {
@@ -598,6 +599,142 @@ async fn fares_and_zones(s: &AppState, f: &AddForm, name: &str) -> Option<String
     })
 }
 
+// ---- a rider's profile: eligibility and needs ------------------------------
+
+/// Needs the form offers as boxes; anything else goes in 「その他」.
+const NEEDS: [&str; 4] = ["車いす", "杖", "歩行器", "玄関まで介助"];
+
+#[derive(Deserialize)]
+struct RiderQuery {
+    household: i64,
+}
+
+async fn rider_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<RiderQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    rider_form(&s, &session, q.household, "").await
+}
+
+async fn rider_form(s: &AppState, session: &Session, household: i64, message: &str) -> Response {
+    let Some(rider) = try_db!(s.db.rider(household).await) else {
+        return search(s, session, "").await;
+    };
+    let fares = try_db!(s.db.fares().await);
+    let has: Vec<&str> = crate::db::ride::categories_of(&rider.eligibility).collect();
+    let needs: Vec<&str> = crate::db::ride::categories_of(&rider.needs).collect();
+    let mut body = format!(
+        "{message}<p><b>{}</b> 様</p><form class=\"box\" method=\"post\" action=\"/console/ride/rider\">{}\
+         <input type=\"hidden\" name=\"household\" value=\"{household}\"><fieldset><legend>利用区分</legend>",
+        esc(&rider.name),
+        csrf_field(session)
+    );
+    for (k, (name, fare)) in fares.categories.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<p><input type=\"checkbox\" id=\"c{k}\" name=\"c{k}\" value=\"{}\"{}> <label for=\"c{k}\">{}（{}）</label></p>",
+            esc(name),
+            if has.contains(&name.as_str()) {
+                " checked"
+            } else {
+                ""
+            },
+            esc(name),
+            yen(*fare)
+        );
+    }
+    body.push_str("</fieldset><fieldset><legend>乗るときに 要ること</legend>");
+    for (k, need) in NEEDS.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<p><input type=\"checkbox\" id=\"n{k}\" name=\"n{k}\" value=\"{need}\"{}> <label for=\"n{k}\">{need}</label></p>",
+            if needs.contains(need) { " checked" } else { "" }
+        );
+    }
+    let other: Vec<&str> = needs
+        .iter()
+        .copied()
+        .filter(|n| !NEEDS.contains(n))
+        .collect();
+    let minutes: String = [0, 3, 5, 10, 15, 20, 30]
+        .iter()
+        .map(|m| {
+            let sel = if *m == rider.extra_minutes {
+                " selected"
+            } else {
+                ""
+            };
+            format!("<option value=\"{m}\"{sel}>{m}分</option>")
+        })
+        .collect();
+    let _ = write!(
+        body,
+        "<p><label for=\"n-other\">その他</label><input id=\"n-other\" name=\"other\" value=\"{}\" maxlength=\"30\"></p>\
+         <p><label for=\"n-min\">乗り降りに 足す 時間</label><select id=\"n-min\" name=\"extra\">{minutes}</select></p></fieldset>\
+         <p><button type=\"submit\">保存する</button> <a href=\"/console/ride/book?household={household}\">予約する</a></p></form>",
+        esc(&other.join("、"))
+    );
+    page("タクシー ＞ 利用者の 情報", Some(session), &body).into_response()
+}
+
+/// Save a rider's categories (only the fare table's) and needs.
+async fn save_rider(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let csrf = f.get("csrf").cloned().unwrap_or_default();
+    let session = try_page!(checked(&s, &headers, &csrf).await);
+    let Some(household) = f.get("household").and_then(|h| h.parse::<i64>().ok()) else {
+        return search(&s, &session, "").await;
+    };
+    let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
+    let fares = try_db!(s.db.fares().await);
+    let categories: Vec<&str> = (0..fares.categories.len())
+        .filter_map(|k| f.get(&format!("c{k}")))
+        .map(String::as_str)
+        .filter(|c| fares.categories.iter().any(|k| k.0 == *c))
+        .collect();
+    let other = f.get("other").map(|o| o.trim()).unwrap_or_default();
+    if other.chars().count() > 30 || other.chars().any(char::is_control) {
+        return rider_form(&s, &session, household, &refuse("その他は 30字までです。")).await;
+    }
+    let mut needs: Vec<&str> = (0..NEEDS.len())
+        .filter_map(|k| f.get(&format!("n{k}")))
+        .map(String::as_str)
+        .filter(|n| NEEDS.contains(n))
+        .collect();
+    needs.extend(crate::db::ride::categories_of(other));
+    let Some(extra) = f
+        .get("extra")
+        .and_then(|m| m.parse::<i64>().ok())
+        .filter(|m| (0..=30).contains(m))
+    else {
+        return rider_form(
+            &s,
+            &session,
+            household,
+            &refuse("足す 時間は 0〜30分です。"),
+        )
+        .await;
+    };
+    let eligibility = categories.join(",");
+    let needs = needs.join(",");
+    try_db!(
+        s.db.set_rider_profile(household, &eligibility, &needs, extra)
+            .await
+    );
+    tracing::info!(operator = %session.operator, household, %eligibility, %needs, extra, "rider profile changed");
+    let msg = if categories.is_empty() {
+        err("保存しました。利用区分が ないので、タクシーは 使えません。")
+    } else {
+        ok("保存しました。")
+    };
+    rider_form(&s, &session, household, &msg).await
+}
+
 // ---- booking on a rider's behalf (phone calls) ------------------------------
 
 #[derive(Deserialize)]
@@ -646,10 +783,12 @@ async fn search(s: &AppState, session: &Session, q: &str) -> Response {
             for h in found {
                 let _ = write!(
                     body,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/console/ride/book?household={}\">予約する</a></td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/console/ride/book?household={}\">予約する</a> · \
+                     <a href=\"/console/ride/rider?household={}\">利用者の 情報</a></td></tr>",
                     esc(&h.name),
                     esc(&h.phone),
                     esc(&h.address),
+                    h.id,
                     h.id
                 );
             }
@@ -724,7 +863,7 @@ async fn booking_form(
         None => String::new(),
     };
     let body = format!(
-        "{message}<p><b>{}</b> 様</p><form class=\"box\" method=\"post\" action=\"/console/ride/book\">{}\
+        "{message}<p><b>{}</b> 様 <a href=\"/console/ride/rider?household={household}\">利用者の 情報</a></p><form class=\"box\" method=\"post\" action=\"/console/ride/book\">{}\
          <input type=\"hidden\" name=\"household\" value=\"{household}\">{heading}\
          <p><label for=\"b-from\">乗る 場所</label><select id=\"b-from\" name=\"from\">{}</select></p>\
          <p><label for=\"b-to\">行き先</label><select id=\"b-to\" name=\"to\">{}</select></p>\

@@ -171,6 +171,27 @@ impl DayState {
 
 impl Db {
     /// The taxi profile of a household (needs and extra minutes per stop).
+    /// A rider's whole profile at once: eligibility categories and needs
+    /// (comma separated) and extra minutes per stop.
+    pub async fn set_rider_profile(
+        &self,
+        household_id: i64,
+        eligibility: &str,
+        needs: &str,
+        extra_minutes: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE households SET eligibility = ?, ride_needs = ?, ride_extra_minutes = ? WHERE id = ?",
+        )
+        .bind(eligibility)
+        .bind(needs)
+        .bind(extra_minutes)
+        .bind(household_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn set_ride_needs(
         &self,
         household_id: i64,
