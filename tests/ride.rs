@@ -1,7 +1,8 @@
 //! The taxi from the remote against the real head-end on 127.0.0.1: key presses
 //! book a ride (the head-end's plan has it), the booking list shows it, 赤
 //! cancels it (the head-end frees the seat), and ten minutes before the pickup
-//! window 「タクシーが まもなく 来ます」 appears.
+//! window 「タクシーが まもなく 来ます」 appears. A booking whose answer is lost
+//! on the way back is asked again with the same key and made once.
 
 #[path = "support/boxed.rs"]
 mod boxed;
@@ -18,8 +19,17 @@ use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
 use engawa_headend::{AppState, Db};
 
-#[test]
-fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
+/// The demo head-end on 127.0.0.1 and a paired box talking to it through
+/// `proxy` (given the head-end's address, the address the box should use).
+struct World {
+    rt: tokio::runtime::Runtime,
+    db: Db,
+    clock: Arc<ManualClock>,
+    b: TestBox,
+    _dir: tempfile::TempDir,
+}
+
+fn world(proxy: impl FnOnce(std::net::SocketAddr) -> std::net::SocketAddr) -> World {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -29,7 +39,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     let dir = tempfile::tempdir().unwrap();
     let start = tokyo(2026, 11, 25, 9, 32);
     let clock = Arc::new(ManualClock::new(start));
-    let (db, url, token) = rt.block_on(async {
+    let (db, addr, token) = rt.block_on(async {
         let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
         let household = engawa_headend::demo::seed(&db, start).await.unwrap();
         let token = db
@@ -37,19 +47,19 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let addr = listener.local_addr().unwrap();
         let state = AppState::new(db.clone(), clock.clone());
         tokio::spawn(engawa_headend::serve(
             listener,
             state,
             std::future::pending(),
         ));
-        (db, url, token)
+        (db, addr, token)
     });
     let state = dir.path().join("box");
     std::fs::create_dir_all(&state).unwrap();
     runtime::headend::save_token(&state, &token).unwrap();
-    let mut b = TestBox::spawn(
+    let b = TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         clock.clone(),
         RuntimeConfig {
@@ -57,7 +67,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
             state_dir: state.clone(),
             tick: Duration::from_millis(50),
             headend: Some(HeadendSettings {
-                url,
+                url: format!("http://{}", proxy(addr)),
                 serial: "EGW-RIDE-0001".into(),
                 heartbeat: Duration::from_secs(60),
             }),
@@ -65,6 +75,24 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
             watch_mail: None,
         },
     );
+    World {
+        rt,
+        db,
+        clock,
+        b,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
+    let World {
+        rt,
+        db,
+        clock,
+        mut b,
+        _dir,
+    } = world(|a| a);
     b.until(10, "connected", |a| a.connected);
     // 2 = taxi; the favourite hospital is row 1; いますぐ, 2 people; search.
     b.keys(&[Key::Digit(2)]);
@@ -158,4 +186,99 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     let why = b.app.ride.not_available.clone().unwrap();
     assert!(why.contains("区分（免許返納 など）"), "{why}");
     assert!(!b.app.ride.offline);
+}
+
+/// A TCP proxy in front of the head-end that loses the answer to the first
+/// booking: the request reaches the head-end (which books), the answer never
+/// reaches the box. Returns the address the box should use.
+fn losing_first_booking_answer(target: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let armed = Arc::new(AtomicBool::new(true));
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(server) = TcpStream::connect(target) else {
+                continue;
+            };
+            let lose = Arc::new(AtomicBool::new(false));
+            let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (armed, lose_up) = (armed.clone(), lose.clone());
+            // Box → head-end: note the first booking before passing it on.
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let chunk = &buf[..n];
+                    if chunk.windows(22).any(|w| w == b"POST /v1/ride/bookings")
+                        && armed.swap(false, Ordering::SeqCst)
+                    {
+                        lose_up.store(true, Ordering::SeqCst);
+                    }
+                    if s_out.write_all(chunk).is_err() {
+                        break;
+                    }
+                }
+                let _ = s_out.shutdown(Shutdown::Write);
+            });
+            // Head-end → box: unless this connection carried that booking.
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                while let Ok(n) = s_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if lose.load(Ordering::SeqCst) {
+                        // The head-end answered; the box hears nothing.
+                        break;
+                    }
+                    if c_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_out.shutdown(Shutdown::Both);
+                let _ = s_in.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_booking_whose_answer_is_lost_is_asked_again_and_made_once() {
+    let World {
+        rt,
+        db,
+        mut b,
+        _dir,
+        ..
+    } = world(losing_first_booking_answer);
+    b.until(10, "connected", |a| a.connected);
+    b.keys(&[Key::Digit(2)]);
+    b.until(10, "the places", |a| a.ride.places.is_some());
+    b.keys(&[Key::Digit(1), Key::Down, Key::Right, Key::Green]);
+    b.until(10, "offers", |a| {
+        matches!(a.ride.quote, QuoteState::Offers(_))
+    });
+    b.keys(&[Key::Green]);
+    // The first answer is lost; the box asks again with the same key and
+    // gets the ride the head-end made.
+    b.until(15, "booked", |a| {
+        matches!(
+            a.dialog,
+            Some(Dialog::Ride(engawa::app::ride::RideNotice::Booked(_)))
+        )
+    });
+    let day = rt.block_on(db.ride_day("2026-11-25")).unwrap();
+    assert_eq!(day.rides.len(), 1, "one ride, not two");
+    let Some(Dialog::Ride(engawa::app::ride::RideNotice::Booked(shown))) = &b.app.dialog else {
+        unreachable!()
+    };
+    assert_eq!(shown.id, day.rides[0].id);
 }

@@ -26,6 +26,8 @@ pub enum Command {
 
 /// How often today's bookings are fetched while connected.
 const REFRESH: Duration = Duration::from_secs(5 * 60);
+/// A booking without an answer is asked again this many times (same key).
+const BOOK_RETRIES: u64 = 2;
 
 pub struct Worker {
     pub client: Option<HeadendClient>,
@@ -118,18 +120,30 @@ impl Worker {
                 self.send(RideEvent::Quote(answer));
             }
             Command::Book(req) => {
+                // No answer is not a no: the booking may have been made. Ask
+                // again with the same key (the head-end answers a repeat with
+                // the ride it made, never a second one); only then say that
+                // there was no answer.
                 let key = new_key();
-                match c.ride_book(&t, &req, &key).await {
-                    Ok(b) => self.send(RideEvent::Booked(b)),
-                    Err(ClientError::Refused {
-                        message_ja, code, ..
-                    }) => {
-                        tracing::info!(%code, "taxi booking refused");
-                        self.send(RideEvent::Refused(message_ja));
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "taxi booking: no answer");
-                        self.send(RideEvent::Unreachable);
+                let mut tries = 0;
+                loop {
+                    match c.ride_book(&t, &req, &key).await {
+                        Ok(b) => break self.send(RideEvent::Booked(b)),
+                        Err(ClientError::Refused {
+                            message_ja, code, ..
+                        }) => {
+                            tracing::info!(%code, "taxi booking refused");
+                            break self.send(RideEvent::Refused(message_ja));
+                        }
+                        Err(e) if tries < BOOK_RETRIES => {
+                            tries += 1;
+                            tracing::warn!(error = %e, tries, "taxi booking: no answer; asking again with the same key");
+                            tokio::time::sleep(Duration::from_millis(500 * tries)).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "taxi booking: no answer");
+                            break self.send(RideEvent::Unreachable);
+                        }
                     }
                 }
             }
