@@ -194,7 +194,7 @@ mod tests {
             ]
         );
         assert!(
-            errors[0].to_string().starts_with("line 3: category:"),
+            errors[0].to_string().starts_with("3行目 category: 「"),
             "{}",
             errors[0]
         );
