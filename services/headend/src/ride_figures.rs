@@ -8,7 +8,8 @@
 //! - shared: rides that had another party aboard at some moment.
 //! - on time: of the rides whose pickup the driver recorded, those picked up by
 //!   the end of the promised window and, when an arrival was promised, set down
-//!   by then. Earlier is not late.
+//!   by then. Earlier is not late. A ride the car could not make counts as
+//!   late; a rider who did not come is left out (and counted as unmet).
 
 use std::ops::AddAssign;
 
@@ -28,6 +29,9 @@ pub struct Figures {
     /// Rides with a recorded pickup, and of those the ones on time.
     pub recorded: usize,
     pub on_time: usize,
+    /// Booked rides the car did not serve (the rider did not come, or the
+    /// car could not make it).
+    pub unmet: usize,
 }
 
 impl AddAssign for Figures {
@@ -40,6 +44,7 @@ impl AddAssign for Figures {
         self.shared += o.shared;
         self.recorded += o.recorded;
         self.on_time += o.on_time;
+        self.unmet += o.unmet;
     }
 }
 
@@ -63,7 +68,11 @@ impl Figures {
             booked: rides.len() + usize::try_from(cancelled).unwrap_or(0),
             cancelled,
             refused,
-            passengers: rides.iter().map(|r| r.people).sum(),
+            passengers: rides
+                .iter()
+                .filter(|r| r.unmet.is_none())
+                .map(|r| r.people)
+                .sum(),
             ..Figures::default()
         };
         f.vehicle_minutes = day
@@ -90,6 +99,19 @@ impl Figures {
         }
         let minute = |t: DateTime<Utc>| (t - midnight).num_minutes();
         for r in rides.iter() {
+            match r.unmet.as_deref() {
+                // The car could not make it: recorded, and late.
+                Some("late") => {
+                    f.unmet += 1;
+                    f.recorded += 1;
+                    continue;
+                }
+                Some(_) => {
+                    f.unmet += 1;
+                    continue;
+                }
+                None => {}
+            }
             let Some(up) = r.picked_up_at else { continue };
             f.recorded += 1;
             let picked = minute(up) <= r.pickup_to;
@@ -110,11 +132,15 @@ impl Figures {
         share(self.booked, self.booked + self.refused)
     }
 
+    /// Rides driven: booked, less cancelled and unmet.
+    pub fn served(&self) -> usize {
+        self.booked
+            .saturating_sub(usize::try_from(self.cancelled).unwrap_or(0))
+            .saturating_sub(self.unmet)
+    }
+
     pub fn shared_pct(&self) -> Option<f64> {
-        share(
-            self.shared,
-            self.booked - usize::try_from(self.cancelled).unwrap_or(0),
-        )
+        share(self.shared, self.served())
     }
 
     pub fn on_time_pct(&self) -> Option<f64> {
@@ -163,6 +189,7 @@ mod tests {
             picked_up_at: None,
             dropped_at: None,
             return_of: None,
+            unmet: None,
         }
     }
 
@@ -180,7 +207,12 @@ mod tests {
         rides[1].picked_up_at = at(621); // a minute late
         rides[2].picked_up_at = at(700);
         rides[2].dropped_at = at(741); // the promised arrival missed
-        // Ride 4: not recorded.
+        // Ride 4: not recorded. Ride 5: the rider did not come (not counted
+        // for on time); ride 6: the car could not make it (late).
+        rides.push(row(5, (820, 835), None));
+        rides[4].unmet = Some("no_show".into());
+        rides.push(row(6, (830, 845), None));
+        rides[5].unmet = Some("late".into());
         // One car: 1 and 2 share the trip, then 3 alone.
         let schedule = vec![vec![
             ((1, false), 610.0),
@@ -208,20 +240,20 @@ mod tests {
             routes: Routes::default(),
         };
         let f = Figures::of_day(&day, &schedule, 2, 1, midnight);
-        assert_eq!((f.booked, f.cancelled, f.refused), (5, 1, 2));
-        assert_eq!((f.recorded, f.on_time), (3, 1));
+        assert_eq!((f.booked, f.cancelled, f.refused), (7, 1, 2));
+        assert_eq!((f.recorded, f.on_time, f.unmet), (4, 1, 2));
         assert_eq!(f.shared, 2);
-        assert_eq!(f.success_pct().map(f64::round), Some(71.0)); // 5 of 7
-        assert_eq!(f.shared_pct(), Some(50.0)); // 2 of the 4 still booked
-        assert!((f.on_time_pct().unwrap() - 100.0 / 3.0).abs() < 1e-9);
-        assert_eq!(f.per_vehicle_hour(), Some(1.0)); // 4 people, 4 hours
+        assert_eq!(f.success_pct().map(f64::round), Some(78.0)); // 7 of 9
+        assert_eq!(f.shared_pct(), Some(50.0)); // 2 of the 4 served
+        assert_eq!(f.on_time_pct(), Some(25.0)); // 1 of 4 (the late car counts)
+        assert_eq!(f.per_vehicle_hour(), Some(1.0)); // 4 people carried, 4 hours
         // A month is the sum of its days.
         let mut month = Figures::default();
         month += f.clone();
         month += f;
         assert_eq!(
             (month.booked, month.on_time, month.vehicle_minutes),
-            (10, 2, 480.0)
+            (14, 2, 480.0)
         );
         assert_eq!(Figures::default().on_time_pct(), None, "nothing recorded");
     }

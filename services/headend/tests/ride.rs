@@ -964,3 +964,57 @@ async fn the_operator_edits_a_riders_categories_and_needs_in_the_console() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(code(&v), "not_eligible");
 }
+
+#[tokio::test]
+async fn a_ride_the_car_could_not_serve_is_recorded_once_and_logged_as_unmet() {
+    let t = town(3).await;
+    let h = &t.h;
+    let (_, ta) = hana(h).await;
+    let (s, v) = book(h, &ta, "unmet-0001", t.hospital, 1, "09:00").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].to_string();
+    let c = h.console().await;
+    let (_, page) = c.get("/console/ride?day=2026-11-25").await;
+    assert!(page.contains(">来なかった</button>"), "{page}");
+    h.clock.set(tokyo(2026, 11, 25, 9, 20));
+    let tap = |unmet: &'static str| {
+        let (c, id) = (&c, id.clone());
+        async move {
+            c.form(
+                "/console/ride/stop",
+                &[
+                    ("ride", id.as_str()),
+                    ("drop", "0"),
+                    ("unmet", unmet),
+                    ("day", "2026-11-25"),
+                ],
+            )
+            .await
+        }
+    };
+    tap("no_show").await;
+    // A second tap, of the other kind, changes nothing.
+    tap("late").await;
+    let (_, page) = c.get("/console/ride?day=2026-11-25").await;
+    assert!(page.contains("乗れなかった（来なかった）"), "{page}");
+    assert!(
+        page.contains("乗れなかった（お客さまが 来なかった）"),
+        "in the log: {page}"
+    );
+    let log = h.db.ride_refusals().await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].1, "unmet_no_show");
+    // The month: booked and not refused, unmet, and nobody carried.
+    let (_, page) = c.get("/console/ride/month?month=2026-11").await;
+    let total = page.split("月の 合計").nth(1).unwrap_or_default();
+    assert!(
+        total
+            .starts_with("</td><td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">0</td>"),
+        "{total}"
+    );
+    assert!(total.contains("<td class=\"n\">0人</td>"), "{total}");
+    assert!(
+        total.contains("（記録 0件）</td><td class=\"n\">1</td>"),
+        "{total}"
+    );
+}

@@ -46,6 +46,11 @@ fn refusal_words(code: &str) -> &str {
         "fully_booked" => "車が いっぱい",
         "no_longer_possible" => "予約の 直前に うまった",
         "no_service" => "車が 動いていない",
+        "not_eligible" => "利用区分が ない",
+        "outside_area" => "区域の 外",
+        "no_suitable_vehicle" => "合う 車が ない",
+        "unmet_no_show" => "乗れなかった（お客さまが 来なかった）",
+        "unmet_late" => "乗れなかった（車が 間に合わなかった）",
         other => other,
     }
 }
@@ -69,7 +74,8 @@ async fn plan(
             .await
     );
     let cancelled = try_db!(s.db.cancelled_rides(&key).await);
-    let figures = Figures::of_day(&state, &schedule, refusals.len(), cancelled, start);
+    let refused = refusals.iter().filter(|r| !is_unmet(&r.2)).count();
+    let figures = Figures::of_day(&state, &schedule, refused, cancelled, start);
     body.push_str(FIGURES_HEAD);
     body.push_str(&figures_row("この日", &figures));
     body.push_str("</table>");
@@ -152,7 +158,7 @@ async fn plan(
         }
         body.push_str("</table>");
     }
-    body.push_str("<h2>お断りした 依頼</h2>");
+    body.push_str("<h2>お断りした・乗れなかった 依頼</h2>");
     if refusals.is_empty() {
         body.push_str("<p>ありません。</p>");
     } else {
@@ -179,13 +185,18 @@ async fn plan(
 }
 
 const FIGURES_HEAD: &str = "<table><tr><th></th><th>予約</th><th>取り消し</th><th>お断り</th><th>予約できた 割合</th>\
-    <th>乗った人</th><th>1台1時間あたり</th><th>相乗りの 割合</th><th>時間どおりの 割合</th></tr>";
+    <th>乗った人</th><th>1台1時間あたり</th><th>相乗りの 割合</th><th>時間どおりの 割合</th><th>乗れなかった</th></tr>";
+
+/// The log's entries for booked rides the car did not serve.
+fn is_unmet(code: &str) -> bool {
+    code.starts_with("unmet_")
+}
 
 fn figures_row(label: &str, f: &Figures) -> String {
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |p| format!("{p:.0} %"));
     format!(
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}（記録 {}件）</td></tr>",
+         <td class=\"n\">{}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}（記録 {}件）</td><td class=\"n\">{}</td></tr>",
         esc(label),
         f.booked,
         f.cancelled,
@@ -196,7 +207,8 @@ fn figures_row(label: &str, f: &Figures) -> String {
             .map_or("—".to_string(), |v| format!("{v:.1}人")),
         pct(f.shared_pct()),
         pct(f.on_time_pct()),
-        f.recorded
+        f.recorded,
+        f.unmet
     )
 }
 
@@ -211,23 +223,37 @@ fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
 /// The manifest's record column: the time the driver recorded, or (on a
 /// tablet) the button that records it now.
 fn record_cell(session: &Session, day: &str, r: &RideRow, drop: bool) -> String {
+    match r.unmet.as_deref() {
+        Some("no_show") => return "乗れなかった（来なかった）".into(),
+        Some(_) => return "乗れなかった（間に合わなかった）".into(),
+        None => {}
+    }
     let at = if drop { r.dropped_at } else { r.picked_up_at };
+    let button = |unmet: &str, words: &str| {
+        format!(
+            "<form class=\"noprint\" method=\"post\" action=\"/console/ride/stop\">{}\
+             <input type=\"hidden\" name=\"ride\" value=\"{}\"><input type=\"hidden\" name=\"drop\" value=\"{}\">\
+             <input type=\"hidden\" name=\"unmet\" value=\"{unmet}\">\
+             <input type=\"hidden\" name=\"day\" value=\"{}\"><button type=\"submit\">{words}</button></form>",
+            csrf_field(session),
+            r.id,
+            u8::from(drop),
+            esc(day)
+        )
+    };
     match at {
         Some(t) => format!(
             "{} {}",
             t.with_timezone(&TOKYO).format("%H:%M"),
             if drop { "おりた" } else { "乗った" }
         ),
-        None => format!(
-            "<form class=\"noprint\" method=\"post\" action=\"/console/ride/stop\">{}\
-             <input type=\"hidden\" name=\"ride\" value=\"{}\"><input type=\"hidden\" name=\"drop\" value=\"{}\">\
-             <input type=\"hidden\" name=\"day\" value=\"{}\"><button type=\"submit\">{}</button></form>",
-            csrf_field(session),
-            r.id,
-            u8::from(drop),
-            esc(day),
-            if drop { "おりた" } else { "乗った" }
-        ),
+        None if drop => button("", "おりた"),
+        None => [
+            button("", "乗った"),
+            button("no_show", "来なかった"),
+            button("late", "間に合わなかった"),
+        ]
+        .concat(),
     }
 }
 
@@ -238,14 +264,22 @@ struct StopForm {
     ride: i64,
     drop: u8,
     day: String,
+    /// `no_show` or `late`: the ride was not served.
+    #[serde(default)]
+    unmet: String,
 }
 
 /// The driver taps 乗った / おりた on the manifest: the time is recorded once.
 async fn stop(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<StopForm>) -> Response {
     let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let drop = f.drop == 1;
-    let found = try_db!(s.db.record_ride_stop(f.ride, drop, s.clock.now()).await);
-    tracing::info!(operator = %session.operator, ride = f.ride, drop, found, "ride stop recorded");
+    let now = s.clock.now();
+    let found = match f.unmet.as_str() {
+        "" => try_db!(s.db.record_ride_stop(f.ride, drop, now).await),
+        why @ ("no_show" | "late") if !drop => try_db!(s.db.record_unmet(f.ride, why, now).await),
+        _ => false,
+    };
+    tracing::info!(operator = %session.operator, ride = f.ride, drop, unmet = %f.unmet, found, "ride stop recorded");
     let day = f
         .day
         .parse::<NaiveDate>()
@@ -292,7 +326,9 @@ async fn month(
             s.db.ride_refusals_between(start, start + Duration::days(1))
                 .await
         )
-        .len();
+        .iter()
+        .filter(|r| !is_unmet(&r.2))
+        .count();
         if !state.rides.is_empty() || cancelled > 0 || refused > 0 {
             let schedule = state.schedule(&*s.travel);
             let f = Figures::of_day(&state, &schedule, refused, cancelled, start);

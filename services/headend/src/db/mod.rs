@@ -316,6 +316,9 @@ const MIGRATIONS: &[&str] = &[
     // 11: a way back knows the way there it belongs to (「帰りは あとで」: the
     // console lists the ways there still without one).
     "ALTER TABLE rides ADD COLUMN return_of INTEGER REFERENCES rides(id);",
+    // 12: a booked ride the car could not serve (the rider did not come, the
+    // car could not make it), as the driver recorded it.
+    "ALTER TABLE rides ADD COLUMN unmet TEXT CHECK (unmet IN ('no_show', 'late'));",
 ];
 
 #[derive(Clone)]

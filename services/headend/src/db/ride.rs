@@ -69,6 +69,8 @@ pub struct RideRow {
     pub dropped_at: Option<DateTime<Utc>>,
     /// The way there this ride is the way back of.
     pub return_of: Option<i64>,
+    /// Not served: `no_show` or `late` (see `Unmet`).
+    pub unmet: Option<String>,
 }
 
 /// What a booking writes once placed.
@@ -93,7 +95,7 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     r.arrive_at, r.fare_yen, r.state,
     coalesce(fp.lat, h.lat, 0), coalesce(fp.lon, h.lon, 0), coalesce(tp.lat, h.lat, 0), coalesce(tp.lon, h.lon, 0),
     h.name, h.phone, h.address, r.arrive_by, h.ride_needs, h.ride_extra_minutes,
-    r.picked_up_at, r.dropped_at, r.return_of";
+    r.picked_up_at, r.dropped_at, r.return_of, r.unmet";
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
@@ -130,6 +132,7 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
         picked_up_at: super::from_ts(r.try_get(22)?),
         dropped_at: super::from_ts(r.try_get(23)?),
         return_of: r.try_get(24)?,
+        unmet: r.try_get(25)?,
     })
 }
 
@@ -395,6 +398,44 @@ impl Db {
             return Ok(false);
         }
         save_plan(&mut tx, day, to).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The driver records that a booked ride was not served (`no_show` or
+    /// `late`), once, and only before a pickup was recorded; the operator's
+    /// log of refused and unmet requests gets it too. `false`: nothing to do.
+    pub async fn record_unmet(
+        &self,
+        id: i64,
+        why: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "UPDATE rides SET unmet = ?1 WHERE id = ?2 AND state = 'booked' AND picked_up_at IS NULL AND unmet IS NULL
+             RETURNING household_id, pickup_from, pickup_to",
+        )
+        .bind(why)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((household, from, to)) = row else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES (?, ?, ?, ?)",
+        )
+        .bind(household)
+        .bind(ts(at))
+        .bind(format!("unmet_{why}"))
+        .bind(format!(
+            "ride {id}, pickup {}–{}",
+            engawa_ride::api::hhmm(from),
+            engawa_ride::api::hhmm(to)
+        ))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
