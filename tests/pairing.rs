@@ -10,9 +10,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use boxed::TestBox;
+use boxed::{TestBox, headend_config};
 use engawa::app::{Event, Key, Screen};
-use engawa::runtime::{HeadendSettings, RuntimeConfig};
 use engawa::store::Store;
 use engawa_core::{Clock, ManualClock, SystemClock};
 use engawa_headend::db::NewHousehold;
@@ -22,18 +21,13 @@ fn start_box(state: &std::path::Path, url: &str) -> TestBox {
     TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         Arc::new(SystemClock),
-        RuntimeConfig {
-            chime_command: vec![],
-            state_dir: state.to_path_buf(),
-            tick: Duration::from_millis(50),
-            headend: Some(HeadendSettings {
-                url: url.into(),
-                serial: "EGW-TEST-0007".into(),
-                heartbeat: Duration::from_millis(200),
-            }),
-            mail: None,
-            watch_mail: None,
-        },
+        headend_config(
+            state,
+            url,
+            "EGW-TEST-0007",
+            Duration::from_millis(50),
+            Duration::from_millis(200),
+        ),
     )
 }
 

@@ -10,10 +10,10 @@ mod boxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boxed::TestBox;
+use boxed::{TestBox, headend_config};
 use engawa::app::ride::QuoteState;
 use engawa::app::{Dialog, Key, Screen};
-use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
+use engawa::runtime;
 use engawa::store::Store;
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
@@ -62,18 +62,13 @@ fn world(proxy: impl FnOnce(std::net::SocketAddr) -> std::net::SocketAddr) -> Wo
     let b = TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         clock.clone(),
-        RuntimeConfig {
-            chime_command: vec![],
-            state_dir: state.clone(),
-            tick: Duration::from_millis(50),
-            headend: Some(HeadendSettings {
-                url: format!("http://{}", proxy(addr)),
-                serial: "EGW-RIDE-0001".into(),
-                heartbeat: Duration::from_secs(60),
-            }),
-            mail: None,
-            watch_mail: None,
-        },
+        headend_config(
+            &state,
+            &format!("http://{}", proxy(addr)),
+            "EGW-RIDE-0001",
+            Duration::from_millis(50),
+            Duration::from_secs(60),
+        ),
     );
     World {
         rt,

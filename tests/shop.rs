@@ -10,10 +10,10 @@ mod boxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use boxed::TestBox;
+use boxed::{TestBox, headend_config};
 use engawa::app::shop::ShopNotice;
 use engawa::app::{App, Dialog, Event, Key, Screen};
-use engawa::runtime::{self, HeadendSettings, RuntimeConfig};
+use engawa::runtime;
 use engawa::store::Store;
 use engawa_core::{Clock, SystemClock};
 use engawa_headend::{AppState, Db};
@@ -72,18 +72,13 @@ fn start_box(state: &std::path::Path, url: &str) -> TestBox {
     TestBox::spawn(
         Store::open(&state.join("engawa.db")).unwrap(),
         Arc::new(SystemClock),
-        RuntimeConfig {
-            chime_command: vec![],
-            state_dir: state.to_path_buf(),
-            tick: Duration::from_millis(100),
-            headend: Some(HeadendSettings {
-                url: url.into(),
-                serial: "EGW-SHOP-0001".into(),
-                heartbeat: Duration::from_secs(60),
-            }),
-            mail: None,
-            watch_mail: None,
-        },
+        headend_config(
+            state,
+            url,
+            "EGW-SHOP-0001",
+            Duration::from_millis(100),
+            Duration::from_secs(60),
+        ),
     )
 }
 

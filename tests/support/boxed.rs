@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use engawa::app::{App, Event, Key};
-use engawa::runtime::{self, RuntimeConfig, RuntimeHandle};
+use engawa::runtime::{self, HeadendSettings, RuntimeConfig, RuntimeHandle};
 use engawa::store::Store;
 use engawa_core::Clock;
 
@@ -76,6 +76,29 @@ impl TestBox {
     pub fn stop(self) {
         drop(self.handle);
         let _ = self.join.join();
+    }
+}
+
+/// A box on `state` talking to the head-end at `url` as `serial`, without
+/// chime or mail.
+pub fn headend_config(
+    state: &std::path::Path,
+    url: &str,
+    serial: &str,
+    tick: Duration,
+    heartbeat: Duration,
+) -> RuntimeConfig {
+    RuntimeConfig {
+        chime_command: vec![],
+        state_dir: state.to_path_buf(),
+        tick,
+        headend: Some(HeadendSettings {
+            url: url.into(),
+            serial: serial.into(),
+            heartbeat,
+        }),
+        mail: None,
+        watch_mail: None,
     }
 }
 

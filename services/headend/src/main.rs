@@ -630,7 +630,12 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 .ok()
                 .filter(|m| (0..=30).contains(m))
                 .context("--extra-minutes: 0 to 30")?;
-            if !a.db().await?.set_ride_needs(h, needs, extra).await? {
+            if !a
+                .db()
+                .await?
+                .set_rider_profile(h, None, needs, extra)
+                .await?
+            {
                 bail!("no household {h}");
             }
             println!("household {h}: needs {needs:?}, {extra} extra minutes per stop");

@@ -746,7 +746,7 @@ async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
     let h = &t.h;
     let a = rider(h, "山田 ハナ", (35.505, 137.805), "65歳以上").await;
     assert!(
-        h.db.set_ride_needs(a, "車いす,玄関まで介助", 5)
+        h.db.set_rider_profile(a, None, "車いす,玄関まで介助", 5)
             .await
             .unwrap()
     );

@@ -80,6 +80,9 @@ pub struct Day<'a> {
 /// routes as node ids.
 struct Model {
     kinds: Vec<Instance>,
+    /// When the last car's shift ends (a drop-off without an arrival promise
+    /// may be any time until then).
+    close: f64,
     kind: Vec<usize>,
     routes: Vec<Vec<usize>>,
 }
@@ -185,6 +188,7 @@ impl Day<'_> {
         routes.resize(self.vehicles.len(), Vec::new());
         Model {
             kinds,
+            close,
             kind,
             routes,
         }
@@ -209,7 +213,6 @@ impl Day<'_> {
             vehicles: self.vehicles,
             ids: self.rides.iter().chain(Some(ride)).map(|r| r.id).collect(),
             wheelchair: ride.needs.wheelchair,
-            close: self.vehicles.iter().map(|v| v.shift.1).max().unwrap_or(0) as f64,
         })
     }
 
@@ -354,7 +357,6 @@ pub struct Placer<'p> {
     vehicles: &'p [Vehicle],
     ids: Vec<i64>,
     wheelchair: bool,
-    close: f64,
 }
 
 impl Placer<'_> {
@@ -367,11 +369,12 @@ impl Placer<'_> {
     ) -> Option<Placement> {
         let model = &mut self.model;
         let new = model.kinds[0].n;
+        let close = model.close;
         for inst in &mut model.kinds {
             inst.nodes[new].early = window.0 as f64;
             inst.nodes[new].late = window.1 as f64;
             let drop = inst.drop_of(new);
-            inst.nodes[drop].late = arrive_by.map_or(self.close, |a| a as f64);
+            inst.nodes[drop].late = arrive_by.map_or(close, |a| a as f64);
         }
         let model = &self.model;
         let mut s = Scratch::new(&model.kinds[0]);

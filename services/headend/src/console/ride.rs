@@ -759,7 +759,7 @@ async fn save_rider(
     let eligibility = categories.join(",");
     let needs = needs.join(",");
     try_db!(
-        s.db.set_rider_profile(household, &eligibility, &needs, extra)
+        s.db.set_rider_profile(household, Some(&eligibility), &needs, extra)
             .await
     );
     tracing::info!(operator = %session.operator, household, %eligibility, %needs, extra, "rider profile changed");

@@ -174,36 +174,20 @@ impl DayState {
 
 impl Db {
     /// The taxi profile of a household (needs and extra minutes per stop).
-    /// A rider's whole profile at once: eligibility categories and needs
-    /// (comma separated) and extra minutes per stop.
+    /// A rider's profile: needs (comma separated) and extra minutes per
+    /// stop, and the eligibility categories unless `None` (kept as they are).
     pub async fn set_rider_profile(
         &self,
         household_id: i64,
-        eligibility: &str,
+        eligibility: Option<&str>,
         needs: &str,
         extra_minutes: i64,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE households SET eligibility = ?, ride_needs = ?, ride_extra_minutes = ? WHERE id = ?",
+            "UPDATE households SET eligibility = coalesce(?, eligibility), ride_needs = ?, ride_extra_minutes = ?
+             WHERE id = ?",
         )
         .bind(eligibility)
-        .bind(needs)
-        .bind(extra_minutes)
-        .bind(household_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub async fn set_ride_needs(
-        &self,
-        household_id: i64,
-        needs: &str,
-        extra_minutes: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE households SET ride_needs = ?, ride_extra_minutes = ? WHERE id = ?",
-        )
         .bind(needs)
         .bind(extra_minutes)
         .bind(household_id)
