@@ -83,10 +83,15 @@ pub fn delivered(maildir: &Path) -> Vec<Mail> {
     let out = Command::new("/usr/bin/python3")
         .arg("-c")
         .arg(
-            "import sys, glob, json, email
+            "import sys, glob, json, email, os, re
 from email import policy
+# Delivery order: Maildir names are SECONDS.M<usec>P<pid>Q<n>.host, and the
+# microseconds are not zero-padded, so a plain sort can put a later mail first.
+def order(f):
+    m = re.match(r'(\\d+)\\.M(\\d+)P\\d+Q(\\d+)', os.path.basename(f))
+    return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
 res = []
-for f in sorted(glob.glob(sys.argv[1] + '/new/*')):
+for f in sorted(glob.glob(sys.argv[1] + '/new/*'), key=order):
     m = email.message_from_binary_file(open(f, 'rb'), policy=policy.default)
     res.append({'message_id': str(m['message-id']), 'to': str(m['to']), 'subject': str(m['subject']),
                 'from': str(m['from']), 'body': m.get_content()})
