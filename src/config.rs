@@ -33,6 +33,10 @@ pub struct BoxSection {
     pub state_dir: PathBuf,
     /// "ja" (residents) or "en" (developers).
     pub language: String,
+    /// Where the box writes what the TV shows now (the frame as JSON, after
+    /// every change): `engawa diag` reads it, and `engawa screenshot --frame`
+    /// draws it again. Unset = not written.
+    pub frame_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -119,6 +123,7 @@ impl Default for BoxSection {
             serial: "EGW-DEMO-0001".into(),
             state_dir: PathBuf::from("/var/lib/engawa"),
             language: "ja".into(),
+            frame_file: None,
         }
     }
 }
@@ -232,6 +237,15 @@ impl Config {
                 "box",
                 "state_dir",
                 format!("{} must be an absolute path", self.box_.state_dir.display()),
+            ));
+        }
+        if let Some(f) = &self.box_.frame_file
+            && !f.is_absolute()
+        {
+            return Err(bad(
+                "box",
+                "frame_file",
+                format!("{} must be an absolute path", f.display()),
             ));
         }
         if self.operator.name.trim().is_empty() {

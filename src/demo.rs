@@ -11,7 +11,7 @@ use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine};
 use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
 
-use crate::app::{App, Event, Key, TextSize};
+use crate::app::{App, Effect, Event, Key, TextSize};
 use crate::store::{Store, StoreError};
 
 /// The instant every scene is drawn at.
@@ -61,7 +61,7 @@ pub fn seed(store: &mut Store, now: DateTime<Utc>) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn demo_list() -> Vec<Reminder> {
+pub fn demo_list() -> Vec<Reminder> {
     let today = scene_time().with_timezone(&engawa_core::TOKYO).date_naive();
     let mut list: Vec<Reminder> = reminders(today)
         .into_iter()
@@ -522,19 +522,16 @@ fn scene_keys(name: &str) -> Option<App> {
 }
 
 /// The taxi's scenes: a morning at 9:32 with the demo places.
-fn ride_scene(name: &str, app: &mut App) -> Option<()> {
-    use crate::app::RideEvent as R;
-    use Key::*;
-    use engawa_ride::api::{Booking, Offer, Place, Places};
-    app.handle(Event::Connected);
-    app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 32)));
+/// The demo taxi's places (as the head-end would send them).
+pub fn ride_places() -> engawa_ride::api::Places {
+    use engawa_ride::api::{Place, Places};
     let place = |id: i64, name: &str, kind: &str, favourite: bool| Place {
         id,
         name: name.into(),
         kind: kind.into(),
         favourite,
     };
-    let places = Places {
+    Places {
         places: vec![
             place(1, "みどり病院", "病院", true),
             place(2, "スーパーみどり", "スーパー", true),
@@ -545,14 +542,33 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         opens: "08:00".into(),
         closes: "17:00".into(),
         fare_yen: 500,
-    };
-    let offer = |f: &str, t: &str, a: &str| Offer {
+    }
+}
+
+/// Three pickup windows offered for a trip.
+pub fn ride_offers() -> Vec<engawa_ride::api::Offer> {
+    let offer = |f: &str, t: &str, a: &str| engawa_ride::api::Offer {
         pickup_from: f.into(),
         pickup_to: t.into(),
         arrive_at: a.into(),
         fare_yen: 1000,
     };
-    let booking = |id: i64, f: &str, t: &str, a: &str, to: &str, state: &str| Booking {
+    vec![
+        offer("09:50", "10:05", "10:30"),
+        offer("10:05", "10:20", "10:45"),
+        offer("10:20", "10:35", "11:00"),
+    ]
+}
+
+pub fn ride_booking(
+    id: i64,
+    f: &str,
+    t: &str,
+    a: &str,
+    to: &str,
+    state: &str,
+) -> engawa_ride::api::Booking {
+    engawa_ride::api::Booking {
         id,
         from_name: "家".into(),
         to_name: to.into(),
@@ -563,7 +579,48 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         arrive_by: None,
         fare_yen: 1000,
         state: state.into(),
-    };
+    }
+}
+
+/// What a head-end would answer an effect, for driving the app without one
+/// (the live-frame test walks every screen this way). `None`: no answer.
+pub fn answer(effect: &Effect) -> Option<Event> {
+    use crate::app::RideEvent as R;
+    Some(match effect {
+        Effect::LoadShop => Event::ShopCatalogue(catalogue()),
+        Effect::LoadRide => Event::Ride(R::Places(ride_places())),
+        Effect::LoadRideBookings => Event::Ride(R::Bookings(vec![])),
+        Effect::QuoteRide(_) => Event::Ride(R::Quote(Ok(ride_offers()))),
+        Effect::BookRide(_) => Event::Ride(R::Booked(ride_booking(
+            14,
+            "09:50",
+            "10:05",
+            "10:30",
+            "みどり病院",
+            "booked",
+        ))),
+        _ => return None,
+    })
+}
+
+/// The demo box connected to a head-end, at the scenes' time: the starting
+/// point for walking every screen (`answer` plays the head-end).
+pub fn live_app() -> App {
+    let mut app = App::new(scene_time());
+    app.handle(Event::Reminders(demo_list()));
+    app.handle(Event::Connected);
+    app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 32)));
+    app
+}
+
+fn ride_scene(name: &str, app: &mut App) -> Option<()> {
+    use crate::app::RideEvent as R;
+    use Key::*;
+    app.handle(Event::Connected);
+    app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 32)));
+    let places = ride_places();
+    let offers = ride_offers();
+    let booking = ride_booking;
     let today = vec![
         booking(12, "10:00", "10:15", "10:40", "みどり病院", "booked"),
         booking(13, "14:00", "14:15", "14:30", "スーパーみどり", "booked"),
@@ -581,11 +638,6 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         return Some(());
     }
     app.handle(Event::Ride(R::Places(places)));
-    let offers = vec![
-        offer("09:50", "10:05", "10:30"),
-        offer("10:05", "10:20", "10:45"),
-        offer("10:20", "10:35", "11:00"),
-    ];
     let keys: &[Key] = match name {
         "ride-places" => &[],
         "ride-from" => &[Down, Right, Ok],

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod demo;
+pub mod diag;
 pub mod fonts;
 pub mod input;
 pub mod runtime;

@@ -24,8 +24,17 @@ engawa — the set-top box runtime
 
 usage:
   engawa [--config FILE]          run the box (demo mode without a config file)
+  engawa diag [--config FILE]     what a technician needs: version, pairing, head-end
+                                  reachable or why not, remotes, keymap, last key
+                                  press, outbox, disk, display (always exits 0)
   engawa keymap check FILE...     validate ir-keytable keymap files
+  engawa keymap path [--config FILE]
+                                  the keymap the receivers get ([input] keymap or
+                                  the package's); used by the udev rule
   engawa screenshot --page NAME --out FILE.png [--size 1920x1080] [--lang ja|en]
+  engawa screenshot --frame FRAME.json --out FILE.png
+                                  draw again what a running box wrote to its
+                                  [box] frame_file (at the size it was shown)
   engawa screenshot --list        list the pages that can be drawn
   engawa bench ui [--keys N]      key→frame latency, first frame, peak memory
 
@@ -35,13 +44,7 @@ Logging: RUST_LOG=engawa=debug";
 
 fn main() -> ExitCode {
     let started = Instant::now();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
@@ -54,6 +57,16 @@ fn main() -> ExitCode {
             Ok(())
         }
         ["keymap", "check", files @ ..] => return keymap_check(files),
+        ["keymap", "path"] => keymap_path(None),
+        ["keymap", "path", "--config", file] => keymap_path(Some(Path::new(file))),
+        ["diag"] => {
+            print!("{}", engawa::diag::report(None));
+            return ExitCode::SUCCESS;
+        }
+        ["diag", "--config", file] => {
+            print!("{}", engawa::diag::report(Some(Path::new(file))));
+            return ExitCode::SUCCESS;
+        }
         ["screenshot", rest @ ..] => screenshot(rest),
         ["bench", "ui", rest @ ..] => bench_ui(rest, started),
         [] => run(None),
@@ -69,6 +82,59 @@ fn main() -> ExitCode {
             eprintln!("engawa: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs to stderr. Under systemd (stderr is the journal) each line starts with
+/// its syslog priority (`<3>` error … `<7>` debug, which journald reads as the
+/// entry's PRIORITY) and carries its fields as `key=value`, without a second
+/// timestamp: `journalctl -u engawa -p warning` shows what went wrong and why.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .event_format(Journal(
+                tracing_subscriber::fmt::format()
+                    .without_time()
+                    .with_ansi(false)
+                    .with_target(false),
+            ))
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
+/// A log line for journald: the syslog priority first, then the usual format.
+struct Journal<F>(F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for Journal<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let priority = match *event.metadata().level() {
+            tracing::Level::ERROR => 3,
+            tracing::Level::WARN => 4,
+            tracing::Level::INFO => 6,
+            _ => 7,
+        };
+        write!(writer, "<{priority}>")?;
+        self.0.format_event(ctx, writer, event)
     }
 }
 
@@ -107,6 +173,12 @@ fn keymap_check(files: &[&str]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn keymap_path(config: Option<&Path>) -> Result<()> {
+    let config = Config::load(config)?;
+    println!("{}", engawa::diag::keymap_path(&config).display());
+    Ok(())
 }
 
 fn box_info(config: &Config, connected: bool) -> BoxInfo {
@@ -204,15 +276,19 @@ fn run(config_path: Option<&Path>) -> Result<()> {
             (Box::new(refuse), Some(e))
         }
     };
-    PRESENTER.with(|p| {
-        *p.borrow_mut() = Some(Presenter::new(
-            App::new(clock.now()),
-            box_info(&config, false),
-            lang,
-            window.clone_strong(),
-            effects,
-        ));
-    });
+    let mut presenter = Presenter::new(
+        App::new(clock.now()),
+        box_info(&config, false),
+        lang,
+        window.clone_strong(),
+        effects,
+    );
+    if let Some(f) = &config.box_.frame_file {
+        let dump = engawa::view::dump::FrameDump::start(f.clone())
+            .context("cannot start the frame file writer")?;
+        presenter = presenter.with_dump(dump);
+    }
+    PRESENTER.with(|p| *p.borrow_mut() = Some(presenter));
     if store_error.is_some() {
         dispatch(Event::Failed(ErrorKind::Storage));
     }
@@ -366,6 +442,7 @@ fn post(ev: Event) {
 
 struct ScreenshotArgs {
     page: Option<String>,
+    frame: Option<PathBuf>,
     out: Option<PathBuf>,
     size: (u32, u32),
     lang: Lang,
@@ -375,6 +452,7 @@ struct ScreenshotArgs {
 fn parse_screenshot_args(args: &[&str]) -> Result<ScreenshotArgs> {
     let mut a = ScreenshotArgs {
         page: None,
+        frame: None,
         out: None,
         size: (1920, 1080),
         lang: Lang::Ja,
@@ -389,6 +467,7 @@ fn parse_screenshot_args(args: &[&str]) -> Result<ScreenshotArgs> {
         };
         match *arg {
             "--page" => a.page = Some(value()?.to_string()),
+            "--frame" => a.frame = Some(PathBuf::from(value()?)),
             "--out" => a.out = Some(PathBuf::from(value()?)),
             "--lang" => a.lang = lang_of(value()?)?,
             "--size" => {
@@ -421,10 +500,22 @@ fn screenshot(args: &[&str]) -> Result<()> {
         }
         return Ok(());
     }
+    let out = a.out.context("screenshot: --out FILE.png is required")?;
+    if let Some(file) = &a.frame {
+        let d = engawa::view::dump::read(file)?;
+        fonts::ensure_system_font()?;
+        let mut headless = Headless::install(d.width.max(320), d.height.max(240))?;
+        let window = engawa_ui::AppWindow::new()?;
+        window.show()?;
+        bridge::apply(&window, &d.frame);
+        headless.render();
+        headless.write_png(&out)?;
+        tracing::info!(seq = d.seq, out = %out.display(), "frame drawn again");
+        return Ok(());
+    }
     let page = a
         .page
-        .context("screenshot: --page NAME is required (see --list)")?;
-    let out = a.out.context("screenshot: --out FILE.png is required")?;
+        .context("screenshot: --page NAME or --frame FILE is required (see --list)")?;
     let app = demo::scene(&page)
         .with_context(|| format!("no page called {page:?}; see `engawa screenshot --list`"))?;
     fonts::ensure_system_font()?;

@@ -187,3 +187,103 @@ fn the_ui_bench_runs_and_prints_its_numbers() {
         assert!(text.contains(want), "{want:?} missing in:\n{text}");
     }
 }
+
+#[test]
+fn diag_reports_every_fact_and_says_why_the_headend_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nobody listens on: bind one, then close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = dir.path().join("box.toml");
+    std::fs::create_dir_all(dir.path().join("state")).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[box]\nserial = \"EGW-DIAG-0001\"\nstate_dir = \"{}\"\n\n[headend]\nurl = \"http://127.0.0.1:{port}\"\n",
+            dir.path().join("state").display()
+        ),
+    )
+    .unwrap();
+    // A damaged database is a line of the report, not a failure.
+    std::fs::write(dir.path().join("state/engawa.db"), vec![0x42u8; 8192]).unwrap();
+    let out = engawa()
+        .args(["diag", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "diag always exits 0");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for fact in [
+        "version: engawa ",
+        "serial: EGW-DIAG-0001",
+        "pairing: まだ 登録されていません",
+        "cannot connect",
+        "keymap: /usr/share/engawa/keymaps/engawa-remote.toml",
+        "database:",
+        "disk free:",
+        "display output:",
+    ] {
+        assert!(text.contains(fact), "no {fact:?} in:\n{text}");
+    }
+    assert!(
+        text.contains("damaged") || text.contains("unreadable") || text.contains("cannot open"),
+        "{text}"
+    );
+}
+
+#[test]
+fn keymap_path_is_the_configured_one_or_the_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_in(dir.path());
+    let out = engawa()
+        .args(["keymap", "path", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "/usr/share/engawa/keymaps/engawa-remote.toml"
+    );
+    let mine = dir.path().join("remote.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[box]\nstate_dir = \"{}\"\n\n[input]\nkeymap = \"{}\"\n",
+            dir.path().join("state").display(),
+            mine.display()
+        ),
+    )
+    .unwrap();
+    let out = engawa()
+        .args(["keymap", "path", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        mine.display().to_string()
+    );
+}
+
+#[test]
+fn the_packaged_keymap_maps_every_key_a_resident_needs() {
+    let out = engawa()
+        .args([
+            "keymap",
+            "check",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/packaging/keymaps/engawa-remote.toml"
+            ),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("note: no key for"), "{text}");
+    assert!(text.contains("0x00001405 KEY_OK"), "{text}");
+}

@@ -141,6 +141,24 @@ impl Keymap {
         })
     }
 
+    /// How many scancodes engawa understands (for `engawa diag`).
+    pub fn len(&self) -> usize {
+        self.protocols
+            .iter()
+            .flat_map(|p| &p.scancodes)
+            .filter(|s| s.key.is_some())
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The protocols the kernel must decode for this keymap (for ir-keytable -p).
+    pub fn protocol_names(&self) -> Vec<&str> {
+        self.protocols.iter().map(|p| p.protocol.as_str()).collect()
+    }
+
     /// The human report for `engawa keymap check`.
     pub fn report(&self) -> String {
         let mut out = String::new();

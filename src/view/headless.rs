@@ -2,6 +2,7 @@
 //! that draws into our own pixel buffer. Used by `engawa screenshot`, the
 //! screenshot tests and `engawa bench ui`.
 
+use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Instant;
@@ -35,14 +36,21 @@ impl TargetPixel for Rgb8Pixel {
     }
 }
 
+/// Hands out one software window per Slint component created, all of the same
+/// size: the first is "the screen"; later ones are fresh windows that draw a
+/// state from nothing (to compare the screen's partial redraws against).
 struct HeadlessPlatform {
-    window: Rc<MinimalSoftwareWindow>,
+    windows: Rc<RefCell<Vec<Rc<MinimalSoftwareWindow>>>>,
+    size: PhysicalSize,
     start: Instant,
 }
 
 impl Platform for HeadlessPlatform {
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
+        window.set_size(self.size);
+        self.windows.borrow_mut().push(window.clone());
+        Ok(window)
     }
     fn duration_since_start(&self) -> std::time::Duration {
         self.start.elapsed()
@@ -50,49 +58,99 @@ impl Platform for HeadlessPlatform {
 }
 
 pub struct Headless {
-    window: Rc<MinimalSoftwareWindow>,
+    windows: Rc<RefCell<Vec<Rc<MinimalSoftwareWindow>>>>,
     pub width: u32,
     pub height: u32,
     buffer: Vec<Rgb8Pixel>,
+    last_region: Vec<(i32, i32, u32, u32)>,
 }
 
 impl Headless {
     /// Install the headless platform for this process. Call before creating any
     /// Slint component; only once per process.
     pub fn install(width: u32, height: u32) -> Result<Headless, slint::PlatformError> {
-        let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
+        let windows: Rc<RefCell<Vec<Rc<MinimalSoftwareWindow>>>> = Rc::default();
         slint::platform::set_platform(Box::new(HeadlessPlatform {
-            window: window.clone(),
+            windows: windows.clone(),
+            size: PhysicalSize::new(width, height),
             start: Instant::now(),
         }))
         .map_err(|e| {
             slint::PlatformError::Other(format!("cannot install the headless renderer: {e}"))
         })?;
-        window.set_size(PhysicalSize::new(width, height));
         Ok(Headless {
-            window,
+            windows,
             width,
             height,
             buffer: vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; (width * height) as usize],
+            last_region: Vec::new(),
         })
     }
 
-    /// Draw whatever changed since the last frame. Returns whether anything was
-    /// drawn.
+    /// Draw whatever changed on the screen (the first window) since its last
+    /// frame, into the same buffer — partial redraws, as on a real display.
+    /// Returns whether anything was drawn.
     pub fn render(&mut self) -> bool {
         slint::platform::update_timers_and_animations();
+        let Some(window) = self.windows.borrow().first().cloned() else {
+            return false;
+        };
         let (buffer, width) = (&mut self.buffer, self.width as usize);
-        self.window.draw_if_needed(|r| {
-            r.render(buffer, width);
-        })
+        let mut region = Vec::new();
+        let drew = window.draw_if_needed(|r| {
+            region = r
+                .render(buffer, width)
+                .iter()
+                .map(|(o, s)| (o.x, o.y, s.width, s.height))
+                .collect();
+        });
+        self.last_region = region;
+        drew
+    }
+
+    /// The rectangles the last `render` redrew (x, y, width, height).
+    pub fn last_region(&self) -> &[(i32, i32, u32, u32)] {
+        &self.last_region
+    }
+
+    /// The screen's pixels as last drawn.
+    pub fn buffer(&self) -> &[Rgb8Pixel] {
+        &self.buffer
+    }
+
+    /// Draw the newest window (created after the screen) from nothing, into a
+    /// buffer of its own, and forget the window.
+    pub fn render_fresh(&mut self) -> Option<Vec<Rgb8Pixel>> {
+        slint::platform::update_timers_and_animations();
+        let window = {
+            let mut ws = self.windows.borrow_mut();
+            if ws.len() < 2 {
+                return None;
+            }
+            ws.pop()?
+        };
+        let mut buffer = vec![Rgb8Pixel::default(); (self.width * self.height) as usize];
+        let width = self.width as usize;
+        window.draw_if_needed(|r| {
+            r.render(&mut buffer, width);
+        });
+        Some(buffer)
     }
 
     pub fn pixels(&self) -> impl Iterator<Item = [u8; 3]> + '_ {
         self.buffer.iter().map(|p| [p.r, p.g, p.b])
     }
 
+    /// Writes the screen as PNG, or as binary PPM when the name ends in `.ppm`
+    /// (what QEMU's screendump writes, for tests that compare the two).
     pub fn write_png(&self, path: &Path) -> anyhow::Result<()> {
         use anyhow::Context;
+        if path.extension().is_some_and(|e| e == "ppm") {
+            let mut bytes = format!("P6\n{} {}\n255\n", self.width, self.height).into_bytes();
+            bytes.extend(self.pixels().flatten());
+            return std::fs::write(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()));
+        }
         let file = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let mut enc = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);

@@ -7,6 +7,7 @@
 //! `headless` renders without a display.
 
 pub mod bridge;
+pub mod dump;
 pub mod headless;
 pub mod model;
 pub mod presenter;

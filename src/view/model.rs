@@ -25,7 +25,7 @@ pub struct BoxInfo {
     pub connected: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PageKind {
     Home = 0,
     Notice = 1,
@@ -37,7 +37,7 @@ pub enum PageKind {
     Cart = 7,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyColour {
     Plain = 0,
     Blue = 1,
@@ -46,56 +46,56 @@ pub enum KeyColour {
     Yellow = 4,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Hint {
     pub colour: KeyColour,
     pub key: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tile {
     pub number: String,
     pub label: String,
     pub caption: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub number: String,
     pub text: String,
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FieldKind {
     Value = 0,
     Weekdays = 1,
     Button = 2,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldView {
     pub label: String,
     pub value: String,
     pub kind: FieldKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DayView {
     pub label: String,
     pub on: bool,
     pub cursor: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DialogView {
     pub title: String,
     pub body: String,
     pub hints: Vec<Hint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayView {
     /// What kind of card: 「リマインド」, 「見守り」.
     pub label: String,
@@ -106,7 +106,7 @@ pub struct OverlayView {
 }
 
 /// The item page of the shop.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ItemView {
     pub name: String,
     pub price: String,
@@ -120,11 +120,13 @@ pub struct ItemView {
     pub category: String,
     pub tone: usize,
     /// The item's photo when it has arrived; otherwise the generated picture.
+    /// Not in a dumped frame (`[box] frame_file`): its pixels are the head-end's.
+    #[serde(skip)]
     pub photo: Option<std::sync::Arc<engawa_shop::photo::Photo>>,
 }
 
 /// 合計 and when it arrives, beside the cart.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SummaryView {
     pub label: String,
     pub total: String,
@@ -133,7 +135,7 @@ pub struct SummaryView {
 }
 
 /// Everything one screen shows.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     pub page: Option<PageKind>,
     pub title: String,

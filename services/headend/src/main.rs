@@ -172,14 +172,14 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 state = state.with_travel(std::sync::Arc::new(table));
             }
             let mail = match a.get("mail") {
-                Some(path) => Some(engawa_headend::watch::mail_settings(std::path::Path::new(
-                    path,
-                ))?),
-                None => {
-                    tracing::warn!("no --mail FILE: watch-over mails are queued but not sent");
-                    None
-                }
+                Some(path) => engawa_headend::watch::mail_settings(std::path::Path::new(path))?,
+                None => None,
             };
+            if mail.is_none() {
+                tracing::warn!(
+                    "no mail server (no --mail FILE, or its [mail] host is empty): watch-over mails are queued but not sent"
+                );
+            }
             let domain = mail
                 .as_ref()
                 .and_then(|m| engawa_mail::domain_of(&m.from))

@@ -338,7 +338,9 @@ fn default_security() -> engawa_mail::Security {
 }
 
 /// Read and check the mail file (`serve --mail FILE`).
-pub fn mail_settings(path: &std::path::Path) -> anyhow::Result<engawa_mail::MailSettings> {
+/// The `--mail FILE`. A file whose `[mail] host` is empty (as the package ships
+/// it) means no mail server yet: `None`, and the mails wait in the outbox.
+pub fn mail_settings(path: &std::path::Path) -> anyhow::Result<Option<engawa_mail::MailSettings>> {
     use anyhow::Context as _;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the mail file {}", path.display()))?;
@@ -346,7 +348,7 @@ pub fn mail_settings(path: &std::path::Path) -> anyhow::Result<engawa_mail::Mail
         toml::from_str(&text).with_context(|| format!("mail file {}", path.display()))?;
     let m = f.mail;
     if m.host.trim().is_empty() {
-        anyhow::bail!("{}: [mail] host is empty", path.display());
+        return Ok(None);
     }
     engawa_mail::check_mailbox(&m.from)
         .map_err(|e| anyhow::anyhow!("{}: [mail] from: {e}", path.display()))?;
@@ -354,12 +356,12 @@ pub fn mail_settings(path: &std::path::Path) -> anyhow::Result<engawa_mail::Mail
         engawa_mail::check_mailbox(&m.reply_to)
             .map_err(|e| anyhow::anyhow!("{}: [mail] reply_to: {e}", path.display()))?;
     }
-    Ok(engawa_mail::MailSettings {
+    Ok(Some(engawa_mail::MailSettings {
         host: m.host,
         port: m.port,
         security: m.security,
         credentials_file: m.credentials_file,
         from: m.from,
         reply_to: m.reply_to,
-    })
+    }))
 }

@@ -1,0 +1,552 @@
+"""tests/box-vm: the engawa box as it ships, in a virtual machine, driven by IR.
+
+Boots the image built by tests/box-vm/image in QEMU (TCG, no network device),
+pairs the box with the head-end running in the same VM from its own package,
+walks the resident's flows with nothing but IR scancodes sent through the
+kernel's rc-loopback, and after each step compares the frame on the DRM device
+(QMP screendump) with a fresh headless render of the state the box says it
+shows (`engawa screenshot --frame`). Then a power cut in the middle of an order
+and while a reminder is due, hot-plugged keyboards, upgrade and purge of both
+packages, and the figures: boot time, IR key → DRM frame latency, RSS.
+
+Usage: drive.py --image DIR --debs DIR --out DIR
+Every frame compared is kept in OUT/frames as PNG (the CI artefacts).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vm import Vm, VmError, differing, share_of_colour, write_png  # noqa: E402
+
+BG = (0x0D, 0x1B, 0x33)  # Theme.bg in ui/theme.slint
+HEADEND_DB = "/var/lib/engawa-headend/headend.db"
+BOX_DB = "/var/lib/engawa/engawa.db"
+# A pixel counts as different beyond this per channel; a frame fails beyond
+# this share of its pixels (the same software renderer on both sides, but the
+# DRM frame is XRGB8888 and blends may round differently).
+MAX_DIFFERENT = 0.002
+
+
+def load_keymap(path):
+    keys = {}
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r'\s*(0x[0-9a-fA-F]+)\s*=\s*"(KEY_\w+)"', line)
+        if m:
+            keys[m.group(2)] = int(m.group(1), 16)
+    return keys
+
+
+REMOTE = {
+    "up": "KEY_UP", "down": "KEY_DOWN", "left": "KEY_LEFT", "right": "KEY_RIGHT",
+    "ok": "KEY_OK", "back": "KEY_BACK", "home": "KEY_HOME",
+    "blue": "KEY_BLUE", "red": "KEY_RED", "green": "KEY_GREEN", "yellow": "KEY_YELLOW",
+    **{str(d): f"KEY_NUMERIC_{d}" for d in range(10)},
+}
+
+
+class Box:
+    def __init__(self, vm, out, keymap, log):
+        self.vm, self.out, self.keymap, self.log = vm, out, keymap, log
+        self.frames = os.path.join(out, "frames")
+        os.makedirs(self.frames, exist_ok=True)
+        self.share = vm.share
+        self.step = 0
+        self.compared = []
+
+    # ---- what the box says it shows ---------------------------------------
+    def frame(self):
+        self.vm.sh("cp /run/engawa/frame.json /mnt/host/frame.json")
+        with open(os.path.join(self.share, "frame.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+    @staticmethod
+    def content(d):
+        f = dict(d["frame"])
+        f.pop("clock", None)
+        return json.dumps(f, sort_keys=True, ensure_ascii=False)
+
+    def wait_frame(self, pred, what, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = self.frame()
+                if pred(last["frame"]):
+                    return last
+            except (OSError, ValueError, VmError):
+                pass
+            time.sleep(0.5)
+        title = last["frame"]["title"] if last else "(no frame file)"
+        raise VmError(f"the box never showed {what}; it shows 「{title}」")
+
+    def title(self):
+        return self.frame()["frame"]["title"]
+
+    # ---- the remote ---------------------------------------------------------
+    def press(self, *names, settle=True):
+        for name in names:
+            before = self.content(self.frame()) if settle else None
+            code = self.keymap[REMOTE[name]]
+            self.vm.sh(f"ir-ctl -d /dev/lirc0 -S nec:{code:#06x}")
+            if settle:
+                self.settle(before)
+
+    def settle(self, before, timeout=20):
+        """Until the frame has changed from `before` and stays the same."""
+        deadline = time.monotonic() + timeout
+        prev = None
+        while time.monotonic() < deadline:
+            now = self.content(self.frame())
+            if now != before and now == prev:
+                return
+            prev = now
+            time.sleep(0.3)
+        # Some keys change nothing (▲ at the top); that is not an error.
+
+    # ---- the screen ---------------------------------------------------------
+    def screen_still(self, timeout=20):
+        """Screendumps until two in a row are equal: the DRM frame is final."""
+        path = os.path.join(self.share, "screen.ppm")
+        deadline = time.monotonic() + timeout
+        prev = None
+        while time.monotonic() < deadline:
+            _, _, px = self.vm.screendump(path)
+            if prev is not None and px == prev:
+                return px
+            prev = px
+            time.sleep(0.3)
+        return prev
+
+    def compare(self, name, tries=3):
+        """The DRM frame equals a fresh render of what the box says it shows."""
+        self.step += 1
+        label = f"{self.step:02d}-{name}"
+        for attempt in range(tries):
+            self.screen_still()
+            self.vm.sh("engawa screenshot --frame /run/engawa/frame.json --out /mnt/host/ref.ppm "
+                       ">/dev/null 2>&1", timeout=180)
+            w, h, screen = self.vm.screendump(os.path.join(self.share, "screen.ppm"))
+            from vm import read_ppm
+            rw, rh, ref = read_ppm(os.path.join(self.share, "ref.ppm"))
+            if (w, h) != (rw, rh):
+                raise VmError(f"{label}: the screen is {w}x{h}, the box's frame {rw}x{rh}")
+            bad = differing(screen, ref, w)
+            share = bad / (w * h)
+            if share <= MAX_DIFFERENT:
+                write_png(os.path.join(self.frames, f"{label}.png"), w, h, screen)
+                self.compared.append((label, share))
+                self.log(f"  frame {label}: DRM = fresh render ({bad} pixels differ)")
+                return
+            # The clock may have turned between the two; look again.
+            self.log(f"  frame {label}: {bad} pixels differ (try {attempt + 1})")
+        write_png(os.path.join(self.frames, f"{label}-DRM.png"), w, h, screen)
+        write_png(os.path.join(self.frames, f"{label}-fresh.png"), w, h, ref)
+        raise VmError(f"{label}: the DRM frame differs from a fresh render of the box's own "
+                      f"frame in {bad} pixels ({share:.2%}); see {self.frames}/{label}-*.png")
+
+
+def headend(vm, args, timeout=120):
+    return vm.sh(f"runuser -u engawa-headend -- engawa-headend {args} --db {HEADEND_DB}", timeout=timeout)
+
+
+def seed_headend(vm, log):
+    """One household, two sellers' catalogue, a car and places — by the CLI."""
+    out = headend(vm, "household add --name '山田 花子' --address 'みどり町1-2-3' --phone 0265-00-1234 "
+                      "--district 中心部 --lat 35.500 --lon 137.800 --shop --ride --eligibility 65歳以上")
+    household = re.search(r"household (\d+) added", out).group(1)
+    headend(vm, "seller add --name 'まるや八百屋' --phone 0265-00-2222")
+    headend(vm, "seller add --name 'みどり精肉店' --phone 0265-00-3333")
+    csv = ("seller,category,name,price_yen,unit,on_sale\\n"
+           "まるや八百屋,やさい・くだもの,だいこん,180,1本,1\\n"
+           "まるや八百屋,やさい・くだもの,にんじん,150,3本,1\\n"
+           "まるや八百屋,やさい・くだもの,りんご,300,2個,1\\n"
+           "みどり精肉店,肉・魚,豚こま,420,200g,1\\n"
+           "みどり精肉店,肉・魚,鶏もも,380,300g,1\\n")
+    vm.sh(f"printf '{csv}' > /tmp/catalogue.csv && chmod 644 /tmp/catalogue.csv")
+    headend(vm, "catalogue import /tmp/catalogue.csv")
+    headend(vm, "ride vehicle --name 1号車 --seats 3 --shift 00:00-23:59 --depot 35.500,137.810")
+    out = headend(vm, "ride place --name みどり病院 --kind 病院 --at 35.520,137.820")
+    place = re.search(r"place (\d+) added", out).group(1)
+    headend(vm, "ride place --name みどり駅 --kind 駅 --at 35.490,137.790")
+    headend(vm, f"ride favourite --household {household} --place {place}")
+    log(f"head-end seeded: household {household}, 5 items, 1 car, 2 places")
+    return household
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--image", required=True, help="the folder tests/box-vm/image wrote")
+    ap.add_argument("--debs", required=True, help="the folder with the .deb files")
+    ap.add_argument("--out", required=True, help="where frames, logs and figures go")
+    ap.add_argument("--keys", type=int, default=100, help="key presses for the latency figure")
+    a = ap.parse_args()
+
+    out = os.path.abspath(a.out)
+    os.makedirs(out, exist_ok=True)
+    share = os.path.join(out, "share")
+    os.makedirs(share, exist_ok=True)
+    logf = open(os.path.join(out, "drive.log"), "a", encoding="utf-8")
+    t_start = time.monotonic()
+
+    def log(msg):
+        line = f"[{time.monotonic() - t_start:7.1f} s] {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    keymap = load_keymap(os.path.join(here, "..", "..", "packaging", "keymaps", "engawa-remote.toml"))
+    figures = {}
+    # 10:00 in Tokyo today: inside the shop's cut-off and the car's shift.
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    rtc = datetime.datetime(today.year, today.month, today.day, 1, 0, 0)
+    # Every run boots a fresh copy: the image stays as built.
+    disk = os.path.join(out, "box.img")
+    subprocess.run(["cp", "--sparse=always", os.path.join(a.image, "box.img"), disk], check=True)
+    vm = Vm(out, disk, os.path.join(a.image, "vmlinuz"),
+            os.path.join(a.image, "initrd.img"), share, rtc.strftime("%Y-%m-%dT%H:%M:%S"), log)
+
+    # ---- boot: QEMU start → first engawa frame on the DRM device ----------
+    RUNNING.append(vm)
+    vm.start()
+    shot = os.path.join(share, "boot.ppm")
+    first_frame = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            _, _, px = vm.screendump(shot)
+            if share_of_colour(px, BG) > 0.3:
+                first_frame = time.monotonic() - vm.started
+                break
+        except VmError:
+            pass
+        time.sleep(0.5)
+    if first_frame is None:
+        raise VmError("no engawa frame on the DRM device within 600 s")
+    figures["boot"] = first_frame
+    log(f"first engawa frame on DRM {first_frame:.1f} s after QEMU started")
+    vm.login()
+    log("serial console: root shell")
+    vm.sh("mountpoint -q /mnt/host || mount /mnt/host")
+    log(vm.sh("dpkg-query -W engawa engawa-headend"))
+    log(vm.sh("systemctl is-active engawa engawa-headend"))
+    for unit, limit in (("engawa-headend", 2.0), ("engawa", None)):
+        line = vm.sh(f"systemd-analyze security {unit}.service --no-pager | tail -n 1")
+        exposure = float(re.search(r"level for \S+: (\d+\.\d+)", line).group(1))
+        figures[f"exposure {unit}"] = exposure
+        log(f"systemd-analyze security {unit}: {exposure}")
+        if limit is not None and exposure > limit:
+            raise VmError(f"{unit}.service exposure {exposure} > {limit}")
+
+    box = Box(vm, out, keymap, log)
+    household = seed_headend(vm, log)
+
+    # ---- pairing: the code on the TV, approved with the head-end's CLI ----
+    d = box.wait_frame(lambda f: re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}", f["notice_body"] + f["notice_heading"]),
+                       "a pairing code", timeout=120)
+    code = re.search(r"[0-9A-Z]{3}-[0-9A-Z]{3}", d["frame"]["notice_body"] + d["frame"]["notice_heading"]).group(0)
+    log(f"the TV shows pairing code {code}")
+    box.compare("pairing")
+    log(headend(vm, f"pair approve {code} --household {household}"))
+    box.wait_frame(lambda f: f["page"] == "Home", "the home screen after pairing", timeout=120)
+    box.compare("home")
+
+    # ---- IR only from here ---------------------------------------------------
+    flows(box, vm, log)
+
+    figures["latency"] = latency(box, vm, a.keys, log)
+    rss = vm.sh("ps -o rss= -C engawa | head -n 1").strip()
+    figures["rss"] = int(rss) / 1024
+    log(f"engawa RSS in the guest: {figures['rss']:.1f} MB")
+
+    power_cuts(box, vm, log)
+    hot_plug(box, vm, log)
+    upgrade_and_purge(box, vm, a.debs, log)
+    vm.power_cut()
+    log(f"done in {time.monotonic() - t_start:.0f} s")
+    print_figures(figures, box, log)
+
+
+def number_of(frame, label):
+    """The number key of the tile or row whose words contain `label`."""
+    for t in frame["tiles"]:
+        if label in t["label"]:
+            return t["number"]
+    for r in frame["rows"]:
+        if label in r["text"]:
+            return r["number"]
+    raise VmError(f"no 「{label}」 on 「{frame['title']}」: "
+                  f"{[t['label'] for t in frame['tiles']] + [r['text'] for r in frame['rows']]}")
+
+
+def tokyo_now(vm):
+    utc = int(vm.sh("date -u +%s"))
+    return datetime.datetime.fromtimestamp(utc, datetime.timezone(datetime.timedelta(hours=9)))
+
+
+def arrows(n, wrap):
+    """Presses of ▶ (or ◀ when shorter) to move a wrapping field by n steps."""
+    n %= wrap
+    return ["right"] * n if n <= wrap - n else ["left"] * (wrap - n)
+
+
+def flows(box, vm, log):
+    # 戻る and ホーム.
+    box.press("3")
+    box.compare("safety")
+    box.press("1")
+    box.compare("remind-list")
+    box.press("back")
+    box.compare("back-to-safety")
+    box.press("home")
+    box.compare("home-again")
+
+    # A reminder made with the remote, a few minutes from now, then answered.
+    now = tokyo_now(vm)
+    due = now + datetime.timedelta(minutes=3)
+    due = due.replace(second=0, microsecond=0)
+    due += datetime.timedelta(minutes=(5 - due.minute % 5) % 5)
+    box.press("3", "1", "ok")  # 安心 → リマインド → あたらしく つくる
+    box.compare("remind-new")
+    box.press("down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12))
+    box.compare("remind-new-time")
+    box.press("green")
+    f = box.frame()["frame"]
+    log(f"reminder for {due:%H:%M} saved; the list shows {[r['text'] for r in f['rows']][:3]}")
+    box.compare("remind-saved")
+    box.press("home")
+    d = box.wait_frame(lambda f: f["overlay"] is not None, f"the reminder at {due:%H:%M}",
+                       timeout=(due - tokyo_now(vm)).total_seconds() + 120)
+    log(f"reminder card: 「{d['frame']['overlay']['text']}」 at {tokyo_now(vm):%H:%M:%S}")
+    box.compare("reminder-due")
+    box.press("ok")  # できた
+    box.wait_frame(lambda f: f["overlay"] is None, "the card gone after 決定")
+    box.compare("reminder-answered")
+
+    # An order from a category, then the same item again from 「いつもの」.
+    box.press("1")
+    box.wait_frame(lambda f: any("やさい" in t["label"] for t in f["tiles"]), "the shop's categories")
+    box.compare("shop-home")
+    box.press(number_of(box.frame()["frame"], "やさい"))
+    box.press(number_of(box.frame()["frame"], "だいこん"))
+    box.compare("shop-item")
+    box.press("ok", "green")
+    box.compare("shop-cart")
+    box.press("green")
+    box.wait_frame(lambda f: "うけつけ" in json.dumps(f, ensure_ascii=False)
+                   or "注文しました" in f["title"], "the receipt")
+    box.compare("shop-receipt")
+    box.press("home", "1")
+    box.wait_frame(lambda f: any("いつもの" in t["label"] for t in f["tiles"]), "the shop")
+    box.press(number_of(box.frame()["frame"], "いつもの"))
+    box.compare("shop-usual")
+    box.press("1", "ok", "green", "green")
+    box.wait_frame(lambda f: "うけつけ" in json.dumps(f, ensure_ascii=False)
+                   or "注文しました" in f["title"], "the second receipt")
+    box.compare("shop-receipt-usual")
+    orders = headend(vm, "orders")
+    log("head-end: " + orders.splitlines()[-1])
+    if "2 orders" not in orders:
+        raise VmError(f"the head-end should have 2 orders:\n{orders}")
+    box.press("home")
+
+    # A taxi to the favourite place, now.
+    box.press("2")
+    box.wait_frame(lambda f: any("みどり病院" in r["text"] for r in f["rows"])
+                   or any("みどり病院" in t["label"] for t in f["tiles"]), "the taxi's places")
+    box.compare("ride-places")
+    box.press(number_of(box.frame()["frame"], "みどり病院"))
+    box.compare("ride-when")
+    box.press("green")
+    box.wait_frame(lambda f: "おむかえ" in json.dumps(f, ensure_ascii=False)
+                   or "お迎え" in json.dumps(f, ensure_ascii=False), "the offers")
+    box.compare("ride-offers")
+    box.press("green")
+    box.wait_frame(lambda f: "予約しました" in f["title"], "the booking")
+    box.compare("ride-booked")
+    plan = headend(vm, "ride plan")
+    log("head-end plan: " + " | ".join(plan.splitlines()[:3]))
+    box.press("home")
+    box.compare("home-after-ride")
+
+
+def box_sql(vm, query):
+    return vm.sh(f"runuser -u engawa -- sqlite3 {BOX_DB} \"{query}\"")
+
+
+def reboot(box, vm, log):
+    """Power back on from the same disk; wait for engawa on the screen and a shell."""
+    vm.start()
+    vm.login()
+    vm.sh("mountpoint -q /mnt/host || mount /mnt/host")
+    box.wait_frame(lambda f: f["page"] is not None, "engawa after the reboot", timeout=180)
+    log(f"rebooted: engawa shows 「{box.title()}」")
+
+
+def power_cuts(box, vm, log):
+    # 1. In the middle of an order: 緑 on the cart, then the power goes at once.
+    box.press("home", "1")
+    box.wait_frame(lambda f: any("いつもの" in t["label"] for t in f["tiles"]), "the shop")
+    box.press(number_of(box.frame()["frame"], "いつもの"), "1", "ok", "green")
+    box.compare("cut-cart")
+    code = box.keymap[REMOTE["green"]]
+    vm.sh(f"ir-ctl -d /dev/lirc0 -S nec:{code:#06x}")
+    vm.power_cut()
+    log("power cut right after 緑 on the cart")
+    reboot(box, vm, log)
+    deadline = time.monotonic() + 120
+    while True:
+        pending = box_sql(vm, "SELECT count(*) FROM outbox WHERE state = 'pending'")
+        if pending == "0" or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    done = int(box_sql(vm, "SELECT count(*) FROM outbox WHERE kind = 'order' AND state = 'done'"))
+    void = int(box_sql(vm, "SELECT count(*) FROM outbox WHERE state = 'void'"))
+    at_headend = int(re.search(r"(\d+) orders", headend(vm, "orders")).group(1))
+    log(f"after the cut: box outbox done {done}, void {void}, pending {pending}; head-end orders {at_headend}")
+    if pending != "0" or done != at_headend or at_headend not in (2, 3):
+        raise VmError(f"an order was lost or doubled: box done {done}, pending {pending}, head-end {at_headend}")
+    box.compare("after-cut-order")
+    box.press("home")
+
+    # 2. While a reminder is due: the card is up, the power goes, the card comes back once.
+    now = tokyo_now(vm)
+    due = (now + datetime.timedelta(minutes=3)).replace(second=0, microsecond=0)
+    due += datetime.timedelta(minutes=(5 - due.minute % 5) % 5)
+    box.press("3", "1", "ok", "down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12), "green")
+    box.press("home")
+    box.wait_frame(lambda f: f["overlay"] is not None, f"the reminder at {due:%H:%M}",
+                   timeout=(due - tokyo_now(vm)).total_seconds() + 120)
+    rid = box_sql(vm, "SELECT max(id) FROM reminders")
+    vm.power_cut()
+    log(f"power cut while the {due:%H:%M} reminder is on screen")
+    reboot(box, vm, log)
+    box.wait_frame(lambda f: f["overlay"] is not None, "the reminder again after the cut", timeout=120)
+    box.compare("reminder-after-cut")
+    box.press("ok")
+    box.wait_frame(lambda f: f["overlay"] is None, "the card gone after 決定")
+    rows = box_sql(vm, f"SELECT state || ':' || count(*) FROM occurrences WHERE reminder_id = {rid} GROUP BY state")
+    log(f"occurrences of reminder {rid}: {rows}")
+    if rows.strip() != "done:1":
+        raise VmError(f"reminder {rid} should be shown and answered once: {rows}")
+
+
+def hot_plug(box, vm, log):
+    """A USB keyboard plugged in while running works; unplugging it leaves IR alone."""
+    box.press("home")
+    vm.qmp("device_add", driver="usb-kbd", id="kbd1", bus="xhci.0")
+    box.wait_frame(lambda f: True, "a frame")
+    deadline = time.monotonic() + 30
+    while "USB" not in vm.sh("cat /proc/bus/input/devices | grep -i 'qemu usb keyboard' || true") \
+            and time.monotonic() < deadline:
+        time.sleep(1)
+    time.sleep(4)  # engawa looks for new devices every two seconds
+    before = box.content(box.frame())
+    for down in (True, False):
+        vm.qmp("input-send-event", device="kbd1",
+               events=[{"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": "3"}}}])
+    box.settle(before)
+    if "安心" not in box.title():
+        raise VmError(f"the plugged-in keyboard's 3 did not open 安心: 「{box.title()}」")
+    log("hot-plugged USB keyboard: 3 opened 安心")
+    box.compare("usb-keyboard")
+    vm.qmp("device_del", id="kbd1")
+    time.sleep(3)
+    box.press("home")
+    if box.title() != "ホーム":
+        raise VmError(f"IR after unplugging the keyboard: 「{box.title()}」")
+    log("keyboard unplugged: IR still works")
+    box.compare("ir-after-unplug")
+
+
+def upgrade_and_purge(box, vm, debs, log):
+    for f in os.listdir(debs):
+        if f.endswith(".deb"):
+            shutil.copy(os.path.join(debs, f), vm.share)
+    reminders = box_sql(vm, "SELECT count(*) FROM reminders")
+    vm.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q /mnt/host/engawa_*-2_amd64.deb "
+          "/mnt/host/engawa-headend_*-2_amd64.deb >/tmp/upgrade.log 2>&1 || { cat /tmp/upgrade.log; false; }",
+          timeout=300)
+    log(vm.sh("dpkg-query -W engawa engawa-headend").replace("\n", ", "))
+    vm.sh("systemctl is-active engawa engawa-headend")
+    box.wait_frame(lambda f: f["page"] == "Home", "home after the upgrade", timeout=120)
+    if box_sql(vm, "SELECT count(*) FROM reminders") != reminders:
+        raise VmError("the upgrade lost reminders")
+    if "127.0.0.1:8080" not in vm.sh("grep '^url' /etc/engawa/box.toml"):
+        raise VmError("the upgrade replaced the changed /etc/engawa/box.toml")
+    orders = re.search(r"(\d+) orders", headend(vm, "orders")).group(1)
+    log(f"upgraded: box paired and on home, {reminders} reminders and {orders} orders kept, box.toml kept")
+    box.compare("after-upgrade")
+    vm.sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q engawa engawa-headend >/tmp/purge.log 2>&1 "
+          "|| { cat /tmp/purge.log; false; }", timeout=300)
+    left = vm.sh("ls -d /var/lib/engawa /var/lib/engawa-headend /etc/engawa /etc/engawa-headend "
+                 "2>/dev/null; getent passwd engawa engawa-headend; true")
+    if left.strip():
+        raise VmError(f"purge left: {left}")
+    log("purged: no state, configuration or users left")
+
+
+def latency(box, vm, keys, log):
+    """IR scancode sent → a changed frame on the DRM device, over many keys."""
+    box.press("home")
+    box.press("3")
+    box.press("1")  # the reminder list: ▲▼ move the focus
+    path = os.path.join(vm.share, "lat.ppm")
+    _, _, prev = vm.screendump(path)
+    samples = []
+    for i in range(keys):
+        name = "down" if (i // 3) % 2 == 0 else "up"
+        code = box.keymap[REMOTE[name]]
+        t0 = time.monotonic()
+        vm.send(f"ir-ctl -d /dev/lirc0 -S nec:{code:#06x}")
+        while True:
+            _, _, px = vm.screendump(path)
+            if px != prev:
+                samples.append(time.monotonic() - t0)
+                prev = px
+                break
+            if time.monotonic() - t0 > 10:
+                log(f"  key {i}: no new frame within 10 s")
+                break
+    vm.sh("true")
+    samples.sort()
+    p = lambda q: samples[min(len(samples) - 1, int(len(samples) * q))]  # noqa: E731
+    figures = {"n": len(samples), "p50": p(0.5), "p99": p(0.99), "max": samples[-1]}
+    log(f"IR → DRM frame over {len(samples)} keys: p50 {figures['p50'] * 1000:.0f} ms, "
+        f"p99 {figures['p99'] * 1000:.0f} ms")
+    return figures
+
+
+def print_figures(f, box, log):
+    lat = f["latency"]
+    log("figures (QEMU TCG on this host: a slow box, not a fast one)")
+    log(f"  boot: QEMU start → first engawa frame on DRM   {f['boot']:.1f} s")
+    log(f"  IR key → DRM frame ({lat['n']} keys, host send → changed screendump)  "
+        f"p50 {lat['p50'] * 1000:.0f} ms  p99 {lat['p99'] * 1000:.0f} ms  max {lat['max'] * 1000:.0f} ms")
+    log(f"  engawa RSS in the guest   {f['rss']:.1f} MB")
+    log(f"  systemd-analyze security: engawa-headend {f['exposure engawa-headend']}, "
+        f"engawa {f['exposure engawa']}")
+    log(f"  frames compared with fresh renders: {len(box.compared)}, all equal")
+
+
+RUNNING = []
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except VmError as e:
+        print(f"box-vm: FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        for vm in RUNNING:
+            if vm.proc and vm.proc.poll() is None:
+                vm.proc.kill()
