@@ -582,6 +582,11 @@ pub fn ride_booking(
     }
 }
 
+/// The first offer, booked to みどり病院.
+pub fn booked_ride() -> engawa_ride::api::Booking {
+    ride_booking(14, "09:50", "10:05", "10:30", "みどり病院", "booked")
+}
+
 /// What a head-end would answer an effect, for driving the app without one
 /// (the live-frame test walks every screen this way). `None`: no answer.
 pub fn answer(effect: &Effect) -> Option<Event> {
@@ -591,14 +596,7 @@ pub fn answer(effect: &Effect) -> Option<Event> {
         Effect::LoadRide => Event::Ride(R::Places(ride_places())),
         Effect::LoadRideBookings => Event::Ride(R::Bookings(vec![])),
         Effect::QuoteRide(_) => Event::Ride(R::Quote(Ok(ride_offers()))),
-        Effect::BookRide(_) => Event::Ride(R::Booked(ride_booking(
-            14,
-            "09:50",
-            "10:05",
-            "10:30",
-            "みどり病院",
-            "booked",
-        ))),
+        Effect::BookRide(_) => Event::Ride(R::Booked(booked_ride())),
         _ => return None,
     })
 }
@@ -665,14 +663,7 @@ fn ride_scene(name: &str, app: &mut App) -> Option<()> {
         "ride-done" | "ride-back" => {
             app.handle(Event::Ride(R::Quote(Result::Ok(offers))));
             app.handle(Event::Key(Green));
-            app.handle(Event::Ride(R::Booked(booking(
-                14,
-                "09:50",
-                "10:05",
-                "10:30",
-                "みどり病院",
-                "booked",
-            ))));
+            app.handle(Event::Ride(R::Booked(booked_ride())));
             app.handle(Event::Key(Ok));
             if name == "ride-back" {
                 app.handle(Event::Key(Yellow));

@@ -153,7 +153,7 @@ class Vm:
 
     def login(self, timeout=300):
         self.wait_for(rb"root@engawa-vm:[^\n]*# ", timeout)
-        self.send("stty -echo cols 250; export PS1='# ' TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0")
+        self.send("stty -echo cols 250; export PS1= PS2= TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0")
         time.sleep(0.5)
         self.sh("true")
 
