@@ -288,6 +288,10 @@ def number_of(frame, label):
                   f"{[t['label'] for t in frame['tiles']] + [r['text'] for r in frame['rows']]}")
 
 
+def is_reminder_card(f):
+    return f["overlay"] is not None and f["overlay"]["label"] == "リマインド"
+
+
 def tokyo_now(vm):
     utc = int(vm.sh("date -u +%s"))
     return datetime.datetime.fromtimestamp(utc, datetime.timezone(datetime.timedelta(hours=9)))
@@ -331,12 +335,12 @@ def flows(box, vm, log):
     log(f"reminder for {due:%H:%M} saved; the list shows {[r['text'] for r in f['rows']][:3]}")
     box.compare("remind-saved")
     box.press("home")
-    d = box.wait_frame(lambda f: f["overlay"] is not None, f"the reminder at {due:%H:%M}",
+    d = box.wait_frame(is_reminder_card, f"the reminder at {due:%H:%M}",
                        timeout=(due - tokyo_now(vm)).total_seconds() + 120)
     log(f"reminder card: 「{d['frame']['overlay']['text']}」 at {tokyo_now(vm):%H:%M:%S}")
     box.compare("reminder-due")
     box.press("ok")  # できた
-    box.wait_frame(lambda f: f["overlay"] is None, "the card gone after 決定")
+    box.wait_frame(lambda f: not is_reminder_card(f), "the card gone after 決定")
     box.compare("reminder-answered")
 
     # An order from a category, then the same item again from 「いつもの」.
@@ -431,16 +435,21 @@ def power_cuts(box, vm, log):
     due = next_slot(tokyo_now(vm))
     box.press("3", "1", "ok", "down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12), "green")
     box.press("home")
-    box.wait_frame(lambda f: f["overlay"] is not None, f"the reminder at {due:%H:%M}",
+    box.wait_frame(is_reminder_card, f"the reminder at {due:%H:%M}",
                    timeout=(due - tokyo_now(vm)).total_seconds() + 120)
     rid = box_sql(vm, "SELECT max(id) FROM reminders")
     vm.power_cut()
     log(f"power cut while the {due:%H:%M} reminder is on screen")
     reboot(box, vm, log)
-    box.wait_frame(lambda f: f["overlay"] is not None, "the reminder again after the cut", timeout=120)
+    box.wait_frame(is_reminder_card, "the reminder again after the cut", timeout=120)
     box.compare("reminder-after-cut")
     box.press("ok")
-    box.wait_frame(lambda f: f["overlay"] is None, "the card gone after 決定")
+    box.wait_frame(lambda f: not is_reminder_card(f), "the reminder card gone after 決定")
+    if box.frame()["frame"]["overlay"] is not None:
+        # Ten minutes before the taxi booked earlier: 「タクシーが まもなく 来ます」.
+        box.compare("ride-soon-card")
+        box.press("ok")
+        box.wait_frame(lambda f: f["overlay"] is None, "the taxi card gone after a key")
     rows = box_sql(vm, f"SELECT state || ':' || count(*) FROM occurrences WHERE reminder_id = {rid} GROUP BY state")
     log(f"occurrences of reminder {rid}: {rows}")
     if rows.strip() != "done:1":
@@ -458,13 +467,21 @@ def hot_plug(box, vm, log):
         time.sleep(1)
     time.sleep(4)  # engawa looks for new devices every two seconds
     before = box.content(box.frame())
+    irq = "grep -i xhci /proc/interrupts | awk '{for (i=2; i<=NF; i++) if ($i ~ /^[0-9]+$/) s+=$i} END {print s+0}'"
+    irq_before = int(vm.sh(irq) or 0)
+    # QEMU hands keys to the newest keyboard that the guest is using: the USB one.
     for down in (True, False):
-        vm.qmp("input-send-event", device="kbd1",
+        vm.qmp("input-send-event",
                events=[{"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": "3"}}}])
     box.settle(before)
+    irq_after = int(vm.sh(irq) or 0)
     if "安心" not in box.title():
         raise VmError(f"the plugged-in keyboard's 3 did not open 安心: 「{box.title()}」")
-    log("hot-plugged USB keyboard: 3 opened 安心")
+    if irq_after <= irq_before:
+        raise VmError("the 3 did not come through the USB controller")
+    devices = vm.sh("journalctl -u engawa --no-pager -b | grep -c 'reading remote control' || true")
+    log(f"hot-plugged USB keyboard: its 3 opened 安心 (xhci interrupts {irq_before} → {irq_after}; "
+        f"engawa has opened {devices} input devices this boot)")
     box.compare("usb-keyboard")
     vm.qmp("device_del", id="kbd1")
     time.sleep(3)

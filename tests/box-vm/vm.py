@@ -33,6 +33,7 @@ class Vm:
         self.lock = threading.Condition()
         self.n = 0
         self.started = None
+        self.first_started = None
 
     # ---- life cycle -------------------------------------------------------
     def start(self):
@@ -49,12 +50,14 @@ class Vm:
             "-display", "none", "-vga", "none",
             "-device", "qemu-xhci,id=xhci",
             "-virtfs", f"local,path={self.share},mount_tag=host,security_model=none,id=host",
-            "-rtc", f"base={self.rtc_base},clock=host",
+            "-rtc", f"base={self._rtc_now()},clock=host",
             "-serial", f"unix:{self.serial_path},server=on,wait=off",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
         ]
         self.log(" ".join(cmd))
         self.started = time.monotonic()
+        if self.first_started is None:
+            self.first_started = self.started
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=open(os.path.join(self.work, "qemu.log"), "ab"),
                                      stderr=subprocess.STDOUT)
@@ -65,6 +68,15 @@ class Vm:
         self.qmp("qmp_capabilities")
         self.buf = b""
         threading.Thread(target=self._reader, daemon=True).start()
+
+    def _rtc_now(self):
+        """The guest's clock: the chosen start, plus the time since the first
+        boot (a power cut must not turn the clock back)."""
+        import datetime
+        base = datetime.datetime.strptime(self.rtc_base, "%Y-%m-%dT%H:%M:%S")
+        if self.first_started is not None:
+            base += datetime.timedelta(seconds=time.monotonic() - self.first_started)
+        return base.strftime("%Y-%m-%dT%H:%M:%S")
 
     def _connect(self, path):
         deadline = time.monotonic() + 30
