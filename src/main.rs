@@ -79,7 +79,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("engawa: {e:#}");
+            if std::env::var_os("JOURNAL_STREAM").is_some() {
+                // One journal entry at priority "err", however many lines the
+                // cause has (the display backend lists every device it tried).
+                eprintln!("<3>engawa: {}", format!("{e:#}").replace('\n', " | "));
+            } else {
+                eprintln!("engawa: {e:#}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -227,12 +233,15 @@ fn run(config_path: Option<&Path>) -> Result<()> {
     // A damaged or locked database must not leave the TV black: the resident sees
     // a plain message with the operator's number, the log and the exit status say
     // exactly what is wrong, and the file is left for the operator.
-    let store = Store::open(&config.db_path()).and_then(|mut s| {
-        if config.demo {
-            demo::seed(&mut s, clock.now())?;
-        }
-        Ok(s)
-    });
+    let db_path = config.db_path();
+    let store = Store::check_writable(&db_path)
+        .and_then(|()| Store::open(&db_path))
+        .and_then(|mut s| {
+            if config.demo {
+                demo::seed(&mut s, clock.now())?;
+            }
+            Ok(s)
+        });
     let window = engawa_ui::AppWindow::new().map_err(|e| {
         let why = anyhow::anyhow!(
             "cannot open the screen: {e}. On a box, check the display (DRM/KMS) device; \

@@ -6,9 +6,11 @@
 mod boxed;
 #[path = "support/smtp.rs"]
 mod smtp;
+#[path = "support/xwin.rs"]
+mod xwin;
 use boxed::wait;
+use xwin::{Xvfb, press};
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,45 +19,6 @@ use chrono::{Duration as ChronoDuration, Timelike, Utc};
 use engawa::store::Store;
 use engawa_core::TOKYO;
 use engawa_remind::{Phrase, Repeat, Schedule};
-
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1920x1080x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb; tests/run installs it)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Xvfb {
-            child,
-            display: format!(":{}", line.trim()),
-        }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct Box_ {
     child: Child,
@@ -114,27 +77,6 @@ impl Drop for Box_ {
 
 fn press_ok(x: &Xvfb) {
     press(x, &["Return"]);
-}
-
-/// Real key presses into the engawa window (xdotool key names).
-fn press(x: &Xvfb, keys: &[&str]) {
-    let status = Command::new("xdotool")
-        .args([
-            "search",
-            "--sync",
-            "--name",
-            "^engawa$",
-            "windowfocus",
-            "--sync",
-            "key",
-            "--delay",
-            "60",
-        ])
-        .args(keys)
-        .env("DISPLAY", &x.display)
-        .status()
-        .expect("xdotool (Debian package xdotool; tests/run installs it)");
-    assert!(status.success());
 }
 
 /// (due time, state, late) of every occurrence, read beside the running box.

@@ -157,6 +157,7 @@ pub fn spawn(
                     activity: LastActivity::default(),
                     shop: shop_tx,
                     ride: ride_tx,
+                    ticks_failing: None,
                 };
                 if let (Some(h), Some(client), Some(sync_store)) =
                     (config.headend, client, sync_store)
@@ -184,7 +185,13 @@ struct Shell {
     activity: LastActivity,
     shop: mpsc::UnboundedSender<shop::Command>,
     ride: mpsc::UnboundedSender<ride::Command>,
+    /// Since when the scheduler's ticks fail (a full or read-only disk): the
+    /// error is logged once, then every `REPEAT_FAILURE`, not every tick.
+    ticks_failing: Option<(std::time::Instant, u64)>,
 }
+
+/// How often a failure that repeats every tick is logged again.
+const REPEAT_FAILURE: Duration = Duration::from_secs(600);
 
 impl Shell {
     async fn run(
@@ -235,8 +242,26 @@ impl Shell {
             w.tick(&mut self.store, now, &self.sink);
         }
         match self.store.run_scheduler(now) {
-            Ok(due) => (self.sink)(Event::Due(due)),
-            Err(e) => self.failed("checking reminders", e),
+            Ok(due) => {
+                if let Some((since, n)) = self.ticks_failing.take() {
+                    tracing::info!(
+                        failed_ticks = n,
+                        seconds = since.elapsed().as_secs(),
+                        "checking reminders works again"
+                    );
+                }
+                (self.sink)(Event::Due(due))
+            }
+            Err(e) => match &mut self.ticks_failing {
+                Some((since, n)) if since.elapsed() < REPEAT_FAILURE => {
+                    *n += 1;
+                    (self.sink)(Event::Failed(ErrorKind::Storage));
+                }
+                _ => {
+                    self.ticks_failing = Some((std::time::Instant::now(), 1));
+                    self.failed("checking reminders", e);
+                }
+            },
         }
     }
 

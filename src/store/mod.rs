@@ -44,6 +44,14 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "cannot write beside the database {path}: {source} (a read-only or full disk?); the box can show but not keep anything"
+    )]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("stored shop data is unreadable: {0}")]
@@ -96,6 +104,28 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the disk under the database takes writes: 64 KiB written and
+    /// synced beside it, then removed. SQLite opens a file it cannot write
+    /// read-only without a word, and a full disk shows only at the first
+    /// commit; checked at start, both become one clear error instead.
+    pub fn check_writable(path: &Path) -> Result<(), StoreError> {
+        use std::io::Write;
+        let mut probe = path.as_os_str().to_owned();
+        probe.push(".write-check");
+        let probe = PathBuf::from(probe);
+        let written = std::fs::File::create(&probe).and_then(|mut f| {
+            f.write_all(&[0u8; 64 * 1024])?;
+            f.sync_all()
+        });
+        let removed = std::fs::remove_file(&probe);
+        written
+            .and(removed)
+            .map_err(|source| StoreError::NotWritable {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     fn init(&mut self) -> Result<(), StoreError> {

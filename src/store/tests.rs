@@ -250,3 +250,18 @@ fn a_locked_file_is_reported() {
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     assert!(err.to_string().contains("locked"), "{err}");
 }
+
+#[test]
+fn the_write_check_leaves_nothing_and_names_a_disk_that_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("engawa.db");
+    Store::check_writable(&path).unwrap();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Something in the way of the probe stands for a disk that takes nothing
+    // (the tests may run as root, for whom permissions refuse nothing).
+    std::fs::create_dir(dir.path().join("engawa.db.write-check")).unwrap();
+    let err = Store::check_writable(&path).expect_err("must fail");
+    assert!(matches!(err, StoreError::NotWritable { .. }), "{err:?}");
+    assert!(err.to_string().contains("engawa.db"), "{err}");
+    assert!(err.to_string().contains("read-only or full"), "{err}");
+}

@@ -25,6 +25,7 @@ class Vm:
         self.work = work
         self.image, self.kernel, self.initrd, self.share = image, kernel, initrd, share
         self.rtc_base = rtc_base
+        self.skipped = 0  # seconds the guest's clock was moved on
         self.log = log
         self.serial_path = os.path.join(work, "serial.sock")
         self.qmp_path = os.path.join(work, "qmp.sock")
@@ -76,7 +77,12 @@ class Vm:
         base = datetime.datetime.strptime(self.rtc_base, "%Y-%m-%dT%H:%M:%S")
         if self.first_started is not None:
             base += datetime.timedelta(seconds=time.monotonic() - self.first_started)
-        return base.strftime("%Y-%m-%dT%H:%M:%S")
+        return (base + datetime.timedelta(seconds=self.skipped)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    def advance_clock(self, seconds):
+        """Moves the guest's clock on (a day passes); later boots keep it."""
+        self.sh(f"date -s @$(( $(date +%s) + {int(seconds)} )) >/dev/null")
+        self.skipped += int(seconds)
 
     def _connect(self, path):
         deadline = time.monotonic() + 30
