@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use xwin::{Xvfb, press, window_pixels};
 
-const STEPS: usize = 150;
+const STEPS: usize = 100;
 /// A pixel differs beyond this per channel; a frame fails beyond this share.
 const TOLERANCE: u8 = 24;
 const MAX_DIFFERENT: f64 = 0.002;

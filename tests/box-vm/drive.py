@@ -756,8 +756,9 @@ def upgrade_and_purge(box, vm, debs, log):
         raise VmError("the upgrade lost reminders")
     if "127.0.0.1:8080" not in vm.sh("grep '^url' /etc/engawa/box.toml"):
         raise VmError("the upgrade replaced the changed /etc/engawa/box.toml")
-    orders = re.search(r"(\d+) orders", headend(vm, "orders")).group(1)
-    log(f"upgraded: box paired and on home, {reminders} reminders and {orders} orders kept, box.toml kept")
+    orders = box_sql(vm, "SELECT count(*) FROM outbox WHERE kind = 'order' AND state = 'done'")
+    log(f"upgraded: box paired and on home, {reminders} reminders and {orders} sent orders kept, "
+        "box.toml kept")
     box.compare("after-upgrade")
     vm.sh("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q engawa engawa-headend >/tmp/purge.log 2>&1 "
           "|| { cat /tmp/purge.log; false; }", timeout=300)
