@@ -220,7 +220,11 @@ fn run(config_path: Option<&Path>) -> Result<()> {
         .input
         .keymap
         .as_deref()
-        .map(KeymapWatcher::new)
+        .map(|path| {
+            // What packaging/load-keymap keeps, then the package's own.
+            let last_good = config.box_.state_dir.join("keymap-last-good.toml");
+            KeymapWatcher::start(path, &[&last_good, Path::new(engawa::diag::DEFAULT_KEYMAP)])
+        })
         .transpose()?;
     fonts::ensure_system_font()?;
     std::fs::create_dir_all(&config.box_.state_dir).with_context(|| {

@@ -247,6 +247,28 @@ impl KeymapWatcher {
         })
     }
 
+    /// At start: the file, or — when it has errors — the first good one of
+    /// `fallbacks` (the last good keymap udev loaded, the package's), logged;
+    /// the file is still watched, so a mended version takes over. Only when
+    /// none is good is it an error (the file's).
+    pub fn start(path: &Path, fallbacks: &[&Path]) -> Result<KeymapWatcher, KeymapError> {
+        let err = match KeymapWatcher::new(path) {
+            Ok(w) => return Ok(w),
+            Err(e) => e,
+        };
+        for f in fallbacks {
+            if let Ok(current) = Keymap::load(f) {
+                tracing::error!(error = %err, fallback = %f.display(), "keymap has errors; using the last good one");
+                return Ok(KeymapWatcher {
+                    path: path.to_path_buf(),
+                    stamp: modified(path),
+                    current,
+                });
+            }
+        }
+        Err(err)
+    }
+
     pub fn current(&self) -> &Keymap {
         &self.current
     }
@@ -382,6 +404,24 @@ variant = "nec"
         );
         let err = KeymapWatcher::new(&path).err().unwrap().to_string();
         assert!(err.contains("remote.toml:4"), "{err}");
+        // ... unless a last good one is at hand: that one is used, and a
+        // mended file still takes over.
+        let last_good = dir.path().join("last-good.toml");
+        std::fs::write(&last_good, GOOD).unwrap();
+        let missing = dir.path().join("nowhere.toml");
+        let mut w = KeymapWatcher::start(&path, &[&missing, &last_good]).unwrap();
+        assert_eq!(w.current().protocols[0].scancodes[3].key, Some(Key::Ok));
+        assert!(w.poll().is_none(), "the broken file is not read again");
+        touch(GOOD, 5_000);
+        assert!(w.poll().is_some());
+        let err = KeymapWatcher::start(&path, &[&missing]);
+        assert!(err.is_ok(), "the mended file is good by itself");
+        touch("nonsense", 6_000);
+        let err = KeymapWatcher::start(&path, &[&missing])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("remote.toml"), "{err}");
     }
 
     #[test]

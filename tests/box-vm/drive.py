@@ -277,7 +277,7 @@ def main():
     figures["rss"] = int(rss) / 1024
     log(f"engawa RSS in the guest: {figures['rss']:.1f} MB")
     for name, stage in (("power_cuts", power_cuts), ("wellbeing", wellbeing),
-                        ("bad_remote", bad_remote), ("faults", faults), ("hot_plug", hot_plug)):
+                        ("bad_remote", bad_remote), ("bad_keymap", bad_keymap), ("faults", faults), ("hot_plug", hot_plug)):
         if name not in skip:
             stage(box, vm, log)
     if "upgrade" not in skip:
@@ -570,6 +570,57 @@ def bad_remote(box, vm, log):
     box.compare("after-bad-remote")
 
 
+def reenumerate_receiver(vm):
+    """The IR receiver goes and comes back (as a USB receiver re-plugged):
+    udev runs load-keymap for the new rc device."""
+    vm.sh("modprobe -r rc-loopback && modprobe rc-loopback && udevadm settle "
+          "&& for i in $(seq 1 50); do [ -e /dev/lirc0 ] && break; sleep 0.2; done; [ -e /dev/lirc0 ]")
+    time.sleep(4)  # engawa looks for new devices every two seconds
+
+
+def bad_keymap(box, vm, log):
+    """The operator's keymap named in box.toml, then broken by an edit: the
+    re-plugged receiver gets the last good one from udev, engawa keeps (and,
+    restarted, starts with) the last good one, and IR works throughout."""
+    vm.sh("cp /usr/share/engawa/keymaps/engawa-remote.toml /etc/engawa/remote.toml "
+          "&& cp -a /etc/engawa/box.toml /root/box.toml.orig "
+          "&& sed -i 's|^# keymap = .*|keymap = \"/etc/engawa/remote.toml\"|' /etc/engawa/box.toml "
+          "&& grep -q '^keymap = \"/etc/engawa/remote.toml\"' /etc/engawa/box.toml "
+          "&& systemctl restart engawa")
+    box.wait_frame(lambda f: f["page"] == "Home", "home with the operator's keymap", timeout=120)
+    since = vm.sh("date +%s")
+    reenumerate_receiver(vm)
+    loaded = vm.sh(f"journalctl -t engawa-keymap --since @{since} -o cat --no-pager")
+    if "/etc/engawa/remote.toml loaded" not in loaded:
+        raise VmError(f"udev did not load the operator's keymap into the new receiver:\n{loaded}")
+    # A typo in the operator's file.
+    vm.sh("sed -i 's|KEY_HOME|KEY_HOMME|' /etc/engawa/remote.toml")
+    since = vm.sh("date +%s")
+    time.sleep(4)
+    reenumerate_receiver(vm)
+    box.press("3")
+    box.press("home")
+    if box.title() != "ホーム":
+        raise VmError(f"IR with a broken keymap: ホーム gave 「{box.title()}」")
+    udev = vm.sh(f"journalctl -t engawa-keymap --since @{since} -o cat --no-pager")
+    if "has errors, loading the last good one" not in udev:
+        raise VmError(f"load-keymap did not fall back to the last good keymap:\n{udev}")
+    vm.sh("systemctl restart engawa")
+    box.wait_frame(lambda f: f["page"] == "Home", "engawa started with a broken keymap", timeout=120)
+    box.press("3")
+    box.press("home")
+    engawa = vm.sh(f"journalctl -u engawa -p err --since @{since} -o cat --no-pager | grep -i keymap | head -n 2")
+    if box.title() != "ホーム" or "last good" not in engawa:
+        raise VmError(f"engawa with a broken keymap: 「{box.title()}」, journal 「{engawa}」")
+    log(f"broken keymap: udev loaded the last good one into the re-plugged receiver, engawa "
+        f"started with it, ホーム works; journal 「{udev.splitlines()[0][:140]}」")
+    box.compare("broken-keymap")
+    vm.sh("cp -a /root/box.toml.orig /etc/engawa/box.toml && rm /etc/engawa/remote.toml "
+          "&& systemctl restart engawa")
+    box.wait_frame(lambda f: f["page"] == "Home", "home with the package's keymap", timeout=120)
+    reenumerate_receiver(vm)
+
+
 DROPIN = "/run/systemd/system/engawa.service.d"
 STORAGE_TROUBLE = "記録に 問題"
 
@@ -814,7 +865,7 @@ def print_figures(f, box, log):
 
 
 RUNNING = []
-STAGES = ["flows", "walk", "latency", "power_cuts", "wellbeing", "bad_remote", "faults", "hot_plug", "upgrade"]
+STAGES = ["flows", "walk", "latency", "power_cuts", "wellbeing", "bad_remote", "bad_keymap", "faults", "hot_plug", "upgrade"]
 
 
 if __name__ == "__main__":
