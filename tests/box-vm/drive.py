@@ -329,6 +329,33 @@ def wait_reminder(box, vm, due, log):
                           timeout=(due - tokyo_now(vm)).total_seconds() + 120)
 
 
+def make_reminder(box, vm, log, compare=False):
+    """A daily reminder at the next free 5-minute time, made with the remote
+    (安心 → リマインド → あたらしく つくる, ▼ ▶… ▼ ▶…, 緑); checks the box saved
+    that time and returns it."""
+    due = next_slot(tokyo_now(vm))
+    box.press("home", "3", "1", "ok")
+    if compare:
+        box.compare("remind-new")
+    box.press("down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12))
+    if compare:
+        box.compare("remind-new-time")
+    box.press("green")
+    saved = box_sql(vm, "SELECT time_of_day FROM reminders ORDER BY id DESC LIMIT 1")
+    rows = [r["text"] for r in box.frame()["frame"]["rows"]][:3]
+    if saved != f"{due:%H:%M}":
+        raise VmError(f"the reminder form saved {saved!r}, not {due:%H:%M}; the list shows {rows}")
+    log(f"reminder for {due:%H:%M} saved; the list shows {rows}")
+    if compare:
+        box.compare("remind-saved")
+    box.press("home")
+    return due
+
+
+def is_ride_card(f):
+    return f["overlay"] is not None and f["overlay"]["label"] == "タクシー"
+
+
 def arrows(n, wrap):
     """Presses of ▶ (or ◀ when shorter) to move a wrapping field by n steps."""
     n %= wrap
@@ -347,16 +374,7 @@ def flows(box, vm, log):
     box.compare("home-again")
 
     # A reminder made with the remote, a few minutes from now, then answered.
-    due = next_slot(tokyo_now(vm))
-    box.press("3", "1", "ok")  # 安心 → リマインド → あたらしく つくる
-    box.compare("remind-new")
-    box.press("down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12))
-    box.compare("remind-new-time")
-    box.press("green")
-    f = box.frame()["frame"]
-    log(f"reminder for {due:%H:%M} saved; the list shows {[r['text'] for r in f['rows']][:3]}")
-    box.compare("remind-saved")
-    box.press("home")
+    due = make_reminder(box, vm, log, compare=True)
     d = wait_reminder(box, vm, due, log)
     log(f"reminder card: 「{d['frame']['overlay']['text']}」 at {tokyo_now(vm):%H:%M:%S}")
     box.compare("reminder-due")
@@ -411,6 +429,27 @@ def flows(box, vm, log):
     log("head-end plan: " + " | ".join(plan.splitlines()[:3]))
     box.press("home")
     box.compare("home-after-ride")
+
+    # 「タクシーが まもなく 来ます」 ten minutes before the pickup. The card
+    # shows in [pickup - 10 min, pickup + 15 min) on every start; the clock is
+    # then moved past that, so the card cannot come up in the middle of a
+    # later stage's keys (it takes the next key, whatever it was).
+    m = re.search(r"(\d\d):(\d\d)\s+お迎え", plan)
+    if not m:
+        raise VmError(f"no pickup in the head-end's plan:\n{plan}")
+    now = tokyo_now(vm)
+    pickup = now.replace(hour=int(m.group(1)), minute=int(m.group(2)), second=0)
+    ahead = (pickup - datetime.timedelta(minutes=10) - now).total_seconds()
+    if ahead > 0:
+        vm.advance_clock(ahead)
+        log(f"  the guest's clock moved on {ahead:.0f} s to {tokyo_now(vm):%H:%M:%S}")
+    box.wait_frame(is_ride_card, f"the taxi card for the {pickup:%H:%M} pickup", timeout=120)
+    box.compare("ride-soon-card")
+    box.press("ok")  # any key closes it
+    box.wait_frame(lambda f: f["overlay"] is None, "the taxi card gone after a key")
+    ahead = (pickup + datetime.timedelta(minutes=16) - tokyo_now(vm)).total_seconds()
+    vm.advance_clock(ahead)
+    log(f"  the guest's clock moved on {ahead:.0f} s past the pickup, to {tokyo_now(vm):%H:%M:%S}")
 
 
 def walk(box, vm, log, keys=30):
@@ -476,9 +515,7 @@ def power_cuts(box, vm, log):
     box.press("home")
 
     # 2. While a reminder is due: the card is up, the power goes, the card comes back once.
-    due = next_slot(tokyo_now(vm))
-    box.press("3", "1", "ok", "down", *arrows(due.hour - 8, 24), "down", *arrows(due.minute // 5, 12), "green")
-    box.press("home")
+    due = make_reminder(box, vm, log)
     wait_reminder(box, vm, due, log)
     rid = box_sql(vm, "SELECT max(id) FROM reminders")
     vm.power_cut()
@@ -487,12 +524,7 @@ def power_cuts(box, vm, log):
     box.wait_frame(is_reminder_card, "the reminder again after the cut", timeout=120)
     box.compare("reminder-after-cut")
     box.press("ok")
-    box.wait_frame(lambda f: not is_reminder_card(f), "the reminder card gone after 決定")
-    if box.frame()["frame"]["overlay"] is not None:
-        # Ten minutes before the taxi booked earlier: 「タクシーが まもなく 来ます」.
-        box.compare("ride-soon-card")
-        box.press("ok")
-        box.wait_frame(lambda f: f["overlay"] is None, "the taxi card gone after a key")
+    box.wait_frame(lambda f: f["overlay"] is None, "the reminder card gone after 決定")
     rows = box_sql(vm, f"SELECT state || ':' || count(*) FROM occurrences WHERE reminder_id = {rid} GROUP BY state")
     log(f"occurrences of reminder {rid}: {rows}")
     if rows.strip() != "done:1":
