@@ -92,4 +92,6 @@ pub mod codes {
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     pub const NOT_FOUND: &str = "not_found";
     pub const INTERNAL: &str = "internal";
+    /// The request took longer than the head-end allows (a trickling body).
+    pub const TIMEOUT: &str = "timeout";
 }

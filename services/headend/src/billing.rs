@@ -13,6 +13,11 @@
 //! UTF-8, comma separated, `\r\n` line ends, a byte-order mark on request (for
 //! spreadsheet software that needs one to read Japanese). The files reconcile:
 //! Σ goods_yen (households) = Σ gross_yen (sellers) = Σ fee_yen + Σ payout_yen.
+//!
+//! Names are typed by operators and sellers; a cell that starts with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return would be read as a formula by the
+//! spreadsheet the office opens the export in (CSV injection), so such a text
+//! cell gets a leading `'` — which spreadsheets show as text and hide.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -69,6 +74,15 @@ fn writer(bom: bool) -> csv::Writer<Vec<u8>> {
         .from_writer(start)
 }
 
+/// A text cell as a spreadsheet will read it as text (see the module's notes).
+pub fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::Error> {
     let mut t = Totals::default();
     let mut w = writer(bom);
@@ -92,7 +106,7 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
         w.write_record([
             month.to_string(),
             h.household_id.to_string(),
-            h.name.clone(),
+            text_cell(&h.name),
             h.monthly_fee_yen.to_string(),
             h.goods_yen.to_string(),
             h.orders.to_string(),
@@ -118,7 +132,7 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
         w.write_record([
             month.to_string(),
             s.seller_id.to_string(),
-            s.name.clone(),
+            text_cell(&s.name),
             s.gross_yen.to_string(),
             s.fee_yen.to_string(),
             s.payout_yen.to_string(),
@@ -135,6 +149,57 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_a_spreadsheet_would_run_are_written_as_text() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let household = |id, name: &str| crate::db::HouseholdBill {
+            household_id: id,
+            name: name.into(),
+            registered: true,
+            monthly_fee_yen: 300,
+            goods_yen: 0,
+            orders: 0,
+            rides: 0,
+            ride_yen: 0,
+        };
+        let month = BillingMonth {
+            first: day,
+            last: day,
+            households: vec![
+                household(1, "=HYPERLINK(\"http://x.invalid\",\"山田\")"),
+                household(2, "+81-265"),
+                household(3, "-2+3"),
+                household(4, "\tcmd"),
+                household(5, "山田 花子"),
+            ],
+            sellers: vec![crate::db::SellerBill {
+                seller_id: 7,
+                name: "@SUM(1+1)".into(),
+                gross_yen: 0,
+                fee_yen: 0,
+                payout_yen: 0,
+            }],
+        };
+        let e = export("2026-11", &month, false).unwrap();
+        let names = |csv: &[u8]| -> Vec<String> {
+            csv::Reader::from_reader(csv)
+                .records()
+                .map(|r| r.unwrap()[2].to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(&e.households_csv),
+            [
+                "'=HYPERLINK(\"http://x.invalid\",\"山田\")",
+                "'+81-265",
+                "'-2+3",
+                "'\tcmd",
+                "山田 花子"
+            ]
+        );
+        assert_eq!(names(&e.sellers_csv), ["'@SUM(1+1)"]);
+    }
 
     #[test]
     fn month_bounds_cover_whole_months() {

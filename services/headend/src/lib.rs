@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod error;
 pub mod family;
+pub mod http;
 pub mod ride;
 pub mod ride_figures;
 pub mod routes;
@@ -64,13 +65,21 @@ impl AppState {
     }
 }
 
-/// Serve until the listener fails or `shutdown` resolves.
+/// Serve until `shutdown` resolves, with the default timeouts and
+/// connection limit ([`http::server::Limits`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, state, http::server::Limits::default(), shutdown).await
+}
+
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: http::server::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    http::server::serve(listener, routes::router(state), limits, shutdown).await
 }

@@ -328,14 +328,7 @@ async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() 
 #[tokio::test]
 async fn console_forms_need_a_session_and_its_csrf_token() {
     let h = Headend::start().await;
-    let hash = engawa_headend::console::hash_password("correct horse battery").unwrap();
-    h.db.add_operator("suzuki", &hash, h.clock.now())
-        .await
-        .unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = h.operator().await;
     let url = |p: &str| format!("{}{p}", h.base);
     // Without a session: redirected to the login, nothing stored.
     let r = http
@@ -347,16 +340,12 @@ async fn console_forms_need_a_session_and_its_csrf_token() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/console/login");
     // Log in (plain HTTP client carrying the cookie by hand).
-    let r = http
-        .post(url("/console/login"))
-        .form(&[("name", "suzuki"), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
+    let r = common::login(&http, &h.base, "suzuki", "correct horse battery", None).await;
+    let cookie = common::set_cookie(&r, "__Host-engawa_session").unwrap();
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/;"] {
         assert!(cookie.contains(attr), "{cookie}");
     }
+    assert!(!cookie.contains("Domain"), "{cookie}");
     let session = cookie.split(';').next().unwrap().to_string();
     // With the session but a wrong CSRF token: refused.
     let r = http
@@ -442,19 +431,10 @@ async fn console_forms_need_a_session_and_its_csrf_token() {
     );
     assert_eq!(r.weekdays, [true, false, true, false, true, false, false]);
     assert_eq!(r.holidays.len(), 2);
-    // Ten wrong passwords: then even the right one waits.
+    // Ten wrong passwords from one address: then even the right one waits there.
     for _ in 0..10 {
-        http.post(url("/console/login"))
-            .form(&[("name", "suzuki"), ("password", "guess")])
-            .send()
-            .await
-            .unwrap();
+        common::login(&http, &h.base, "suzuki", "guess", None).await;
     }
-    let r = http
-        .post(url("/console/login"))
-        .form(&[("name", "suzuki"), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
+    let r = common::login(&http, &h.base, "suzuki", "correct horse battery", None).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

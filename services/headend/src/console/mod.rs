@@ -21,7 +21,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::db::{ApproveRefusal, NewHousehold, Session};
 
-const COOKIE: &str = "engawa_session";
+/// `__Host-`: the browser keeps it only if it came over HTTPS with `Path=/`
+/// and no domain, so no sibling site can plant or overwrite it.
+const COOKIE: &str = "__Host-engawa_session";
 const SESSION_TTL_S: i64 = 12 * 3600;
 /// A catalogue file of a few thousand items.
 const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -157,15 +159,19 @@ fn internal(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
 }
 
 /// The logged-in operator, or a redirect to the login page.
@@ -234,60 +240,112 @@ fn yen(v: i64) -> String {
 
 // ---- login ----------------------------------------------------------------
 
-async fn login_form() -> Html<String> {
-    login_page("")
+/// The login form's own CSRF token (there is no session yet): a random value
+/// in a cookie and in the form, which must agree — another site can make a
+/// browser post the form, but cannot read or set this cookie.
+const LOGIN_COOKIE: &str = "__Host-engawa_login";
+/// Password checks at once: each argon2 run takes 19 MiB and a core for a
+/// fraction of a second; more logins than this wait their turn.
+const MAX_VERIFIES: usize = 4;
+static VERIFIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_VERIFIES);
+/// How long a login waits for its turn before the operator is asked to try again.
+const VERIFY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A hash to check unknown names against, so an unknown name takes as long as
+/// a known one with a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("engawa: no such operator").unwrap_or_default())
 }
 
-fn login_page(message: &str) -> Html<String> {
-    page(
+async fn login_form() -> Response {
+    login_page(StatusCode::OK, "")
+}
+
+/// The login page with a fresh form token (also in its cookie).
+fn login_page(status: StatusCode, message: &str) -> Response {
+    let token = crate::secret::new_secret();
+    let page = page(
         "ログイン",
         None,
         &format!(
             "{message}<form class=\"box\" method=\"post\" action=\"/console/login\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <p><label for=\"name\">名前</label><input id=\"name\" name=\"name\" required autocomplete=\"username\"></p>\
              <p><label for=\"password\">パスワード</label><input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\"></p>\
-             <p><button type=\"submit\">ログイン</button></p></form>"
+             <p><button type=\"submit\">ログイン</button></p></form>",
+            esc(&token)
         ),
-    )
+    );
+    let mut resp = (status, page).into_response();
+    let cookie = format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
+    #[serde(default)]
+    csrf: String,
     name: String,
     password: String,
 }
 
-async fn login(State(s): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(s): State<AppState>,
+    from: crate::http::ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let now = s.clock.now();
-    let failures = try_db!(s.db.recent_login_failures(now).await);
-    if failures >= crate::db::console::MAX_LOGIN_FAILURES {
-        tracing::warn!("console login refused: too many failures");
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            login_page(&err("まちがいが 続いたため、10分間 ログインできません。")),
-        )
-            .into_response();
+    let source = from.key();
+    if f.csrf.is_empty() || cookie_value(&headers, LOGIN_COOKIE).as_deref() != Some(&f.csrf) {
+        tracing::warn!(%source, "console login without its form token");
+        return login_page(
+            StatusCode::FORBIDDEN,
+            &err("この 画面は 古くなっています。もういちど ログインして ください。"),
+        );
     }
-    let found = try_db!(s.db.operator_login(&f.name).await);
-    let password = f.password.clone();
-    let verified = match found {
-        Some((id, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(id)
+    // The name is hashed before it is stored: a password typed into the
+    // name field must not end up in the database (nor in the log).
+    let account = crate::secret::hash(&f.name);
+    let attempt = match try_db!(s.db.reserve_login(&account, &source, now).await) {
+        Ok(id) => id,
+        Err(why) => {
+            tracing::warn!(%source, limit = ?why, "console login refused: too many attempts");
+            return login_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &err("まちがいが 続いたため、10分間 ログインできません。"),
+            );
         }
-        None => None,
     };
-    let Some(operator_id) = verified else {
-        try_db!(s.db.record_login_failure(now).await);
-        tracing::info!(name = %f.name, "console login failed");
-        return (
+    let Ok(Ok(_turn)) = tokio::time::timeout(VERIFY_WAIT, VERIFIES.acquire()).await else {
+        tracing::warn!(%source, "console login refused: too many logins at once");
+        return login_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &err("ただいま 混み合っています。しばらくして もういちど おためしください。"),
+        );
+    };
+    let found = try_db!(s.db.operator_login(&f.name).await);
+    let (operator_id, hash) = match found {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, dummy_hash().to_string()),
+    };
+    let password = f.password;
+    let right = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    drop(_turn);
+    let Some(operator_id) = operator_id.filter(|_| right) else {
+        tracing::info!(%source, "console login failed");
+        return login_page(
             StatusCode::UNAUTHORIZED,
-            login_page(&err("名前か パスワードが ちがいます。")),
-        )
-            .into_response();
+            &err("名前か パスワードが ちがいます。"),
+        );
     };
+    try_db!(s.db.login_succeeded(attempt).await);
     let token = crate::secret::new_secret();
     let csrf = crate::secret::new_secret();
     try_db!(
@@ -300,13 +358,17 @@ async fn login(State(s): State<AppState>, Form(f): Form<LoginForm>) -> Response 
         )
         .await
     );
-    tracing::info!(name = %f.name, "operator logged in");
-    let cookie = format!(
-        "{COOKIE}={token}; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_TTL_S}"
-    );
+    tracing::info!(operator_id, "operator logged in");
     let mut resp = Redirect::to("/console").into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
+    for cookie in [
+        format!(
+            "{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_TTL_S}"
+        ),
+        format!("{LOGIN_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     resp
 }
@@ -330,7 +392,7 @@ async fn logout(
     resp.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static(
-            "engawa_session=; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+            "__Host-engawa_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
         ),
     );
     resp

@@ -6,9 +6,20 @@ use sqlx::Row;
 
 use super::{Db, from_ts, ts};
 
-/// Failed logins accepted per window before every login is refused for a while.
-pub const MAX_LOGIN_FAILURES: i64 = 10;
+/// Login attempts not followed by a success, per window: from one address
+/// (any names), and for one name (from any address). One attacker can thus
+/// neither guess for long nor lock an operator out from elsewhere; many
+/// addresses guessing one name are stopped by the second limit.
+pub const MAX_LOGINS_PER_SOURCE: i64 = 10;
+pub const MAX_LOGINS_PER_ACCOUNT: i64 = 30;
 pub const LOGIN_WINDOW_S: i64 = 10 * 60;
+
+/// Why a login attempt was not even tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    TooManyFromSource,
+    TooManyForAccount,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -74,16 +85,52 @@ impl Db {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
-    pub async fn recent_login_failures(&self, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE at > ?")
-            .bind(ts(now) - LOGIN_WINDOW_S)
-            .fetch_one(&self.pool)
-            .await
+    /// Reserves one login attempt for `account` (the typed name's hash) from
+    /// `source`, in one statement — so parallel requests cannot all pass the
+    /// count before any of them is written. The attempt counts as failed until
+    /// [`Db::login_succeeded`] takes it back.
+    pub async fn reserve_login(
+        &self,
+        account: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, LoginRefusal>, sqlx::Error> {
+        let since = ts(now) - LOGIN_WINDOW_S;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO login_attempts (at, account, source)
+             SELECT ?1, ?2, ?3
+             WHERE (SELECT COUNT(*) FROM login_attempts WHERE source = ?3 AND at > ?4) < ?5
+               AND (SELECT COUNT(*) FROM login_attempts WHERE account = ?2 AND at > ?4) < ?6
+             RETURNING id",
+        )
+        .bind(ts(now))
+        .bind(account)
+        .bind(source)
+        .bind(since)
+        .bind(MAX_LOGINS_PER_SOURCE)
+        .bind(MAX_LOGINS_PER_ACCOUNT)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(id) = id {
+            return Ok(Ok(id));
+        }
+        let from_source: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE source = ? AND at > ?")
+                .bind(source)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(Err(if from_source >= MAX_LOGINS_PER_SOURCE {
+            LoginRefusal::TooManyFromSource
+        } else {
+            LoginRefusal::TooManyForAccount
+        }))
     }
 
-    pub async fn record_login_failure(&self, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO login_failures (at) VALUES (?)")
-            .bind(ts(now))
+    /// The password was right: the reserved attempt does not count.
+    pub async fn login_succeeded(&self, attempt: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM login_attempts WHERE id = ?")
+            .bind(attempt)
             .execute(&self.pool)
             .await?;
         Ok(())

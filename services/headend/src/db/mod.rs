@@ -319,6 +319,17 @@ const MIGRATIONS: &[&str] = &[
     // 12: a booked ride the car could not serve (the rider did not come, the
     // car could not make it), as the driver recorded it.
     "ALTER TABLE rides ADD COLUMN unmet TEXT CHECK (unmet IN ('no_show', 'late'));",
+    // 13: console logins counted per account (the typed name's hash) and per
+    // source address; an attempt is reserved before the password is checked.
+    "DROP TABLE login_failures;
+    CREATE TABLE login_attempts (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX login_attempts_account ON login_attempts (account, at);
+    CREATE INDEX login_attempts_source ON login_attempts (source, at);",
 ];
 
 #[derive(Clone)]

@@ -131,6 +131,55 @@ async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The `Set-Cookie` header that sets `name`, whole.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The login form, then a login as a browser does it: the form's token and its
+/// cookie sent back. `from` is the address the TLS proxy would put in
+/// `X-Forwarded-For`.
+pub async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    password: &str,
+    from: Option<&str>,
+) -> reqwest::Response {
+    let with_from = |rb: reqwest::RequestBuilder| match from {
+        Some(a) => rb.header("x-forwarded-for", a),
+        None => rb,
+    };
+    let form = with_from(http.get(format!("{base}/console/login")))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&form, "__Host-engawa_login").expect("the login form sets its cookie");
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let page = form.text().await.unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    with_from(http.post(format!("{base}/console/login")))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", name),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A logged-in operator over plain HTTP (the browser tests use Chromium).
 pub struct Console {
     pub http: reqwest::Client,
@@ -139,24 +188,28 @@ pub struct Console {
     pub csrf: String,
 }
 
+/// The password of the operator `suzuki` that [`Headend::operator`] adds.
+pub const PASSWORD: &str = "correct horse battery";
+
 impl Headend {
-    pub async fn console(&self) -> Console {
-        let hash = engawa_headend::console::hash_password("correct horse battery").unwrap();
+    /// Adds the operator `suzuki`; a client that does not follow redirects.
+    pub async fn operator(&self) -> reqwest::Client {
+        let hash = engawa_headend::console::hash_password(PASSWORD).unwrap();
         self.db
             .add_operator("suzuki", &hash, self.clock.now())
             .await
             .unwrap();
-        let http = reqwest::Client::builder()
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap();
-        let r = http
-            .post(format!("{}/console/login", self.base))
-            .form(&[("name", "suzuki"), ("password", "correct horse battery")])
-            .send()
-            .await
-            .unwrap();
-        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+            .unwrap()
+    }
+
+    pub async fn console(&self) -> Console {
+        let http = self.operator().await;
+        let r = login(&http, &self.base, "suzuki", PASSWORD, None).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login");
+        let cookie = set_cookie(&r, "__Host-engawa_session").unwrap();
         let cookie = cookie.split(';').next().unwrap().to_string();
         let mut c = Console {
             http,
