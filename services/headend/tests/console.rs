@@ -367,12 +367,7 @@ async fn console_forms_need_a_session_and_its_csrf_token() {
         .text()
         .await
         .unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = common::csrf_of(&page);
     let r = http
         .post(url("/console/sellers"))
         .header("cookie", &session)

@@ -321,7 +321,7 @@ async fn login(
             );
         }
     };
-    let Ok(Ok(_turn)) = tokio::time::timeout(VERIFY_WAIT, VERIFIES.acquire()).await else {
+    let Ok(Ok(turn)) = tokio::time::timeout(VERIFY_WAIT, VERIFIES.acquire()).await else {
         tracing::warn!(%source, "console login refused: too many logins at once");
         return login_page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -337,7 +337,7 @@ async fn login(
     let right = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .unwrap_or(false);
-    drop(_turn);
+    drop(turn);
     let Some(operator_id) = operator_id.filter(|_| right) else {
         tracing::info!(%source, "console login failed");
         return login_page(

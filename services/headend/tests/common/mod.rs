@@ -131,6 +131,15 @@ async fn answer(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The CSRF token of a console page's first form.
+pub fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_string()
+}
+
 /// The `Set-Cookie` header that sets `name`, whole.
 pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
@@ -162,12 +171,7 @@ pub async fn login(
     let cookie = set_cookie(&form, "__Host-engawa_login").expect("the login form sets its cookie");
     let cookie = cookie.split(';').next().unwrap().to_string();
     let page = form.text().await.unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&page);
     with_from(http.post(format!("{base}/console/login")))
         .header("cookie", cookie)
         .form(&[
@@ -218,12 +222,7 @@ impl Headend {
             csrf: String::new(),
         };
         let (_, page) = c.get("/console").await;
-        c.csrf = page
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+        c.csrf = csrf_of(&page);
         c
     }
 }
