@@ -323,14 +323,8 @@ impl Config {
             }
         }
         let url = &self.headend.url;
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(bad(
-                "headend",
-                "url",
-                format!(
-                    "{url:?} must start with https:// (or http:// for a head-end on this machine)"
-                ),
-            ));
+        if !url.is_empty() {
+            crate::runtime::headend::check_url(url).map_err(|why| bad("headend", "url", why))?;
         }
         if let Some(p) = self.input.devices.iter().find(|p| !p.is_absolute()) {
             return Err(bad(
@@ -445,6 +439,37 @@ command = []
                 .to_string();
             assert!(err.contains(want), "want {want:?} in:\n{err}");
             assert!(err.starts_with("box.toml"), "{err}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_only_for_a_head_end_on_this_machine() {
+        let with = |url: &str| {
+            Config::parse(
+                Path::new("box.toml"),
+                &format!("{FULL}\n[headend]\nurl = \"{url}\"\n"),
+            )
+        };
+        for ok in [
+            "https://headend.example.jp",
+            "https://192.0.2.7:8443/",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+        ] {
+            assert!(with(ok).is_ok(), "{ok}: {:?}", with(ok).err());
+        }
+        for (bad, want) in [
+            ("http://192.0.2.7:8080", "use https://"),
+            ("http://headend.example.jp", "use https://"),
+            ("http://localhost.example.jp", "use https://"),
+            ("ftp://127.0.0.1", "is not https://"),
+            ("headend.example.jp", "is not an address"),
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("field `headend.url`"), "{bad}: {err}");
+            assert!(err.contains(want), "{bad}: want {want:?} in {err}");
         }
     }
 

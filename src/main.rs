@@ -375,10 +375,6 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
                 match serve.await {
                     Ok((listener, state, url)) => {
                         let _ = tx.send(Ok(url));
-                        tokio::spawn(engawa_headend::ride::run_improver(
-                            state.clone(),
-                            std::time::Duration::from_secs(60),
-                        ));
                         if let Err(e) =
                             engawa_headend::serve(listener, state, std::future::pending()).await
                         {

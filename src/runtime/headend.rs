@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use engawa_core::api::{
-    ErrorBody, Heartbeat, HeartbeatAnswer, PairingGrant, PairingRequest, TokenGrant, TokenRequest,
+    ErrorBody, Heartbeat, HeartbeatAnswer, MAX_ANSWER_BYTES, PairingGrant, PairingRequest,
+    TokenGrant, TokenRequest, codes,
 };
 use engawa_ride::api::{BookRequest, Booking, Places, Quote, RideRequest};
 use engawa_shop::api::{Catalogue, Order, OrderRequest, Settled};
@@ -24,7 +25,8 @@ pub enum ClientError {
     /// No connection could be made: the request certainly never arrived.
     #[error("no connection to the head-end: {0}")]
     NotSent(String),
-    /// The head-end answered with an error envelope.
+    /// The head-end answered with its own error envelope (`engawa_core::api::ErrorBody`).
+    /// An error without that envelope (a proxy, a captive portal) is `Unavailable`.
     #[error("the head-end refused ({status}): {code}")]
     Refused {
         status: u16,
@@ -32,6 +34,57 @@ pub enum ClientError {
         /// What the resident may be shown (empty when the answer had none).
         message_ja: String,
     },
+}
+
+impl ClientError {
+    /// The head-end itself says this box's token is no longer valid (box revoked or
+    /// swapped): the only answer after which the box forgets its token and pairs
+    /// again. A 401 from anything else between the box and the head-end is not.
+    pub fn token_refused(&self) -> bool {
+        matches!(self, ClientError::Refused { status: 401, code, .. } if code == codes::UNAUTHORIZED)
+    }
+}
+
+/// Whether `url` is a head-end address this box may use: `https://` for any host,
+/// plain `http://` only for this machine (127.0.0.0/8, ::1, localhost) — the box's
+/// token and the resident's orders never cross a network unencrypted.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not an address: {e}"))?;
+    let local = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => return Err(format!("{url:?} names no host")),
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if local => Ok(()),
+        "http" => Err(format!(
+            "{url:?} is plain http:// to another machine; use https:// (http:// is only for a head-end on this machine)"
+        )),
+        other => Err(format!("{url:?}: {other}:// is not https://")),
+    }
+}
+
+/// Reads `resp`'s body, at most `cap` bytes: a larger answer is refused before it
+/// is all in memory (whatever the server says its length is).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, ClientError> {
+    let too_big = || ClientError::Unavailable(format!("answer larger than {} KiB", cap / 1024));
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| ClientError::Unavailable(e.to_string()))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 #[derive(Clone)]
@@ -44,7 +97,10 @@ impl HeadendClient {
     pub fn new(base: &str) -> Result<HeadendClient, ClientError> {
         // The process-wide TLS provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        check_url(base).map_err(ClientError::Unavailable)?;
         let http = reqwest::Client::builder()
+            // The head-end never redirects; following one could leave https.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
             .user_agent(concat!("engawa/", env!("CARGO_PKG_VERSION")))
@@ -98,10 +154,7 @@ impl HeadendClient {
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let bytes = read_capped(resp, MAX_ANSWER_BYTES).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map(Some)
@@ -111,9 +164,14 @@ impl HeadendClient {
                     message_ja: String::new(),
                 });
         }
-        let (code, message_ja) = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|b| (b.error.code, b.error.message_ja))
-            .unwrap_or_else(|_| ("unreadable_error".into(), String::new()));
+        let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(&bytes) else {
+            // Not the head-end speaking: a proxy or portal on the way. Nothing it
+            // says (a 401 included) changes what the box knows; try again later.
+            return Err(ClientError::Unavailable(format!(
+                "{status} without the head-end's error envelope"
+            )));
+        };
+        let (code, message_ja) = (error.code, error.message_ja);
         if status.is_server_error() {
             return Err(ClientError::Unavailable(format!("{status} {code}")));
         }
@@ -229,11 +287,7 @@ impl HeadendClient {
                 message_ja: String::new(),
             });
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
-        Ok(bytes.to_vec())
+        read_capped(resp, engawa_shop::photo::MAX_BYTES).await
     }
 
     pub async fn settle(&self, token: &str, key: &str) -> Result<Settled, ClientError> {

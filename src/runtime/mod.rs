@@ -133,6 +133,7 @@ pub fn spawn(
                         settings,
                         clock.clone(),
                         config.tick,
+                        std::future::pending(),
                     ));
                 }
                 let watch = match watchover::Watch::load(
@@ -486,7 +487,8 @@ struct SyncTask {
     clock: Arc<dyn Clock>,
 }
 
-/// Heartbeats until the head-end refuses the token (401). Network trouble is
+/// Heartbeats until the head-end itself refuses the token (401 with its
+/// `unauthorized` envelope). Network trouble is
 /// logged and retried at the next beat: the head-end notices silence itself.
 async fn send_heartbeats(
     client: &headend::HeadendClient,
@@ -519,7 +521,7 @@ async fn send_heartbeats(
                 )
                 .await;
             }
-            Err(headend::ClientError::Refused { status: 401, .. }) => return,
+            Err(e) if e.token_refused() => return,
             Err(e) => tracing::warn!(error = %e, "heartbeat not delivered"),
         }
         tokio::time::sleep(h.heartbeat).await;

@@ -288,11 +288,13 @@ impl Worker {
                 {
                     return self.storage_failed("settling a refused order", e);
                 }
-                (self.sink)(if status == 401 {
-                    Event::Failed(ErrorKind::Unauthorized)
-                } else {
-                    Event::OrderRefused { code }
-                });
+                (self.sink)(
+                    if status == 401 && code == engawa_core::api::codes::UNAUTHORIZED {
+                        Event::Failed(ErrorKind::Unauthorized)
+                    } else {
+                        Event::OrderRefused { code }
+                    },
+                );
             }
             Err(ClientError::NotSent(e)) => {
                 tracing::warn!(error = %e, "order not sent: no connection");

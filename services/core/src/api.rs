@@ -79,6 +79,11 @@ pub struct HeartbeatAnswer {
     pub watch_version: i64,
 }
 
+/// The largest JSON answer a box reads from the head-end; a larger one is refused
+/// before it is all in memory. A household's catalogue, orders and rides are far
+/// smaller. (Photos have their own cap, `engawa_shop::photo::MAX_BYTES`.)
+pub const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
 /// Error codes of the pairing flow (RFC 8628 §3.5 names).
 pub mod codes {
     pub const AUTHORIZATION_PENDING: &str = "authorization_pending";

@@ -14,11 +14,13 @@ pub mod dispatch;
 pub mod error;
 pub mod family;
 pub mod http;
+pub mod retention;
 pub mod ride;
 pub mod ride_figures;
 pub mod routes;
 pub mod secret;
 pub mod shop;
+pub mod startup;
 pub mod watch;
 
 use std::sync::Arc;
@@ -65,8 +67,9 @@ impl AppState {
     }
 }
 
-/// Serve until `shutdown` resolves, with the default timeouts and
-/// connection limit ([`http::server::Limits`]).
+/// The whole head-end ([`startup`]: every background task, standard intervals, no
+/// mail server) served on `listener` until `shutdown` resolves, with the default
+/// timeouts and connection limit ([`http::server::Limits`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -75,11 +78,20 @@ pub async fn serve(
     serve_with(listener, state, http::server::Limits::default(), shutdown).await
 }
 
+/// [`serve`] with other limits.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: AppState,
     limits: http::server::Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    http::server::serve(listener, routes::router(state), limits, shutdown).await
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        on_signal.cancel();
+    });
+    startup::start(state, startup::Tasks::default(), stop)
+        .serve(listener, limits)
+        .await
 }

@@ -175,43 +175,31 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 Some(path) => engawa_headend::watch::mail_settings(std::path::Path::new(path))?,
                 None => None,
             };
-            if mail.is_none() {
-                tracing::warn!(
-                    "no mail server (no --mail FILE, or its [mail] host is empty): watch-over mails are queued but not sent"
-                );
-            }
-            let domain = mail
-                .as_ref()
-                .and_then(|m| engawa_mail::domain_of(&m.from))
-                .unwrap_or_else(|| "engawa.invalid".into());
-            if let Some(settings) = mail {
-                tokio::spawn(engawa_mail::run(
-                    state.db.clone(),
-                    settings,
-                    state.clock.clone(),
-                    std::time::Duration::from_secs(30),
-                ));
-            }
-            tokio::spawn(engawa_headend::watch::run_monitor(
-                state.clone(),
-                engawa_headend::watch::MonitorConfig {
-                    domain,
-                    every: std::time::Duration::from_secs(60),
-                },
-            ));
-            tokio::spawn(engawa_headend::ride::run_improver(
-                state.clone(),
-                std::time::Duration::from_secs(60),
-            ));
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("cannot listen on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "engawa-headend listening");
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
+            let stop = tokio_util::sync::CancellationToken::new();
+            let on_signal = stop.clone();
+            // SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .context("cannot watch for SIGTERM")?;
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
                 tracing::info!("shutting down");
+                on_signal.cancel();
+            });
+            let tasks = engawa_headend::startup::Tasks {
+                mail,
+                ..Default::default()
             };
-            engawa_headend::serve(listener, state, shutdown).await?;
+            engawa_headend::startup::start(state, tasks, stop)
+                .serve(listener, engawa_headend::http::server::Limits::default())
+                .await?;
             Ok(())
         }
         ["household", "add"] => {
@@ -270,14 +258,18 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 .need("household")?
                 .parse()
                 .context("--household: expected a number")?;
-            match a
-                .db()
-                .await?
-                .approve_pairing(code, household, clock.now())
-                .await?
-            {
+            let db = a.db().await?;
+            match db.approve_pairing(code, household, clock.now()).await? {
                 Ok(serial) => {
                     println!("box {serial} will join household {household} at its next poll");
+                    for b in db.boxes().await? {
+                        if b.household_id == household && !b.revoked {
+                            eprintln!(
+                                "note: household {household} already has box {} ({}) in use; if the new box replaces it, revoke it with `engawa-headend box revoke {}`",
+                                b.id, b.serial, b.id
+                            );
+                        }
+                    }
                     Ok(())
                 }
                 Err(ApproveRefusal::UnknownCode) => bail!(

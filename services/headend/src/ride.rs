@@ -189,9 +189,17 @@ pub async fn improve_today(s: &AppState, rounds: usize) -> Result<Option<(f64, f
 }
 
 /// Improve today's plan every `every`, for as long as the server runs.
-pub async fn run_improver(s: AppState, every: std::time::Duration) {
+pub async fn run_improver(
+    s: AppState,
+    every: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
     loop {
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(every) => {}
+        }
         if let Err(e) = improve_today(&s, 300).await {
             tracing::error!(error = %e, "taxi plan improvement failed");
         }

@@ -13,8 +13,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::db::{BoxAuth, PollRefusal};
+use crate::db::{BoxAuth, PairingRefusal, PollRefusal};
 use crate::error::ApiError;
+use crate::http::ClientAddr;
 
 /// No box request is anywhere near this big.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -136,15 +137,35 @@ fn created<T: Serialize>(body: T) -> Response {
 /// one expires.
 async fn start_pairing(
     State(s): State<AppState>,
+    from: ClientAddr,
     ApiJson(req): ApiJson<PairingRequest>,
 ) -> Result<Response, ApiError> {
     check_ident("serial", &req.serial, 40)?;
     check_ident("software_version", &req.software_version, 40)?;
     let grant =
-        s.db.start_pairing(&req.serial, &req.software_version, s.clock.now())
-            .await?;
-    tracing::info!(serial = %req.serial, user_code = %grant.user_code, "pairing requested");
-    Ok(created(grant))
+        s.db.start_pairing(
+            &req.serial,
+            &req.software_version,
+            &from.key(),
+            s.clock.now(),
+        )
+        .await?;
+    match grant {
+        Ok(grant) => {
+            // The code itself is a credential until approved: not logged at info.
+            tracing::info!(serial = %req.serial, "pairing requested");
+            tracing::debug!(user_code = %grant.user_code, "pairing code issued");
+            Ok(created(grant))
+        }
+        Err(PairingRefusal::TooMany) => {
+            tracing::warn!(source = %from.key(), "too many pairing requests from one address");
+            Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::TOO_MANY_ATTEMPTS,
+                "しばらく してから もう一度 ためします。",
+            ))
+        }
+    }
 }
 
 async fn poll_pairing(

@@ -79,13 +79,21 @@ pub struct MonitorConfig {
     pub every: StdDuration,
 }
 
-/// Run the monitor forever.
-pub async fn run_monitor(state: AppState, cfg: MonitorConfig) {
+/// Run the monitor until `stop` resolves (checked between passes).
+pub async fn run_monitor(
+    state: AppState,
+    cfg: MonitorConfig,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(stop);
     loop {
         if let Err(e) = tick(&state, &cfg.domain, state.clock.now()).await {
             tracing::error!(error = %e, "watch-over monitor pass failed");
         }
-        tokio::time::sleep(cfg.every).await;
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(cfg.every) => {}
+        }
     }
 }
 

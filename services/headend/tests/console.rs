@@ -242,6 +242,14 @@ async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() 
         .await
         .unwrap();
     submit(&c, "form.box button").await;
+    // First the box's serial, to compare with the TV; then the approval.
+    let confirm = text(&c).await;
+    assert!(
+        confirm.contains("機械 EGW-0100") && confirm.contains("世帯 1 山田 花子 に 登録します"),
+        "{confirm}"
+    );
+    assert!(!confirm.contains("もう 使っている 機械"), "{confirm}");
+    submit(&c, "form.box button").await;
     assert!(
         text(&c)
             .await

@@ -301,3 +301,158 @@ async fn connections_past_the_limit_wait_for_a_free_one() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// `POST /v1/pairing` as a box behind `from` (the proxy's X-Forwarded-For).
+async fn ask_pairing(h: &Headend, serial: &str, from: &str) -> (StatusCode, serde_json::Value) {
+    let r = h
+        .http
+        .post(format!("{}/v1/pairing", h.base))
+        .header("x-forwarded-for", from)
+        .json(&serde_json::json!({"serial": serial, "software_version": "0.1.0"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn pairing_requests_are_limited_per_address() {
+    let h = Headend::start().await;
+    let limit = engawa_headend::db::MAX_PAIRINGS_PER_SOURCE;
+    for i in 0..limit {
+        let (s, _) = ask_pairing(&h, &format!("EGW-F{i:04}"), "198.51.100.9").await;
+        assert_eq!(s, StatusCode::CREATED, "request {i}");
+    }
+    let (s, body) = ask_pairing(&h, "EGW-F9999", "198.51.100.9").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(common::code(&body), "too_many_attempts");
+    // Another address is not affected; the same one may ask again later.
+    let (s, _) = ask_pairing(&h, "EGW-OTHER", "203.0.113.5").await;
+    assert_eq!(s, StatusCode::CREATED);
+    h.clock.advance(chrono::Duration::seconds(
+        engawa_headend::db::PAIRING_WINDOW_S + 1,
+    ));
+    let (s, _) = ask_pairing(&h, "EGW-F9999", "198.51.100.9").await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn polls_with_unknown_codes_do_not_wait_for_the_write_lock() {
+    use sqlx::Connection;
+    let h = Headend::start().await;
+    // Another writer holds the database's write lock (a long export, a backup).
+    let mut writer = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        h.dir.path().join("headend.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    // A made-up device code is refused from a read: 401, not a 500 after the
+    // write lock's busy timeout.
+    let (s, body) = h
+        .post(
+            "/v1/pairing/token",
+            serde_json::json!({"device_code": "made-up-device-code"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    sqlx::query("ROLLBACK").execute(&mut writer).await.unwrap();
+}
+
+#[tokio::test]
+async fn approving_shows_the_serial_first_and_warns_of_a_box_in_use() {
+    let h = Headend::start().await;
+    let household = h.household("山田 花子").await;
+    let c = h.console().await;
+    let _old = h.pair("EGW-OLD-0001", household).await;
+    let (_, grant) = ask_pairing(&h, "EGW-NEW-0002", "198.51.100.20").await;
+    let code = grant["user_code"].as_str().unwrap().to_string();
+    let device_code = grant["device_code"].as_str().unwrap().to_string();
+    let hh = household.to_string();
+    let (s, page) = c
+        .form("/console/pairing", &[("code", &code), ("household", &hh)])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("機械 <strong>EGW-NEW-0002</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("もう 使っている 機械"), "{page}");
+    assert!(page.contains("EGW-OLD-0001"), "{page}");
+    // Not approved until confirmed: the box still waits.
+    let (_, body) = h
+        .post(
+            "/v1/pairing/token",
+            serde_json::json!({"device_code": device_code}),
+            None,
+        )
+        .await;
+    assert_eq!(common::code(&body), "authorization_pending");
+    let (_, page) = c
+        .form(
+            "/console/pairing",
+            &[("code", &code), ("household", &hh), ("confirm", "true")],
+        )
+        .await;
+    assert!(page.contains("EGW-NEW-0002 を 世帯"), "{page}");
+    h.clock.advance(chrono::Duration::seconds(6));
+    let (s, body) = h
+        .post(
+            "/v1/pairing/token",
+            serde_json::json!({"device_code": device_code}),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn the_waiting_boxes_are_listed_a_page_at_a_time() {
+    let h = Headend::start().await;
+    let c = h.console().await;
+    for i in 0..120 {
+        let from = format!("198.51.{}.{}", 100 + i / 25, i % 25 + 1);
+        let (s, _) = ask_pairing(&h, &format!("EGW-P{i:04}"), &from).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let rows = |page: &str| page.matches("<td>EGW-P").count();
+    let (_, first) = c.get("/console/pairing").await;
+    assert_eq!(rows(&first), 50);
+    assert!(
+        first.contains("（120 台）") && first.contains("1 / 3 ページ"),
+        "{first}"
+    );
+    let (_, last) = c.get("/console/pairing?p=3").await;
+    assert_eq!(rows(&last), 20);
+    assert!(last.contains("3 / 3 ページ"));
+}
+
+#[tokio::test]
+async fn the_server_and_every_task_stop_at_one_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+    let state = AppState::new(db, Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0))));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(engawa_headend::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let r = reqwest::get(format!("{base}/console/login")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    stop.send(()).unwrap();
+    // serve returns only when the server has drained and every background task
+    // (monitor, improver, retention) has ended its loop.
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("the head-end stops")
+        .unwrap()
+        .unwrap();
+    assert!(reqwest::get(format!("{base}/console/login")).await.is_err());
+}

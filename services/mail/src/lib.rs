@@ -182,7 +182,9 @@ pub async fn run<O: Outbox>(
     settings: MailSettings,
     clock: Arc<dyn Clock>,
     every: Duration,
+    stop: impl std::future::Future<Output = ()>,
 ) {
+    tokio::pin!(stop);
     let transport = match transport(&settings) {
         Ok(t) => t,
         Err(e) => {
@@ -190,9 +192,14 @@ pub async fn run<O: Outbox>(
             return tracing::error!(error = %e, "cannot set up mail sending");
         }
     };
+    // Stops only between passes: a mail being handed to the server is finished
+    // and marked first.
     loop {
         send_due(&mut outbox, &settings, &transport, clock.now()).await;
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(every) => {}
+        }
     }
 }
 

@@ -406,7 +406,7 @@ async fn dashboard(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let today = tokyo_today(now);
     let orders = try_db!(s.db.orders_on(today).await);
     let boxes = try_db!(s.db.boxes().await);
-    let pending = try_db!(s.db.pending_pairings(now).await);
+    let (_, pending) = try_db!(s.db.pending_pairings(now, 0, 0).await);
     let live = boxes
         .iter()
         .filter(|b| !b.revoked)
@@ -427,7 +427,7 @@ async fn dashboard(State(s): State<AppState>, headers: HeaderMap) -> Response {
         yen(total),
         live,
         boxes.iter().filter(|b| !b.revoked).count(),
-        pending.len()
+        pending
     );
     page("ホーム", Some(&session), &body).into_response()
 }
@@ -843,18 +843,40 @@ async fn set_sale(
 
 // ---- pairing ------------------------------------------------------------------
 
-async fn pairing(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
-    pairing_page(&s, &session, "").await
+/// Waiting boxes shown per page of the pairing list.
+const PAIRINGS_PER_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    /// 1-based page of the waiting boxes.
+    p: Option<i64>,
 }
 
-async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Response {
-    let waiting = try_db!(s.db.pending_pairings(s.clock.now()).await);
+async fn pairing(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let session = try_page!(session(&s, &headers).await);
+    pairing_page(&s, &session, "", q.p.unwrap_or(1)).await
+}
+
+async fn pairing_page(s: &AppState, session: &Session, message: &str, page_no: i64) -> Response {
+    let page_no = page_no.max(1);
+    let (waiting, total) = try_db!(
+        s.db.pending_pairings(
+            s.clock.now(),
+            (page_no - 1).saturating_mul(PAIRINGS_PER_PAGE),
+            PAIRINGS_PER_PAGE
+        )
+        .await
+    );
     let households = try_db!(s.db.households().await);
     let mut body = String::from(message);
-    body.push_str(
+    let _ = write!(
+        body,
         "<p>テレビに 出ている 「せつぞくコード」と 世帯を えらんで 登録します。</p>\
-         <h2>登録を 待っている 機械</h2><table><tr><th>せつぞくコード</th><th>機械の番号</th><th>時刻</th></tr>",
+         <h2>登録を 待っている 機械（{total} 台）</h2><table><tr><th>せつぞくコード</th><th>機械の番号</th><th>時刻</th></tr>",
     );
     for p in &waiting {
         let _ = write!(
@@ -865,9 +887,30 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Respons
             p.created_at.with_timezone(&TOKYO).format("%H:%M")
         );
     }
+    body.push_str("</table>");
+    let pages = (total + PAIRINGS_PER_PAGE - 1) / PAIRINGS_PER_PAGE;
+    if pages > 1 {
+        body.push_str("<p class=\"noprint\">");
+        if page_no > 1 {
+            let _ = write!(
+                body,
+                "<a href=\"/console/pairing?p={}\">← 前</a> ",
+                page_no - 1
+            );
+        }
+        let _ = write!(body, "{page_no} / {pages} ページ");
+        if page_no < pages {
+            let _ = write!(
+                body,
+                " <a href=\"/console/pairing?p={}\">次 →</a>",
+                page_no + 1
+            );
+        }
+        body.push_str("</p>");
+    }
     let _ = write!(
         body,
-        "</table><form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
+        "<form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
          <p><label for=\"code\">せつぞくコード</label><input id=\"code\" name=\"code\" required maxlength=\"12\" placeholder=\"4K7-P2Q\"></p>\
          <p><label for=\"household\">世帯</label><select id=\"household\" name=\"household\">",
         csrf_field(session)
@@ -882,7 +925,7 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Respons
             esc(&h.district)
         );
     }
-    body.push_str("</select></p><p><button type=\"submit\">登録する</button></p></form>");
+    body.push_str("</select></p><p><button type=\"submit\">たしかめる</button></p></form>");
     let boxes = try_db!(s.db.boxes().await);
     body.push_str(
         "<h2>登録ずみの 機械</h2><p>機械を 取りかえた・なくしたときは「使えなくする」を 押します。\
@@ -897,9 +940,7 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Respons
             esc(&b.serial),
             b.household_id,
             esc(b.software_version.as_deref().unwrap_or("—")),
-            b.last_heartbeat_at
-                .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
-                .unwrap_or_else(|| "—".into()),
+            last_contact(b),
             if b.revoked {
                 "使えなくしました".to_string()
             } else {
@@ -916,24 +957,93 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str) -> Respons
     page("機械の登録", Some(session), &body).into_response()
 }
 
+fn last_contact(b: &crate::db::BoxRow) -> String {
+    b.last_heartbeat_at
+        .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
 #[derive(Deserialize)]
 struct PairingForm {
     #[serde(default)]
     csrf: String,
     code: String,
     household: i64,
+    /// Set by the confirmation form: the operator has seen the serial.
+    #[serde(default)]
+    confirm: bool,
 }
 
+/// Two steps: the first shows which box (its serial) would be given to which
+/// household, and warns if that household already has a box in use; only the
+/// second, confirmed, approves.
 async fn approve_pairing(
     State(s): State<AppState>,
     headers: HeaderMap,
     Form(f): Form<PairingForm>,
 ) -> Response {
     let session = try_page!(checked(&s, &headers, &f.csrf).await);
-    let msg = match try_db!(
-        s.db.approve_pairing(&f.code, f.household, s.clock.now())
-            .await
-    ) {
+    let now = s.clock.now();
+    let refused = |r: ApproveRefusal| match r {
+        ApproveRefusal::UnknownCode => {
+            err("その コードの 機械は ありません（打ちまちがい か、15分で 期限切れ）。")
+        }
+        ApproveRefusal::NoSuchHousehold => err("その 世帯は ありません。"),
+        ApproveRefusal::TooManyAttempts => err("まちがいが 続いたため、10分間 登録できません。"),
+    };
+    if !f.confirm {
+        let waiting = match try_db!(s.db.pairing_to_approve(&f.code, f.household, now).await) {
+            Ok(w) => w,
+            Err(r) => return pairing_page(&s, &session, &refused(r), 1).await,
+        };
+        let name = try_db!(s.db.households().await)
+            .into_iter()
+            .find(|h| h.id == f.household)
+            .map(|h| h.name)
+            .unwrap_or_default();
+        let live: Vec<_> = try_db!(s.db.boxes().await)
+            .into_iter()
+            .filter(|b| b.household_id == f.household && !b.revoked)
+            .collect();
+        let mut body = format!(
+            "<p>機械 <strong>{}</strong>（せつぞくコード {}、{} に 表示）を 世帯 {} {} に 登録します。\
+             テレビに 出ている 機械の番号と 同じか たしかめてください。</p>",
+            esc(&waiting.serial),
+            esc(&waiting.user_code),
+            waiting.created_at.with_timezone(&TOKYO).format("%H:%M"),
+            f.household,
+            esc(&name)
+        );
+        if !live.is_empty() {
+            body.push_str(
+                "<p class=\"err\" role=\"alert\">この 世帯には もう 使っている 機械が あります。\
+                 取りかえなら、登録のあとで 古い 機械を「使えなくする」で 止めてください。</p><ul>",
+            );
+            for b in &live {
+                let _ = write!(
+                    body,
+                    "<li>機械 {}（{}）最後の連絡 {}</li>",
+                    b.id,
+                    esc(&b.serial),
+                    last_contact(b)
+                );
+            }
+            body.push_str("</ul>");
+        }
+        let _ = write!(
+            body,
+            "<form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
+             <input type=\"hidden\" name=\"code\" value=\"{}\">\
+             <input type=\"hidden\" name=\"household\" value=\"{}\">\
+             <input type=\"hidden\" name=\"confirm\" value=\"true\">\
+             <p><button type=\"submit\">登録する</button> <a href=\"/console/pairing\">やめる</a></p></form>",
+            csrf_field(&session),
+            esc(&waiting.user_code),
+            f.household
+        );
+        return page("機械の登録を たしかめる", Some(&session), &body).into_response();
+    }
+    let msg = match try_db!(s.db.approve_pairing(&f.code, f.household, now).await) {
         Ok(serial) => {
             tracing::info!(operator = %session.operator, %serial, household = f.household, "pairing approved");
             ok(&format!(
@@ -941,15 +1051,9 @@ async fn approve_pairing(
                 f.household
             ))
         }
-        Err(ApproveRefusal::UnknownCode) => {
-            err("その コードの 機械は ありません（打ちまちがい か、15分で 期限切れ）。")
-        }
-        Err(ApproveRefusal::NoSuchHousehold) => err("その 世帯は ありません。"),
-        Err(ApproveRefusal::TooManyAttempts) => {
-            err("まちがいが 続いたため、10分間 登録できません。")
-        }
+        Err(r) => refused(r),
     };
-    pairing_page(&s, &session, &msg).await
+    pairing_page(&s, &session, &msg, 1).await
 }
 
 async fn revoke_box(
@@ -965,7 +1069,7 @@ async fn revoke_box(
     } else {
         err(&format!("機械 {id} は ないか、もう 使えなくなっています。"))
     };
-    pairing_page(&s, &session, &msg).await
+    pairing_page(&s, &session, &msg, 1).await
 }
 
 // ---- the day's lists ----------------------------------------------------------

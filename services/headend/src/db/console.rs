@@ -234,19 +234,32 @@ impl Db {
             .collect()
     }
 
-    /// Boxes showing a pairing code that nobody has approved yet.
+    /// Boxes showing a pairing code that nobody has approved yet, newest first:
+    /// `limit` of them from `offset`, and how many there are in all.
     pub async fn pending_pairings(
         &self,
         now: DateTime<Utc>,
-    ) -> Result<Vec<PendingPairing>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT user_code, serial, created_at FROM pairings
-             WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at DESC",
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<PendingPairing>, i64), sqlx::Error> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pairings WHERE approved_at IS NULL AND expires_at > ?",
         )
         .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT user_code, serial, created_at FROM pairings
+             WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC
+             LIMIT ? OFFSET ?",
+        )
+        .bind(ts(now))
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let rows = rows
+            .iter()
             .map(|r| {
                 Ok(PendingPairing {
                     user_code: r.try_get(0)?,
@@ -254,6 +267,7 @@ impl Db {
                     created_at: from_ts(r.try_get(2)?).unwrap_or_default(),
                 })
             })
-            .collect()
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((rows, total))
     }
 }

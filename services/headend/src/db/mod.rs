@@ -19,6 +19,7 @@ use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
 pub mod console;
+pub mod retention;
 pub mod ride;
 mod shop;
 pub mod watch;
@@ -32,6 +33,11 @@ pub const POLL_INTERVAL_S: i64 = 5;
 /// How long a write waits for the database's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_FAILED_APPROVALS: i64 = 10;
+/// Pairing requests (`POST /v1/pairing`) accepted from one source address per
+/// window: a box asks again only when its code expires or it restarts, so this
+/// leaves room for many boxes behind one address and stops a flood.
+pub const MAX_PAIRINGS_PER_SOURCE: i64 = 30;
+pub const PAIRING_WINDOW_S: i64 = PAIRING_TTL_S;
 pub const FAILED_APPROVAL_WINDOW_S: i64 = 10 * 60;
 
 const MIGRATIONS: &[&str] = &[
@@ -330,6 +336,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX login_attempts_account ON login_attempts (account, at);
     CREATE INDEX login_attempts_source ON login_attempts (source, at);",
+    // 14: pairing requests counted per source address; expired ones pruned.
+    "ALTER TABLE pairings ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    CREATE INDEX pairings_source ON pairings (source, created_at);
+    CREATE INDEX pairings_expires ON pairings (expires_at);",
 ];
 
 #[derive(Clone)]
@@ -373,6 +383,13 @@ pub enum PollRefusal {
     Expired,
     AlreadyIssued,
     Unknown,
+}
+
+/// Why a box was given no pairing code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairingRefusal {
+    /// `MAX_PAIRINGS_PER_SOURCE` requests from this address in the window.
+    TooMany,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -495,45 +512,110 @@ impl Db {
     }
 
     /// A box asks to be paired: a fresh device code (returned once, stored hashed)
-    /// and a pairing code not used by any other live request.
+    /// and a pairing code not used by any other live request — unless `source`
+    /// has asked `MAX_PAIRINGS_PER_SOURCE` times in the window. The count and the
+    /// insert are one statement, so parallel requests cannot pass it together.
     pub async fn start_pairing(
         &self,
         serial: &str,
         software_version: &str,
+        source: &str,
         now: DateTime<Utc>,
-    ) -> Result<PairingGrant, sqlx::Error> {
+    ) -> Result<Result<PairingGrant, PairingRefusal>, sqlx::Error> {
         let device_code = secret::new_secret();
         loop {
             let user_code = secret::new_user_code();
-            let taken: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pairings WHERE user_code = ? AND expires_at > ? AND token_issued_at IS NULL",
-            )
-            .bind(&user_code)
-            .bind(ts(now))
-            .fetch_one(&self.pool)
-            .await?;
-            if taken > 0 {
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO pairings (device_code_hash, user_code, serial, software_version, created_at, expires_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO pairings (device_code_hash, user_code, serial, software_version, source, created_at, expires_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+                 WHERE (SELECT COUNT(*) FROM pairings WHERE source = ?5 AND created_at > ?6 - ?8) < ?9
+                   AND NOT EXISTS (SELECT 1 FROM pairings WHERE user_code = ?2 AND expires_at > ?6 AND token_issued_at IS NULL)
+                 RETURNING id",
             )
             .bind(secret::hash(&device_code))
             .bind(&user_code)
             .bind(serial)
             .bind(software_version)
+            .bind(source)
             .bind(ts(now))
             .bind(ts(now) + PAIRING_TTL_S)
-            .execute(&self.pool)
+            .bind(PAIRING_WINDOW_S)
+            .bind(MAX_PAIRINGS_PER_SOURCE)
+            .fetch_optional(&self.pool)
             .await?;
-            return Ok(PairingGrant {
-                device_code,
-                user_code,
-                interval_s: POLL_INTERVAL_S as u32,
-                expires_in_s: PAIRING_TTL_S as u32,
-            });
+            if inserted.is_some() {
+                return Ok(Ok(PairingGrant {
+                    device_code,
+                    user_code,
+                    interval_s: POLL_INTERVAL_S as u32,
+                    expires_in_s: PAIRING_TTL_S as u32,
+                }));
+            }
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pairings WHERE source = ? AND created_at > ?",
+            )
+            .bind(source)
+            .bind(ts(now) - PAIRING_WINDOW_S)
+            .fetch_one(&self.pool)
+            .await?;
+            if recent >= MAX_PAIRINGS_PER_SOURCE {
+                return Ok(Err(PairingRefusal::TooMany));
+            }
+            // Otherwise the pairing code was taken by a live request: draw again.
         }
+    }
+
+    /// What approving `typed_code` for `household_id` would do, for the operator
+    /// to confirm: the live request's serial. Counts a wrong code exactly as
+    /// `approve_pairing` does, so looking codes up is no way around the limit.
+    pub async fn pairing_to_approve(
+        &self,
+        typed_code: &str,
+        household_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Result<PendingPairing, ApproveRefusal>, sqlx::Error> {
+        if self.failed_approvals(now).await? >= MAX_FAILED_APPROVALS {
+            return Ok(Err(ApproveRefusal::TooManyAttempts));
+        }
+        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = ?")
+            .bind(household_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if household.is_none() {
+            return Ok(Err(ApproveRefusal::NoSuchHousehold));
+        }
+        let row = match secret::normalise_user_code(typed_code) {
+            None => None,
+            Some(code) => {
+                sqlx::query(
+                    "SELECT user_code, serial, created_at FROM pairings
+                     WHERE user_code = ? AND expires_at > ? AND approved_at IS NULL",
+                )
+                .bind(&code)
+                .bind(ts(now))
+                .fetch_optional(&self.pool)
+                .await?
+            }
+        };
+        let Some(r) = row else {
+            sqlx::query("INSERT INTO approval_failures (at) VALUES (?)")
+                .bind(ts(now))
+                .execute(&self.pool)
+                .await?;
+            return Ok(Err(ApproveRefusal::UnknownCode));
+        };
+        Ok(Ok(PendingPairing {
+            user_code: r.try_get(0)?,
+            serial: r.try_get(1)?,
+            created_at: from_ts(r.try_get(2)?).unwrap_or_default(),
+        }))
+    }
+
+    async fn failed_approvals(&self, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > ?")
+            .bind(ts(now) - FAILED_APPROVAL_WINDOW_S)
+            .fetch_one(&self.pool)
+            .await
     }
 
     /// The operator approves a pairing code for a household. Wrong codes are
@@ -590,13 +672,52 @@ impl Db {
     }
 
     /// The box polls. Once approved it receives its token exactly once: the
-    /// pairing is marked issued by the same statement that claims it.
+    /// pairing is marked issued by the same statement that claims it. The request
+    /// is read first without a transaction, so unknown, expired or pending codes
+    /// (anyone can send them) never wait for or hold the write lock.
     pub async fn poll_pairing(
         &self,
         device_code: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<TokenGrant, PollRefusal>, sqlx::Error> {
         let hash = secret::hash(device_code);
+        let row = sqlx::query(
+            "SELECT expires_at, approved_at, token_issued_at, last_poll_at FROM pairings WHERE device_code_hash = ?",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Err(PollRefusal::Unknown));
+        };
+        let (expires_at, approved, issued, last_poll): (
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        ) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        if issued.is_some() {
+            return Ok(Err(PollRefusal::AlreadyIssued));
+        }
+        if expires_at <= ts(now) {
+            return Ok(Err(PollRefusal::Expired));
+        }
+        if approved.is_none() {
+            if last_poll.is_some_and(|t| ts(now) - t < POLL_INTERVAL_S) {
+                return Ok(Err(PollRefusal::SlowDown));
+            }
+            sqlx::query("UPDATE pairings SET last_poll_at = ? WHERE device_code_hash = ?")
+                .bind(ts(now))
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+            return Ok(Err(PollRefusal::Pending));
+        }
         let mut tx = self.write_tx().await?;
         let claimed = sqlx::query(
             "UPDATE pairings SET token_issued_at = ?, last_poll_at = ?
@@ -609,50 +730,27 @@ impl Db {
         .bind(ts(now))
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some(row) = claimed {
-            let household_id: i64 = row.try_get(0)?;
-            let serial: String = row.try_get(1)?;
-            let token = secret::new_secret();
-            sqlx::query("INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)")
-                .bind(household_id)
-                .bind(&serial)
-                .bind(secret::hash(&token))
-                .bind(ts(now))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(Ok(TokenGrant {
-                token,
-                household_id,
-            }));
-        }
-        let row = sqlx::query("SELECT expires_at, token_issued_at, last_poll_at FROM pairings WHERE device_code_hash = ?")
-            .bind(&hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(row) = row else {
-            return Ok(Err(PollRefusal::Unknown));
+        let Some(row) = claimed else {
+            // Another poll of the same code claimed it first.
+            return Ok(Err(PollRefusal::AlreadyIssued));
         };
-        let (expires_at, issued, last_poll): (i64, Option<i64>, Option<i64>) =
-            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let refusal = if issued.is_some() {
-            PollRefusal::AlreadyIssued
-        } else if expires_at <= ts(now) {
-            PollRefusal::Expired
-        } else if last_poll.is_some_and(|t| ts(now) - t < POLL_INTERVAL_S) {
-            PollRefusal::SlowDown
-        } else {
-            PollRefusal::Pending
-        };
-        if refusal == PollRefusal::Pending {
-            sqlx::query("UPDATE pairings SET last_poll_at = ? WHERE device_code_hash = ?")
-                .bind(ts(now))
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
-        Ok(Err(refusal))
+        let household_id: i64 = row.try_get(0)?;
+        let serial: String = row.try_get(1)?;
+        let token = secret::new_secret();
+        sqlx::query(
+            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(household_id)
+        .bind(&serial)
+        .bind(secret::hash(&token))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(TokenGrant {
+            token,
+            household_id,
+        }))
     }
 
     pub async fn box_by_token(&self, token: &str) -> Result<Option<BoxAuth>, sqlx::Error> {

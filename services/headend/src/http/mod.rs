@@ -18,9 +18,20 @@ use axum::http::request::Parts;
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl ClientAddr {
+    /// What limits count by: the IPv4 address, or the IPv6 /64 (one household
+    /// line gets a whole /64, so counting single v6 addresses would not limit).
     pub fn key(&self) -> String {
-        self.0
-            .map_or_else(|| "unknown".to_string(), |a| a.to_string())
+        match self.0 {
+            None => "unknown".to_string(),
+            Some(IpAddr::V4(a)) => a.to_string(),
+            Some(IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = a.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        }
     }
 }
 
@@ -48,4 +59,20 @@ fn forwarded(parts: &Parts) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .next_back()
         .and_then(|a| a.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_count_ipv4_addresses_and_ipv6_networks() {
+        let key = |a: &str| ClientAddr(Some(a.parse().unwrap())).key();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::9"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        assert_eq!(ClientAddr(None).key(), "unknown");
+    }
 }
