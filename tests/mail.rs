@@ -58,6 +58,17 @@ fn start_box(dir: &Path, port: u16, clock: Arc<ManualClock>) -> TestBox {
 #[test]
 fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     let dir = tempfile::tempdir().unwrap();
+    // Everything the box logs, at every level, to a file read at the end.
+    let log_path = dir.path().join("log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(Arc::new(log))
+            .finish(),
+    )
+    .unwrap();
     let maildir: PathBuf = dir.path().join("maildir");
     let port = smtp::free_port();
     let smtp = Smtp::start(port, &maildir);
@@ -91,6 +102,17 @@ fn family_mail_goes_out_once_and_waits_for_a_server_that_is_down() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].email, "nobody.jiro@example.jp");
     assert!(failed[0].reason.contains("550"), "{}", failed[0].reason);
+    // The refusal is logged without the address the server quoted; no address
+    // of the family is in the log at all.
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(logged.contains("mail refused for good"), "{logged}");
+    for addr in [
+        "nobody.jiro@example.jp",
+        "taro@example.jp",
+        "hanae@example.jp",
+    ] {
+        assert!(!logged.contains(addr), "{addr} in the log:\n{logged}");
+    }
     let to: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
     assert!(to[0].contains("taro@example.jp") && to[1].contains("hanae@example.jp"));
     for m in &mails {

@@ -442,7 +442,8 @@ async fn pair(
                 continue;
             }
         };
-        tracing::info!(code = %grant.user_code, "showing the pairing code");
+        tracing::info!("showing a pairing code");
+        tracing::debug!(code = %grant.user_code, "the pairing code shown");
         sink(Event::PairingCode {
             user_code: grant.user_code.clone(),
         });

@@ -146,6 +146,22 @@ pub fn export(month: &str, b: &BillingMonth, bom: bool) -> Result<Export, csv::E
     })
 }
 
+/// Writes an export file readable by its owner only (mode 0600, also when it
+/// already existed): exports carry names and amounts of households.
+pub fn write_private(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(data)?;
+    f.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -483,7 +483,7 @@ async fn run(raw: Vec<String>) -> Result<()> {
                 (format!("sellers-{month}.csv"), &e.sellers_csv),
             ] {
                 let path = dir.join(name);
-                std::fs::write(&path, data)
+                engawa_headend::billing::write_private(&path, data)
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 println!("wrote {}", path.display());
             }

@@ -364,12 +364,16 @@ pub fn mail_settings(path: &std::path::Path) -> anyhow::Result<Option<engawa_mai
         engawa_mail::check_mailbox(&m.reply_to)
             .map_err(|e| anyhow::anyhow!("{}: [mail] reply_to: {e}", path.display()))?;
     }
-    Ok(Some(engawa_mail::MailSettings {
+    let settings = engawa_mail::MailSettings {
         host: m.host,
         port: m.port,
         security: m.security,
         credentials_file: m.credentials_file,
         from: m.from,
         reply_to: m.reply_to,
-    }))
+    };
+    // Refuse at start what the sender would refuse later (credentials readable
+    // by others, an unreadable file), rather than leave mails queued silently.
+    engawa_mail::transport(&settings).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(Some(settings))
 }

@@ -106,6 +106,40 @@ pub fn check_address(addr: &str) -> Result<(), &'static str> {
     }
 }
 
+/// `text` with every e-mail address in it (anything around an `@`) replaced by
+/// `<address>`: for logs, since SMTP servers quote the recipient in their refusals.
+pub fn without_addresses(text: &str) -> String {
+    let local = |c: char| c.is_ascii_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c);
+    let domain = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' {
+            let mut start = i;
+            while start > 0 && local(chars[start - 1]) {
+                start -= 1;
+            }
+            let mut end = i + 1;
+            while end < chars.len() && domain(chars[end]) {
+                end += 1;
+            }
+            if start < i && end > i + 1 {
+                // Drop the local part already copied, then the whole address.
+                for _ in start..i {
+                    out.pop();
+                }
+                out.push_str("<address>");
+                i = end;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Is this a usable `From:`/`Reply-To:` mailbox (`名前 <addr>` or `addr`)?
 pub fn check_mailbox(s: &str) -> Result<(), String> {
     s.parse::<Mailbox>().map(|_| ()).map_err(|e| e.to_string())
@@ -125,6 +159,19 @@ pub fn backoff(attempts: u32) -> chrono::Duration {
 }
 
 fn credentials(path: &std::path::Path) -> Result<Credentials, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the SMTP credentials {}: {e}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "the SMTP credentials {} can be read by other users (mode {:o}); make it theirs alone: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        ));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the SMTP credentials {}: {e}", path.display()))?;
     let mut lines = text.lines();
@@ -160,7 +207,7 @@ fn message(s: &MailSettings, m: &QueuedMail, now: DateTime<Utc>) -> Result<Messa
         Some(m.to_name.clone()),
         m.to_addr
             .parse()
-            .map_err(|e| format!("to {}: {e}", m.to_addr))?,
+            .map_err(|e| format!("the recipient's address: {e}"))?,
     );
     let mut b = Message::builder()
         .from(from)
@@ -233,7 +280,7 @@ async fn send_one<O: Outbox>(
     let msg = match message(s, m, now) {
         Ok(msg) => msg,
         Err(e) => {
-            tracing::error!(id = %m.message_id, error = %e, "cannot build a mail; giving up on it");
+            tracing::error!(id = %m.message_id, error = %without_addresses(&e), "cannot build a mail; giving up on it");
             if let Err(e) = outbox.failed(m, now, &e).await {
                 tracing::error!(error = %e, "cannot record a mail's outcome");
             }
@@ -247,12 +294,14 @@ async fn send_one<O: Outbox>(
             outbox.sent(m, now).await
         }
         Ok(Err(e)) if e.is_permanent() => {
-            tracing::warn!(id = %m.message_id, to = %m.to_addr, error = %e, "mail refused for good");
+            // The outbox row keeps the address and the server's whole answer;
+            // the log names neither the address nor anything that quotes it.
+            tracing::warn!(id = %m.message_id, error = %without_addresses(&e.to_string()), "mail refused for good");
             outbox.failed(m, now, &e.to_string()).await
         }
         Ok(Err(e)) => {
             let next = now + backoff(m.attempts);
-            tracing::warn!(id = %m.message_id, error = %e, %next, "mail not sent; will retry");
+            tracing::warn!(id = %m.message_id, error = %without_addresses(&e.to_string()), %next, "mail not sent; will retry");
             outbox.retry(m, next, &e.to_string()).await
         }
         Err(_) => {
@@ -269,6 +318,42 @@ async fn send_one<O: Outbox>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logs_get_no_addresses() {
+        assert_eq!(
+            without_addresses("550 5.1.1 <nobody.jiro@example.jp>: no such mailbox here"),
+            "550 5.1.1 <<address>>: no such mailbox here"
+        );
+        assert_eq!(
+            without_addresses("to a+b@x.example.co.jp, c@d.jp; 見守り"),
+            "to <address>, <address>; 見守り"
+        );
+        assert_eq!(without_addresses("no @ here, nor@"), "no @ here, nor@");
+    }
+
+    #[test]
+    fn credentials_readable_by_others_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smtp-credentials");
+        std::fs::write(&path, "mimamori\nsecret\n").unwrap();
+        let settings = MailSettings {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            security: Security::None,
+            credentials_file: Some(path.clone()),
+            from: "見守り <mimamori@example.jp>".into(),
+            reply_to: String::new(),
+        };
+        for mode in [0o644, 0o640, 0o604] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = transport(&settings).expect_err("refused");
+            assert!(err.contains("chmod 600"), "{mode:o}: {err}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(transport(&settings).is_ok());
+    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {

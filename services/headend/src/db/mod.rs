@@ -417,6 +417,33 @@ pub struct BoxRow {
     pub last_activity_at: Option<DateTime<Utc>>,
 }
 
+/// `path` exists and only its owner can read or write it.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    let mode = f.metadata()?.permissions().mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777), "the database could be read by other users; made 0600");
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    for side in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(side);
+        if let Ok(m) = std::fs::metadata(&p)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -426,7 +453,12 @@ pub(crate) fn from_ts(t: Option<i64>) -> Option<DateTime<Utc>> {
 }
 
 impl Db {
+    /// Opens (creating if missing) the database at `path`. The file holds
+    /// households' addresses, phones and contacts: it is created mode 0600, and an
+    /// existing file others can read is made 0600 (SQLite gives its -wal and -shm
+    /// files the database file's mode).
     pub async fn open(path: &Path) -> Result<Db, sqlx::Error> {
+        private_file(path).map_err(sqlx::Error::Io)?;
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
