@@ -68,6 +68,8 @@ pub fn demo_list() -> Vec<Reminder> {
         .enumerate()
         .map(|(i, (phrase, schedule))| Reminder {
             id: ReminderId(i as i64 + 1),
+            // The day-care reminder was set by the family on their page.
+            from_family: phrase.as_str() == "デイサービスの日",
             phrase,
             schedule,
         })
@@ -96,6 +98,7 @@ fn due(late: bool) -> DueOccurrence {
             tokyo(2026, 11, 25, 16, 30)
         },
         late,
+        from_family: false,
     }
 }
 
@@ -124,6 +127,7 @@ pub const SCENES: &[(&str, &str)] = &[
         "overlay-late",
         "a reminder that was due while the box was off",
     ),
+    ("overlay-family", "a reminder the family set, saying so"),
     ("pairing", "a new box showing its pairing code"),
     (
         "overlay-safety",
@@ -416,7 +420,7 @@ fn scene_keys(name: &str) -> Option<App> {
         adaptive: name == "watch-info-learned",
     }));
     let keys: &[Key] = match name {
-        "home" | "overlay-reminder" => &[],
+        "home" | "overlay-reminder" | "overlay-family" => &[],
         "home-large" => &[Digit(4), Right, Back, Right],
         "shop" => &[Digit(1)],
         "ride" => &[Digit(2)],
@@ -495,6 +499,12 @@ fn scene_keys(name: &str) -> Option<App> {
         }
         "overlay-late" => {
             app.handle(Event::Due(vec![due(true)]));
+        }
+        "overlay-family" => {
+            let mut d = due(false);
+            d.from_family = true;
+            d.phrase = "デイサービスの日".into();
+            app.handle(Event::Due(vec![d]));
         }
         "error" => {
             app.handle(Event::Failed(ErrorKind::Storage));

@@ -130,6 +130,25 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
             .iter()
             .any(|r| r.phrase.as_str() == "お薬を飲む")
     });
+    // The TV says who set it: in the list, and on the card when it comes.
+    assert!(b.app.reminders.iter().all(|r| r.from_family));
+    b.keys(&[Key::Digit(3), Key::Digit(1)]);
+    let info = engawa::view::model::BoxInfo {
+        serial: "EGW-0042".into(),
+        operator_name: String::new(),
+        operator_phone: String::new(),
+        version: String::new(),
+        connected: true,
+    };
+    let list = engawa::view::model::frame(&b.app, &info, engawa::view::model::Lang::Ja);
+    assert!(
+        list.rows
+            .iter()
+            .any(|r| r.text == "お薬を飲む" && r.detail.ends_with("（家族から）")),
+        "{:?}",
+        list.rows
+    );
+    b.keys(&[Key::Home]);
     assert_eq!(b.app.watch_info.threshold_min, 24 * 60);
 
     // A key, then a day and the grace period without one.
@@ -186,4 +205,5 @@ fn head_end_settings_reach_the_box_and_the_box_reports_back() {
         .unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].phrase.as_str(), "お薬を飲む");
+    assert!(kept[0].from_family);
 }

@@ -88,6 +88,7 @@ fn reminder(id: i64, phrase: &str, h: u32, repeat: Repeat) -> Reminder {
             time: NaiveTime::from_hms_opt(h, 0, 0).unwrap(),
             repeat,
         },
+        from_family: false,
     }
 }
 
@@ -99,6 +100,7 @@ fn due(id: i64, phrase: &str) -> DueOccurrence {
         due_at: tokyo(2026, 11, 25, 16, 30),
         show_at: tokyo(2026, 11, 25, 16, 30),
         late: false,
+        from_family: false,
     }
 }
 

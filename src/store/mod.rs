@@ -293,7 +293,7 @@ impl Store {
     /// Occurrences waiting for the resident at `now`.
     pub fn pending(&self, now: DateTime<Utc>) -> Result<Vec<DueOccurrence>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT o.id, o.reminder_id, r.phrase, o.due_at, o.late, o.show_at
+            "SELECT o.id, o.reminder_id, r.phrase, o.due_at, o.late, o.show_at, r.remote_id IS NOT NULL
              FROM occurrences o JOIN reminders r ON r.id = o.reminder_id
              WHERE o.state IN ('due','snoozed') AND o.show_at <= ?1
              ORDER BY o.show_at, o.id",
@@ -306,6 +306,7 @@ impl Store {
                 due_at: DateTime::from_timestamp(r.get(3)?, 0).unwrap_or_default(),
                 late: r.get(4)?,
                 show_at: DateTime::from_timestamp(r.get(5)?, 0).unwrap_or_default(),
+                from_family: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -355,7 +356,8 @@ impl Store {
     /// Every reminder with the time it was last saved, in one query.
     fn reminders_with_updated_at(&self) -> Result<Vec<(Reminder, DateTime<Utc>)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, phrase, time_of_day, repeat_kind, repeat_date, repeat_weekdays, repeat_day, updated_at
+            "SELECT id, phrase, time_of_day, repeat_kind, repeat_date, repeat_weekdays, repeat_day, updated_at,
+                    remote_id IS NOT NULL
              FROM reminders ORDER BY time_of_day, id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -368,12 +370,14 @@ impl Store {
                 r.get::<_, Option<i64>>(5)?,
                 r.get::<_, Option<i64>>(6)?,
                 r.get::<_, i64>(7)?,
+                r.get::<_, bool>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, phrase, time, kind, date, weekdays, day, updated) = row?;
-            let reminder = decode_reminder(id, &phrase, &time, &kind, date, weekdays, day)?;
+            let (id, phrase, time, kind, date, weekdays, day, updated, from_family) = row?;
+            let mut reminder = decode_reminder(id, &phrase, &time, &kind, date, weekdays, day)?;
+            reminder.from_family = from_family;
             out.push((
                 reminder,
                 DateTime::from_timestamp(updated, 0).unwrap_or_default(),
@@ -453,6 +457,7 @@ fn decode_reminder(
         id: ReminderId(id),
         phrase,
         schedule,
+        from_family: false,
     })
 }
 

@@ -204,33 +204,31 @@ fn weekday_label(l: Lang, w: Weekday) -> String {
     }
 }
 
+/// 「毎日 午前8:00」「毎週 火・金 午前7:30」「毎月31日 午前9:30」「12月3日(木) 午前10:00」
+/// (`Schedule::words_ja`; the developers' English here).
+pub fn schedule_text(l: Lang, s: &Schedule) -> String {
+    if l == Lang::Ja {
+        return s.words_ja();
+    }
+    let when = match s.repeat {
+        Repeat::Once(d) => jp::date_en(d),
+        Repeat::Daily => "daily".to_string(),
+        Repeat::Weekly(set) => weekdays_text(l, set),
+        Repeat::Monthly(day) => format!("monthly on day {day}"),
+    };
+    format!("{when} {}", time_text(l, s.time))
+}
+
 fn weekdays_text(l: Lang, set: WeekdaySet) -> String {
+    if l == Lang::Ja {
+        return set.words_ja();
+    }
     let days: Vec<String> = (0..7u8)
         .filter_map(|i| Weekday::try_from(i).ok())
         .filter(|w| set.contains(*w))
         .map(|w| weekday_label(l, w))
         .collect();
-    match l {
-        Lang::Ja => format!("毎週 {}", days.join("・")),
-        Lang::En => format!("every {}", days.join(", ")),
-    }
-}
-
-/// 「毎日 午前8:00」「毎週 火・金 午前7:30」「毎月31日 午前9:30」「12月3日(木) 午前10:00」
-pub fn schedule_text(l: Lang, s: &Schedule) -> String {
-    let when = match s.repeat {
-        Repeat::Once(d) => match l {
-            Lang::Ja => jp::date_ja(d),
-            Lang::En => jp::date_en(d),
-        },
-        Repeat::Daily => t(l, "毎日", "daily"),
-        Repeat::Weekly(set) => weekdays_text(l, set),
-        Repeat::Monthly(day) => match l {
-            Lang::Ja => format!("毎月{day}日"),
-            Lang::En => format!("monthly on day {day}"),
-        },
-    };
-    format!("{when} {}", time_text(l, s.time))
+    format!("every {}", days.join(", "))
 }
 
 fn repeat_kind_text(l: Lang, k: RepeatKind) -> String {
@@ -291,7 +289,11 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         app.overlay().map(|o| {
             let due = o.due_at.with_timezone(&TOKYO);
             OverlayView {
-                label: t(l, "リマインド", "Reminder"),
+                label: if o.from_family {
+                    t(l, "家族からの リマインド", "Reminder from family")
+                } else {
+                    t(l, "リマインド", "Reminder")
+                },
                 time: time_text(l, due.time()),
                 text: o.phrase.clone(),
                 note: if o.late {
@@ -479,11 +481,9 @@ fn safety(f: &mut Frame, app: &App, l: Lang) {
 
 /// 「6時間」「1時間30分」
 fn duration_words(l: Lang, minutes: i64) -> String {
-    match (l, minutes / 60, minutes % 60) {
-        (Lang::Ja, 0, m) => format!("{m}分"),
-        (Lang::Ja, h, 0) => format!("{h}時間"),
-        (Lang::Ja, h, m) => format!("{h}時間{m}分"),
-        (Lang::En, h, m) => format!("{h} h {m:02} min"),
+    match l {
+        Lang::Ja => jp::duration_ja(minutes),
+        Lang::En => format!("{} h {:02} min", minutes / 60, minutes % 60),
     }
 }
 
@@ -634,15 +634,16 @@ fn remind_list(f: &mut Frame, app: &App, l: Lang) {
 }
 
 fn reminder_detail(l: Lang, r: &Reminder, app: &App) -> String {
+    let mut detail = schedule_text(l, &r.schedule);
     if let Repeat::Once(_) = r.schedule.repeat
         && r.schedule.next_after(app.now).is_none()
     {
-        return match l {
-            Lang::Ja => format!("{}（おわり）", schedule_text(l, &r.schedule)),
-            Lang::En => format!("{} (past)", schedule_text(l, &r.schedule)),
-        };
+        detail.push_str(t(l, "（おわり）", " (past)").as_str());
     }
-    schedule_text(l, &r.schedule)
+    if r.from_family {
+        detail.push_str(t(l, "（家族から）", " (from family)").as_str());
+    }
+    detail
 }
 
 fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
@@ -744,7 +745,7 @@ fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
 
 fn hour_text(l: Lang, h: u32) -> String {
     match l {
-        Lang::Ja => format!("{}{}時", if h >= 12 { "午後" } else { "午前" }, h % 12),
+        Lang::Ja => jp::minutes_spoken(i64::from(h) * 60),
         Lang::En => time_text(
             l,
             NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN),
@@ -956,6 +957,30 @@ mod tests {
     }
 
     #[test]
+    fn a_reminder_family_set_says_so_on_its_card() {
+        let at = tokyo(2026, 11, 25, 9, 0);
+        let mut app = App::new(at);
+        let occurrence = |from_family| engawa_remind::DueOccurrence {
+            id: engawa_core::OccurrenceId(1),
+            reminder_id: engawa_core::ReminderId(1),
+            phrase: "お薬を飲む".into(),
+            due_at: at,
+            show_at: at,
+            late: false,
+            from_family,
+        };
+        app.handle(Event::Due(vec![occurrence(true)]));
+        let card = frame(&app, &info(), Lang::Ja).overlay.unwrap();
+        assert_eq!(card.label, "家族からの リマインド");
+        assert_eq!(card.text, "お薬を飲む");
+        app.handle(Event::Due(vec![occurrence(false)]));
+        assert_eq!(
+            frame(&app, &info(), Lang::Ja).overlay.unwrap().label,
+            "リマインド"
+        );
+    }
+
+    #[test]
     fn schedule_words() {
         use chrono::NaiveDate;
         let at = |repeat| Schedule {
@@ -989,6 +1014,7 @@ mod tests {
                 time: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
                 repeat: Repeat::Daily,
             },
+            from_family: false,
         };
         app.handle(Event::Reminders((1..=6).map(r).collect()));
         keys(&mut app, &[Key::Digit(3), Key::Digit(1)]);

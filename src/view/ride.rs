@@ -2,7 +2,7 @@
 //! words (「お迎え 午前10時10分〜10時25分」「みどり病院に 10時50分ごろ 着」), the
 //! receipt, today's bookings, the cancel question and 「タクシーが まもなく 来ます」.
 
-use engawa_core::Yen;
+use engawa_core::{Yen, jp};
 use engawa_ride::api::{Booking, minutes};
 
 use super::model::{
@@ -15,18 +15,10 @@ use crate::app::{App, ROWS_PER_PAGE, Screen};
 /// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
 pub fn clock(hhmm: &str, bare: bool) -> String {
     let m = minutes(hhmm).unwrap_or(0);
-    let (h, mm) = (m / 60, m % 60);
-    let half = if bare {
-        ""
-    } else if h >= 12 {
-        "午後"
+    if bare {
+        jp::minutes_spoken_bare(m)
     } else {
-        "午前"
-    };
-    let h12 = if h > 12 { h - 12 } else { h };
-    match mm {
-        0 => format!("{half}{h12}時"),
-        _ => format!("{half}{h12}時{mm}分"),
+        jp::minutes_spoken(m)
     }
 }
 

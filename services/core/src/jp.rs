@@ -43,6 +43,47 @@ pub fn day_relative_ja(day: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
+/// 「午前10時」「午後1時5分」: a time as people say it (and as mails and the
+/// taxi screens write it). Noon is 午後0時, as on the clock ([`time_ja`]).
+pub fn time_spoken(t: NaiveTime) -> String {
+    let half = if t.hour() >= 12 { "午後" } else { "午前" };
+    format!("{half}{}", time_spoken_bare(t))
+}
+
+/// [`time_spoken`] without 午前/午後: the end of a range whose start has it
+/// (「午前10時10分〜10時25分」).
+pub fn time_spoken_bare(t: NaiveTime) -> String {
+    match t.minute() {
+        0 => format!("{}時", t.hour() % 12),
+        m => format!("{}時{m}分", t.hour() % 12),
+    }
+}
+
+/// A time of day given in minutes after midnight (the taxi's unit), as
+/// [`time_spoken`]; minutes past the day wrap.
+pub fn minutes_spoken(minutes: i64) -> String {
+    time_spoken(of_minutes(minutes))
+}
+
+/// [`time_spoken_bare`] for minutes after midnight.
+pub fn minutes_spoken_bare(minutes: i64) -> String {
+    time_spoken_bare(of_minutes(minutes))
+}
+
+fn of_minutes(minutes: i64) -> NaiveTime {
+    let m = minutes.rem_euclid(24 * 60) as u32;
+    NaiveTime::from_hms_opt(m / 60, m % 60, 0).unwrap_or(NaiveTime::MIN)
+}
+
+/// 「45分」「6時間」「1時間30分」
+pub fn duration_ja(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m}分"),
+        (h, 0) => format!("{h}時間"),
+        (h, m) => format!("{h}時間{m}分"),
+    }
+}
+
 /// English equivalents for the development translation.
 pub fn date_en(d: NaiveDate) -> String {
     format!("{} {} ({})", d.format("%b"), d.day(), d.format("%a"))
@@ -93,6 +134,27 @@ mod tests {
             assert_eq!(time_ja(t(h, m)), ja);
             assert_eq!(time_en(t(h, m)), en);
         }
+    }
+
+    #[test]
+    fn spoken_times_and_durations() {
+        for (h, m, said) in [
+            (0, 0, "午前0時"),
+            (10, 5, "午前10時5分"),
+            (11, 59, "午前11時59分"),
+            (12, 0, "午後0時"),
+            (12, 30, "午後0時30分"),
+            (13, 5, "午後1時5分"),
+            (23, 0, "午後11時"),
+        ] {
+            assert_eq!(time_spoken(t(h, m)), said);
+            assert_eq!(minutes_spoken(i64::from(h * 60 + m)), said);
+        }
+        assert_eq!(minutes_spoken_bare(12 * 60 + 25), "0時25分");
+        assert_eq!(minutes_spoken(24 * 60 + 30), "午前0時30分");
+        assert_eq!(duration_ja(45), "45分");
+        assert_eq!(duration_ja(360), "6時間");
+        assert_eq!(duration_ja(90), "1時間30分");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::console::esc;
-use crate::db::watch::{ContactRow, WatchOverview};
+use crate::db::watch::{ContactRow, MAX_PAUSED_DAYS, PauseRefusal, WatchOverview};
 
 /// Reminders one household's family may keep on the box.
 pub const MAX_FAMILY_REMINDERS: usize = 20;
@@ -143,11 +143,7 @@ pub fn rule_words(o: &WatchOverview) -> String {
 }
 
 pub fn hours_words(minutes: i64) -> String {
-    match (minutes / 60, minutes % 60) {
-        (0, m) => format!("{m}分"),
-        (h, 0) => format!("{h}時間"),
-        (h, m) => format!("{h}時間{m}分"),
-    }
+    jp::duration_ja(minutes)
 }
 
 /// The state in words, for family and operator alike.
@@ -304,21 +300,9 @@ async fn render(s: &AppState, c: &ContactRow, link: &str, message: &str) -> Resp
     page(&format!("{} さんの 見守り", o.household), &body)
 }
 
-/// 「毎日 午前9時」「毎週 月・木 午後2時」
+/// 「毎日 午前9:00」「毎週 月・木 午後2:00」
 pub fn schedule_words(s: &Schedule) -> String {
-    let t = jp::time_ja(s.time);
-    match s.repeat {
-        Repeat::Daily => format!("毎日 {t}"),
-        Repeat::Weekly(set) => {
-            let days: Vec<&str> = (0..7u8)
-                .filter(|i| set.0 & (1 << i) != 0)
-                .map(|i| jp::WEEKDAYS_JA[i as usize])
-                .collect();
-            format!("毎週 {} {t}", days.join("・"))
-        }
-        Repeat::Monthly(d) => format!("毎月 {d}日 {t}"),
-        Repeat::Once(d) => format!("{} {t}", jp::date_ja(d)),
-    }
+    s.words_ja()
 }
 
 fn again(link: &str) -> Response {
@@ -350,10 +334,40 @@ async fn pause(
         .await;
     }
     let until = (now + Duration::days(f.days)).min(now + MAX_AWAY);
-    if let Err(e) = s.db.set_paused(c.household_id, Some(until)).await {
-        return internal(e);
-    }
+    let pause = match s.db.pause_by_family(c.household_id, c.id, until, now).await {
+        Ok(Ok(id)) => id,
+        Ok(Err(PauseRefusal::OverMonthlyCap { left_days })) => {
+            let why = if left_days > 0 {
+                format!(
+                    "この 1か月で 止められるのは あと {left_days}日 です（1か月に {MAX_PAUSED_DAYS}日まで）。"
+                )
+            } else {
+                format!(
+                    "この 1か月は もう {MAX_PAUSED_DAYS}日 止めたため、止められません。長く 留守に するときは センターに ご連絡ください。"
+                )
+            };
+            return render(
+                &s,
+                &c,
+                &link,
+                &format!("<p class=\"err\">{}</p>", esc(&why)),
+            )
+            .await;
+        }
+        Err(e) => return internal(e),
+    };
     tracing::info!(household = c.household_id, contact = c.id, %until, "family paused alerts");
+    // Every contact hears of it, the one who paused too: someone holding a
+    // forwarded mail cannot silence watch-over unseen.
+    let by = c.name.clone();
+    if let Err(e) =
+        crate::watch::tell_contacts(&s, c.household_id, &format!("pause.{pause}"), now, |ctx| {
+            engawa_watch::mail::paused(ctx, &by, until, now)
+        })
+        .await
+    {
+        tracing::error!(error = %e, household = c.household_id, "cannot queue the pause notices");
+    }
     again(&link)
 }
 
@@ -362,7 +376,7 @@ async fn resume(State(s): State<AppState>, Path(link): Path<String>) -> Response
         Ok(c) => c,
         Err(r) => return r,
     };
-    if let Err(e) = s.db.set_paused(c.household_id, None).await {
+    if let Err(e) = s.db.resume_by_family(c.household_id, s.clock.now()).await {
         return internal(e);
     }
     tracing::info!(
@@ -411,12 +425,7 @@ fn reminder_of(f: &ReminderForm) -> Result<(Phrase, Schedule), &'static str> {
         "daily" => Repeat::Daily,
         "weekly" => {
             let days = [&f.wd0, &f.wd1, &f.wd2, &f.wd3, &f.wd4, &f.wd5, &f.wd6];
-            let set = days
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.is_some())
-                .fold(0u8, |acc, (i, _)| acc | (1 << i));
-            Repeat::Weekly(WeekdaySet(set))
+            Repeat::Weekly(WeekdaySet::from_flags(days.map(Option::is_some)))
         }
         "monthly" => Repeat::Monthly(
             f.day

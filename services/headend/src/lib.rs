@@ -38,6 +38,9 @@ pub struct AppState {
     /// How families reach the head-end (`https://center.example.jp`): the start
     /// of every family-page link.
     pub public_url: Arc<str>,
+    /// The right-hand side of the Message-IDs of mails queued by requests (the
+    /// sender's domain; set by [`startup::start`]).
+    pub mail_domain: Arc<str>,
     /// Travel times for the taxi: haversine × road factor by default, or a
     /// routing engine's matrix (`serve --travel-matrix FILE`).
     pub travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
@@ -49,6 +52,7 @@ impl AppState {
             db,
             clock,
             public_url: Arc::from("http://127.0.0.1:8080"),
+            mail_domain: Arc::from("engawa.invalid"),
             travel: Arc::new(engawa_ride::travel::Haversine::default()),
         }
     }

@@ -68,12 +68,7 @@ async fn refused(
 
 /// 「午前10時15分」
 fn time_words(m: i64) -> String {
-    let (h, mm) = (m / 60, m % 60);
-    let half = if h >= 12 { "午後" } else { "午前" };
-    match mm {
-        0 => format!("{half}{}時", h % 12),
-        _ => format!("{half}{}時{mm}分", h % 12),
-    }
+    engawa_core::jp::minutes_spoken(m)
 }
 
 /// The operator books with box id 0 (by phone); anything else is the TV.

@@ -61,9 +61,10 @@ pub struct Headend {
 
 /// Start every background task of `tasks` on `state`; they run until `stop` is
 /// cancelled.
-pub fn start(state: AppState, tasks: Tasks, stop: CancellationToken) -> Headend {
+pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Headend {
     let mut set = JoinSet::new();
     let domain = tasks.domain();
+    state.mail_domain = std::sync::Arc::from(domain.as_str());
     match tasks.mail.clone() {
         Some(settings) => {
             set.spawn(engawa_mail::run(

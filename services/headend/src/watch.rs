@@ -259,6 +259,52 @@ async fn offline(
     Ok(())
 }
 
+/// One mail to every contact of `household`, written by `text` with that
+/// contact's own context (name, link); Message-IDs `<{id_base}.{contact}@domain>`
+/// so a retried request queues nothing twice. Returns how many were queued.
+pub async fn tell_contacts(
+    state: &AppState,
+    household: i64,
+    id_base: &str,
+    now: DateTime<Utc>,
+    text: impl Fn(&mail::Context) -> mail::MailText,
+) -> anyhow::Result<usize> {
+    let settings = state.db.watch_settings().await?;
+    let Some(o) = state.db.watch_overview(household).await? else {
+        return Ok(0);
+    };
+    let serial = o.serial.clone().unwrap_or_default();
+    let texts: Vec<_> = o
+        .contacts
+        .iter()
+        .map(|c| {
+            let link = format!("{}/family/{}", state.public_url, c.link_token);
+            text(&ctx(&settings, &c.name, &serial, &link))
+        })
+        .collect();
+    let ids: Vec<String> = o
+        .contacts
+        .iter()
+        .map(|c| format!("<{id_base}.{}@{}>", c.id, state.mail_domain))
+        .collect();
+    let mails: Vec<NewMail> = o
+        .contacts
+        .iter()
+        .zip(&texts)
+        .zip(&ids)
+        .map(|((c, t), id)| NewMail {
+            message_id: id.clone(),
+            household_id: Some(household),
+            contact_id: Some(c.id),
+            to_name: &c.name,
+            to_addr: &c.email,
+            subject: &t.subject,
+            body: &t.body,
+        })
+        .collect();
+    Ok(state.db.enqueue_mails(&mails, now).await?)
+}
+
 /// The daily 「お元気です」, at the policy's check time (within six hours after
 /// it, so a head-end that was down at nine still sends it, but not at midnight).
 async fn digests(

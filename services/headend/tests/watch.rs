@@ -623,3 +623,130 @@ async fn the_daily_digest_goes_out_once_a_day_at_the_check_time() {
         second.subject
     );
 }
+
+/// A household with two contacts and a paired box; the contacts' family links.
+async fn family_of_two(h: &Headend) -> (i64, String, Vec<String>) {
+    let a = h.household("山田 ハナ").await;
+    let token = h.pair("EGW-P", a).await;
+    for (name, mail) in [
+        ("山田 太郎", "taro@example.jp"),
+        ("山田 花江", "hanae@example.jp"),
+    ] {
+        h.db.add_contact(a, name, mail, h.clock.now())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let links =
+        h.db.contacts(a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.link_token)
+            .collect();
+    (a, token, links)
+}
+
+async fn family_post(h: &Headend, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", h.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn any_pause_from_the_family_page_is_told_to_every_contact() {
+    let h = Headend::start().await;
+    let (_, _, links) = family_of_two(&h).await;
+    // The shortest pause, by 太郎's (perhaps forwarded) link.
+    let (s, _) = family_post(&h, &format!("/family/{}/pause", links[0]), &[("days", "1")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let mails = h.db.outbox().await.unwrap();
+    let to: Vec<&str> = mails.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(to, ["taro@example.jp", "hanae@example.jp"]);
+    for m in &mails {
+        assert!(m.3.contains("おしらせを 止めました"), "{}", m.3);
+        assert!(m.4.contains("山田 太郎 様の ページ"), "{}", m.4);
+        assert!(m.4.contains("再開"), "{}", m.4);
+    }
+    // Each is told with their own link, to undo it.
+    assert!(mails[1].4.contains(&links[1]) && !mails[1].4.contains(&links[0]));
+}
+
+#[tokio::test]
+async fn the_family_cannot_pause_more_than_fourteen_days_a_month() {
+    let h = Headend::start().await;
+    let (a, token, links) = family_of_two(&h).await;
+    let pause = |days: &'static str| {
+        let path = format!("/family/{}/pause", links[1]);
+        let h = &h;
+        async move { family_post(h, &path, &[("days", days)]).await }
+    };
+    // Seven days, then seven more from the end of the first: fourteen.
+    assert_eq!(pause("7").await.0, StatusCode::SEE_OTHER);
+    h.clock.advance(Duration::days(7));
+    assert_eq!(pause("7").await.0, StatusCode::SEE_OTHER);
+    // At the end of the second, pausing again for one more day is refused.
+    h.clock.advance(Duration::days(7));
+    let (s, page) = pause("1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("もう 14日 止めたため"), "{page}");
+    assert!(config(&h, &token).await.paused_until <= Some(h.clock.now()));
+    // A month on, the window has moved: fourteen days again.
+    h.clock.advance(Duration::days(31));
+    assert_eq!(pause("14").await.0, StatusCode::SEE_OTHER);
+    // Resumed after three, the rest is given back: seven more are fine…
+    h.clock.advance(Duration::days(3));
+    family_post(&h, &format!("/family/{}/resume", links[1]), &[]).await;
+    assert_eq!(config(&h, &token).await.paused_until, None);
+    assert_eq!(pause("7").await.0, StatusCode::SEE_OTHER);
+    // …and after them, only four days are left.
+    h.clock.advance(Duration::days(7));
+    let (s, page) = pause("7").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("あと 4日"), "{page}");
+    assert_eq!(pause("3").await.0, StatusCode::SEE_OTHER);
+    assert!(h.db.watch_overview(a).await.unwrap().unwrap().paused_until > Some(h.clock.now()));
+}
+
+#[tokio::test]
+async fn revoking_the_box_renews_every_family_link_and_tells_the_family() {
+    let h = Headend::start().await;
+    let (a, _, old) = family_of_two(&h).await;
+    let c = h.console().await;
+    let box_id = h.db.boxes().await.unwrap()[0].id;
+    let (s, page) = c
+        .form(&format!("/console/boxes/{box_id}/revoke"), &[])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("家族の ページの アドレスも 新しく"), "{page}");
+    for l in &old {
+        let r = reqwest::get(format!("{}/family/{l}", h.base))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "the old link is dead");
+    }
+    let new: Vec<String> =
+        h.db.contacts(a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.link_token)
+            .collect();
+    let mails = h.db.outbox().await.unwrap();
+    assert_eq!(mails.len(), 2);
+    for (m, l) in mails.iter().zip(&new) {
+        assert!(m.3.contains("アドレスが かわりました"), "{}", m.3);
+        assert!(m.4.contains(l.as_str()), "{}", m.4);
+        let r = reqwest::get(format!("{}/family/{l}", h.base))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}

@@ -22,6 +22,9 @@ pub struct Reminder {
     pub id: ReminderId,
     pub phrase: Phrase,
     pub schedule: Schedule,
+    /// Set by family on the family page (synced from the head-end), not by the
+    /// resident: the TV says so wherever it shows it.
+    pub from_family: bool,
 }
 
 /// One occurrence waiting for the resident (due, or back from a snooze).
@@ -36,4 +39,6 @@ pub struct DueOccurrence {
     pub show_at: DateTime<Utc>,
     /// Noticed well after its time (the box was off): shown marked as late.
     pub late: bool,
+    /// Its reminder was set by family ([`Reminder::from_family`]).
+    pub from_family: bool,
 }

@@ -27,6 +27,26 @@ impl WeekdaySet {
     pub fn is_empty(self) -> bool {
         self.0 & 0x7f == 0
     }
+    /// 「毎週 火・金」
+    pub fn words_ja(self) -> String {
+        let days: Vec<&str> = (0..7)
+            .filter_map(|i| Weekday::try_from(i).ok())
+            .filter(|w| self.contains(*w))
+            .map(engawa_core::jp::weekday_ja)
+            .collect();
+        format!("毎週 {}", days.join("・"))
+    }
+
+    /// From seven flags, Monday first (the forms' checkboxes `wd0`…`wd6`).
+    pub fn from_flags(flags: [bool; 7]) -> Self {
+        WeekdaySet(
+            flags
+                .iter()
+                .enumerate()
+                .filter(|(_, on)| **on)
+                .fold(0, |set, (i, _)| set | (1 << i)),
+        )
+    }
     pub fn from_days(days: &[Weekday]) -> Self {
         days.iter().fold(WeekdaySet(0), |s, d| {
             WeekdaySet(s.0 | (1 << d.num_days_from_monday()))
@@ -62,6 +82,19 @@ pub enum ScheduleError {
 }
 
 impl Schedule {
+    /// The schedule in words, as the TV, the family page and the console write
+    /// it: 「毎日 午前8:00」「毎週 火・金 午前7:30」「毎月31日 午前9:30」
+    /// 「12月3日(木) 午前10:00」.
+    pub fn words_ja(&self) -> String {
+        let when = match self.repeat {
+            Repeat::Once(d) => engawa_core::jp::date_ja(d),
+            Repeat::Daily => "毎日".to_string(),
+            Repeat::Weekly(set) => set.words_ja(),
+            Repeat::Monthly(day) => format!("毎月{day}日"),
+        };
+        format!("{when} {}", engawa_core::jp::time_ja(self.time))
+    }
+
     pub fn validate(&self) -> Result<(), ScheduleError> {
         match self.repeat {
             Repeat::Weekly(set) if set.is_empty() => Err(ScheduleError::NoWeekday),

@@ -1,7 +1,7 @@
 //! The watch-over's emails to family, as plain Japanese text. One place for every
 //! template; the sender (box or head-end) adds the headers.
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, Utc};
 use engawa_core::{TOKYO, jp};
 
 pub struct MailText {
@@ -21,13 +21,7 @@ pub struct Context<'a> {
 
 /// 「午前9時12分」
 pub fn time_words(t: DateTime<Utc>) -> String {
-    let l = t.with_timezone(&TOKYO);
-    let (pm, h) = (l.hour() >= 12, l.hour() % 12);
-    let half = if pm { "午後" } else { "午前" };
-    match l.minute() {
-        0 => format!("{half}{h}時"),
-        m => format!("{half}{h}時{m}分"),
-    }
+    jp::time_spoken(t.with_timezone(&TOKYO).time())
 }
 
 /// 「きのう 午前9時12分」 relative to `now`.
@@ -180,6 +174,48 @@ pub fn offline_family(c: &Context, since: DateTime<Utc>, now: DateTime<Utc>) -> 
             when_words(since, now),
             c.operator,
             c.operator_phone,
+            footer(c)
+        ),
+    }
+}
+
+/// Someone paused the alerts from the family page: every contact is told, the
+/// one who did it too, so a forwarded link cannot silence watch-over unseen.
+pub fn paused(c: &Context, by: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> MailText {
+    let l = until.with_timezone(&TOKYO);
+    MailText {
+        subject: format!(
+            "見守り: {}まで おしらせを 止めました",
+            jp::date_ja(l.date_naive())
+        ),
+        body: format!(
+            "{} 様
+
+             {}に、家族の ページから 見守りの おしらせが 止められました（操作: {} 様の ページ）。
+             {} {}まで、リモコンの 操作が なくても・機械が つながらなくても メールは 届きません。
+             ご存じない 場合は、下の ページの 「おしらせを 再開する」で すぐに もどせます。
+{}",
+            c.contact,
+            when_words(now, now),
+            by,
+            jp::date_ja(l.date_naive()),
+            time_words(until),
+            footer(c)
+        ),
+    }
+}
+
+/// The box was revoked (swapped or lost): every family-page link is new.
+pub fn new_link(c: &Context) -> MailText {
+    MailText {
+        subject: "見守り: 家族の ページの アドレスが かわりました".into(),
+        body: format!(
+            "{} 様
+
+             見守りの 機械が 取りかえられたため、家族の ページの アドレスを 新しくしました。
+             前の アドレスは もう 使えません。
+{}",
+            c.contact,
             footer(c)
         ),
     }

@@ -1063,9 +1063,24 @@ async fn revoke_box(
     Form(f): Form<CsrfOnly>,
 ) -> Response {
     let session = try_page!(checked(&s, &headers, &f.csrf).await);
-    let msg = if try_db!(s.db.revoke_box(id, s.clock.now()).await) {
-        tracing::info!(operator = %session.operator, box_id = id, "box revoked");
-        ok(&format!("機械 {id} を 使えなくしました。"))
+    let now = s.clock.now();
+    let household = try_db!(s.db.boxes().await)
+        .into_iter()
+        .find(|b| b.id == id)
+        .map(|b| b.household_id);
+    let msg = if try_db!(s.db.revoke_box(id, now).await) {
+        tracing::info!(operator = %session.operator, box_id = id, "box revoked; family links renewed");
+        if let Some(h) = household
+            && let Err(e) = crate::watch::tell_contacts(&s, h, &format!("relink.{id}"), now, |c| {
+                engawa_watch::mail::new_link(c)
+            })
+            .await
+        {
+            tracing::error!(error = %e, household = h, "cannot queue the new family links");
+        }
+        ok(&format!(
+            "機械 {id} を 使えなくしました。家族の ページの アドレスも 新しくし、家族に メールで お知らせします。"
+        ))
     } else {
         err(&format!("機械 {id} は ないか、もう 使えなくなっています。"))
     };

@@ -340,6 +340,15 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE pairings ADD COLUMN source TEXT NOT NULL DEFAULT '';
     CREATE INDEX pairings_source ON pairings (source, created_at);
     CREATE INDEX pairings_expires ON pairings (expires_at);",
+    // 15: pauses set from the family page, by whom, for the monthly cap.
+    "CREATE TABLE watch_pauses (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        contact_id INTEGER REFERENCES contacts(id),
+        from_at INTEGER NOT NULL,
+        until_at INTEGER NOT NULL
+    );
+    CREATE INDEX watch_pauses_household ON watch_pauses (household_id, until_at);",
 ];
 
 #[derive(Clone)]
@@ -850,13 +859,38 @@ impl Db {
 
     /// A box is swapped or lost: its token stops working at once.
     pub async fn revoke_box(&self, box_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-        let done =
-            sqlx::query("UPDATE boxes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-                .bind(ts(now))
-                .bind(box_id)
-                .execute(&self.pool)
+        // The household's family-page links are renewed with it: a lost box may
+        // have been found by someone who also holds an old mail.
+        let mut tx = self.write_tx().await?;
+        let household: Option<i64> = sqlx::query_scalar(
+            "UPDATE boxes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING household_id",
+        )
+        .bind(ts(now))
+        .bind(box_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(household) = household else {
+            return Ok(false);
+        };
+        let contacts: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM contacts WHERE household_id = ? AND removed_at IS NULL",
+        )
+        .bind(household)
+        .fetch_all(&mut *tx)
+        .await?;
+        for c in contacts {
+            sqlx::query("UPDATE contacts SET link_token = ? WHERE id = ?")
+                .bind(secret::new_secret())
+                .bind(c)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() == 1)
+        }
+        sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = ?")
+            .bind(household)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn boxes(&self) -> Result<Vec<BoxRow>, sqlx::Error> {

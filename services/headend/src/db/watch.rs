@@ -77,6 +77,41 @@ pub struct WatchOverview {
     pub reminders: Vec<api::FamilyReminder>,
 }
 
+/// Days the family may pause alerts within [`PAUSE_WINDOW_DAYS`] (a month): a
+/// trip or a hospital stay fits, silencing watch-over for good does not.
+pub const MAX_PAUSED_DAYS: i64 = 14;
+pub const PAUSE_WINDOW_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseRefusal {
+    /// This pause would go past the cap; this many whole days are left.
+    OverMonthlyCap { left_days: i64 },
+}
+
+/// Total length of the union of `spans` (start, end), in their unit.
+fn union_length(spans: &mut [(i64, i64)]) -> i64 {
+    spans.sort_unstable();
+    let mut total = 0;
+    let mut current: Option<(i64, i64)> = None;
+    for &(a, b) in spans.iter() {
+        if b <= a {
+            continue;
+        }
+        current = match current {
+            Some((s, e)) if a <= e => Some((s, e.max(b))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((a, b))
+            }
+            None => Some((a, b)),
+        };
+    }
+    if let Some((s, e)) = current {
+        total += e - s;
+    }
+    total
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactRefusal {
     TooMany,
@@ -372,6 +407,77 @@ impl Db {
         let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE households SET paused_until = ? WHERE id = ?")
             .bind(until.map(ts))
+            .bind(household_id)
+            .execute(&mut *tx)
+            .await?;
+        bump(&mut tx, household_id).await?;
+        tx.commit().await
+    }
+
+    /// A pause from the family page by `contact_id`, until `until` — unless the
+    /// household's family pauses would then cover more than
+    /// [`MAX_PAUSED_DAYS`] days of the last [`PAUSE_WINDOW_DAYS`] and the time
+    /// ahead. Returns the pause's id (for its notice mails).
+    pub async fn pause_by_family(
+        &self,
+        household_id: i64,
+        contact_id: i64,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, PauseRefusal>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let window_start = ts(now) - PAUSE_WINDOW_DAYS * 86_400;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT from_at, until_at FROM watch_pauses WHERE household_id = ? AND until_at > ?",
+        )
+        .bind(household_id)
+        .bind(window_start)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut spans: Vec<(i64, i64)> = rows
+            .into_iter()
+            .map(|(a, b)| (a.max(window_start), b))
+            .collect();
+        let before = union_length(&mut spans);
+        spans.push((ts(now), ts(until)));
+        if union_length(&mut spans) > MAX_PAUSED_DAYS * 86_400 {
+            let left_days = (MAX_PAUSED_DAYS * 86_400 - before).max(0) / 86_400;
+            return Ok(Err(PauseRefusal::OverMonthlyCap { left_days }));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO watch_pauses (household_id, contact_id, from_at, until_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(contact_id)
+        .bind(ts(now))
+        .bind(ts(until))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE households SET paused_until = ? WHERE id = ?")
+            .bind(ts(until))
+            .bind(household_id)
+            .execute(&mut *tx)
+            .await?;
+        bump(&mut tx, household_id).await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// Alerts again from now: the household's family pauses end now.
+    pub async fn resume_by_family(
+        &self,
+        household_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE watch_pauses SET until_at = ?1 WHERE household_id = ?2 AND until_at > ?1",
+        )
+        .bind(ts(now))
+        .bind(household_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE households SET paused_until = NULL WHERE id = ?")
             .bind(household_id)
             .execute(&mut *tx)
             .await?;
