@@ -346,6 +346,7 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
                 let db = engawa_headend::Db::open(&dir.join("demo-headend.db")).await?;
                 let now = SystemClock.now();
                 let household = engawa_headend::demo::seed(&db, now).await?;
+                engawa_headend::demo::operator(&db, now).await?;
                 let stored = runtime::headend::load_token(&dir)?;
                 let valid = match &stored {
                     Some(t) => db.box_by_token(t).await?.is_some(),
@@ -355,10 +356,25 @@ fn demo_headend(state_dir: &Path, serial: &str) -> Result<String> {
                     let token = db.issue_token(household, &serial, now).await?;
                     runtime::headend::save_token(&dir, &token)?;
                 }
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let port = engawa_headend::demo::PORT;
+                let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, port, "the demo's port is taken; using another");
+                        tokio::net::TcpListener::bind("127.0.0.1:0").await?
+                    }
+                };
                 let url = format!("http://{}", listener.local_addr()?);
                 tracing::info!(%url, "demo head-end listening");
-                let state = engawa_headend::AppState::new(db, Arc::new(SystemClock));
+                // Printed, not only logged: the newcomer's way into the console.
+                eprintln!(
+                    "engawa demo: the operator's console is at {url}/console (login {} / {}) — \
+                     watch the TV's orders in ピッキング and its taxi rides in the manifest",
+                    engawa_headend::demo::OPERATOR,
+                    engawa_headend::demo::PASSWORD
+                );
+                let state =
+                    engawa_headend::AppState::new(db, Arc::new(SystemClock)).with_public_url(&url);
                 anyhow::Ok((listener, state, url))
             };
             let rt = match tokio::runtime::Builder::new_current_thread()

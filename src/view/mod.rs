@@ -8,6 +8,7 @@
 
 pub mod bridge;
 pub mod dump;
+pub mod frame;
 pub mod headless;
 pub mod model;
 pub mod presenter;

@@ -5,7 +5,7 @@
 use engawa_core::{Yen, jp};
 use engawa_ride::api::{Booking, minutes};
 
-use super::model::{
+use super::frame::{
     BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };

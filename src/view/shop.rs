@@ -7,7 +7,7 @@ use engawa_shop::api::Order;
 use engawa_shop::cart::Refresh;
 use engawa_shop::delivery::delivery_words_ja;
 
-use super::model::{
+use super::frame::{
     BoxInfo, DialogView, Frame, Hint, ItemView, KeyColour, Lang, PageKind, Row, SummaryView, Tile,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };

@@ -9,6 +9,22 @@ use crate::db::NewHousehold;
 
 /// Seed an empty database (a seeded one is left as it is). Returns the demo
 /// household.
+/// Where the box's demo serves its head-end, so the console has an address a
+/// newcomer can type (README); another free port if this one is taken.
+pub const PORT: u16 = 8090;
+/// The demo's console login (the demo database only).
+pub const OPERATOR: &str = "demo";
+pub const PASSWORD: &str = "engawa-demo";
+
+/// The demo operator, unless it is there already.
+pub async fn operator(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
+    if db.operator_login(OPERATOR).await?.is_none() {
+        let hash = crate::console::hash_password(PASSWORD)?;
+        db.add_operator(OPERATOR, &hash, now).await?;
+    }
+    Ok(())
+}
+
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
     if let Some(id) = db.first_household().await? {
         return Ok(id);

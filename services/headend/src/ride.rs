@@ -8,7 +8,7 @@
 //! logged with its reason for the operator.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,7 +26,7 @@ use crate::AppState;
 use crate::db::BoxAuth;
 use crate::db::ride::{BookOutcome, Channel, DayState, NEW_RIDE, NewRide, RideRow, Rider};
 use crate::error::ApiError;
-use crate::routes::{ApiJson, require_idempotency_key};
+use crate::http::{ApiJson, IdempotencyKey};
 
 /// The pickup window promised: 15 minutes.
 pub const WINDOW: i64 = 15;
@@ -549,10 +549,9 @@ fn booking(r: &RideRow) -> Booking {
 async fn book(
     State(s): State<AppState>,
     auth: BoxAuth,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> Result<Response, ApiError> {
-    let key = require_idempotency_key(&headers)?;
     let (replay, b) = book_for(&s, auth, &key, &req).await?;
     let status = if replay {
         StatusCode::OK

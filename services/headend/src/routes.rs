@@ -2,20 +2,18 @@
 //! shared error envelope. Bodies are capped, unknown fields refused, and each box
 //! sees only its own household.
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engawa_core::api::{Heartbeat, HeartbeatAnswer, PairingRequest, TokenRequest, codes};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::db::{BoxAuth, PairingRefusal, PollRefusal};
 use crate::error::ApiError;
-use crate::http::ClientAddr;
+use crate::http::{ApiJson, ClientAddr, IdempotencyKey};
 
 /// No box request is anywhere near this big.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -41,75 +39,6 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
-}
-
-/// `Json` whose rejections (malformed, unknown field, too big, wrong type) are
-/// answered in our envelope instead of axum's plain text.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => {
-                tracing::info!(reason = %rejection.body_text(), "refused a request body");
-                Err(ApiError::new(
-                    rejection.status(),
-                    codes::INVALID_JSON,
-                    "送られた内容を 読めませんでした。",
-                ))
-            }
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for BoxAuth
-where
-    AppState: axum::extract::FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(ApiError::unauthorized)?;
-        state
-            .db
-            .box_by_token(token.trim())
-            .await?
-            .ok_or_else(ApiError::unauthorized)
-    }
-}
-
-/// Mutating box requests carry an `Idempotency-Key` (a UUID-like token the box
-/// keeps with the request it retries).
-pub(crate) fn require_idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    check_idempotency_key(key)
-}
-
-/// 8–100 characters of letters, digits and `-`.
-pub(crate) fn check_idempotency_key(key: &str) -> Result<String, ApiError> {
-    let key = key.trim();
-    if key.len() < 8
-        || key.len() > 100
-        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        return Err(ApiError::bad_request(
-            codes::MISSING_IDEMPOTENCY_KEY,
-            "送られた内容を 読めませんでした。",
-        ));
-    }
-    Ok(key.to_string())
 }
 
 /// Serials and version strings: letters, digits and `. _ + -` only.
@@ -210,10 +139,9 @@ async fn poll_pairing(
 async fn heartbeat(
     State(s): State<AppState>,
     auth: BoxAuth,
-    headers: HeaderMap,
+    _: IdempotencyKey,
     ApiJson(hb): ApiJson<Heartbeat>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
-    require_idempotency_key(&headers)?;
     check_ident("software_version", &hb.software_version, 40)?;
     s.db.record_heartbeat(auth.box_id, &hb, s.clock.now())
         .await?;

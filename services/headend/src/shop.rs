@@ -3,7 +3,7 @@
 //! another household is answered exactly like one that does not exist.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::catalogue::CATEGORIES;
 use crate::db::{BoxAuth, OrderRefusal};
 use crate::error::ApiError;
-use crate::routes::{ApiJson, check_idempotency_key, require_idempotency_key};
+use crate::http::{ApiJson, IdempotencyKey, check_idempotency_key};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -74,10 +74,9 @@ fn check_order(req: &OrderRequest) -> Result<(), ApiError> {
 async fn place_order(
     State(s): State<AppState>,
     auth: BoxAuth,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
-    let key = require_idempotency_key(&headers)?;
     check_order(&req)?;
     let body = serde_json::to_string(&req).map_err(ApiError::internal)?;
     let hash = crate::secret::hash(&body);
@@ -155,10 +154,9 @@ fn refusal_error(r: OrderRefusal) -> ApiError {
 async fn cancel_order(
     State(s): State<AppState>,
     auth: BoxAuth,
-    headers: HeaderMap,
+    IdempotencyKey(_): IdempotencyKey,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    require_idempotency_key(&headers)?;
     match s
         .db
         .cancel_order(auth.household_id, id, s.clock.now())

@@ -15,7 +15,7 @@
 use std::time::Duration as StdDuration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
@@ -28,7 +28,7 @@ use crate::AppState;
 use crate::db::BoxAuth;
 use crate::db::watch::{NewMail, OfflineStep, SilentBox, WatchSettings};
 use crate::error::ApiError;
-use crate::routes::{ApiJson, require_idempotency_key};
+use crate::http::{ApiJson, IdempotencyKey};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,10 +45,9 @@ async fn config(State(s): State<AppState>, auth: BoxAuth) -> Result<Json<WatchCo
 async fn report(
     State(s): State<AppState>,
     auth: BoxAuth,
-    headers: HeaderMap,
+    _: IdempotencyKey,
     ApiJson(rep): ApiJson<WatchReport>,
 ) -> Result<StatusCode, ApiError> {
-    require_idempotency_key(&headers)?;
     let sane = (1..=14 * 24 * 60).contains(&rep.threshold_min)
         && rep.alerts.len() <= 100
         && rep.bounces.len() <= 100

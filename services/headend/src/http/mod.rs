@@ -1,12 +1,20 @@
 //! What every HTTP handler shares: the server with its timers and connection
-//! limit, and the extractors.
+//! limit, and the extractors — [`ClientAddr`], [`ApiJson`] (bodies refused in
+//! our envelope), [`BoxAuth`] (a box's bearer token), [`IdempotencyKey`].
 
 pub mod server;
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use engawa_core::api::codes;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::db::BoxAuth;
+use crate::error::ApiError;
 
 /// The address a request came from, for counting login attempts and pairing
 /// requests. The head-end listens on loopback behind its TLS proxy
@@ -59,6 +67,83 @@ fn forwarded(parts: &Parts) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .next_back()
         .and_then(|a| a.trim().parse().ok())
+}
+
+/// `Json` whose rejections (malformed, unknown field, too big, wrong type) are
+/// answered in our envelope instead of axum's plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                tracing::info!(reason = %rejection.body_text(), "refused a request body");
+                Err(ApiError::new(
+                    rejection.status(),
+                    codes::INVALID_JSON,
+                    "送られた内容を 読めませんでした。",
+                ))
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BoxAuth
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .db
+            .box_by_token(token.trim())
+            .await?
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// The `Idempotency-Key` every mutating box request carries (a UUID-like token
+/// the box keeps with the request it retries), checked by
+/// [`check_idempotency_key`]; missing or malformed → 400 in the envelope.
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        check_idempotency_key(key).map(IdempotencyKey)
+    }
+}
+
+/// 8–100 characters of letters, digits and `-`.
+pub fn check_idempotency_key(key: &str) -> Result<String, ApiError> {
+    let key = key.trim();
+    if key.len() < 8
+        || key.len() > 100
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(ApiError::bad_request(
+            codes::MISSING_IDEMPOTENCY_KEY,
+            "送られた内容を 読めませんでした。",
+        ));
+    }
+    Ok(key.to_string())
 }
 
 #[cfg(test)]
