@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State,
+};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -209,6 +212,70 @@ async fn checked(s: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Sessio
     Ok(session)
 }
 
+/// A logged-in operator: the handler's argument `Operator(session)` replaces
+/// reading the cookie by hand. Without a valid session the request is sent to
+/// the login page.
+pub struct Operator(pub Session);
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        session(s, &parts.headers).await.map(Operator)
+    }
+}
+
+/// A changing request from a logged-in operator: the session, and the form `T`
+/// once its `csrf` field has matched the session's token (403 otherwise).
+/// Replaces `Form<T>` plus the check in every handler; the session is checked
+/// before the form is read.
+pub struct CsrfForm<T>(pub Session, pub T);
+
+/// The largest console form (the upload pages use multipart instead).
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, s: &AppState) -> Result<Self, Response> {
+        let (parts, body) = req.into_parts();
+        let session = session(s, &parts.headers).await?;
+        let refused = |status: StatusCode, why: &str| {
+            (
+                status,
+                page("受け付けられません", Some(&session), &err(why)),
+            )
+                .into_response()
+        };
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+            return Err(refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "入力が 長すぎます。",
+            ));
+        };
+        let token = serde_urlencoded::from_bytes::<CsrfOnly>(&bytes)
+            .map(|c| c.csrf)
+            .unwrap_or_default();
+        if token.is_empty() || token != session.csrf {
+            tracing::warn!(operator = %session.operator, "console form without a valid CSRF token");
+            return Err(refused(
+                StatusCode::FORBIDDEN,
+                "この 画面は 古くなっています。ページを 開きなおして もういちど おためしください。",
+            ));
+        }
+        match serde_urlencoded::from_bytes::<T>(&bytes) {
+            Ok(form) => Ok(CsrfForm(session, form)),
+            Err(e) => {
+                tracing::info!(operator = %session.operator, error = %e, "console form unreadable");
+                Err(refused(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "入力を 読めませんでした。ページを 開きなおして もういちど おためしください。",
+                ))
+            }
+        }
+    }
+}
+
 macro_rules! try_page {
     ($e:expr) => {
         match $e {
@@ -382,9 +449,8 @@ struct CsrfOnly {
 async fn logout(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm(_, _): CsrfForm<CsrfOnly>,
 ) -> Response {
-    try_page!(checked(&s, &headers, &f.csrf).await);
     if let Some(token) = cookie_token(&headers) {
         try_db!(s.db.end_session(&crate::secret::hash(&token)).await);
     }
@@ -400,8 +466,7 @@ async fn logout(
 
 // ---- dashboard --------------------------------------------------------------
 
-async fn dashboard(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn dashboard(State(s): State<AppState>, Operator(session): Operator) -> Response {
     let now = s.clock.now();
     let today = tokyo_today(now);
     let orders = try_db!(s.db.orders_on(today).await);
@@ -434,8 +499,7 @@ async fn dashboard(State(s): State<AppState>, headers: HeaderMap) -> Response {
 
 // ---- households -------------------------------------------------------------
 
-async fn households(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn households(State(s): State<AppState>, Operator(session): Operator) -> Response {
     households_page(&s, &session, "").await
 }
 
@@ -485,8 +549,6 @@ async fn households_page(s: &AppState, session: &Session, message: &str) -> Resp
 
 #[derive(Deserialize)]
 struct HouseholdForm {
-    #[serde(default)]
-    csrf: String,
     name: String,
     #[serde(default)]
     district: String,
@@ -511,10 +573,8 @@ fn clean(v: &str, max: usize) -> Option<String> {
 
 async fn add_household(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<HouseholdForm>,
+    CsrfForm(session, f): CsrfForm<HouseholdForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let coord = |v: &str| -> Result<Option<f64>, ()> {
         match v.trim() {
             "" => Ok(None),
@@ -583,8 +643,7 @@ async fn add_household(
 
 // ---- sellers and catalogue --------------------------------------------------
 
-async fn sellers(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn sellers(State(s): State<AppState>, Operator(session): Operator) -> Response {
     sellers_page(&s, &session, "").await
 }
 
@@ -615,18 +674,14 @@ async fn sellers_page(s: &AppState, session: &Session, message: &str) -> Respons
 
 #[derive(Deserialize)]
 struct SellerForm {
-    #[serde(default)]
-    csrf: String,
     name: String,
     phone: String,
 }
 
 async fn add_seller(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<SellerForm>,
+    CsrfForm(session, f): CsrfForm<SellerForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let (Some(name), Some(phone)) = (
         clean(&f.name, 60).filter(|v| !v.is_empty()),
         clean(&f.phone, 20).filter(|v| !v.is_empty()),
@@ -650,8 +705,7 @@ async fn add_seller(
     }
 }
 
-async fn catalogue(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn catalogue(State(s): State<AppState>, Operator(session): Operator) -> Response {
     catalogue_page(&s, &session, "").await
 }
 
@@ -815,18 +869,14 @@ async fn upload_photo(State(s): State<AppState>, headers: HeaderMap, form: Multi
 
 #[derive(Deserialize)]
 struct SaleForm {
-    #[serde(default)]
-    csrf: String,
     on_sale: u8,
 }
 
 async fn set_sale(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(f): Form<SaleForm>,
+    CsrfForm(session, f): CsrfForm<SaleForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let on = f.on_sale == 1;
     if try_db!(s.db.set_on_sale(id, on, s.clock.now()).await) {
         tracing::info!(operator = %session.operator, item = id, on_sale = on, "item sale changed");
@@ -854,10 +904,9 @@ struct PageQuery {
 
 async fn pairing(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     pairing_page(&s, &session, "", q.p.unwrap_or(1)).await
 }
 
@@ -965,8 +1014,6 @@ fn last_contact(b: &crate::db::BoxRow) -> String {
 
 #[derive(Deserialize)]
 struct PairingForm {
-    #[serde(default)]
-    csrf: String,
     code: String,
     household: i64,
     /// Set by the confirmation form: the operator has seen the serial.
@@ -979,10 +1026,8 @@ struct PairingForm {
 /// second, confirmed, approves.
 async fn approve_pairing(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<PairingForm>,
+    CsrfForm(session, f): CsrfForm<PairingForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let now = s.clock.now();
     let refused = |r: ApproveRefusal| match r {
         ApproveRefusal::UnknownCode => {
@@ -1058,11 +1103,9 @@ async fn approve_pairing(
 
 async fn revoke_box(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let now = s.clock.now();
     let household = try_db!(s.db.boxes().await)
         .into_iter()
@@ -1119,10 +1162,9 @@ fn day_form(action: &str, day: NaiveDate) -> String {
 
 async fn orders(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
     let mut body = day_form("/console/orders", day);
@@ -1161,10 +1203,9 @@ async fn orders(
 
 async fn picking(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let day = day_of(&q, s.clock.now());
     let lines = try_db!(s.db.picking(day).await);
     let mut body = day_header("/console/picking", day, lines.is_empty());
@@ -1214,10 +1255,9 @@ async fn picking(
 
 async fn delivery(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
     let mut body = day_header("/console/delivery", day, list.is_empty());
@@ -1258,8 +1298,7 @@ async fn delivery(
 
 // ---- delivery rules -------------------------------------------------------
 
-async fn rules(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn rules(State(s): State<AppState>, Operator(session): Operator) -> Response {
     rules_page(&s, &session, "").await
 }
 
@@ -1294,8 +1333,6 @@ async fn rules_page(s: &AppState, session: &Session, message: &str) -> Response 
 
 #[derive(Deserialize)]
 struct RulesForm {
-    #[serde(default)]
-    csrf: String,
     cutoff: String,
     #[serde(default)]
     holidays: String,
@@ -1310,10 +1347,8 @@ struct RulesForm {
 
 async fn save_rules(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<RulesForm>,
+    CsrfForm(session, f): CsrfForm<RulesForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let Ok(cutoff) = chrono::NaiveTime::parse_from_str(f.cutoff.trim(), "%H:%M") else {
         return rules_page(
             &s,
@@ -1382,10 +1417,9 @@ fn month_of(q: &MonthQuery, now: DateTime<Utc>) -> String {
 
 async fn billing(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let month = month_of(&q, s.clock.now());
     let Some((first, last)) = crate::billing::month_bounds(&month) else {
         return internal("month bounds");
@@ -1425,11 +1459,10 @@ async fn billing(
 
 async fn billing_csv(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Operator,
     Path(file): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    try_page!(session(&s, &headers).await);
     let month = month_of(&q, s.clock.now());
     let Some((first, last)) = crate::billing::month_bounds(&month) else {
         return internal("month bounds");

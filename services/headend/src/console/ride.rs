@@ -18,8 +18,8 @@ use engawa_ride::service::Vehicle;
 use serde::Deserialize;
 
 use super::{
-    DayQuery, checked, clean, csrf_field, day_form, day_of, err, esc, internal, ok, page, session,
-    yen,
+    CsrfForm, DayQuery, Operator, checked, clean, csrf_field, day_form, day_of, err, esc, internal,
+    ok, page, yen,
 };
 use crate::AppState;
 use crate::db::Session;
@@ -57,10 +57,9 @@ fn refusal_words(code: &str) -> &str {
 
 async fn plan(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<DayQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let now = s.clock.now();
     let day: NaiveDate = day_of(&q, now);
     let key = day.to_string();
@@ -259,8 +258,6 @@ fn record_cell(session: &Session, day: &str, r: &RideRow, drop: bool) -> String 
 
 #[derive(Deserialize)]
 struct StopForm {
-    #[serde(default)]
-    csrf: String,
     ride: i64,
     drop: u8,
     day: String,
@@ -270,8 +267,7 @@ struct StopForm {
 }
 
 /// The driver taps 乗った / おりた on the manifest: the time is recorded once.
-async fn stop(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<StopForm>) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+async fn stop(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<StopForm>) -> Response {
     let drop = f.drop == 1;
     let now = s.clock.now();
     let found = match f.unmet.as_str() {
@@ -296,10 +292,9 @@ struct MonthQuery {
 /// The month's figures, day by day, and the month's total.
 async fn month(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<MonthQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     let now = s.clock.now();
     let first = q
         .month
@@ -350,8 +345,7 @@ async fn month(
     page("タクシー ＞ 月の 数字", Some(&session), &body).into_response()
 }
 
-async fn setup(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn setup(State(s): State<AppState>, Operator(session): Operator) -> Response {
     setup_page(&s, &session, "").await
 }
 
@@ -477,8 +471,6 @@ async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response 
 
 #[derive(Deserialize)]
 struct AddForm {
-    #[serde(default)]
-    csrf: String,
     what: String,
     name: String,
     #[serde(default)]
@@ -504,8 +496,7 @@ fn lat_lon(v: &str) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
-async fn add(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<AddForm>) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+async fn add(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<AddForm>) -> Response {
     let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
     let Some(name) = clean(&f.name, 40).filter(|n| !n.is_empty()) else {
         return setup_page(&s, &session, &refuse("名前を 入れてください。")).await;
@@ -647,10 +638,9 @@ struct RiderQuery {
 
 async fn rider_page(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<RiderQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     rider_form(&s, &session, q.household, "").await
 }
 
@@ -784,10 +774,9 @@ struct BookQuery {
 
 async fn book_page(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    Operator(session): Operator,
     Query(q): Query<BookQuery>,
 ) -> Response {
-    let session = try_page!(session(&s, &headers).await);
     match q.household {
         Some(h) => booking_form(&s, &session, h, q.return_of, "").await,
         None => search(&s, &session, &q.q).await,
@@ -918,8 +907,6 @@ async fn booking_form(
 
 #[derive(Deserialize)]
 struct QuoteForm {
-    #[serde(default)]
-    csrf: String,
     household: i64,
     #[serde(default)]
     from: String,
@@ -936,12 +923,7 @@ fn place_id(v: &str) -> Option<i64> {
     v.trim().parse().ok()
 }
 
-async fn quote(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<QuoteForm>,
-) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
+async fn quote(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<QuoteForm>) -> Response {
     use engawa_ride::api::{RideRequest, When};
     let when = match f.mode.as_str() {
         "at" => When::At(f.time.trim().to_string()),
@@ -1000,8 +982,6 @@ async fn quote(
 
 #[derive(Deserialize)]
 struct ConfirmForm {
-    #[serde(default)]
-    csrf: String,
     household: i64,
     #[serde(default)]
     from: String,
@@ -1017,10 +997,8 @@ struct ConfirmForm {
 
 async fn confirm(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<ConfirmForm>,
+    CsrfForm(session, f): CsrfForm<ConfirmForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let req = engawa_ride::api::BookRequest {
         from: place_id(&f.from),
         to: place_id(&f.to),

@@ -6,17 +6,16 @@
 
 use std::fmt::Write as _;
 
+use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chrono::{Duration, NaiveTime};
 use engawa_watch::api::MAX_CONTACTS;
 use engawa_watch::{Bounds, Policy};
 use serde::Deserialize;
 
-use super::{checked, clean, csrf_field, err, esc, internal, ok, page, session};
+use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, esc, internal, ok, page};
 use crate::AppState;
 use crate::db::Session;
 use crate::db::watch::{ContactRefusal, WatchSettings};
@@ -45,8 +44,7 @@ fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     .unwrap_or_else(|| "—".into())
 }
 
-async fn overview(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn overview(State(s): State<AppState>, Operator(session): Operator) -> Response {
     let now = s.clock.now();
     let settings = try_db!(s.db.watch_settings().await);
     let mut body = String::new();
@@ -92,16 +90,17 @@ async fn overview(State(s): State<AppState>, headers: HeaderMap) -> Response {
     page("見守り", Some(&session), &body).into_response()
 }
 
-async fn household(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn household(
+    State(s): State<AppState>,
+    Operator(session): Operator,
+    Path(id): Path<i64>,
+) -> Response {
     household_page(&s, &session, id, "", None).await
 }
 
 /// The policy form's fields, as typed (so a refused form comes back as it was).
 #[derive(Deserialize, Default, Clone)]
 struct PolicyForm {
-    #[serde(default)]
-    csrf: String,
     threshold_h: String,
     grace_min: String,
     realert_h: String,
@@ -130,7 +129,6 @@ fn hours(v: Duration) -> String {
 impl PolicyForm {
     fn of(p: &Policy) -> PolicyForm {
         PolicyForm {
-            csrf: String::new(),
             threshold_h: hours(p.threshold),
             grace_min: p.grace.num_minutes().to_string(),
             realert_h: hours(p.realert),
@@ -341,11 +339,9 @@ async fn household_page(
 
 async fn save_policy(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(f): Form<PolicyForm>,
+    CsrfForm(session, f): CsrfForm<PolicyForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     match f.policy() {
         Ok(p) => {
             try_db!(s.db.set_watch_policy(id, &p).await);
@@ -372,19 +368,15 @@ async fn save_policy(
 
 #[derive(Deserialize)]
 struct ContactForm {
-    #[serde(default)]
-    csrf: String,
     name: String,
     email: String,
 }
 
 async fn add_contact(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(f): Form<ContactForm>,
+    CsrfForm(session, f): CsrfForm<ContactForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let Some(name) = clean(&f.name, 40).filter(|n| !n.is_empty()) else {
         return household_page(
             &s,
@@ -415,19 +407,11 @@ async fn add_contact(
     household_page(&s, &session, id, &msg, None).await
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn remove_contact(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path((id, cid)): Path<(i64, i64)>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let done = try_db!(s.db.remove_contact(id, cid, s.clock.now()).await);
     let msg = if done {
         tracing::info!(operator = %session.operator, household = id, contact = cid, "watch-over contact removed");
@@ -440,11 +424,9 @@ async fn remove_contact(
 
 async fn renew_link(
     State(s): State<AppState>,
-    headers: HeaderMap,
     Path((id, cid)): Path<(i64, i64)>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let done = try_db!(s.db.renew_contact_link(id, cid).await);
     let msg = if done {
         tracing::info!(operator = %session.operator, household = id, contact = cid, "family link renewed");
@@ -455,8 +437,7 @@ async fn renew_link(
     household_page(&s, &session, id, &msg, None).await
 }
 
-async fn settings(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let session = try_page!(session(&s, &headers).await);
+async fn settings(State(s): State<AppState>, Operator(session): Operator) -> Response {
     settings_page(&s, &session, "").await
 }
 
@@ -482,8 +463,6 @@ async fn settings_page(s: &AppState, session: &Session, message: &str) -> Respon
 
 #[derive(Deserialize)]
 struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     operator_name: String,
     #[serde(default)]
     operator_phone: String,
@@ -495,10 +474,8 @@ struct SettingsForm {
 
 async fn save_settings(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Form(f): Form<SettingsForm>,
+    CsrfForm(session, f): CsrfForm<SettingsForm>,
 ) -> Response {
-    let session = try_page!(checked(&s, &headers, &f.csrf).await);
     let refuse = |msg: String| {
         let s = s.clone();
         let session = session.clone();
