@@ -272,28 +272,38 @@ pub async fn tell_contacts(
     let Some(o) = state.db.watch_overview(household).await? else {
         return Ok(0);
     };
+    mail_contacts(state, &settings, &o, &state.mail_domain, id_base, now, text).await
+}
+
+/// [`tell_contacts`] for a household already read.
+async fn mail_contacts(
+    state: &AppState,
+    settings: &WatchSettings,
+    o: &crate::db::watch::WatchOverview,
+    domain: &str,
+    id_base: &str,
+    now: DateTime<Utc>,
+    text: impl Fn(&mail::Context) -> mail::MailText,
+) -> anyhow::Result<usize> {
     let serial = o.serial.clone().unwrap_or_default();
     let texts: Vec<_> = o
         .contacts
         .iter()
         .map(|c| {
             let link = format!("{}/family/{}", state.public_url, c.link_token);
-            text(&ctx(&settings, &c.name, &serial, &link))
+            (
+                format!("<{id_base}.{}@{domain}>", c.id),
+                text(&ctx(settings, &c.name, &serial, &link)),
+            )
         })
-        .collect();
-    let ids: Vec<String> = o
-        .contacts
-        .iter()
-        .map(|c| format!("<{id_base}.{}@{}>", c.id, state.mail_domain))
         .collect();
     let mails: Vec<NewMail> = o
         .contacts
         .iter()
         .zip(&texts)
-        .zip(&ids)
-        .map(|((c, t), id)| NewMail {
+        .map(|(c, (id, t))| NewMail {
             message_id: id.clone(),
-            household_id: Some(household),
+            household_id: Some(o.household_id),
             contact_id: Some(c.id),
             to_name: &c.name,
             to_addr: &c.email,
@@ -325,35 +335,13 @@ async fn digests(
         if o.away_until.is_some_and(|u| u > now) || o.paused_until.is_some_and(|u| u > now) {
             continue;
         }
-        let serial = o.serial.clone().unwrap_or_default();
-        let texts: Vec<_> = o
-            .contacts
-            .iter()
-            .map(|c| {
-                let link = format!("{}/family/{}", state.public_url, c.link_token);
-                mail::digest(
-                    &ctx(settings, &c.name, &serial, &link),
-                    o.last_activity_at,
-                    now,
-                )
-            })
-            .collect();
         let day = local.date_naive();
-        let mails: Vec<NewMail> = o
-            .contacts
-            .iter()
-            .zip(&texts)
-            .map(|(c, t)| NewMail {
-                message_id: format!("<digest.{household}.{day}.{}@{domain}>", c.id),
-                household_id: Some(household),
-                contact_id: Some(c.id),
-                to_name: &c.name,
-                to_addr: &c.email,
-                subject: &t.subject,
-                body: &t.body,
-            })
-            .collect();
-        let n = state.db.enqueue_mails(&mails, now).await?;
+        let id_base = format!("digest.{household}.{day}");
+        let last = o.last_activity_at;
+        let n = mail_contacts(state, settings, &o, domain, &id_base, now, |c| {
+            mail::digest(c, last, now)
+        })
+        .await?;
         if n > 0 {
             tracing::info!(household, mails = n, "daily digest queued");
         }
