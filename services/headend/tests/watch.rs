@@ -637,14 +637,17 @@ async fn family_of_two(h: &Headend) -> (i64, String, Vec<String>) {
             .unwrap()
             .unwrap();
     }
-    let links =
-        h.db.contacts(a)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.link_token)
-            .collect();
-    (a, token, links)
+    (a, token, links_of(h, a).await)
+}
+
+/// The family-page links of `household`'s contacts, in order.
+async fn links_of(h: &Headend, household: i64) -> Vec<String> {
+    h.db.contacts(household)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.link_token)
+        .collect()
 }
 
 async fn family_post(h: &Headend, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
@@ -732,13 +735,7 @@ async fn revoking_the_box_renews_every_family_link_and_tells_the_family() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "the old link is dead");
     }
-    let new: Vec<String> =
-        h.db.contacts(a)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.link_token)
-            .collect();
+    let new = links_of(&h, a).await;
     let mails = h.db.outbox().await.unwrap();
     assert_eq!(mails.len(), 2);
     for (m, l) in mails.iter().zip(&new) {
