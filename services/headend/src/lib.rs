@@ -7,6 +7,8 @@
 pub mod bench;
 pub mod billing;
 pub mod catalogue;
+pub mod checks;
+pub mod cli;
 pub mod console;
 pub mod db;
 pub mod demo;

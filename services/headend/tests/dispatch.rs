@@ -168,7 +168,7 @@ fn a_simulated_day_prints_bookings_quote_times_and_driving() {
     }
     let (ok, out) = run(headend().args(["dispatch", "day", "--requests", "many"]));
     assert!(
-        !ok && out.contains("--requests: not a number: many"),
+        !ok && out.contains("invalid value 'many' for '--requests"),
         "{out}"
     );
 }

@@ -22,7 +22,8 @@ use engawa_core::{TOKYO, Yen};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::db::{ApproveRefusal, NewHousehold, Session};
+use crate::checks::clean;
+use crate::db::{ApproveRefusal, Session};
 
 /// `__Host-`: the browser keeps it only if it came over HTTPS with `Path=/`
 /// and no domain, so no sibling site can plant or overwrite it.
@@ -566,77 +567,42 @@ struct HouseholdForm {
     eligibility: String,
 }
 
-fn clean(v: &str, max: usize) -> Option<String> {
-    let v = v.trim();
-    (v.chars().count() <= max && !v.chars().any(char::is_control)).then(|| v.to_string())
-}
-
 async fn add_household(
     State(s): State<AppState>,
     CsrfForm(session, f): CsrfForm<HouseholdForm>,
 ) -> Response {
-    let coord = |v: &str| -> Result<Option<f64>, ()> {
-        match v.trim() {
-            "" => Ok(None),
-            t => t.parse().map(Some).map_err(|_| ()),
-        }
-    };
-    let fields = (
-        clean(&f.name, 60).filter(|v| !v.is_empty()),
-        clean(&f.district, 40),
-        clean(&f.address, 120).filter(|v| !v.is_empty()),
-        clean(&f.phone, 20).filter(|v| !v.is_empty()),
-        clean(&f.eligibility, 120),
-        coord(&f.lat),
-        coord(&f.lon),
-    );
-    let (
-        Some(name),
-        Some(district),
-        Some(address),
-        Some(phone),
-        Some(eligibility),
-        Ok(lat),
-        Ok(lon),
-    ) = fields
-    else {
-        return households_page(
-            &s,
-            &session,
-            &err("入力に まちがいが あります（名前・住所・電話は 必須、緯度・経度は 数字）。何も 登録していません。"),
-        )
-        .await;
-    };
     let fares = try_db!(s.db.fares().await);
-    let unknown = fares.unknown(&eligibility).join("、");
-    if !unknown.is_empty() {
-        return households_page(
-            &s,
-            &session,
-            &err(&format!(
-                "タクシーの区分「{unknown}」は ありません（あるのは {}）。何も 登録していません。",
-                fares.names()
-            )),
-        )
-        .await;
-    }
-    let h = NewHousehold {
-        name: name.clone(),
-        address,
-        phone,
-        lat,
-        lon,
+    let input = crate::checks::HouseholdInput {
+        name: f.name,
+        district: f.district,
+        address: f.address,
+        phone: f.phone,
+        lat: f.lat,
+        lon: f.lon,
         shop: f.shop.is_some(),
         ride: f.ride.is_some(),
-        district,
-        eligibility,
+        eligibility: f.eligibility,
+    };
+    let h = match crate::checks::household(&input, &fares) {
+        Ok(h) => h,
+        Err(why) => {
+            return households_page(
+                &s,
+                &session,
+                &err(&format!("{} 何も 登録していません。", why.ja)),
+            )
+            .await;
+        }
     };
     let id = try_db!(s.db.add_household(&h, s.clock.now()).await);
     tracing::info!(operator = %session.operator, household = id, "household registered");
     households_page(
         &s,
         &session,
-        &ok(&format!("{name} さんを 世帯 {id} として 登録しました。")),
+        &ok(&format!(
+            "{} さんを 世帯 {id} として 登録しました。",
+            h.name
+        )),
     )
     .await
 }
@@ -682,11 +648,9 @@ async fn add_seller(
     State(s): State<AppState>,
     CsrfForm(session, f): CsrfForm<SellerForm>,
 ) -> Response {
-    let (Some(name), Some(phone)) = (
-        clean(&f.name, 60).filter(|v| !v.is_empty()),
-        clean(&f.phone, 20).filter(|v| !v.is_empty()),
-    ) else {
-        return sellers_page(&s, &session, &err("名前と 電話を 入れてください。")).await;
+    let (name, phone) = match crate::checks::seller(&f.name, &f.phone) {
+        Ok(v) => v,
+        Err(why) => return sellers_page(&s, &session, &err(&why.ja)).await,
     };
     match s.db.add_seller(&name, &phone, s.clock.now()).await {
         Ok(id) => {
@@ -1349,39 +1313,25 @@ async fn save_rules(
     State(s): State<AppState>,
     CsrfForm(session, f): CsrfForm<RulesForm>,
 ) -> Response {
-    let Ok(cutoff) = chrono::NaiveTime::parse_from_str(f.cutoff.trim(), "%H:%M") else {
-        return rules_page(
-            &s,
-            &session,
-            &err("しめきりは 10:30 の 形で 入れてください。"),
-        )
-        .await;
-    };
     let weekdays = [&f.wd0, &f.wd1, &f.wd2, &f.wd3, &f.wd4, &f.wd5, &f.wd6].map(Option::is_some);
-    if !weekdays.iter().any(|d| *d) {
-        return rules_page(
-            &s,
-            &session,
-            &err("お届けの 曜日を ひとつ以上 えらんでください。何も 変えていません。"),
-        )
-        .await;
-    }
-    let mut holidays = std::collections::BTreeSet::new();
-    for line in f.holidays.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        match line.parse::<NaiveDate>() {
-            Ok(d) => {
-                holidays.insert(d);
-            }
-            Err(_) => {
-                return rules_page(
-                    &s,
-                    &session,
-                    &err(&format!("「{line}」は 日付に なっていません（2026-12-31 の形）。何も 変えていません。")),
-                )
-                .await;
-            }
+    let checked = crate::checks::cutoff(&f.cutoff).and_then(|cutoff| {
+        Ok((
+            cutoff,
+            crate::checks::weekdays(weekdays)?,
+            crate::checks::holidays(f.holidays.lines())?,
+        ))
+    });
+    let (cutoff, weekdays, holidays) = match checked {
+        Ok(v) => v,
+        Err(why) => {
+            return rules_page(
+                &s,
+                &session,
+                &err(&format!("{} 何も 変えていません。", why.ja)),
+            )
+            .await;
         }
-    }
+    };
     let rules = engawa_shop::delivery::DeliveryRules {
         cutoff,
         weekdays,

@@ -13,15 +13,15 @@ use axum::routing::get;
 use axum::{Form, Router};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use engawa_core::TOKYO;
-use engawa_ride::api::{hhmm, minutes};
-use engawa_ride::service::Vehicle;
+use engawa_ride::api::hhmm;
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, DayQuery, Operator, checked, clean, csrf_field, day_form, day_of, err, esc, internal,
-    ok, page, yen,
+    CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, esc, internal, ok,
+    page, yen,
 };
 use crate::AppState;
+use crate::checks;
 use crate::db::Session;
 use crate::db::ride::RideRow;
 use crate::ride_figures::Figures;
@@ -490,140 +490,97 @@ struct AddForm {
     wheelchair: Option<String>,
 }
 
-fn lat_lon(v: &str) -> Option<(f64, f64)> {
-    let (a, b) = v.split_once(',')?;
-    let (lat, lon): (f64, f64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
-}
-
 async fn add(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<AddForm>) -> Response {
-    let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
-    let Some(name) = clean(&f.name, 40).filter(|n| !n.is_empty()) else {
-        return setup_page(&s, &session, &refuse("名前を 入れてください。")).await;
-    };
-    if let Some(message) = fares_and_zones(&s, &f, &name).await {
-        tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
-        return setup_page(&s, &session, &message).await;
-    }
-    if name.chars().count() > 30 {
-        return setup_page(&s, &session, &refuse("名前は 30字までです。")).await;
-    }
-    let Some(at) = lat_lon(&f.at) else {
-        return setup_page(
-            &s,
-            &session,
-            &refuse("緯度,経度を 35.6110,137.9350 の 形で 入れてください。"),
-        )
-        .await;
-    };
-    let message = match f.what.as_str() {
-        "vehicle" => {
-            let seats = f
-                .seats
-                .trim()
-                .parse::<i32>()
-                .ok()
-                .filter(|n| (1..=20).contains(n));
-            let shift = minutes(&f.from).zip(minutes(&f.to)).filter(|(a, b)| a < b);
-            let (Some(seats), Some(shift)) = (seats, shift) else {
-                return setup_page(
-                    &s,
-                    &session,
-                    &refuse("席（1〜20）と 時間（はじめ < おわり）を たしかめてください。"),
-                )
-                .await;
-            };
-            try_db!(
-                s.db.add_vehicle(
-                    &name,
-                    &Vehicle {
-                        seats,
-                        wheelchair: f.wheelchair.is_some(),
-                        shift,
-                        depot: at
-                    }
-                )
-                .await
-            );
-            ok(&format!("{name} を 加えました。"))
+    let message = match change_setup(&s, &f).await {
+        Ok(Ok(done)) => {
+            tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
+            ok(&done)
         }
-        "place" => {
-            let kind = clean(&f.kind, 10)
-                .filter(|k| !k.is_empty())
-                .unwrap_or_else(|| "その他".into());
-            let Some(district) = clean(&f.district, 40) else {
-                return setup_page(&s, &session, &refuse("地区を 40字までで 入れてください。"))
-                    .await;
-            };
-            try_db!(s.db.add_place(&name, &kind, at, &district).await);
-            ok(&format!("{name} を 加えました。"))
-        }
-        _ => refuse("何を 加えるか わかりません。"),
-    };
-    tracing::info!(operator = %session.operator, what = %f.what, "taxi setup changed");
-    setup_page(&s, &session, &message).await
-}
-
-/// The fare table and the zones: the message, or `None` when the form is about
-/// a vehicle or a place.
-async fn fares_and_zones(s: &AppState, f: &AddForm, name: &str) -> Option<String> {
-    let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
-    let fare = || {
-        f.fare
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|y| (0..=100_000).contains(y))
-    };
-    let done = |r: Result<(), sqlx::Error>, m: String| match r {
-        Ok(()) => ok(&m),
+        Ok(Err(why)) => err(&format!("{} 何も 変えていません。", why.ja)),
         Err(e) => {
             tracing::error!(error = %e, "taxi setup not saved");
             err("保存できませんでした。もう一度 おためしください。")
         }
     };
-    Some(match f.what.as_str() {
-        "category" => match fare() {
-            _ if name.chars().count() > 20 || name.contains([',', '、']) => {
-                refuse("区分の 名前は 20字までで、「,」「、」なしで 入れてください。")
-            }
-            None => refuse("料金を 0〜100000円で 入れてください。"),
-            Some(y) => done(
-                s.db.set_category(name, y).await,
-                format!("{name}: 1人 1回 {}。", yen(y)),
-            ),
-        },
-        "remove-category" => match s.db.remove_category(name).await {
-            Ok(true) => ok(&format!("区分「{name}」を 消しました。")),
-            Ok(false) => refuse("その 区分は ありません。"),
-            Err(e) => done(Err(e), String::new()),
-        },
-        "discount" => match fare() {
-            None => refuse("0〜100000円で 入れてください。"),
-            Some(y) => done(
-                s.db.set_tv_discount(y).await,
-                format!("テレビで 予約すると 1人 1回 {} 安く なります。", yen(y)),
-            ),
-        },
-        "link" | "unlink" => {
-            let other = clean(&f.district, 40).unwrap_or_default();
-            if other.is_empty() || other == name {
-                refuse("ちがう 地区を ふたつ 入れてください。")
-            } else {
-                let link = f.what == "link";
-                let words = if link {
-                    "つなぎました"
-                } else {
-                    "つながりを 消しました"
-                };
-                done(
-                    s.db.link_zones(name, &other, link).await,
-                    format!("{name} と {other} を {words}。"),
-                )
-            }
+    setup_page(&s, &session, &message).await
+}
+
+/// One change to the taxi's setup (a vehicle, a place, a fare category, the
+/// TV discount, a zone link), checked as the command line checks it: what was
+/// done, or why nothing was.
+async fn change_setup(
+    s: &AppState,
+    f: &AddForm,
+) -> Result<Result<String, checks::Refused>, sqlx::Error> {
+    let refused = |field: &'static str, ja: &str| checks::Refused {
+        field,
+        ja: ja.into(),
+        en: String::new(),
+    };
+    Ok(Ok(match f.what.as_str() {
+        "vehicle" => {
+            let (name, vehicle) = match checks::vehicle(
+                &f.name,
+                &f.seats,
+                &f.from,
+                &f.to,
+                &f.at,
+                f.wheelchair.is_some(),
+            ) {
+                Ok(v) => v,
+                Err(why) => return Ok(Err(why)),
+            };
+            s.db.add_vehicle(&name, &vehicle).await?;
+            format!("{name} を 加えました。")
         }
-        _ => return None,
-    })
+        "place" => {
+            let p = match checks::place(&f.name, &f.kind, &f.at, &f.district) {
+                Ok(p) => p,
+                Err(why) => return Ok(Err(why)),
+            };
+            s.db.add_place(&p.name, &p.kind, p.at, &p.district).await?;
+            format!("{} を 加えました。", p.name)
+        }
+        "category" => {
+            let (name, fare) = match checks::category(&f.name)
+                .and_then(|n| Ok((n, checks::fare("fare", &f.fare)?)))
+            {
+                Ok(v) => v,
+                Err(why) => return Ok(Err(why)),
+            };
+            s.db.set_category(&name, fare).await?;
+            format!("{name}: 1人 1回 {}。", yen(fare))
+        }
+        "remove-category" => {
+            if !s.db.remove_category(f.name.trim()).await? {
+                return Ok(Err(refused("name", "その 区分は ありません。")));
+            }
+            format!("区分「{}」を 消しました。", f.name.trim())
+        }
+        "discount" => {
+            let y = match checks::fare("fare", &f.fare) {
+                Ok(y) => y,
+                Err(why) => return Ok(Err(why)),
+            };
+            s.db.set_tv_discount(y).await?;
+            format!("テレビで 予約すると 1人 1回 {} 安く なります。", yen(y))
+        }
+        "link" | "unlink" => {
+            let (a, b) = match checks::zone_pair(&f.name, &f.district) {
+                Ok(v) => v,
+                Err(why) => return Ok(Err(why)),
+            };
+            let link = f.what == "link";
+            s.db.link_zones(&a, &b, link).await?;
+            let words = if link {
+                "つなぎました"
+            } else {
+                "つながりを 消しました"
+            };
+            format!("{a} と {b} を {words}。")
+        }
+        _ => return Ok(Err(refused("what", "何を 加えるか わかりません。"))),
+    }))
 }
 
 // ---- a rider's profile: eligibility and needs ------------------------------
@@ -723,31 +680,23 @@ async fn save_rider(
         .map(String::as_str)
         .filter(|c| fares.categories.iter().any(|k| k.0 == *c))
         .collect();
-    let other = f.get("other").map(|o| o.trim()).unwrap_or_default();
-    if other.chars().count() > 30 || other.chars().any(char::is_control) {
-        return rider_form(&s, &session, household, &refuse("その他は 30字までです。")).await;
-    }
-    let mut needs: Vec<&str> = (0..NEEDS.len())
+    let chosen = (0..NEEDS.len())
         .filter_map(|k| f.get(&format!("n{k}")))
         .map(String::as_str)
-        .filter(|n| NEEDS.contains(n))
-        .collect();
-    needs.extend(crate::db::ride::categories_of(other));
-    let Some(extra) = f
-        .get("extra")
-        .and_then(|m| m.parse::<i64>().ok())
-        .filter(|m| (0..=30).contains(m))
-    else {
-        return rider_form(
-            &s,
-            &session,
-            household,
-            &refuse("足す 時間は 0〜30分です。"),
-        )
-        .await;
+        .filter(|n| NEEDS.contains(n));
+    let other = f.get("other").map(String::as_str).unwrap_or_default();
+    let checked =
+        checks::needs(chosen.chain(crate::db::ride::categories_of(other))).and_then(|needs| {
+            Ok((
+                needs,
+                checks::extra_minutes(f.get("extra").map_or("", String::as_str))?,
+            ))
+        });
+    let (needs, extra) = match checked {
+        Ok(v) => v,
+        Err(why) => return rider_form(&s, &session, household, &refuse(&why.ja)).await,
     };
     let eligibility = categories.join(",");
-    let needs = needs.join(",");
     try_db!(
         s.db.set_rider_profile(household, Some(&eligibility), &needs, extra)
             .await

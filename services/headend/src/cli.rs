@@ -1,0 +1,1027 @@
+//! The operator's command line (`engawa-headend …`), declared with clap so
+//! every command and subcommand has `--help`, and checked with the same
+//! [`crate::checks`] as the console's forms.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use engawa_core::{Clock, SystemClock, Yen};
+
+use crate::db::ApproveRefusal;
+use crate::{AppState, Db, checks};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "engawa-headend",
+    version,
+    about = "engawa-headend — the CATV operator's service for engawa boxes",
+    after_help = "The database defaults to ./engawa-headend.db (SQLite). \
+                  `engawa-headend COMMAND --help` explains each command."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The head-end's database, for every command that reads or changes it.
+#[derive(Debug, Args)]
+pub struct DbFile {
+    /// The SQLite database (created 0600 if missing).
+    #[arg(long, value_name = "FILE", default_value = "engawa-headend.db")]
+    pub db: PathBuf,
+}
+
+impl DbFile {
+    async fn open(&self) -> Result<Db> {
+        Db::open(&self.db)
+            .await
+            .with_context(|| format!("cannot open the database {}", self.db.display()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: the boxes' API, the console, the family pages and
+    /// every background task (mail, offline monitor, taxi improver, retention).
+    Serve(Serve),
+    /// Register households.
+    #[command(subcommand)]
+    Household(HouseholdCommand),
+    /// Console logins.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Approve the code a new box shows on the TV.
+    #[command(subcommand)]
+    Pair(PairCommand),
+    /// The boxes in service.
+    #[command(name = "box", subcommand)]
+    Boxes(BoxCommand),
+    /// The shop's sellers.
+    #[command(subcommand)]
+    Seller(SellerCommand),
+    /// The shop's items.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// The shop's delivery rules.
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// The orders delivered on one day.
+    Orders(Orders),
+    /// The shared taxi: vehicles, riders, places, fares, zones, the day's plan.
+    #[command(subcommand)]
+    Ride(RideCommand),
+    /// The dial-a-ride solver on benchmark instances.
+    #[command(subcommand)]
+    Dispatch(DispatchCommand),
+    /// Measure the head-end: heartbeats at rising rates, then an order burst.
+    Bench(Bench),
+    /// Monthly billing files.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The mail file has one [mail] table: host, port, security (starttls|tls|none),
+credentials_file (two lines: user, password; mode 0600), from, reply_to.
+Without it, watch-over mails wait in the outbox.
+
+The travel matrix (a routing engine's times for the taxi's places): first line
+the number of places P, then P lines `latitude longitude`, then P rows of P
+minutes; other places fall back to haversine × 1.3 at 30 km/h.")]
+pub struct Serve {
+    #[command(flatten)]
+    pub db: DbFile,
+    /// Where to listen (behind a TLS proxy).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The address families and boxes reach, for links in mails.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// The SMTP settings (TOML).
+    #[arg(long, value_name = "FILE.toml")]
+    pub mail: Option<PathBuf>,
+    /// Taxi travel times between places from a routing engine.
+    #[arg(long, value_name = "FILE")]
+    pub travel_matrix: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HouseholdCommand {
+    /// Register a household (checked as the console's form is).
+    Add(HouseholdAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct HouseholdAdd {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub address: String,
+    #[arg(long)]
+    pub phone: String,
+    /// The village or district (delivery lists are grouped by it).
+    #[arg(long, default_value = "")]
+    pub district: String,
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    pub lat: Option<String>,
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    pub lon: Option<String>,
+    /// Uses the shop.
+    #[arg(long)]
+    pub shop: bool,
+    /// Uses the shared taxi.
+    #[arg(long)]
+    pub ride: bool,
+    /// Taxi categories from the fare table, such as 65歳以上,免許返納.
+    #[arg(long, default_value = "")]
+    pub eligibility: String,
+    #[command(flatten)]
+    pub db: DbFile,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Add a console login; the password (10 characters or more) is read from
+    /// standard input.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PairCommand {
+    /// Let the box showing CODE join a household at its next poll.
+    Approve {
+        /// The code on the TV, such as 4K7-P2Q.
+        code: String,
+        #[arg(long)]
+        household: i64,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoxCommand {
+    /// Every box: id, household, serial, state, last heartbeat.
+    List {
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Stop a swapped or lost box: its token no longer works.
+    Revoke {
+        /// The box's id (see `box list`).
+        id: i64,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SellerCommand {
+    /// Register a seller (checked as the console's form is).
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Import items from CSV: all or nothing, every bad row named by line.
+    #[command(after_help = "\
+Columns: seller,category,name,price_yen,unit,on_sale (UTF-8, BOM allowed).")]
+    Import {
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Every item with its price, seller and state.
+    List {
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Store an item's photo (PNG).
+    Photo {
+        /// The item's number (see `catalogue list`).
+        item: i64,
+        #[arg(value_name = "FILE.png")]
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Show or change the order cut-off, delivery weekdays and holidays.
+    Rules {
+        /// The order cut-off, HH:MM.
+        #[arg(long)]
+        cutoff: Option<String>,
+        /// 1 (Monday) to 7 (Sunday), as ranges and lists: 1-5, 1,3,5, 1-6.
+        #[arg(long)]
+        weekdays: Option<String>,
+        /// Days without delivery, such as 2026-12-31,2027-01-01 (replaces the list).
+        #[arg(long)]
+        holidays: Option<String>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Orders {
+    /// The delivery day (default: today in Japan).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub day: Option<NaiveDate>,
+    #[command(flatten)]
+    pub db: DbFile,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RideCommand {
+    /// Add a vehicle.
+    Vehicle {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        seats: String,
+        /// Its working hours, such as 08:00-17:00.
+        #[arg(long)]
+        shift: String,
+        /// Where it starts and ends, LAT,LON.
+        #[arg(long)]
+        depot: String,
+        /// It takes a wheelchair.
+        #[arg(long)]
+        wheelchair: bool,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Set a rider's needs and the minutes added at each stop.
+    Rider {
+        #[arg(long)]
+        household: i64,
+        /// Such as 車いす,玄関まで介助.
+        #[arg(long, default_value = "")]
+        needs: String,
+        #[arg(long, default_value = "0")]
+        extra_minutes: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Add a place riders go to.
+    Place {
+        #[arg(long)]
+        name: String,
+        /// Such as 病院 (default その他).
+        #[arg(long, default_value = "")]
+        kind: String,
+        /// LAT,LON.
+        #[arg(long)]
+        at: String,
+        #[arg(long, default_value = "")]
+        district: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Put a place on a household's list on the TV.
+    Favourite {
+        #[arg(long)]
+        household: i64,
+        #[arg(long)]
+        place: i64,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// The drivers' manifests for a day.
+    Plan {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        day: Option<NaiveDate>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Show or change the fare table.
+    Fares {
+        /// A category to add or change (with --fare).
+        #[arg(long, requires = "fare")]
+        category: Option<String>,
+        /// Yen per person for --category.
+        #[arg(long, requires = "category")]
+        fare: Option<String>,
+        /// A category to remove.
+        #[arg(long)]
+        remove: Option<String>,
+        /// Yen less per person when booked from the TV.
+        #[arg(long)]
+        tv_discount: Option<String>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Let riders of two districts share a taxi, or stop it (no links: one zone).
+    Zone {
+        /// Two districts, such as 北部,中心部.
+        #[arg(long, conflicts_with = "unlink", required_unless_present = "unlink")]
+        link: Option<String>,
+        #[arg(long)]
+        unlink: Option<String>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DispatchCommand {
+    /// Solve one instance and write the solution.
+    Solve {
+        #[arg(long)]
+        instance: PathBuf,
+        #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+        time_limit: std::time::Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "SOLUTION.json")]
+        out: PathBuf,
+    },
+    /// Check a solution against its instance.
+    Verify {
+        #[arg(long)]
+        instance: PathBuf,
+        #[arg(long, value_name = "SOLUTION.json")]
+        solution: PathBuf,
+    },
+    /// Solve every instance in a directory and compare with the best known.
+    Bench {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+        time_limit: std::time::Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        #[arg(long, value_name = "FILE")]
+        bks: Option<PathBuf>,
+    },
+    /// Replay instances as requests arriving through the day.
+    Online {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Minutes between a request and its pick-up window.
+        #[arg(long, default_value_t = 60.0)]
+        lead: f64,
+        #[arg(long, default_value_t = 20)]
+        improve_ms: u64,
+    },
+    /// A fresh instance drawn the same way as an `a` or `b` file.
+    Generate {
+        #[arg(long, value_name = "FILE")]
+        like: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A simulated day of bookings.
+    Day {
+        #[arg(long)]
+        requests: Option<usize>,
+        #[arg(long)]
+        vehicles: Option<usize>,
+        #[arg(long)]
+        seats: Option<i32>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        improve_rounds: Option<usize>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Bench {
+    /// Paired boxes sending heartbeats.
+    #[arg(long)]
+    pub boxes: Option<usize>,
+    /// Seconds at each rate.
+    #[arg(long)]
+    pub seconds: Option<u64>,
+    /// Heartbeats per second offered, in steps.
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Option<Vec<u32>>,
+    /// Orders in the burst.
+    #[arg(long)]
+    pub orders: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Write households-YYYY-MM.csv and sellers-YYYY-MM.csv (columns in
+    /// services/headend/src/billing.rs); nothing is written unless the month
+    /// reconciles.
+    Export {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
+        /// Start the files with a byte-order mark (for Excel).
+        #[arg(long)]
+        bom: bool,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+/// `--time-limit 10` or `2.5`: seconds.
+fn seconds(v: &str) -> Result<std::time::Duration, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e6)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("expected seconds such as 10, got {v}"))
+}
+
+/// "1-5" or "1,3,5" (1 = Monday … 7 = Sunday) → the delivery weekdays.
+fn parse_weekdays(spec: &str) -> Result<[bool; 7]> {
+    let mut days = [false; 7];
+    let num = |s: &str| -> Result<usize> {
+        match s.trim().parse::<usize>() {
+            Ok(n @ 1..=7) => Ok(n - 1),
+            _ => bail!("--weekdays: {s:?} is not a day 1 (Monday) to 7 (Sunday)"),
+        }
+    };
+    for part in spec.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    bail!("--weekdays: {part:?} runs backwards");
+                }
+                days[a..=b].iter_mut().for_each(|d| *d = true);
+            }
+            None => days[num(part)?] = true,
+        }
+    }
+    Ok(checks::weekdays(days)?)
+}
+
+fn today() -> NaiveDate {
+    SystemClock
+        .now()
+        .with_timezone(&engawa_core::TOKYO)
+        .date_naive()
+}
+
+/// Carry out one command.
+pub async fn run(cli: Cli) -> Result<()> {
+    let now = SystemClock.now();
+    match cli.command {
+        Command::Serve(a) => serve(a).await,
+        Command::Household(HouseholdCommand::Add(a)) => {
+            let db = a.db.open().await?;
+            let input = checks::HouseholdInput {
+                name: a.name,
+                district: a.district,
+                address: a.address,
+                phone: a.phone,
+                lat: a.lat.unwrap_or_default(),
+                lon: a.lon.unwrap_or_default(),
+                shop: a.shop,
+                ride: a.ride,
+                eligibility: a.eligibility,
+            };
+            let h = checks::household(&input, &db.fares().await?)?;
+            let id = db.add_household(&h, now).await?;
+            println!("household {id} added");
+            Ok(())
+        }
+        Command::Pair(PairCommand::Approve {
+            code,
+            household,
+            db,
+        }) => {
+            let db = db.open().await?;
+            match db.approve_pairing(&code, household, now).await? {
+                Ok(serial) => {
+                    println!("box {serial} will join household {household} at its next poll");
+                    for b in db.boxes().await? {
+                        if b.household_id == household && !b.revoked {
+                            eprintln!(
+                                "note: household {household} already has box {} ({}) in use; if the new box replaces it, revoke it with `engawa-headend box revoke {}`",
+                                b.id, b.serial, b.id
+                            );
+                        }
+                    }
+                    Ok(())
+                }
+                Err(ApproveRefusal::UnknownCode) => bail!(
+                    "no waiting box shows the code {code:?} (typo, or expired after 15 minutes?)"
+                ),
+                Err(ApproveRefusal::NoSuchHousehold) => bail!("there is no household {household}"),
+                Err(ApproveRefusal::TooManyAttempts) => {
+                    bail!("too many wrong codes in the last 10 minutes; wait and try again")
+                }
+            }
+        }
+        Command::Operator(OperatorCommand::Add { name, db }) => {
+            let name = checks::clean(&name, 60)
+                .filter(|n| !n.is_empty())
+                .context("--name: up to 60 characters")?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = checks::password(password.trim_end_matches(['\r', '\n']))
+                .map_err(|why| anyhow::anyhow!("{}", why.en))?;
+            let hash = crate::console::hash_password(password)?;
+            let id = db.open().await?.add_operator(&name, &hash, now).await?;
+            println!("operator {id} ({name}) can log in at /console");
+            Ok(())
+        }
+        Command::Boxes(BoxCommand::List { db }) => {
+            for b in db.open().await?.boxes().await? {
+                println!(
+                    "{}\thousehold {}\t{}\t{}\tlast heartbeat {}",
+                    b.id,
+                    b.household_id,
+                    b.serial,
+                    if b.revoked { "revoked" } else { "active" },
+                    b.last_heartbeat_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into())
+                );
+            }
+            Ok(())
+        }
+        Command::Boxes(BoxCommand::Revoke { id, db }) => {
+            if db.open().await?.revoke_box(id, now).await? {
+                println!("box {id} revoked; its token no longer works");
+                Ok(())
+            } else {
+                bail!("no active box {id}")
+            }
+        }
+        Command::Seller(SellerCommand::Add { name, phone, db }) => {
+            let (name, phone) = checks::seller(&name, &phone)?;
+            let id = db.open().await?.add_seller(&name, &phone, now).await?;
+            println!("seller {id} added");
+            Ok(())
+        }
+        Command::Catalogue(c) => catalogue(c).await,
+        Command::Shop(ShopCommand::Rules {
+            cutoff,
+            weekdays,
+            holidays,
+            db,
+        }) => {
+            let db = db.open().await?;
+            let mut rules = db.delivery_rules().await?;
+            if let Some(c) = cutoff {
+                rules.cutoff = checks::cutoff(&c)?;
+            }
+            if let Some(w) = weekdays {
+                rules.weekdays = parse_weekdays(&w)?;
+            }
+            if let Some(h) = holidays {
+                rules.holidays = checks::holidays(h.split(','))?;
+            }
+            db.set_delivery_rules(&rules).await?;
+            let days: Vec<String> = (0..7)
+                .filter(|i| rules.weekdays[*i])
+                .map(|i| (i + 1).to_string())
+                .collect();
+            println!(
+                "cut-off {}, delivery weekdays {}, {} holidays",
+                rules.cutoff.format("%H:%M"),
+                days.join(","),
+                rules.holidays.len()
+            );
+            Ok(())
+        }
+        Command::Orders(a) => {
+            let day = a.day.unwrap_or_else(today);
+            let orders = a.db.open().await?.orders_on(day).await?;
+            for d in &orders {
+                let (o, hid, name, address) = (&d.order, d.household_id, &d.name, &d.address);
+                for l in &o.lines {
+                    println!(
+                        "{}\thousehold {hid}\t{name}\t{address}\t{}\t{} x{}\t{}",
+                        o.id,
+                        l.name,
+                        l.unit,
+                        l.qty,
+                        Yen(l.price_yen * i64::from(l.qty)).to_ja()
+                    );
+                }
+            }
+            println!("{} orders for delivery on {day}", orders.len());
+            Ok(())
+        }
+        Command::Billing(BillingCommand::Export {
+            month,
+            out_dir,
+            bom,
+            db,
+        }) => {
+            let (first, last) = crate::billing::month_bounds(&month)
+                .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))?;
+            let b = db.open().await?.billing_month(first, last).await?;
+            let e = crate::billing::export(&month, &b, bom)?;
+            if !e.totals.reconciles() {
+                bail!(
+                    "the month does not reconcile: {:?}; nothing written",
+                    e.totals
+                );
+            }
+            for (name, data) in [
+                (format!("households-{month}.csv"), &e.households_csv),
+                (format!("sellers-{month}.csv"), &e.sellers_csv),
+            ] {
+                let path = out_dir.join(name);
+                crate::billing::write_private(&path, data)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            let t = e.totals;
+            println!(
+                "{month}: {} households, monthly fees {}, goods {}, {} taxi rides {}; sellers gross {} = fee {} + payout {}",
+                t.households,
+                Yen(t.monthly_fees).to_ja(),
+                Yen(t.goods).to_ja(),
+                t.rides,
+                Yen(t.ride_yen).to_ja(),
+                Yen(t.gross).to_ja(),
+                Yen(t.fees).to_ja(),
+                Yen(t.payouts).to_ja(),
+            );
+            Ok(())
+        }
+        Command::Ride(r) => ride(r).await,
+        Command::Dispatch(d) => dispatch(d),
+        Command::Bench(a) => {
+            let mut o = crate::bench::Options::default();
+            if let Some(v) = a.boxes {
+                o.boxes = v;
+            }
+            if let Some(v) = a.seconds {
+                o.step_seconds = v;
+            }
+            if let Some(v) = a.orders {
+                o.orders = v;
+            }
+            if let Some(v) = a.rates {
+                o.rates = v;
+            }
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "note: a debug build; measure with `cargo run --release -p engawa-headend -- bench`"
+                );
+            }
+            crate::bench::run(o).await
+        }
+    }
+}
+
+async fn serve(a: Serve) -> Result<()> {
+    let mut state = AppState::new(a.db.open().await?, Arc::new(SystemClock));
+    if let Some(url) = &a.public_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("--public-url: expected an address such as https://center.example.jp");
+        }
+        state = state.with_public_url(url);
+    }
+    if let Some(path) = &a.travel_matrix {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the travel matrix {}", path.display()))?;
+        let table =
+            engawa_ride::travel::Table::parse(&text, engawa_ride::travel::Haversine::default())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        tracing::info!(path = %path.display(), "taxi travel times from a routing engine's matrix");
+        state = state.with_travel(Arc::new(table));
+    }
+    let mail = match &a.mail {
+        Some(path) => crate::watch::mail_settings(path)?,
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", a.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, "engawa-headend listening");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    // SIGTERM (systemd stopping the service) or SIGINT (Ctrl-C).
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot watch for SIGTERM")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("shutting down");
+        on_signal.cancel();
+    });
+    let tasks = crate::startup::Tasks {
+        mail,
+        ..Default::default()
+    };
+    crate::startup::start(state, tasks, stop)
+        .serve(listener, crate::http::server::Limits::default())
+        .await?;
+    Ok(())
+}
+
+async fn catalogue(c: CatalogueCommand) -> Result<()> {
+    let now = SystemClock.now();
+    match c {
+        CatalogueCommand::Import { file, db } => {
+            let name = file.display();
+            let data = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
+            let refused = |errors: &[String]| {
+                for e in errors {
+                    eprintln!("{name}: {e}");
+                }
+                anyhow::anyhow!("{name}: {} bad rows; nothing imported", errors.len())
+            };
+            let rows = crate::catalogue::parse(&data).map_err(|errors| {
+                refused(&errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+            })?;
+            match db.open().await?.import_items(&rows, now).await? {
+                Ok(n) => {
+                    println!("{n} items imported from {name}");
+                    Ok(())
+                }
+                Err(errors) => Err(refused(
+                    &errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+                )),
+            }
+        }
+        CatalogueCommand::List { db } => {
+            for it in db.open().await?.items().await? {
+                let price = Yen(it.price_yen).to_ja();
+                let sale = if it.on_sale { "" } else { "\t(off sale)" };
+                let photo = if it.photo { "\tphoto" } else { "" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{price}\t{}{photo}{sale}",
+                    it.id, it.category, it.name, it.unit, it.seller
+                );
+            }
+            Ok(())
+        }
+        CatalogueCommand::Photo { item, file, db } => {
+            let name = file.display();
+            let data = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
+            engawa_shop::photo::check(&data).map_err(|why| anyhow::anyhow!("{name}: {why}"))?;
+            match db.open().await?.set_photo(item, &data, now).await? {
+                Some(v) => println!("photo of item {item} stored (version {v})"),
+                None => bail!("there is no item {item}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn ride(r: RideCommand) -> Result<()> {
+    match r {
+        RideCommand::Vehicle {
+            name,
+            seats,
+            shift,
+            depot,
+            wheelchair,
+            db,
+        } => {
+            let (from, to) = shift.split_once('-').unwrap_or((&shift, ""));
+            let (name, vehicle) = checks::vehicle(&name, &seats, from, to, &depot, wheelchair)?;
+            let id = db.open().await?.add_vehicle(&name, &vehicle).await?;
+            println!("vehicle {id} added");
+        }
+        RideCommand::Place {
+            name,
+            kind,
+            at,
+            district,
+            db,
+        } => {
+            let p = checks::place(&name, &kind, &at, &district)?;
+            let id = db
+                .open()
+                .await?
+                .add_place(&p.name, &p.kind, p.at, &p.district)
+                .await?;
+            println!("place {id} added");
+        }
+        RideCommand::Favourite {
+            household,
+            place,
+            db,
+        } => {
+            db.open().await?.add_favourite(household, place).await?;
+            println!("household {household}: place {place} is on the TV's list");
+        }
+        RideCommand::Rider {
+            household,
+            needs,
+            extra_minutes,
+            db,
+        } => {
+            let needs = checks::needs(crate::db::ride::categories_of(&needs))?;
+            let extra = checks::extra_minutes(&extra_minutes)?;
+            if !db
+                .open()
+                .await?
+                .set_rider_profile(household, None, &needs, extra)
+                .await?
+            {
+                bail!("no household {household}");
+            }
+            println!("household {household}: needs {needs:?}, {extra} extra minutes per stop");
+        }
+        RideCommand::Fares {
+            category,
+            fare,
+            remove,
+            tv_discount,
+            db,
+        } => {
+            let db = db.open().await?;
+            if let (Some(c), Some(f)) = (category, fare) {
+                db.set_category(&checks::category(&c)?, checks::fare("fare", &f)?)
+                    .await?;
+            }
+            if let Some(c) = remove
+                && !db.remove_category(c.trim()).await?
+            {
+                bail!("--remove: no category {c:?}");
+            }
+            if let Some(v) = tv_discount {
+                db.set_tv_discount(checks::fare("tv-discount", &v)?).await?;
+            }
+            let f = db.fares().await?;
+            for (name, fare) in &f.categories {
+                println!("{name}\t{fare} yen per person");
+            }
+            println!("booked from the TV: {} yen less", f.tv_discount_yen);
+        }
+        RideCommand::Zone { link, unlink, db } => {
+            let db = db.open().await?;
+            let (v, on, flag) = match (link, unlink) {
+                (Some(v), _) => (v, true, "--link"),
+                (None, Some(v)) => (v, false, "--unlink"),
+                (None, None) => bail!("give --link A,B or --unlink A,B"),
+            };
+            let (a, b) = v.split_once(',').unwrap_or((&v, ""));
+            let (a, b) =
+                checks::zone_pair(a, b).map_err(|why| anyhow::anyhow!("{flag}: {}", why.en))?;
+            db.link_zones(&a, &b, on).await?;
+            let z = db.zones().await?;
+            if z.links.is_empty() {
+                println!("no links: the whole area is one zone");
+            }
+            for (x, y) in &z.links {
+                println!("{x} ↔ {y}");
+            }
+        }
+        RideCommand::Plan { day, db } => {
+            let day = day.unwrap_or_else(today).to_string();
+            let travel = engawa_ride::travel::Haversine::default();
+            print!(
+                "{}",
+                crate::dispatch::manifest(&db.open().await?, &day, &travel).await?
+            );
+        }
+    }
+    Ok(())
+}
+
+fn dispatch(d: DispatchCommand) -> Result<()> {
+    let release_note = |what: &str| {
+        if cfg!(debug_assertions) {
+            eprintln!(
+                "note: a debug build; measure with `cargo run --release -p engawa-headend -- dispatch {what} …`"
+            );
+        }
+    };
+    match d {
+        DispatchCommand::Solve {
+            instance,
+            time_limit,
+            seed,
+            out,
+        } => crate::dispatch::solve(&instance, time_limit, seed, &out),
+        DispatchCommand::Verify { instance, solution } => {
+            crate::dispatch::check(&instance, &solution)
+        }
+        DispatchCommand::Bench {
+            dir,
+            time_limit,
+            seed,
+            jobs,
+            bks,
+        } => {
+            release_note("bench");
+            crate::dispatch::bench(&dir, time_limit, seed, jobs, bks)
+        }
+        DispatchCommand::Online {
+            dir,
+            lead,
+            improve_ms,
+        } => crate::dispatch::online(&dir, lead, std::time::Duration::from_millis(improve_ms)),
+        DispatchCommand::Generate {
+            like: path,
+            seed,
+            out,
+        } => {
+            let like = crate::dispatch::load_instance(&path)?;
+            if like.max_ride.is_infinite() || like.nodes[0].x != 0.0 || like.nodes[0].y != 0.0 {
+                bail!("--like: an `a` or `b` file (depot at the origin)");
+            }
+            std::fs::write(&out, engawa_ride::generate::like(&like, seed))
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "{}: {} requests like {} (seed {seed})",
+                out.display(),
+                like.n,
+                like.name
+            );
+            Ok(())
+        }
+        DispatchCommand::Day {
+            requests,
+            vehicles,
+            seats,
+            seed,
+            improve_rounds,
+        } => {
+            let mut o = engawa_ride::day_sim::DayOptions::default();
+            if let Some(v) = requests {
+                o.requests = v;
+            }
+            if let Some(v) = vehicles {
+                o.vehicles = v.max(1);
+            }
+            if let Some(v) = seats {
+                o.seats = v.clamp(1, 20);
+            }
+            if let Some(v) = seed {
+                o.seed = v;
+            }
+            if let Some(v) = improve_rounds {
+                o.improve_rounds = v;
+            }
+            crate::dispatch::day(&o);
+            Ok(())
+        }
+    }
+}
+
+/// Paths a test can walk to ask every command for its `--help`.
+pub fn command_paths() -> Vec<Vec<String>> {
+    fn walk(c: &clap::Command, at: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in c.get_subcommands() {
+            let mut path = at.to_vec();
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&<Cli as clap::CommandFactory>::command(), &[], &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
+    fn weekdays_read_as_ranges_and_lists() {
+        assert_eq!(
+            parse_weekdays("1-5").unwrap(),
+            [true, true, true, true, true, false, false]
+        );
+        assert_eq!(
+            parse_weekdays("1,3,7").unwrap(),
+            [true, false, true, false, false, false, true]
+        );
+        assert!(parse_weekdays("5-1").is_err());
+        assert!(parse_weekdays("0").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! `engawa-headend` as an operator types it: every command and subcommand
+//! explains itself with `--help`, and what the CLI stores is checked exactly
+//! as the console's forms check it (nothing is stored when a field is wrong).
+
+use std::process::{Command, Output};
+
+use engawa_headend::Db;
+
+fn headend(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engawa-headend"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_command_answers_help() {
+    let paths = engawa_headend::cli::command_paths();
+    assert!(paths.len() > 30, "{paths:?}");
+    for path in paths {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        if args.last() == Some(&"help") {
+            continue;
+        }
+        args.push("--help");
+        let out = headend(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        let usage = format!("Usage: engawa-headend {}", path.join(" "));
+        assert!(text(&out).contains(&usage), "{args:?}: {}", text(&out));
+    }
+    // The one that failed with "unknown option" before clap.
+    let out = headend(&["billing", "export", "--help"]);
+    assert!(text(&out).contains("--month"), "{}", text(&out));
+}
+
+#[test]
+fn unknown_commands_and_options_are_refused_pointing_to_help() {
+    for args in [
+        &["frobnicate"][..],
+        &["box", "list", "--colour"],
+        &["orders", "--day", "12/24"],
+    ] {
+        let out = headend(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("try '--help'"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn household_add_checks_what_the_console_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("headend.db");
+    let db_arg = db.to_str().unwrap();
+    let base = [
+        "household",
+        "add",
+        "--address",
+        "みどり町 1-2",
+        "--phone",
+        "0265-11-2222",
+        "--db",
+        db_arg,
+    ];
+    let refused: [(&[&str], &str); 4] = [
+        (&["--name", "   "], "--name: required"),
+        (&["--name", &"長".repeat(61)], "--name: up to 60 characters"),
+        (
+            &["--name", "山田", "--eligibility", "学生"],
+            "unknown categories 学生",
+        ),
+        (
+            &["--name", "山田", "--lat", "95", "--lon", "137"],
+            "--lat: a number",
+        ),
+    ];
+    for (extra, why) in refused {
+        let out = headend(&[&base[..], extra].concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{extra:?}: {}", text(&out));
+    }
+    let out = headend(
+        &[
+            &base[..],
+            &[
+                "--name",
+                " 山田 花子 ",
+                "--eligibility",
+                "65歳以上",
+                "--shop",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("household 1 added"), "{}", text(&out));
+    let rows = Db::open(&db).await.unwrap().households().await.unwrap();
+    assert_eq!(rows.len(), 1, "only the good one is stored");
+    assert_eq!(rows[0].name, "山田 花子");
+    assert_eq!(rows[0].eligibility, "65歳以上");
+}
+
+#[test]
+fn taxi_setup_on_the_command_line_is_checked_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("headend.db");
+    let db_arg = db.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "ride",
+                "vehicle",
+                "--name",
+                "1号車",
+                "--seats",
+                "21",
+                "--shift",
+                "08:00-17:00",
+                "--depot",
+                "35.6,137.9",
+            ],
+            "--seats: a whole number, 1 to 20",
+        ),
+        (
+            &[
+                "ride",
+                "vehicle",
+                "--name",
+                "1号車",
+                "--seats",
+                "3",
+                "--shift",
+                "17:00-08:00",
+                "--depot",
+                "35.6,137.9",
+            ],
+            "--shift",
+        ),
+        (
+            &["ride", "place", "--name", "病院", "--at", "north"],
+            "--at: LATITUDE,LONGITUDE",
+        ),
+        (
+            &["ride", "fares", "--category", "a,b", "--fare", "300"],
+            "--category: up to 20 characters without commas",
+        ),
+        (
+            &["ride", "zone", "--link", "北部,北部"],
+            "--link: two different districts",
+        ),
+    ];
+    for (args, why) in cases {
+        let out = headend(&[args, &["--db", db_arg]].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{args:?}: {}", text(&out));
+    }
+    let out = headend(&[
+        "ride",
+        "vehicle",
+        "--name",
+        "1号車",
+        "--seats",
+        "3",
+        "--shift",
+        "08:00-17:00",
+        "--depot",
+        "35.6,137.9",
+        "--db",
+        db_arg,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("vehicle 1 added"), "{}", text(&out));
+}
