@@ -8,8 +8,6 @@
 //! Responses carry `Referrer-Policy: no-referrer` and `Cache-Control: no-store`
 //! so the link does not leak to other sites or shared caches.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -24,8 +22,8 @@ use engawa_watch::policy::MAX_AWAY;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::console::esc;
 use crate::db::watch::{ContactRow, MAX_PAUSED_DAYS, PauseRefusal, WatchOverview};
+use crate::html::{self, Look, Markup, err, html, warn};
 
 /// Reminders one household's family may keep on the box.
 pub const MAX_FAMILY_REMINDERS: usize = 20;
@@ -44,33 +42,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-const STYLE: &str = "
-body{font-family:'BIZ UDPGothic','Noto Sans CJK JP',sans-serif;font-size:20px;margin:0;color:#111;background:#fafaf7;line-height:1.6}
-header{background:#1d4d2b;color:#fff;padding:12px 20px}
-main{padding:12px 20px;max-width:760px}
-h1{font-size:28px;margin:8px 0}
-h2{font-size:23px;margin:24px 0 8px;border-bottom:2px solid #1d4d2b}
-.big{font-size:26px;font-weight:bold}
-.ok{background:#e3f4e1;border:2px solid #1d6b2a;padding:10px;margin:10px 0}
-.err{background:#fbe4e1;border:2px solid #8f1a14;padding:10px;margin:10px 0}
-.warn{background:#fff4d6;border:2px solid #8a5a00;padding:10px;margin:10px 0}
-form{margin:8px 0}
-input,select,button{font-size:20px;padding:6px 10px}
-button{font-weight:bold}
-ul{padding-left:1.2em}
-li{margin:6px 0}
-";
-
-fn page(title: &str, body: &str) -> Response {
-    let mut r = Html(format!(
-        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\">\
-         <title>{t}</title><style>{STYLE}</style></head><body>\
-         <header><b>engawa 見守り</b></header><main><h1>{t}</h1>{body}</main></body></html>",
-        t = esc(title)
-    ))
-    .into_response();
+/// A family page: the shared shell in the family's look, never cached and
+/// never sending the link on as a referrer.
+fn page(title: &str, body: Markup) -> Response {
+    let mut r = Html(html::page(Look::Family, title, html! {}, body).into_string()).into_response();
     let h = r.headers_mut();
     h.insert(
         header::REFERRER_POLICY,
@@ -83,7 +58,7 @@ fn page(title: &str, body: &str) -> Response {
 fn gone() -> Response {
     let mut r = page(
         "このページは 使えません",
-        "<p>この リンクは 使えなくなりました。新しい リンクは ケーブルテレビ局に おたずねください。</p>",
+        html! { p { "この リンクは 使えなくなりました。新しい リンクは ケーブルテレビ局に おたずねください。" } },
     );
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
@@ -93,7 +68,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "family page failed");
     let mut r = page(
         "エラー",
-        "<p class=\"err\">センターで 問題が おきました。少し たってから もういちど おためしください。</p>",
+        err("センターで 問題が おきました。少し たってから もういちど おためしください。"),
     );
     *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     r
@@ -171,10 +146,10 @@ async fn show(State(s): State<AppState>, Path(link): Path<String>) -> Response {
         Ok(c) => c,
         Err(r) => return r,
     };
-    render(&s, &c, &link, "").await
+    render(&s, &c, &link, html! {}).await
 }
 
-async fn render(s: &AppState, c: &ContactRow, link: &str, message: &str) -> Response {
+async fn render(s: &AppState, c: &ContactRow, link: &str, message: Markup) -> Response {
     let now = s.clock.now();
     let o = match s.db.watch_overview(c.household_id).await {
         Ok(Some(o)) => o,
@@ -185,119 +160,109 @@ async fn render(s: &AppState, c: &ContactRow, link: &str, message: &str) -> Resp
         Ok(v) => v,
         Err(e) => return internal(e),
     };
-    let mut body = String::from(message);
-    let _ = write!(
-        body,
-        "<p>{} 様 専用の ページです。この リンクは ほかの 方に 教えないでください。</p>",
-        esc(&c.name)
-    );
-    body.push_str("<h2>いまの 様子</h2>");
-    let last = match o.last_activity_at {
-        Some(t) => format!(
-            "最後の リモコン操作: <span class=\"big\">{}</span>",
-            esc(&when(t, now))
-        ),
-        None => "まだ リモコン操作の 記録が ありません。".into(),
+    let offline_since = o
+        .last_heartbeat_at
+        .filter(|hb| now - *hb >= settings.offline_after);
+    let body = html! {
+        (message)
+        p { (c.name) " 様 専用の ページです。この リンクは ほかの 方に 教えないでください。" }
+        h2 { "いまの 様子" }
+        p {
+            @match o.last_activity_at {
+                Some(t) => { "最後の リモコン操作: " span.big { (when(t, now)) } }
+                None => { "まだ リモコン操作の 記録が ありません。" }
+            }
+        }
+        p { (state_words(&o, now)) }
+        p { "お知らせする 決まり: " (rule_words(&o)) }
+        @if let Some(hb) = offline_since {
+            (warn(&format!(
+                "機械からの 連絡が {}から とだえています。電源や ケーブルを たしかめてください。",
+                when(hb, now)
+            )))
+        }
+        p { "見ていた 番組などは わかりません。わかるのは リモコンを 操作した 時刻だけです。" }
+        h2 { "おしらせを 止める" }
+        @if o.paused_until.is_some_and(|u| u > now) {
+            form method="post" action={ "/family/" (link) "/resume" } {
+                button type="submit" { "おしらせを 再開する" }
+            }
+        } @else {
+            p { "入院や 旅行で 家を あけるときに。決めた日に 自動で もどります。" }
+            form method="post" action={ "/family/" (link) "/pause" } {
+                label for="days" { "止める 期間" }
+                " "
+                select id="days" name="days" {
+                    @for d in PAUSE_DAYS { option value=(d) { (d) "日" } }
+                }
+                " "
+                button type="submit" { "止める" }
+            }
+        }
+        h2 { "テレビに 出す リマインダー" }
+        @if o.reminders.is_empty() {
+            p { "まだ ありません。" }
+        } @else {
+            ul {
+                @for r in &o.reminders {
+                    li {
+                        (schedule_words(&r.schedule)) " — " (r.phrase) " "
+                        form method="post" action={ "/family/" (link) "/reminders/" (r.id) "/delete" } style="display:inline" {
+                            button type="submit" { "消す" }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action={ "/family/" (link) "/reminders" } {
+            p {
+                label for="phrase" { "ことば" }
+                br;
+                select id="phrase" name="phrase" {
+                    @for p in PHRASES { option { (p) } }
+                }
+                br;
+                label for="own" { "または 自分の ことばで（40字まで）" }
+                br;
+                input id="own" name="own" maxlength="40" size="30";
+            }
+            p {
+                label for="time" { "時刻" } " "
+                input id="time" name="time" type="time" value="09:00" required;
+            }
+            p {
+                label for="repeat" { "くりかえし" } " "
+                select id="repeat" name="repeat" {
+                    option value="daily" { "毎日" }
+                    option value="weekly" { "毎週（曜日を えらぶ）" }
+                    option value="monthly" { "毎月（日を えらぶ）" }
+                    option value="once" { "一度だけ（日付）" }
+                }
+            }
+            p {
+                "曜日: "
+                @for (i, d) in jp::WEEKDAYS_JA.iter().enumerate() {
+                    input type="checkbox" id={ "wd" (i) } name={ "wd" (i) } value="1";
+                    label for={ "wd" (i) } { (d) }
+                    " "
+                }
+            }
+            p {
+                label for="day" { "毎月の 日" } " "
+                input id="day" name="day" type="number" min="1" max="31" size="3";
+                " "
+                label for="date" { "日付" } " "
+                input id="date" name="date" type="date";
+            }
+            p { button type="submit" { "テレビに 出す" } "（次の 連絡で テレビに 届きます）" }
+        }
+        h2 { "お問い合わせ" }
+        p {
+            (settings.operator_name)
+            @if !settings.operator_phone.is_empty() { "（電話 " (settings.operator_phone) "）" }
+        }
     };
-    let _ = write!(
-        body,
-        "<p>{last}</p><p>{}</p><p>お知らせする 決まり: {}</p>",
-        esc(&state_words(&o, now)),
-        esc(&rule_words(&o))
-    );
-    if let Some(hb) = o.last_heartbeat_at
-        && now - hb >= settings.offline_after
-    {
-        let _ = write!(
-            body,
-            "<p class=\"warn\">機械からの 連絡が {}から とだえています。電源や ケーブルを たしかめてください。</p>",
-            esc(&when(hb, now))
-        );
-    }
-    body.push_str(
-        "<p>見ていた 番組などは わかりません。わかるのは リモコンを 操作した 時刻だけです。</p>",
-    );
-
-    body.push_str("<h2>おしらせを 止める</h2>");
-    if o.paused_until.is_some_and(|u| u > now) {
-        let _ = write!(
-            body,
-            "<form method=\"post\" action=\"/family/{l}/resume\"><button type=\"submit\">おしらせを 再開する</button></form>",
-            l = esc(link)
-        );
-    } else {
-        let _ = write!(
-            body,
-            "<p>入院や 旅行で 家を あけるときに。決めた日に 自動で もどります。</p>\
-             <form method=\"post\" action=\"/family/{l}/pause\"><label for=\"days\">止める 期間</label> \
-             <select id=\"days\" name=\"days\">",
-            l = esc(link)
-        );
-        for d in PAUSE_DAYS {
-            let _ = write!(body, "<option value=\"{d}\">{d}日</option>");
-        }
-        body.push_str("</select> <button type=\"submit\">止める</button></form>");
-    }
-
-    body.push_str("<h2>テレビに 出す リマインダー</h2>");
-    if o.reminders.is_empty() {
-        body.push_str("<p>まだ ありません。</p>");
-    } else {
-        body.push_str("<ul>");
-        for r in &o.reminders {
-            let _ = write!(
-                body,
-                "<li>{} — {} <form method=\"post\" action=\"/family/{}/reminders/{}/delete\" style=\"display:inline\">\
-                 <button type=\"submit\">消す</button></form></li>",
-                esc(&schedule_words(&r.schedule)),
-                esc(&r.phrase),
-                esc(link),
-                r.id
-            );
-        }
-        body.push_str("</ul>");
-    }
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/family/{l}/reminders\">\
-         <p><label for=\"phrase\">ことば</label><br><select id=\"phrase\" name=\"phrase\">",
-        l = esc(link)
-    );
-    for p in PHRASES {
-        let _ = write!(body, "<option>{}</option>", esc(p));
-    }
-    let _ = write!(
-        body,
-        "</select><br><label for=\"own\">または 自分の ことばで（40字まで）</label><br>\
-         <input id=\"own\" name=\"own\" maxlength=\"40\" size=\"30\"></p>\
-         <p><label for=\"time\">時刻</label> <input id=\"time\" name=\"time\" type=\"time\" value=\"09:00\" required></p>\
-         <p><label for=\"repeat\">くりかえし</label> <select id=\"repeat\" name=\"repeat\">\
-         <option value=\"daily\">毎日</option><option value=\"weekly\">毎週（曜日を えらぶ）</option>\
-         <option value=\"monthly\">毎月（日を えらぶ）</option><option value=\"once\">一度だけ（日付）</option></select></p>\
-         <p>曜日: "
-    );
-    for (i, d) in jp::WEEKDAYS_JA.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<input type=\"checkbox\" id=\"wd{i}\" name=\"wd{i}\" value=\"1\"><label for=\"wd{i}\">{d}</label> "
-        );
-    }
-    body.push_str(
-        "</p><p><label for=\"day\">毎月の 日</label> <input id=\"day\" name=\"day\" type=\"number\" min=\"1\" max=\"31\" size=\"3\"> \
-         <label for=\"date\">日付</label> <input id=\"date\" name=\"date\" type=\"date\"></p>\
-         <p><button type=\"submit\">テレビに 出す</button>（次の 連絡で テレビに 届きます）</p></form>",
-    );
-    let _ = write!(
-        body,
-        "<h2>お問い合わせ</h2><p>{}{}</p>",
-        esc(&settings.operator_name),
-        if settings.operator_phone.is_empty() {
-            String::new()
-        } else {
-            format!("（電話 {}）", esc(&settings.operator_phone))
-        }
-    );
-    page(&format!("{} さんの 見守り", o.household), &body)
+    page(&format!("{} さんの 見守り", o.household), body)
 }
 
 /// 「毎日 午前9:00」「毎週 月・木 午後2:00」
@@ -325,13 +290,7 @@ async fn pause(
     };
     let now = s.clock.now();
     if !PAUSE_DAYS.contains(&f.days) {
-        return render(
-            &s,
-            &c,
-            &link,
-            "<p class=\"err\">止める 期間を えらんでください。</p>",
-        )
-        .await;
+        return render(&s, &c, &link, err("止める 期間を えらんでください。")).await;
     }
     let until = (now + Duration::days(f.days)).min(now + MAX_AWAY);
     let pause = match s.db.pause_by_family(c.household_id, c.id, until, now).await {
@@ -346,13 +305,7 @@ async fn pause(
                     "この 1か月は もう {MAX_PAUSED_DAYS}日 止めたため、止められません。長く 留守に するときは センターに ご連絡ください。"
                 )
             };
-            return render(
-                &s,
-                &c,
-                &link,
-                &format!("<p class=\"err\">{}</p>", esc(&why)),
-            )
-            .await;
+            return render(&s, &c, &link, err(&why)).await;
         }
         Err(e) => return internal(e),
     };
@@ -463,23 +416,19 @@ async fn add_reminder(
     let now = s.clock.now();
     let (phrase, schedule) = match reminder_of(&f) {
         Ok(v) => v,
-        Err(msg) => {
-            let msg = format!("<p class=\"err\" role=\"alert\">{}</p>", esc(msg));
-            return render(&s, &c, &link, &msg).await;
-        }
+        Err(msg) => return render(&s, &c, &link, err(msg)).await,
     };
     if let Repeat::Once(d) = schedule.repeat
         && schedule.due_on(d).is_none_or(|t| t <= now)
     {
-        let msg = "<p class=\"err\" role=\"alert\">過ぎた 日時は えらべません。</p>";
-        return render(&s, &c, &link, msg).await;
+        return render(&s, &c, &link, err("過ぎた 日時は えらべません。")).await;
     }
     match s.db.watch_overview(c.household_id).await {
         Ok(Some(o)) if o.reminders.len() >= MAX_FAMILY_REMINDERS => {
             let msg = format!(
-                "<p class=\"err\" role=\"alert\">リマインダーは {MAX_FAMILY_REMINDERS}個までです。使わないものを 消してください。</p>"
+                "リマインダーは {MAX_FAMILY_REMINDERS}個までです。使わないものを 消してください。"
             );
-            return render(&s, &c, &link, &msg).await;
+            return render(&s, &c, &link, err(&msg)).await;
         }
         Ok(_) => {}
         Err(e) => return internal(e),

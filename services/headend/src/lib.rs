@@ -15,6 +15,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod error;
 pub mod family;
+pub mod html;
 pub mod http;
 pub mod retention;
 pub mod ride;

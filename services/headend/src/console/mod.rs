@@ -6,8 +6,6 @@
 //! SameSite=Strict`, and expires after 12 hours; every form carries the session's
 //! CSRF token, checked before anything changes; failed logins are rate-limited.
 
-use std::fmt::Write as _;
-
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{
     DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State,
@@ -24,6 +22,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::checks::clean;
 use crate::db::{ApproveRefusal, Session};
+use crate::html::{self, Look, Markup, err, html, ok};
 
 /// `__Host-`: the browser keeps it only if it came over HTTPS with `Path=/`
 /// and no domain, so no sibling site can plant or overwrite it.
@@ -74,80 +73,46 @@ fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// HTML-escape text for element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The console's pages, in its navigation bar.
+const NAV: [(&str, &str); 12] = [
+    ("/console", "ホーム"),
+    ("/console/orders", "きょうの注文"),
+    ("/console/picking", "ピッキング"),
+    ("/console/delivery", "配達"),
+    ("/console/households", "世帯"),
+    ("/console/watch", "見守り"),
+    ("/console/ride", "タクシー"),
+    ("/console/pairing", "機械の登録"),
+    ("/console/sellers", "お店"),
+    ("/console/catalogue", "品ぞろえ"),
+    ("/console/billing", "請求"),
+    ("/console/rules", "お届けの きまり"),
+];
 
-const STYLE: &str = "
-body{font-family:'BIZ UDPGothic','Noto Sans CJK JP',sans-serif;font-size:20px;margin:0;color:#111;background:#fafaf7}
-header{background:#0d1b33;color:#fff;padding:12px 24px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
-header a{color:#fff;font-weight:bold}
-header form{margin-left:auto}
-main{padding:16px 24px}
-h1{font-size:30px;margin:8px 0 16px}
-h2{font-size:24px;margin:24px 0 8px}
-table{border-collapse:collapse;margin:8px 0 16px;background:#fff}
-th,td{border:1px solid #555;padding:8px 12px;text-align:left;vertical-align:top}
-th{background:#e6eaf0}
-td.n{text-align:right}
-.ok{background:#e3f4e1;border:2px solid #1d6b2a;padding:12px;margin:12px 0}
-.err{background:#fbe4e1;border:2px solid #8f1a14;padding:12px;margin:12px 0}
-form.box{background:#fff;border:1px solid #888;padding:12px 16px;margin:12px 0;max-width:900px}
-label{display:inline-block;min-width:10em;margin:6px 0}
-input,select,button{font-size:20px;padding:4px 8px}
-button{font-weight:bold}
-@media print{header,form.box,form.noprint{display:none} body{background:#fff}}
-";
-
-fn page(title: &str, session: Option<&Session>, body: &str) -> Html<String> {
-    let nav = match session {
-        Some(s) => format!(
-            "<nav><a href=\"/console\">ホーム</a> · <a href=\"/console/orders\">きょうの注文</a> · \
-             <a href=\"/console/picking\">ピッキング</a> · <a href=\"/console/delivery\">配達</a> · \
-             <a href=\"/console/households\">世帯</a> · <a href=\"/console/watch\">見守り</a> · <a href=\"/console/ride\">タクシー</a> · <a href=\"/console/pairing\">機械の登録</a> · \
-             <a href=\"/console/sellers\">お店</a> · <a href=\"/console/catalogue\">品ぞろえ</a> · \
-             <a href=\"/console/billing\">請求</a> · <a href=\"/console/rules\">お届けの きまり</a></nav>\
-             <form method=\"post\" action=\"/console/logout\">{}<span>{} さん</span> \
-             <button type=\"submit\">ログアウト</button></form>",
-            csrf_field(s),
-            esc(&s.operator)
-        ),
-        None => String::new(),
+/// A console page; with a session, the navigation and the logout button.
+fn page(title: &str, session: Option<&Session>, body: Markup) -> Html<String> {
+    let header = match session {
+        Some(s) => html! {
+            nav {
+                @for (k, (href, label)) in NAV.iter().enumerate() {
+                    @if k > 0 { " · " }
+                    a href=(href) { (label) }
+                }
+            }
+            form method="post" action="/console/logout" {
+                (csrf_field(s))
+                span { (s.operator) " さん" }
+                " "
+                button type="submit" { "ログアウト" }
+            }
+        },
+        None => html! {},
     };
-    Html(format!(
-        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} — engawa センター</title><style>{STYLE}</style></head><body>\
-         <header><b>engawa センター</b>{nav}</header><main><h1>{t}</h1>{body}</main></body></html>",
-        t = esc(title)
-    ))
+    Html(html::page(Look::Console, title, header, body).into_string())
 }
 
-fn csrf_field(s: &Session) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(&s.csrf)
-    )
-}
-
-fn ok(msg: &str) -> String {
-    format!("<p class=\"ok\" role=\"status\">{}</p>", esc(msg))
-}
-
-fn err(msg: &str) -> String {
-    format!("<p class=\"err\" role=\"alert\">{}</p>", esc(msg))
+fn csrf_field(s: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(s.csrf); }
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -157,7 +122,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
         page(
             "エラー",
             None,
-            &err("センターの システムで 問題が おきました。記録を 確認してください。"),
+            err("センターの システムで 問題が おきました。記録を 確認してください。"),
         ),
     )
         .into_response()
@@ -205,7 +170,7 @@ async fn checked(s: &AppState, headers: &HeaderMap, csrf: &str) -> Result<Sessio
             page(
                 "受け付けられません",
                 Some(&session),
-                &err("この 画面は 古くなっています。ページを 開きなおして もういちど おためしください。"),
+                err("この 画面は 古くなっています。ページを 開きなおして もういちど おためしください。"),
             ),
         )
             .into_response());
@@ -242,11 +207,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let (parts, body) = req.into_parts();
         let session = session(s, &parts.headers).await?;
         let refused = |status: StatusCode, why: &str| {
-            (
-                status,
-                page("受け付けられません", Some(&session), &err(why)),
-            )
-                .into_response()
+            (status, page("受け付けられません", Some(&session), err(why))).into_response()
         };
         let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
             return Err(refused(
@@ -327,23 +288,30 @@ fn dummy_hash() -> &'static str {
 }
 
 async fn login_form() -> Response {
-    login_page(StatusCode::OK, "")
+    login_page(StatusCode::OK, html! {})
 }
 
 /// The login page with a fresh form token (also in its cookie).
-fn login_page(status: StatusCode, message: &str) -> Response {
+fn login_page(status: StatusCode, message: Markup) -> Response {
     let token = crate::secret::new_secret();
     let page = page(
         "ログイン",
         None,
-        &format!(
-            "{message}<form class=\"box\" method=\"post\" action=\"/console/login\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <p><label for=\"name\">名前</label><input id=\"name\" name=\"name\" required autocomplete=\"username\"></p>\
-             <p><label for=\"password\">パスワード</label><input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\"></p>\
-             <p><button type=\"submit\">ログイン</button></p></form>",
-            esc(&token)
-        ),
+        html! {
+            (message)
+            form.box method="post" action="/console/login" {
+                input type="hidden" name="csrf" value=(token);
+                p {
+                    label for="name" { "名前" }
+                    input id="name" name="name" required autocomplete="username";
+                }
+                p {
+                    label for="password" { "パスワード" }
+                    input id="password" name="password" type="password" required autocomplete="current-password";
+                }
+                p { button type="submit" { "ログイン" } }
+            }
+        },
     );
     let mut resp = (status, page).into_response();
     let cookie = format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
@@ -373,7 +341,7 @@ async fn login(
         tracing::warn!(%source, "console login without its form token");
         return login_page(
             StatusCode::FORBIDDEN,
-            &err("この 画面は 古くなっています。もういちど ログインして ください。"),
+            err("この 画面は 古くなっています。もういちど ログインして ください。"),
         );
     }
     // The name is hashed before it is stored: a password typed into the
@@ -385,7 +353,7 @@ async fn login(
             tracing::warn!(%source, limit = ?why, "console login refused: too many attempts");
             return login_page(
                 StatusCode::TOO_MANY_REQUESTS,
-                &err("まちがいが 続いたため、10分間 ログインできません。"),
+                err("まちがいが 続いたため、10分間 ログインできません。"),
             );
         }
     };
@@ -393,7 +361,7 @@ async fn login(
         tracing::warn!(%source, "console login refused: too many logins at once");
         return login_page(
             StatusCode::SERVICE_UNAVAILABLE,
-            &err("ただいま 混み合っています。しばらくして もういちど おためしください。"),
+            err("ただいま 混み合っています。しばらくして もういちど おためしください。"),
         );
     };
     let found = try_db!(s.db.operator_login(&f.name).await);
@@ -410,7 +378,7 @@ async fn login(
         tracing::info!(%source, "console login failed");
         return login_page(
             StatusCode::UNAUTHORIZED,
-            &err("名前か パスワードが ちがいます。"),
+            err("名前か パスワードが ちがいます。"),
         );
     };
     try_db!(s.db.login_succeeded(attempt).await);
@@ -482,70 +450,89 @@ async fn dashboard(State(s): State<AppState>, Operator(session): Operator) -> Re
         })
         .count();
     let total: i64 = orders.iter().map(|o| o.order.total_yen).sum();
-    let body = format!(
-        "<table><tr><th>きょう（{}）お届けの注文</th><td class=\"n\">{} 件　{}</td></tr>\
-         <tr><th>動いている 機械（15分以内に 連絡あり）</th><td class=\"n\">{} / {} 台</td></tr>\
-         <tr><th>登録を 待っている 機械</th><td class=\"n\">{} 台</td></tr></table>\
-         <p><a href=\"/console/picking\">ピッキングリスト</a> · <a href=\"/console/delivery\">配達リスト</a> · \
-         <a href=\"/console/billing\">今月の 請求</a></p>",
-        today,
-        orders.len(),
-        yen(total),
-        live,
-        boxes.iter().filter(|b| !b.revoked).count(),
-        pending
-    );
-    page("ホーム", Some(&session), &body).into_response()
+    let body = html! {
+        table {
+            tr {
+                th { "きょう（" (today) "）お届けの注文" }
+                td.n { (orders.len()) " 件　" (yen(total)) }
+            }
+            tr {
+                th { "動いている 機械（15分以内に 連絡あり）" }
+                td.n { (live) " / " (boxes.iter().filter(|b| !b.revoked).count()) " 台" }
+            }
+            tr { th { "登録を 待っている 機械" } td.n { (pending) " 台" } }
+        }
+        p {
+            a href="/console/picking" { "ピッキングリスト" } " · "
+            a href="/console/delivery" { "配達リスト" } " · "
+            a href="/console/billing" { "今月の 請求" }
+        }
+    };
+    page("ホーム", Some(&session), body).into_response()
 }
 
 // ---- households -------------------------------------------------------------
 
 async fn households(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    households_page(&s, &session, "").await
+    households_page(&s, &session, html! {}).await
 }
 
-async fn households_page(s: &AppState, session: &Session, message: &str) -> Response {
+/// 「○」 for a service the household uses.
+fn mark(on: bool) -> &'static str {
+    if on { "○" } else { "" }
+}
+
+/// A time as the console's lists show it: 「12/24 09:05」, or 「—」.
+fn short_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+async fn households_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let rows = try_db!(s.db.households().await);
-    let mut body = String::from(message);
-    body.push_str(
-        "<table><tr><th>番号</th><th>地区</th><th>名前</th><th>住所</th><th>電話</th>\
-         <th>買い物</th><th>タクシー</th><th>タクシーの区分</th><th>機械</th><th>最後の連絡</th></tr>",
-    );
-    for h in &rows {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            h.id,
-            esc(&h.district),
-            esc(&h.name),
-            esc(&h.address),
-            esc(&h.phone),
-            if h.shop { "○" } else { "" },
-            if h.ride { "○" } else { "" },
-            esc(&h.eligibility),
-            h.boxes,
-            h.last_heartbeat_at
-                .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
-                .unwrap_or_else(|| "—".into())
-        );
-    }
-    body.push_str("</table>");
-    let _ = write!(
-        body,
-        "<h2>世帯を 登録する</h2><form class=\"box\" method=\"post\" action=\"/console/households\">{}\
-         <p><label for=\"h-name\">名前</label><input id=\"h-name\" name=\"name\" required maxlength=\"60\"></p>\
-         <p><label for=\"h-district\">地区</label><input id=\"h-district\" name=\"district\" maxlength=\"40\"></p>\
-         <p><label for=\"h-address\">住所</label><input id=\"h-address\" name=\"address\" required maxlength=\"120\" size=\"40\"></p>\
-         <p><label for=\"h-phone\">電話</label><input id=\"h-phone\" name=\"phone\" required maxlength=\"20\"></p>\
-         <p><label for=\"h-lat\">緯度・経度</label><input id=\"h-lat\" name=\"lat\" size=\"10\"> <input name=\"lon\" size=\"10\" aria-label=\"経度\"></p>\
-         <p><label>サービス</label><input type=\"checkbox\" id=\"h-shop\" name=\"shop\" value=\"1\" checked> <label for=\"h-shop\">買い物</label> \
-         <input type=\"checkbox\" id=\"h-ride\" name=\"ride\" value=\"1\"> <label for=\"h-ride\">タクシー</label></p>\
-         <p><label for=\"h-elig\">タクシーの区分</label><input id=\"h-elig\" name=\"eligibility\" placeholder=\"65歳以上,免許返納\" size=\"30\"></p>\
-         <p><button type=\"submit\">登録する</button></p></form>",
-        csrf_field(session)
-    );
-    page("世帯", Some(session), &body).into_response()
+    let body = html! {
+        (message)
+        table {
+            tr {
+                th { "番号" } th { "地区" } th { "名前" } th { "住所" } th { "電話" }
+                th { "買い物" } th { "タクシー" } th { "タクシーの区分" } th { "機械" } th { "最後の連絡" }
+            }
+            @for h in &rows {
+                tr {
+                    td.n { (h.id) } td { (h.district) } td { (h.name) } td { (h.address) } td { (h.phone) }
+                    td { (mark(h.shop)) } td { (mark(h.ride)) } td { (h.eligibility) }
+                    td.n { (h.boxes) } td { (short_time(h.last_heartbeat_at)) }
+                }
+            }
+        }
+        h2 { "世帯を 登録する" }
+        form.box method="post" action="/console/households" {
+            (csrf_field(session))
+            p { label for="h-name" { "名前" } input id="h-name" name="name" required maxlength="60"; }
+            p { label for="h-district" { "地区" } input id="h-district" name="district" maxlength="40"; }
+            p { label for="h-address" { "住所" } input id="h-address" name="address" required maxlength="120" size="40"; }
+            p { label for="h-phone" { "電話" } input id="h-phone" name="phone" required maxlength="20"; }
+            p {
+                label for="h-lat" { "緯度・経度" }
+                input id="h-lat" name="lat" size="10";
+                " "
+                input name="lon" size="10" aria-label="経度";
+            }
+            p {
+                label { "サービス" }
+                input type="checkbox" id="h-shop" name="shop" value="1" checked;
+                " " label for="h-shop" { "買い物" } " "
+                input type="checkbox" id="h-ride" name="ride" value="1";
+                " " label for="h-ride" { "タクシー" }
+            }
+            p {
+                label for="h-elig" { "タクシーの区分" }
+                input id="h-elig" name="eligibility" placeholder="65歳以上,免許返納" size="30";
+            }
+            p { button type="submit" { "登録する" } }
+        }
+    };
+    page("世帯", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -589,7 +576,7 @@ async fn add_household(
             return households_page(
                 &s,
                 &session,
-                &err(&format!("{} 何も 登録していません。", why.ja)),
+                err(&format!("{} 何も 登録していません。", why.ja)),
             )
             .await;
         }
@@ -599,7 +586,7 @@ async fn add_household(
     households_page(
         &s,
         &session,
-        &ok(&format!(
+        ok(&format!(
             "{} さんを 世帯 {id} として 登録しました。",
             h.name
         )),
@@ -610,32 +597,28 @@ async fn add_household(
 // ---- sellers and catalogue --------------------------------------------------
 
 async fn sellers(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    sellers_page(&s, &session, "").await
+    sellers_page(&s, &session, html! {}).await
 }
 
-async fn sellers_page(s: &AppState, session: &Session, message: &str) -> Response {
+async fn sellers_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let rows = try_db!(s.db.sellers().await);
-    let mut body = String::from(message);
-    body.push_str("<table><tr><th>番号</th><th>お店</th><th>電話</th><th>品数</th></tr>");
-    for r in &rows {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-            r.id,
-            esc(&r.name),
-            esc(&r.phone),
-            r.items
-        );
-    }
-    let _ = write!(
-        body,
-        "</table><h2>お店を 登録する</h2><form class=\"box\" method=\"post\" action=\"/console/sellers\">{}\
-         <p><label for=\"s-name\">お店の名前</label><input id=\"s-name\" name=\"name\" required maxlength=\"60\"></p>\
-         <p><label for=\"s-phone\">電話</label><input id=\"s-phone\" name=\"phone\" required maxlength=\"20\"></p>\
-         <p><button type=\"submit\">登録する</button></p></form>",
-        csrf_field(session)
-    );
-    page("お店", Some(session), &body).into_response()
+    let body = html! {
+        (message)
+        table {
+            tr { th { "番号" } th { "お店" } th { "電話" } th { "品数" } }
+            @for r in &rows {
+                tr { td.n { (r.id) } td { (r.name) } td { (r.phone) } td.n { (r.items) } }
+            }
+        }
+        h2 { "お店を 登録する" }
+        form.box method="post" action="/console/sellers" {
+            (csrf_field(session))
+            p { label for="s-name" { "お店の名前" } input id="s-name" name="name" required maxlength="60"; }
+            p { label for="s-phone" { "電話" } input id="s-phone" name="phone" required maxlength="20"; }
+            p { button type="submit" { "登録する" } }
+        }
+    };
+    page("お店", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -650,18 +633,18 @@ async fn add_seller(
 ) -> Response {
     let (name, phone) = match crate::checks::seller(&f.name, &f.phone) {
         Ok(v) => v,
-        Err(why) => return sellers_page(&s, &session, &err(&why.ja)).await,
+        Err(why) => return sellers_page(&s, &session, err(&why.ja)).await,
     };
     match s.db.add_seller(&name, &phone, s.clock.now()).await {
         Ok(id) => {
             tracing::info!(operator = %session.operator, seller = id, "seller registered");
-            sellers_page(&s, &session, &ok(&format!("「{name}」を 登録しました。"))).await
+            sellers_page(&s, &session, ok(&format!("「{name}」を 登録しました。"))).await
         }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             sellers_page(
                 &s,
                 &session,
-                &err(&format!("「{name}」は もう 登録されています。")),
+                err(&format!("「{name}」は もう 登録されています。")),
             )
             .await
         }
@@ -670,60 +653,63 @@ async fn add_seller(
 }
 
 async fn catalogue(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    catalogue_page(&s, &session, "").await
+    catalogue_page(&s, &session, html! {}).await
 }
 
-async fn catalogue_page(s: &AppState, session: &Session, message: &str) -> Response {
+async fn catalogue_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let items = try_db!(s.db.items().await);
-    let mut body = String::from(message);
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"post\" action=\"/console/catalogue\" enctype=\"multipart/form-data\">{}\
-         <p>CSV ファイル（列: seller,category,name,price_yen,unit,on_sale　UTF-8）。\
-         まちがいの ある 行が ひとつでも あれば、何も 取り込みません。</p>\
-         <p><label for=\"csv\">ファイル</label><input id=\"csv\" type=\"file\" name=\"file\" accept=\".csv,text/csv\" required></p>\
-         <p><button type=\"submit\">取り込む</button></p></form>",
-        csrf_field(session)
-    );
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"post\" action=\"/console/catalogue/photo\" enctype=\"multipart/form-data\">{}\
-         <p>写真（PNG、{} KB まで、{}×{} 画素まで）</p>\
-         <p><label for=\"photo-item\">品の番号</label><input id=\"photo-item\" name=\"item\" type=\"number\" min=\"1\" required></p>\
-         <p><label for=\"photo\">ファイル</label><input id=\"photo\" type=\"file\" name=\"file\" accept=\"image/png\" required></p>\
-         <p><button type=\"submit\">写真を 登録</button></p></form>",
-        csrf_field(session),
-        engawa_shop::photo::MAX_BYTES / 1024,
-        engawa_shop::photo::MAX_SIDE,
-        engawa_shop::photo::MAX_SIDE
-    );
-    let _ = write!(body, "<h2>品ぞろえ（{} 品）</h2>", items.len());
-    body.push_str(
-        "<table><tr><th>番号</th><th>分類</th><th>品名</th><th>単位</th><th>値段（税込）</th>\
-         <th>お店</th><th>写真</th><th>販売</th></tr>",
-    );
-    for it in &items {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
-             <td><form class=\"noprint\" method=\"post\" action=\"/console/catalogue/{}/sale\">{}\
-             <input type=\"hidden\" name=\"on_sale\" value=\"{}\">{} <button type=\"submit\">{}</button></form></td></tr>",
-            it.id,
-            esc(&it.category),
-            esc(&it.name),
-            esc(&it.unit),
-            yen(it.price_yen),
-            esc(&it.seller),
-            if it.photo { "○" } else { "" },
-            it.id,
-            csrf_field(session),
-            if it.on_sale { 0 } else { 1 },
-            if it.on_sale { "販売中" } else { "停止中" },
-            if it.on_sale { "止める" } else { "再開" },
-        );
-    }
-    body.push_str("</table>");
-    page("品ぞろえ", Some(session), &body).into_response()
+    let side = engawa_shop::photo::MAX_SIDE;
+    let body = html! {
+        (message)
+        form.box method="post" action="/console/catalogue" enctype="multipart/form-data" {
+            (csrf_field(session))
+            p {
+                "CSV ファイル（列: seller,category,name,price_yen,unit,on_sale　UTF-8）。"
+                "まちがいの ある 行が ひとつでも あれば、何も 取り込みません。"
+            }
+            p {
+                label for="csv" { "ファイル" }
+                input id="csv" type="file" name="file" accept=".csv,text/csv" required;
+            }
+            p { button type="submit" { "取り込む" } }
+        }
+        form.box method="post" action="/console/catalogue/photo" enctype="multipart/form-data" {
+            (csrf_field(session))
+            p { "写真（PNG、" (engawa_shop::photo::MAX_BYTES / 1024) " KB まで、" (side) "×" (side) " 画素まで）" }
+            p {
+                label for="photo-item" { "品の番号" }
+                input id="photo-item" name="item" type="number" min="1" required;
+            }
+            p {
+                label for="photo" { "ファイル" }
+                input id="photo" type="file" name="file" accept="image/png" required;
+            }
+            p { button type="submit" { "写真を 登録" } }
+        }
+        h2 { "品ぞろえ（" (items.len()) " 品）" }
+        table {
+            tr {
+                th { "番号" } th { "分類" } th { "品名" } th { "単位" } th { "値段（税込）" }
+                th { "お店" } th { "写真" } th { "販売" }
+            }
+            @for it in &items {
+                tr {
+                    td.n { (it.id) } td { (it.category) } td { (it.name) } td { (it.unit) }
+                    td.n { (yen(it.price_yen)) } td { (it.seller) } td { (mark(it.photo)) }
+                    td {
+                        form.noprint method="post" action={ "/console/catalogue/" (it.id) "/sale" } {
+                            (csrf_field(session))
+                            input type="hidden" name="on_sale" value=(if it.on_sale { 0 } else { 1 });
+                            (if it.on_sale { "販売中" } else { "停止中" })
+                            " "
+                            button type="submit" { (if it.on_sale { "止める" } else { "再開" }) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page("品ぞろえ", Some(session), body).into_response()
 }
 
 async fn import_catalogue(
@@ -736,35 +722,32 @@ async fn import_catalogue(
     let file = field(&fields, "file").map(<[u8]>::to_vec);
     let session = try_page!(checked(&s, &headers, &csrf).await);
     let Some(data) = file else {
-        return catalogue_page(&s, &session, &err("ファイルが 読めませんでした。")).await;
+        return catalogue_page(&s, &session, err("ファイルが 読めませんでした。")).await;
     };
     let errors = match crate::catalogue::parse(&data) {
         Ok(rows) => match try_db!(s.db.import_items(&rows, s.clock.now()).await) {
             Ok(n) => {
                 tracing::info!(operator = %session.operator, items = n, "catalogue imported");
-                return catalogue_page(&s, &session, &ok(&format!("{n} 品を 取り込みました。")))
+                return catalogue_page(&s, &session, ok(&format!("{n} 品を 取り込みました。")))
                     .await;
             }
             Err(errors) => errors,
         },
         Err(errors) => errors,
     };
-    let mut msg = err(&format!(
-        "まちがいが {} 行 あります。何も 取り込んでいません。直して もういちど 取り込んでください。",
-        errors.len()
-    ));
-    msg.push_str("<table><tr><th>行</th><th>列</th><th>内容</th></tr>");
-    for e in &errors {
-        let _ = write!(
-            msg,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
-            e.line,
-            esc(&e.column),
-            esc(&e.message)
-        );
-    }
-    msg.push_str("</table>");
-    catalogue_page(&s, &session, &msg).await
+    let msg = html! {
+        (err(&format!(
+            "まちがいが {} 行 あります。何も 取り込んでいません。直して もういちど 取り込んでください。",
+            errors.len()
+        )))
+        table {
+            tr { th { "行" } th { "列" } th { "内容" } }
+            @for e in &errors {
+                tr { td.n { (e.line) } td { (e.column) } td { (e.message) } }
+            }
+        }
+    };
+    catalogue_page(&s, &session, msg).await
 }
 
 /// The fields of a multipart form, as bytes (small forms: a token, a number, a file).
@@ -807,15 +790,10 @@ async fn upload_photo(State(s): State<AppState>, headers: HeaderMap, form: Multi
         .and_then(|b| std::str::from_utf8(b).ok())
         .and_then(|t| t.trim().parse().ok());
     let (Some(item), Some(png)) = (item, field(&fields, "file")) else {
-        return catalogue_page(&s, &session, &err("品の番号と ファイルを 入れてください。")).await;
+        return catalogue_page(&s, &session, err("品の番号と ファイルを 入れてください。")).await;
     };
     if let Err(why) = engawa_shop::photo::check(png) {
-        return catalogue_page(
-            &s,
-            &session,
-            &err(&format!("この 写真は 使えません: {why}")),
-        )
-        .await;
+        return catalogue_page(&s, &session, err(&format!("この 写真は 使えません: {why}"))).await;
     }
     match try_db!(s.db.set_photo(item, png, s.clock.now()).await) {
         Some(_) => {
@@ -823,11 +801,11 @@ async fn upload_photo(State(s): State<AppState>, headers: HeaderMap, form: Multi
             catalogue_page(
                 &s,
                 &session,
-                &ok(&format!("品 {item} の 写真を 登録しました。")),
+                ok(&format!("品 {item} の 写真を 登録しました。")),
             )
             .await
         }
-        None => catalogue_page(&s, &session, &err(&format!("品 {item} は ありません。"))).await,
+        None => catalogue_page(&s, &session, err(&format!("品 {item} は ありません。"))).await,
     }
 }
 
@@ -849,9 +827,9 @@ async fn set_sale(
         } else {
             format!("品 {id} の 販売を 止めました。テレビの 品ぞろえから 消えます。")
         };
-        catalogue_page(&s, &session, &ok(&msg)).await
+        catalogue_page(&s, &session, ok(&msg)).await
     } else {
-        catalogue_page(&s, &session, &err(&format!("品 {id} は ありません。"))).await
+        catalogue_page(&s, &session, err(&format!("品 {id} は ありません。"))).await
     }
 }
 
@@ -871,10 +849,10 @@ async fn pairing(
     Operator(session): Operator,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    pairing_page(&s, &session, "", q.p.unwrap_or(1)).await
+    pairing_page(&s, &session, html! {}, q.p.unwrap_or(1)).await
 }
 
-async fn pairing_page(s: &AppState, session: &Session, message: &str, page_no: i64) -> Response {
+async fn pairing_page(s: &AppState, session: &Session, message: Markup, page_no: i64) -> Response {
     let page_no = page_no.max(1);
     let (waiting, total) = try_db!(
         s.db.pending_pairings(
@@ -885,95 +863,77 @@ async fn pairing_page(s: &AppState, session: &Session, message: &str, page_no: i
         .await
     );
     let households = try_db!(s.db.households().await);
-    let mut body = String::from(message);
-    let _ = write!(
-        body,
-        "<p>テレビに 出ている 「せつぞくコード」と 世帯を えらんで 登録します。</p>\
-         <h2>登録を 待っている 機械（{total} 台）</h2><table><tr><th>せつぞくコード</th><th>機械の番号</th><th>時刻</th></tr>",
-    );
-    for p in &waiting {
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.user_code),
-            esc(&p.serial),
-            p.created_at.with_timezone(&TOKYO).format("%H:%M")
-        );
-    }
-    body.push_str("</table>");
-    let pages = (total + PAIRINGS_PER_PAGE - 1) / PAIRINGS_PER_PAGE;
-    if pages > 1 {
-        body.push_str("<p class=\"noprint\">");
-        if page_no > 1 {
-            let _ = write!(
-                body,
-                "<a href=\"/console/pairing?p={}\">← 前</a> ",
-                page_no - 1
-            );
-        }
-        let _ = write!(body, "{page_no} / {pages} ページ");
-        if page_no < pages {
-            let _ = write!(
-                body,
-                " <a href=\"/console/pairing?p={}\">次 →</a>",
-                page_no + 1
-            );
-        }
-        body.push_str("</p>");
-    }
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
-         <p><label for=\"code\">せつぞくコード</label><input id=\"code\" name=\"code\" required maxlength=\"12\" placeholder=\"4K7-P2Q\"></p>\
-         <p><label for=\"household\">世帯</label><select id=\"household\" name=\"household\">",
-        csrf_field(session)
-    );
-    for h in &households {
-        let _ = write!(
-            body,
-            "<option value=\"{}\">{} {}（{}）</option>",
-            h.id,
-            h.id,
-            esc(&h.name),
-            esc(&h.district)
-        );
-    }
-    body.push_str("</select></p><p><button type=\"submit\">たしかめる</button></p></form>");
     let boxes = try_db!(s.db.boxes().await);
-    body.push_str(
-        "<h2>登録ずみの 機械</h2><p>機械を 取りかえた・なくしたときは「使えなくする」を 押します。\
-         その機械の 鍵は すぐに 使えなくなり、新しい機械は せつぞくコードで 登録します。</p>\
-         <table><tr><th>番号</th><th>機械の番号</th><th>世帯</th><th>ソフトの版</th><th>最後の連絡</th><th></th></tr>",
-    );
-    for b in &boxes {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            b.id,
-            esc(&b.serial),
-            b.household_id,
-            esc(b.software_version.as_deref().unwrap_or("—")),
-            last_contact(b),
-            if b.revoked {
-                "使えなくしました".to_string()
-            } else {
-                format!(
-                    "<form class=\"noprint\" method=\"post\" action=\"/console/boxes/{}/revoke\">{}\
-                     <button type=\"submit\">使えなくする</button></form>",
-                    b.id,
-                    csrf_field(session)
-                )
+    let pages = (total + PAIRINGS_PER_PAGE - 1) / PAIRINGS_PER_PAGE;
+    let body = html! {
+        (message)
+        p { "テレビに 出ている 「せつぞくコード」と 世帯を えらんで 登録します。" }
+        h2 { "登録を 待っている 機械（" (total) " 台）" }
+        table {
+            tr { th { "せつぞくコード" } th { "機械の番号" } th { "時刻" } }
+            @for p in &waiting {
+                tr {
+                    td { (p.user_code) } td { (p.serial) }
+                    td { (p.created_at.with_timezone(&TOKYO).format("%H:%M")) }
+                }
             }
-        );
-    }
-    body.push_str("</table>");
-    page("機械の登録", Some(session), &body).into_response()
-}
-
-fn last_contact(b: &crate::db::BoxRow) -> String {
-    b.last_heartbeat_at
-        .map(|t| t.with_timezone(&TOKYO).format("%m/%d %H:%M").to_string())
-        .unwrap_or_else(|| "—".into())
+        }
+        @if pages > 1 {
+            p.noprint {
+                @if page_no > 1 {
+                    a href={ "/console/pairing?p=" (page_no - 1) } { "← 前" } " "
+                }
+                (page_no) " / " (pages) " ページ"
+                @if page_no < pages {
+                    " " a href={ "/console/pairing?p=" (page_no + 1) } { "次 →" }
+                }
+            }
+        }
+        form.box method="post" action="/console/pairing" {
+            (csrf_field(session))
+            p {
+                label for="code" { "せつぞくコード" }
+                input id="code" name="code" required maxlength="12" placeholder="4K7-P2Q";
+            }
+            p {
+                label for="household" { "世帯" }
+                select id="household" name="household" {
+                    @for h in &households {
+                        option value=(h.id) { (h.id) " " (h.name) "（" (h.district) "）" }
+                    }
+                }
+            }
+            p { button type="submit" { "たしかめる" } }
+        }
+        h2 { "登録ずみの 機械" }
+        p {
+            "機械を 取りかえた・なくしたときは「使えなくする」を 押します。"
+            "その機械の 鍵は すぐに 使えなくなり、新しい機械は せつぞくコードで 登録します。"
+        }
+        table {
+            tr {
+                th { "番号" } th { "機械の番号" } th { "世帯" } th { "ソフトの版" } th { "最後の連絡" } th {}
+            }
+            @for b in &boxes {
+                tr {
+                    td.n { (b.id) } td { (b.serial) } td.n { (b.household_id) }
+                    td { (b.software_version.as_deref().unwrap_or("—")) }
+                    td { (short_time(b.last_heartbeat_at)) }
+                    td {
+                        @if b.revoked {
+                            "使えなくしました"
+                        } @else {
+                            form.noprint method="post" action={ "/console/boxes/" (b.id) "/revoke" } {
+                                (csrf_field(session))
+                                button type="submit" { "使えなくする" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page("機械の登録", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -1003,7 +963,7 @@ async fn approve_pairing(
     if !f.confirm {
         let waiting = match try_db!(s.db.pairing_to_approve(&f.code, f.household, now).await) {
             Ok(w) => w,
-            Err(r) => return pairing_page(&s, &session, &refused(r), 1).await,
+            Err(r) => return pairing_page(&s, &session, refused(r), 1).await,
         };
         let name = try_db!(s.db.households().await)
             .into_iter()
@@ -1014,43 +974,30 @@ async fn approve_pairing(
             .into_iter()
             .filter(|b| b.household_id == f.household && !b.revoked)
             .collect();
-        let mut body = format!(
-            "<p>機械 <strong>{}</strong>（せつぞくコード {}、{} に 表示）を 世帯 {} {} に 登録します。\
-             テレビに 出ている 機械の番号と 同じか たしかめてください。</p>",
-            esc(&waiting.serial),
-            esc(&waiting.user_code),
-            waiting.created_at.with_timezone(&TOKYO).format("%H:%M"),
-            f.household,
-            esc(&name)
-        );
-        if !live.is_empty() {
-            body.push_str(
-                "<p class=\"err\" role=\"alert\">この 世帯には もう 使っている 機械が あります。\
-                 取りかえなら、登録のあとで 古い 機械を「使えなくする」で 止めてください。</p><ul>",
-            );
-            for b in &live {
-                let _ = write!(
-                    body,
-                    "<li>機械 {}（{}）最後の連絡 {}</li>",
-                    b.id,
-                    esc(&b.serial),
-                    last_contact(b)
-                );
+        let body = html! {
+            p {
+                "機械 " strong { (waiting.serial) } "（せつぞくコード " (waiting.user_code) "、"
+                (waiting.created_at.with_timezone(&TOKYO).format("%H:%M")) " に 表示）を 世帯 "
+                (f.household) " " (name) " に 登録します。"
+                "テレビに 出ている 機械の番号と 同じか たしかめてください。"
             }
-            body.push_str("</ul>");
-        }
-        let _ = write!(
-            body,
-            "<form class=\"box\" method=\"post\" action=\"/console/pairing\">{}\
-             <input type=\"hidden\" name=\"code\" value=\"{}\">\
-             <input type=\"hidden\" name=\"household\" value=\"{}\">\
-             <input type=\"hidden\" name=\"confirm\" value=\"true\">\
-             <p><button type=\"submit\">登録する</button> <a href=\"/console/pairing\">やめる</a></p></form>",
-            csrf_field(&session),
-            esc(&waiting.user_code),
-            f.household
-        );
-        return page("機械の登録を たしかめる", Some(&session), &body).into_response();
+            @if !live.is_empty() {
+                (err("この 世帯には もう 使っている 機械が あります。取りかえなら、登録のあとで 古い 機械を「使えなくする」で 止めてください。"))
+                ul {
+                    @for b in &live {
+                        li { "機械 " (b.id) "（" (b.serial) "）最後の連絡 " (short_time(b.last_heartbeat_at)) }
+                    }
+                }
+            }
+            form.box method="post" action="/console/pairing" {
+                (csrf_field(&session))
+                input type="hidden" name="code" value=(waiting.user_code);
+                input type="hidden" name="household" value=(f.household);
+                input type="hidden" name="confirm" value="true";
+                p { button type="submit" { "登録する" } " " a href="/console/pairing" { "やめる" } }
+            }
+        };
+        return page("機械の登録を たしかめる", Some(&session), body).into_response();
     }
     let msg = match try_db!(s.db.approve_pairing(&f.code, f.household, now).await) {
         Ok(serial) => {
@@ -1062,7 +1009,7 @@ async fn approve_pairing(
         }
         Err(r) => refused(r),
     };
-    pairing_page(&s, &session, &msg, 1).await
+    pairing_page(&s, &session, msg, 1).await
 }
 
 async fn revoke_box(
@@ -1091,7 +1038,7 @@ async fn revoke_box(
     } else {
         err(&format!("機械 {id} は ないか、もう 使えなくなっています。"))
     };
-    pairing_page(&s, &session, &msg, 1).await
+    pairing_page(&s, &session, msg, 1).await
 }
 
 // ---- the day's lists ----------------------------------------------------------
@@ -1109,19 +1056,23 @@ fn day_of(q: &DayQuery, now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The day picker, and 「ありません」 when there is nothing that day.
-fn day_header(action: &str, day: NaiveDate, empty: bool) -> String {
-    let mut body = day_form(action, day);
-    if empty {
-        body.push_str(&ok(&format!("{day} お届けの 注文は ありません。")));
+fn day_header(action: &str, day: NaiveDate, empty: bool) -> Markup {
+    html! {
+        (day_form(action, "お届けの日", day))
+        @if empty { (ok(&format!("{day} お届けの 注文は ありません。"))) }
     }
-    body
 }
 
-fn day_form(action: &str, day: NaiveDate) -> String {
-    format!(
-        "<form class=\"noprint\" method=\"get\" action=\"{action}\"><label for=\"day\">お届けの日</label>\
-         <input id=\"day\" type=\"date\" name=\"day\" value=\"{day}\"> <button type=\"submit\">表示</button></form>"
-    )
+/// The day picker of a list; `label` names the day (お届けの日, 運行日).
+fn day_form(action: &str, label: &str, day: NaiveDate) -> Markup {
+    html! {
+        form.noprint method="get" action=(action) {
+            label for="day" { (label) }
+            input id="day" type="date" name="day" value=(day);
+            " "
+            button type="submit" { "表示" }
+        }
+    }
 }
 
 async fn orders(
@@ -1131,38 +1082,30 @@ async fn orders(
 ) -> Response {
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
-    let mut body = day_form("/console/orders", day);
     let total: i64 = list.iter().map(|o| o.order.total_yen).sum();
-    let _ = write!(
-        body,
-        "<p>{day} お届け: {} 件　合計 {}</p><table><tr><th>注文</th><th>注文の時刻</th><th>地区</th>\
-         <th>世帯</th><th>品</th><th>合計</th></tr>",
-        list.len(),
-        yen(total)
-    );
-    for d in &list {
-        let items: Vec<String> = d
-            .order
-            .lines
-            .iter()
-            .map(|l| format!("{} {}×{}", esc(&l.name), esc(&l.unit), l.qty))
-            .collect();
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-            d.order.id,
-            d.order
-                .placed_at
-                .with_timezone(&TOKYO)
-                .format("%m/%d %H:%M"),
-            esc(&d.district),
-            esc(&d.name),
-            items.join("<br>"),
-            yen(d.order.total_yen)
-        );
-    }
-    body.push_str("</table>");
-    page("注文", Some(&session), &body).into_response()
+    let body = html! {
+        (day_form("/console/orders", "お届けの日", day))
+        p { (day) " お届け: " (list.len()) " 件　合計 " (yen(total)) }
+        table {
+            tr { th { "注文" } th { "注文の時刻" } th { "地区" } th { "世帯" } th { "品" } th { "合計" } }
+            @for d in &list {
+                tr {
+                    td.n { (d.order.id) }
+                    td { (d.order.placed_at.with_timezone(&TOKYO).format("%m/%d %H:%M")) }
+                    td { (d.district) }
+                    td { (d.name) }
+                    td {
+                        @for (k, l) in d.order.lines.iter().enumerate() {
+                            @if k > 0 { br; }
+                            (l.name) " " (l.unit) "×" (l.qty)
+                        }
+                    }
+                    td.n { (yen(d.order.total_yen)) }
+                }
+            }
+        }
+    };
+    page("注文", Some(&session), body).into_response()
 }
 
 async fn picking(
@@ -1172,49 +1115,52 @@ async fn picking(
 ) -> Response {
     let day = day_of(&q, s.clock.now());
     let lines = try_db!(s.db.picking(day).await);
-    let mut body = day_header("/console/picking", day, lines.is_empty());
     let mut sellers: Vec<&str> = lines.iter().map(|l| l.seller.as_str()).collect();
     sellers.dedup();
-    for seller in sellers {
+    // Per seller: its lines, and each item's total quantity and amount.
+    let per_seller = sellers.into_iter().map(|seller| {
         let mine: Vec<_> = lines.iter().filter(|l| l.seller == seller).collect();
-        let _ = write!(
-            body,
-            "<section><h2>{}　{day} お届け分</h2><table><tr><th>品</th><th>単位</th><th>数</th><th>金額</th></tr>",
-            esc(seller)
-        );
         let mut items: Vec<(&str, &str)> = mine
             .iter()
             .map(|l| (l.item.as_str(), l.unit.as_str()))
             .collect();
         items.dedup();
-        for (item, unit) in &items {
-            let (qty, amount) = mine
-                .iter()
-                .filter(|l| l.item == *item && l.unit == *unit)
-                .fold((0, 0), |(q, a), l| (q + l.qty, a + l.amount_yen));
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{qty}</td><td class=\"n\">{}</td></tr>",
-                esc(item),
-                esc(unit),
-                yen(amount)
-            );
+        let totals: Vec<_> = items
+            .into_iter()
+            .map(|(item, unit)| {
+                let (qty, amount) = mine
+                    .iter()
+                    .filter(|l| l.item == item && l.unit == unit)
+                    .fold((0, 0), |(q, a), l| (q + l.qty, a + l.amount_yen));
+                (item, unit, qty, amount)
+            })
+            .collect();
+        (seller, mine, totals)
+    });
+    let body = html! {
+        (day_header("/console/picking", day, lines.is_empty()))
+        @for (seller, mine, totals) in per_seller {
+            section {
+                h2 { (seller) "　" (day) " お届け分" }
+                table {
+                    tr { th { "品" } th { "単位" } th { "数" } th { "金額" } }
+                    @for (item, unit, qty, amount) in totals {
+                        tr { td { (item) } td { (unit) } td.n { (qty) } td.n { (yen(amount)) } }
+                    }
+                }
+                table {
+                    tr { th { "地区" } th { "世帯" } th { "品" } th { "数" } }
+                    @for l in &mine {
+                        tr {
+                            td { (l.district) } td { (l.household_id) " " (l.household) }
+                            td { (l.item) } td.n { (l.qty) }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</table><table><tr><th>地区</th><th>世帯</th><th>品</th><th>数</th></tr>");
-        for l in &mine {
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{} {}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-                esc(&l.district),
-                l.household_id,
-                esc(&l.household),
-                esc(&l.item),
-                l.qty
-            );
-        }
-        body.push_str("</table></section>");
-    }
-    page("ピッキングリスト", Some(&session), &body).into_response()
+    };
+    page("ピッキングリスト", Some(&session), body).into_response()
 }
 
 async fn delivery(
@@ -1224,75 +1170,75 @@ async fn delivery(
 ) -> Response {
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
-    let mut body = day_header("/console/delivery", day, list.is_empty());
     let mut districts: Vec<&str> = list.iter().map(|d| d.district.as_str()).collect();
     districts.dedup();
-    for district in districts {
-        let name = if district.is_empty() {
-            "（地区なし）"
-        } else {
-            district
-        };
-        let _ = write!(
-            body,
-            "<section><h2>{}　{day} 夕方</h2><table><tr><th>世帯</th><th>住所</th><th>電話</th><th>品</th><th>合計</th><th>お支払い</th></tr>",
-            esc(name)
-        );
-        for d in list.iter().filter(|d| d.district == district) {
-            let items: Vec<String> = d
-                .order
-                .lines
-                .iter()
-                .map(|l| format!("{}×{}", esc(&l.name), l.qty))
-                .collect();
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>請求済み</td></tr>",
-                esc(&d.name),
-                esc(&d.address),
-                esc(&d.phone),
-                items.join("、"),
-                yen(d.order.total_yen)
-            );
+    let body = html! {
+        (day_header("/console/delivery", day, list.is_empty()))
+        @for district in districts {
+            section {
+                h2 { (if district.is_empty() { "（地区なし）" } else { district }) "　" (day) " 夕方" }
+                table {
+                    tr { th { "世帯" } th { "住所" } th { "電話" } th { "品" } th { "合計" } th { "お支払い" } }
+                    @for d in list.iter().filter(|d| d.district == district) {
+                        tr {
+                            td { (d.name) } td { (d.address) } td { (d.phone) }
+                            td {
+                                @for (k, l) in d.order.lines.iter().enumerate() {
+                                    @if k > 0 { "、" }
+                                    (l.name) "×" (l.qty)
+                                }
+                            }
+                            td.n { (yen(d.order.total_yen)) }
+                            td { "請求済み" }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</table></section>");
-    }
-    page("配達リスト", Some(&session), &body).into_response()
+    };
+    page("配達リスト", Some(&session), body).into_response()
 }
 
 // ---- delivery rules -------------------------------------------------------
 
 async fn rules(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    rules_page(&s, &session, "").await
+    rules_page(&s, &session, html! {}).await
 }
 
-async fn rules_page(s: &AppState, session: &Session, message: &str) -> Response {
+async fn rules_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let r = try_db!(s.db.delivery_rules().await);
-    let mut body = String::from(message);
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"post\" action=\"/console/rules\">{}\
-         <p><label for=\"cutoff\">しめきり</label><input id=\"cutoff\" name=\"cutoff\" type=\"time\" value=\"{}\" required>\
-         （この時刻までの 注文は その日の 夕方に お届け）</p><p><label>お届けの 曜日</label>",
-        csrf_field(session),
-        r.cutoff.format("%H:%M")
-    );
-    for (i, name) in engawa_core::jp::WEEKDAYS_JA.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<input type=\"checkbox\" id=\"wd{i}\" name=\"wd{i}\" value=\"1\"{}> <label for=\"wd{i}\" style=\"min-width:2em\">{name}</label> ",
-            if r.weekdays[i] { " checked" } else { "" }
-        );
-    }
     let holidays: Vec<String> = r.holidays.iter().map(|d| d.to_string()).collect();
-    let _ = write!(
-        body,
-        "</p><p><label for=\"holidays\">お休みの日</label><br><textarea id=\"holidays\" name=\"holidays\" rows=\"6\" cols=\"14\" \
-         style=\"font-size:20px\">{}</textarea><br>（1行に 1日、2026-12-31 の形）</p>\
-         <p><button type=\"submit\">保存する</button></p></form>",
-        esc(&holidays.join("\n"))
-    );
-    page("お届けの きまり", Some(session), &body).into_response()
+    let body = html! {
+        (message)
+        form.box method="post" action="/console/rules" {
+            (csrf_field(session))
+            p {
+                label for="cutoff" { "しめきり" }
+                input id="cutoff" name="cutoff" type="time" value=(r.cutoff.format("%H:%M")) required;
+                "（この時刻までの 注文は その日の 夕方に お届け）"
+            }
+            p {
+                label { "お届けの 曜日" }
+                @for (i, name) in engawa_core::jp::WEEKDAYS_JA.iter().enumerate() {
+                    input type="checkbox" id={ "wd" (i) } name={ "wd" (i) } value="1" checked[r.weekdays[i]];
+                    " "
+                    label for={ "wd" (i) } style="min-width:2em" { (name) }
+                    " "
+                }
+            }
+            p {
+                label for="holidays" { "お休みの日" }
+                br;
+                textarea id="holidays" name="holidays" rows="6" cols="14" style="font-size:20px" {
+                    (holidays.join("\n"))
+                }
+                br;
+                "（1行に 1日、2026-12-31 の形）"
+            }
+            p { button type="submit" { "保存する" } }
+        }
+    };
+    page("お届けの きまり", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -1327,7 +1273,7 @@ async fn save_rules(
             return rules_page(
                 &s,
                 &session,
-                &err(&format!("{} 何も 変えていません。", why.ja)),
+                err(&format!("{} 何も 変えていません。", why.ja)),
             )
             .await;
         }
@@ -1342,7 +1288,7 @@ async fn save_rules(
     rules_page(
         &s,
         &session,
-        &ok(&format!(
+        ok(&format!(
             "保存しました。しめきりは {} です。",
             engawa_core::jp::time_ja(rules.cutoff)
         )),
@@ -1377,34 +1323,41 @@ async fn billing(
     let b = try_db!(s.db.billing_month(first, last).await);
     let e = try_db!(crate::billing::export(&month, &b, false));
     let t = e.totals;
-    let body = format!(
-        "<form class=\"noprint\" method=\"get\" action=\"/console/billing\"><label for=\"month\">月</label>\
-         <input id=\"month\" type=\"month\" name=\"month\" value=\"{month}\"> <button type=\"submit\">表示</button></form>\
-         {}<table><tr><th>世帯（月額 1,000円）</th><td class=\"n\">{} 世帯　{}</td></tr>\
-         <tr><th>品物の 代金</th><td class=\"n\">{}</td></tr>\
-         <tr><th>タクシーの 料金</th><td class=\"n\">{} 回　{}</td></tr>\
-         <tr><th>お店の 売上（合計）</th><td class=\"n\">{}</td></tr>\
-         <tr><th>手数料 10%（お店ごとに 月の売上から 切り捨て）</th><td class=\"n\">{}</td></tr>\
-         <tr><th>お店への 支払い</th><td class=\"n\">{}</td></tr></table>\
-         <p><a href=\"/console/billing/households.csv?month={month}\">世帯ごとの 請求 CSV</a> · \
-         <a href=\"/console/billing/sellers.csv?month={month}\">お店ごとの 精算 CSV</a> · \
-         BOM つき（表計算ソフト用）: <a href=\"/console/billing/households.csv?month={month}&amp;bom=1\">世帯</a> · \
-         <a href=\"/console/billing/sellers.csv?month={month}&amp;bom=1\">お店</a></p>",
-        if t.reconciles() {
-            ok("合計は 一致しています（品物の代金 = お店の売上 = 手数料 + 支払い）。")
-        } else {
-            err("合計が 一致しません。出力しないでください。")
-        },
-        t.households,
-        yen(t.monthly_fees),
-        yen(t.goods),
-        t.rides,
-        yen(t.ride_yen),
-        yen(t.gross),
-        yen(t.fees),
-        yen(t.payouts),
-    );
-    page(&format!("請求 {month}"), Some(&session), &body).into_response()
+    let csv = |file: &str, bom: bool| {
+        format!(
+            "/console/billing/{file}.csv?month={month}{}",
+            if bom { "&bom=1" } else { "" }
+        )
+    };
+    let body = html! {
+        form.noprint method="get" action="/console/billing" {
+            label for="month" { "月" }
+            input id="month" type="month" name="month" value=(month);
+            " "
+            button type="submit" { "表示" }
+        }
+        @if t.reconciles() {
+            (ok("合計は 一致しています（品物の代金 = お店の売上 = 手数料 + 支払い）。"))
+        } @else {
+            (err("合計が 一致しません。出力しないでください。"))
+        }
+        table {
+            tr { th { "世帯（月額 1,000円）" } td.n { (t.households) " 世帯　" (yen(t.monthly_fees)) } }
+            tr { th { "品物の 代金" } td.n { (yen(t.goods)) } }
+            tr { th { "タクシーの 料金" } td.n { (t.rides) " 回　" (yen(t.ride_yen)) } }
+            tr { th { "お店の 売上（合計）" } td.n { (yen(t.gross)) } }
+            tr { th { "手数料 10%（お店ごとに 月の売上から 切り捨て）" } td.n { (yen(t.fees)) } }
+            tr { th { "お店への 支払い" } td.n { (yen(t.payouts)) } }
+        }
+        p {
+            a href=(csv("households", false)) { "世帯ごとの 請求 CSV" } " · "
+            a href=(csv("sellers", false)) { "お店ごとの 精算 CSV" } " · "
+            "BOM つき（表計算ソフト用）: "
+            a href=(csv("households", true)) { "世帯" } " · "
+            a href=(csv("sellers", true)) { "お店" }
+        }
+    };
+    page(&format!("請求 {month}"), Some(&session), body).into_response()
 }
 
 async fn billing_csv(

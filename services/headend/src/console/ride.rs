@@ -4,8 +4,6 @@
 //! shared rides), every refused request with its reason, and the fleet and
 //! places with forms to add them.
 
-use std::fmt::Write as _;
-
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,13 +15,14 @@ use engawa_ride::api::hhmm;
 use serde::Deserialize;
 
 use super::{
-    CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, esc, internal, ok,
-    page, yen,
+    CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, internal, ok, page,
+    yen,
 };
 use crate::AppState;
 use crate::checks;
 use crate::db::Session;
 use crate::db::ride::RideRow;
+use crate::html::{Markup, html};
 use crate::ride_figures::Figures;
 
 pub fn router() -> Router<AppState> {
@@ -65,7 +64,6 @@ async fn plan(
     let key = day.to_string();
     let state = try_db!(s.db.ride_day(&key).await);
     let schedule = state.schedule(&*s.travel);
-    let mut body = day_form("/console/ride", day).replace("お届けの日", "運行日");
     // Figures of the day.
     let start = midnight(day).unwrap_or(now);
     let refusals = try_db!(
@@ -75,61 +73,6 @@ async fn plan(
     let cancelled = try_db!(s.db.cancelled_rides(&key).await);
     let refused = refusals.iter().filter(|r| !is_unmet(&r.2)).count();
     let figures = Figures::of_day(&state, &schedule, refused, cancelled, start);
-    body.push_str(FIGURES_HEAD);
-    body.push_str(&figures_row("この日", &figures));
-    body.push_str("</table>");
-    for (k, v) in state.vehicles.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<h2>{} （{}席、{}〜{}）</h2>",
-            esc(&v.name),
-            v.vehicle.seats,
-            hhmm(v.vehicle.shift.0),
-            hhmm(v.vehicle.shift.1)
-        );
-        let stops = schedule.get(k).cloned().unwrap_or_default();
-        if stops.is_empty() {
-            body.push_str("<p>予約は ありません。</p>");
-            continue;
-        }
-        body.push_str(
-            "<table><tr><th>時刻</th><th></th><th>お名前</th><th>場所</th><th>電話</th><th>人数</th><th>料金</th><th>記録</th></tr>",
-        );
-        for ((id, drop), t) in stops {
-            let Some(r) = state.rides.iter().find(|r| r.id == id) else {
-                continue;
-            };
-            let place = if drop { &r.to_name } else { &r.from_name };
-            let place = if place == "家" { &r.address } else { place };
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{} 様{}</td><td>{}</td><td>{}</td><td class=\"n\">{}人</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                hhmm(t.round() as i64),
-                if drop { "おろす" } else { "お迎え" },
-                esc(&r.rider),
-                if r.needs.is_empty() {
-                    String::new()
-                } else {
-                    format!("<br><b>【{}】</b>", esc(&r.needs))
-                },
-                esc(place),
-                esc(&r.phone),
-                r.people,
-                if drop {
-                    String::new()
-                } else {
-                    format!("{} 請求済み", yen(r.fare_yen))
-                },
-                record_cell(&session, &key, r, drop)
-            );
-        }
-        body.push_str("</table>");
-    }
-    if state.vehicles.is_empty() {
-        body.push_str(&err(
-            "車が 登録されていません。「車と 場所」で 加えてください。",
-        ));
-    }
     // Ways there from home still without a way back: the rider phones when
     // ready (「帰りは あとで」).
     let open: Vec<_> = state
@@ -138,77 +81,123 @@ async fn plan(
         .filter(|r| r.from_place.is_none() && r.to_place.is_some())
         .filter(|r| !state.rides.iter().any(|b| b.return_of == Some(r.id)))
         .collect();
-    if !open.is_empty() {
-        body.push_str(
-            "<h2>帰りが まだの 方</h2><table><tr><th>お名前</th><th>電話</th><th>行き先</th><th>着く</th><th></th></tr>",
-        );
-        for r in open {
-            let _ = write!(
-                body,
-                "<tr><td>{} 様</td><td>{}</td><td>{}</td><td>{}ごろ</td>\
-                 <td class=\"noprint\"><a href=\"/console/ride/book?household={}&amp;return_of={}\">帰りを 予約</a></td></tr>",
-                esc(&r.rider),
-                esc(&r.phone),
-                esc(&r.to_name),
-                hhmm(r.arrive_at),
-                r.household_id,
-                r.id
-            );
+    let body = html! {
+        (day_form("/console/ride", "運行日", day))
+        table {
+            (figures_head())
+            (figures_row(html! { "この日" }, &figures))
         }
-        body.push_str("</table>");
-    }
-    body.push_str("<h2>お断りした・乗れなかった 依頼</h2>");
-    if refusals.is_empty() {
-        body.push_str("<p>ありません。</p>");
-    } else {
-        body.push_str("<table><tr><th>時刻</th><th>世帯</th><th>理由</th><th>くわしく</th></tr>");
-        for (at, who, code, detail) in &refusals {
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                at.with_timezone(&TOKYO).format("%H:%M"),
-                esc(who),
-                esc(refusal_words(code)),
-                esc(detail)
-            );
+        @for (k, v) in state.vehicles.iter().enumerate() {
+            @let stops = schedule.get(k).cloned().unwrap_or_default();
+            h2 {
+                (v.name) " （" (v.vehicle.seats) "席、" (hhmm(v.vehicle.shift.0)) "〜"
+                (hhmm(v.vehicle.shift.1)) "）"
+            }
+            @if stops.is_empty() {
+                p { "予約は ありません。" }
+            } @else {
+                table {
+                    tr {
+                        th { "時刻" } th {} th { "お名前" } th { "場所" } th { "電話" } th { "人数" }
+                        th { "料金" } th { "記録" }
+                    }
+                    @for ((id, drop), t) in stops {
+                        @if let Some(r) = state.rides.iter().find(|r| r.id == id) {
+                            @let place = if drop { &r.to_name } else { &r.from_name };
+                            @let place = if place == "家" { &r.address } else { place };
+                            tr {
+                                td { (hhmm(t.round() as i64)) }
+                                td { (if drop { "おろす" } else { "お迎え" }) }
+                                td {
+                                    (r.rider) " 様"
+                                    @if !r.needs.is_empty() { br; b { "【" (r.needs) "】" } }
+                                }
+                                td { (place) }
+                                td { (r.phone) }
+                                td.n { (r.people) "人" }
+                                td.n { @if !drop { (yen(r.fare_yen)) " 請求済み" } }
+                                td { (record_cell(&session, &key, r, drop)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</table>");
-    }
-    let _ = write!(
-        body,
-        "<p class=\"noprint\"><a href=\"/console/ride/book\">電話で 予約</a> · <a href=\"/console/ride/setup\">車と 場所</a> · \
-         <a href=\"/console/ride/month?month={}\">月の 数字</a></p>",
-        day.format("%Y-%m")
-    );
-    page("タクシー", Some(&session), &body).into_response()
+        @if state.vehicles.is_empty() {
+            (err("車が 登録されていません。「車と 場所」で 加えてください。"))
+        }
+        @if !open.is_empty() {
+            h2 { "帰りが まだの 方" }
+            table {
+                tr { th { "お名前" } th { "電話" } th { "行き先" } th { "着く" } th {} }
+                @for r in open {
+                    tr {
+                        td { (r.rider) " 様" } td { (r.phone) } td { (r.to_name) }
+                        td { (hhmm(r.arrive_at)) "ごろ" }
+                        td.noprint {
+                            a href={ "/console/ride/book?household=" (r.household_id) "&return_of=" (r.id) } {
+                                "帰りを 予約"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "お断りした・乗れなかった 依頼" }
+        @if refusals.is_empty() {
+            p { "ありません。" }
+        } @else {
+            table {
+                tr { th { "時刻" } th { "世帯" } th { "理由" } th { "くわしく" } }
+                @for (at, who, code, detail) in &refusals {
+                    tr {
+                        td { (at.with_timezone(&TOKYO).format("%H:%M")) } td { (who) }
+                        td { (refusal_words(code)) } td { (detail) }
+                    }
+                }
+            }
+        }
+        p.noprint {
+            a href="/console/ride/book" { "電話で 予約" } " · "
+            a href="/console/ride/setup" { "車と 場所" } " · "
+            a href={ "/console/ride/month?month=" (day.format("%Y-%m")) } { "月の 数字" }
+        }
+    };
+    page("タクシー", Some(&session), body).into_response()
 }
-
-const FIGURES_HEAD: &str = "<table><tr><th></th><th>予約</th><th>取り消し</th><th>お断り</th><th>予約できた 割合</th>\
-    <th>乗った人</th><th>1台1時間あたり</th><th>相乗りの 割合</th><th>時間どおりの 割合</th><th>乗れなかった</th></tr>";
 
 /// The log's entries for booked rides the car did not serve.
 fn is_unmet(code: &str) -> bool {
     code.starts_with("unmet_")
 }
 
-fn figures_row(label: &str, f: &Figures) -> String {
+/// The heading row of a table of [`figures_row`]s.
+fn figures_head() -> Markup {
+    html! {
+        tr {
+            th {} th { "予約" } th { "取り消し" } th { "お断り" } th { "予約できた 割合" }
+            th { "乗った人" } th { "1台1時間あたり" } th { "相乗りの 割合" } th { "時間どおりの 割合" }
+            th { "乗れなかった" }
+        }
+    }
+}
+
+fn figures_row(label: Markup, f: &Figures) -> Markup {
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |p| format!("{p:.0} %"));
-    format!(
-        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}人</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}（記録 {}件）</td><td class=\"n\">{}</td></tr>",
-        esc(label),
-        f.booked,
-        f.cancelled,
-        f.refused,
-        pct(f.success_pct()),
-        f.passengers,
-        f.per_vehicle_hour()
-            .map_or("—".to_string(), |v| format!("{v:.1}人")),
-        pct(f.shared_pct()),
-        pct(f.on_time_pct()),
-        f.recorded,
-        f.unmet
-    )
+    html! {
+        tr {
+            td { (label) }
+            td.n { (f.booked) }
+            td.n { (f.cancelled) }
+            td.n { (f.refused) }
+            td.n { (pct(f.success_pct())) }
+            td.n { (f.passengers) "人" }
+            td.n { (f.per_vehicle_hour().map_or("—".to_string(), |v| format!("{v:.1}人"))) }
+            td.n { (pct(f.shared_pct())) }
+            td.n { (pct(f.on_time_pct())) "（記録 " (f.recorded) "件）" }
+            td.n { (f.unmet) }
+        }
+    }
 }
 
 /// The start of a Tokyo day.
@@ -221,38 +210,35 @@ fn midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
 
 /// The manifest's record column: the time the driver recorded, or (on a
 /// tablet) the button that records it now.
-fn record_cell(session: &Session, day: &str, r: &RideRow, drop: bool) -> String {
+fn record_cell(session: &Session, day: &str, r: &RideRow, drop: bool) -> Markup {
     match r.unmet.as_deref() {
-        Some("no_show") => return "乗れなかった（来なかった）".into(),
-        Some(_) => return "乗れなかった（間に合わなかった）".into(),
+        Some("no_show") => return html! { "乗れなかった（来なかった）" },
+        Some(_) => return html! { "乗れなかった（間に合わなかった）" },
         None => {}
     }
     let at = if drop { r.dropped_at } else { r.picked_up_at };
     let button = |unmet: &str, words: &str| {
-        format!(
-            "<form class=\"noprint\" method=\"post\" action=\"/console/ride/stop\">{}\
-             <input type=\"hidden\" name=\"ride\" value=\"{}\"><input type=\"hidden\" name=\"drop\" value=\"{}\">\
-             <input type=\"hidden\" name=\"unmet\" value=\"{unmet}\">\
-             <input type=\"hidden\" name=\"day\" value=\"{}\"><button type=\"submit\">{words}</button></form>",
-            csrf_field(session),
-            r.id,
-            u8::from(drop),
-            esc(day)
-        )
+        html! {
+            form.noprint method="post" action="/console/ride/stop" {
+                (csrf_field(session))
+                input type="hidden" name="ride" value=(r.id);
+                input type="hidden" name="drop" value=(u8::from(drop));
+                input type="hidden" name="unmet" value=(unmet);
+                input type="hidden" name="day" value=(day);
+                button type="submit" { (words) }
+            }
+        }
     };
     match at {
-        Some(t) => format!(
-            "{} {}",
-            t.with_timezone(&TOKYO).format("%H:%M"),
-            if drop { "おりた" } else { "乗った" }
-        ),
+        Some(t) => html! {
+            (t.with_timezone(&TOKYO).format("%H:%M")) " " (if drop { "おりた" } else { "乗った" })
+        },
         None if drop => button("", "おりた"),
-        None => [
-            button("", "乗った"),
-            button("no_show", "来なかった"),
-            button("late", "間に合わなかった"),
-        ]
-        .concat(),
+        None => html! {
+            (button("", "乗った"))
+            (button("no_show", "来なかった"))
+            (button("late", "間に合わなかった"))
+        },
     }
 }
 
@@ -304,12 +290,7 @@ async fn month(
             let today = now.with_timezone(&TOKYO).date_naive();
             today.with_day(1).unwrap_or(today)
         });
-    let mut body = format!(
-        "<form class=\"noprint\" method=\"get\" action=\"/console/ride/month\"><label for=\"month\">月</label>\
-         <input id=\"month\" type=\"month\" name=\"month\" value=\"{}\"> <button type=\"submit\">表示</button></form>",
-        first.format("%Y-%m")
-    );
-    body.push_str(FIGURES_HEAD);
+    let mut days = Vec::new();
     let mut total = Figures::default();
     let mut day = first;
     while day.month() == first.month() {
@@ -327,146 +308,173 @@ async fn month(
         if !state.rides.is_empty() || cancelled > 0 || refused > 0 {
             let schedule = state.schedule(&*s.travel);
             let f = Figures::of_day(&state, &schedule, refused, cancelled, start);
-            let label = format!(
-                "<a href=\"/console/ride?day={key}\">{}</a>",
-                day.format("%-m月%-d日")
-            );
-            body.push_str(&figures_row("", &f).replacen(
-                "<td></td>",
-                &format!("<td>{label}</td>"),
-                1,
-            ));
-            total += f;
+            total += f.clone();
+            days.push((day, f));
         }
         day += Duration::days(1);
     }
-    body.push_str(&figures_row("月の 合計", &total));
-    body.push_str("</table><p>時間どおり: 運転手が 「乗った」を 記録した 予約のうち、お迎えの 時間内に 乗り、着く 約束の ある 予約は その 時刻までに おりた 割合。</p>");
-    page("タクシー ＞ 月の 数字", Some(&session), &body).into_response()
+    let body = html! {
+        form.noprint method="get" action="/console/ride/month" {
+            label for="month" { "月" }
+            input id="month" type="month" name="month" value=(first.format("%Y-%m"));
+            " "
+            button type="submit" { "表示" }
+        }
+        table {
+            (figures_head())
+            @for (day, f) in &days {
+                (figures_row(html! { a href={ "/console/ride?day=" (day) } { (day.format("%-m月%-d日")) } }, f))
+            }
+            (figures_row(html! { "月の 合計" }, &total))
+        }
+        p {
+            "時間どおり: 運転手が 「乗った」を 記録した 予約のうち、お迎えの 時間内に 乗り、"
+            "着く 約束の ある 予約は その 時刻までに おりた 割合。"
+        }
+    };
+    page("タクシー ＞ 月の 数字", Some(&session), body).into_response()
 }
 
 async fn setup(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    setup_page(&s, &session, "").await
+    setup_page(&s, &session, html! {}).await
 }
 
-async fn setup_page(s: &AppState, session: &Session, message: &str) -> Response {
+async fn setup_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let vehicles = try_db!(s.db.vehicles().await);
     let places = try_db!(s.db.places_for(0).await);
-    let mut body = String::from(message);
-    body.push_str("<h2>車</h2><table><tr><th>番号</th><th>名前</th><th>席</th><th>車いす</th><th>時間</th><th>車庫</th></tr>");
-    for v in &vehicles {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}〜{}</td><td>{:.4}, {:.4}</td></tr>",
-            v.id,
-            esc(&v.name),
-            v.vehicle.seats,
-            if v.vehicle.wheelchair { "○" } else { "—" },
-            hhmm(v.vehicle.shift.0),
-            hhmm(v.vehicle.shift.1),
-            v.vehicle.depot.0,
-            v.vehicle.depot.1
-        );
-    }
-    let _ = write!(
-        body,
-        "</table><form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"vehicle\">\
-         <p><label for=\"v-name\">名前</label><input id=\"v-name\" name=\"name\" required maxlength=\"30\"></p>\
-         <p><label for=\"v-seats\">席</label><input id=\"v-seats\" name=\"seats\" value=\"3\" size=\"3\"> \
-         <input type=\"checkbox\" id=\"v-wc\" name=\"wheelchair\" value=\"1\"> <label for=\"v-wc\">車いすの 席が ある</label></p>\
-         <p><label for=\"v-from\">時間</label><input id=\"v-from\" name=\"from\" type=\"time\" value=\"08:00\"> 〜 <input name=\"to\" type=\"time\" value=\"17:00\" aria-label=\"おわり\"></p>\
-         <p><label for=\"v-at\">車庫（緯度,経度）</label><input id=\"v-at\" name=\"at\" placeholder=\"35.6110,137.9350\" size=\"24\"></p>\
-         <p><button type=\"submit\">車を 加える</button></p></form>",
-        csrf_field(session)
-    );
-    body.push_str(
-        "<h2>場所</h2><table><tr><th>番号</th><th>名前</th><th>種類</th><th>地区</th><th>緯度,経度</th></tr>",
-    );
-    for p in &places {
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}, {:.4}</td></tr>",
-            p.id,
-            esc(&p.name),
-            esc(&p.kind),
-            if p.district.is_empty() {
-                "（どこからでも）".into()
-            } else {
-                esc(&p.district)
-            },
-            p.at.0,
-            p.at.1
-        );
-    }
-    let _ = write!(
-        body,
-        "</table><form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"place\">\
-         <p><label for=\"p-name\">名前</label><input id=\"p-name\" name=\"name\" required maxlength=\"30\"></p>\
-         <p><label for=\"p-kind\">種類</label><input id=\"p-kind\" name=\"kind\" placeholder=\"病院\" maxlength=\"10\"></p>\
-         <p><label for=\"p-at\">緯度,経度</label><input id=\"p-at\" name=\"at\" placeholder=\"35.6050,137.9420\" size=\"24\"></p>\
-         <p><label for=\"p-district\">地区</label><input id=\"p-district\" name=\"district\" placeholder=\"空なら どの 地区からでも\" maxlength=\"40\"></p>\
-         <p><button type=\"submit\">場所を 加える</button></p></form>",
-        csrf_field(session)
-    );
     let fares = try_db!(s.db.fares().await);
-    body.push_str("<h2>利用区分と 料金</h2><table><tr><th>区分</th><th>1人 1回</th><th></th></tr>");
-    for (name, fare) in &fares.categories {
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td><form method=\"post\" action=\"/console/ride/setup\">{}\
-             <input type=\"hidden\" name=\"what\" value=\"remove-category\"><input type=\"hidden\" name=\"name\" value=\"{}\">\
-             <button type=\"submit\">区分を 消す</button></form></td></tr>",
-            esc(name),
-            yen(*fare),
-            csrf_field(session),
-            esc(name)
-        );
-    }
-    let _ = write!(
-        body,
-        "</table><p>どれかの 区分に ある 人が 乗れます。区分が いくつか ある 人は いちばん 安い 料金です。</p>\
-         <form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"category\">\
-         <p><label for=\"c-name\">区分</label><input id=\"c-name\" name=\"name\" required maxlength=\"20\" placeholder=\"免許返納\"></p>\
-         <p><label for=\"c-fare\">1人 1回（円）</label><input id=\"c-fare\" name=\"fare\" size=\"6\" value=\"500\"></p>\
-         <p><button type=\"submit\">区分を 加える・料金を 変える</button></p></form>\
-         <form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"discount\">\
-         <input type=\"hidden\" name=\"name\" value=\"tv\">\
-         <p><label for=\"c-tv\">テレビで 予約すると 1人 1回</label><input id=\"c-tv\" name=\"fare\" size=\"6\" value=\"{}\"> 円 安く</p>\
-         <p><button type=\"submit\">変える</button></p></form>",
-        csrf_field(session),
-        csrf_field(session),
-        fares.tv_discount_yen
-    );
     let zones = try_db!(s.db.zones().await);
-    body.push_str("<h2>区域</h2>");
-    if zones.links.is_empty() {
-        body.push_str("<p>つながりが ないので、区域全体が ひとつです。</p>");
-    } else {
-        body.push_str("<p>同じ 地区の 中と、つながった 地区の 間を 走ります。</p><table><tr><th>地区</th><th>地区</th><th></th></tr>");
-        for (a, b) in &zones.links {
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td><form method=\"post\" action=\"/console/ride/setup\">{}\
-                 <input type=\"hidden\" name=\"what\" value=\"unlink\"><input type=\"hidden\" name=\"name\" value=\"{}\">\
-                 <input type=\"hidden\" name=\"district\" value=\"{}\"><button type=\"submit\">つながりを 消す</button></form></td></tr>",
-                esc(a),
-                esc(b),
-                csrf_field(session),
-                esc(a),
-                esc(b)
-            );
+    // A form of the setup page: what it changes, and its fields.
+    let setup_form = |class: &str, what: &str, fields: Markup| {
+        html! {
+            form class=[(!class.is_empty()).then_some(class)] method="post" action="/console/ride/setup" {
+                (csrf_field(session))
+                input type="hidden" name="what" value=(what);
+                (fields)
+            }
         }
-        body.push_str("</table>");
-    }
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"post\" action=\"/console/ride/setup\">{}<input type=\"hidden\" name=\"what\" value=\"link\">\
-         <p><label for=\"z-a\">地区</label><input id=\"z-a\" name=\"name\" required maxlength=\"40\" placeholder=\"北部\"> ↔ \
-         <input name=\"district\" required maxlength=\"40\" placeholder=\"中心部\" aria-label=\"つなぐ 地区\"></p>\
-         <p><button type=\"submit\">地区を つなぐ</button></p></form>",
-        csrf_field(session)
-    );
-    page("タクシー ＞ 車と 場所", Some(session), &body).into_response()
+    };
+    let body = html! {
+        (message)
+        h2 { "車" }
+        table {
+            tr { th { "番号" } th { "名前" } th { "席" } th { "車いす" } th { "時間" } th { "車庫" } }
+            @for v in &vehicles {
+                tr {
+                    td.n { (v.id) } td { (v.name) } td.n { (v.vehicle.seats) }
+                    td { (if v.vehicle.wheelchair { "○" } else { "—" }) }
+                    td { (hhmm(v.vehicle.shift.0)) "〜" (hhmm(v.vehicle.shift.1)) }
+                    td { (format!("{:.4}, {:.4}", v.vehicle.depot.0, v.vehicle.depot.1)) }
+                }
+            }
+        }
+        (setup_form("box", "vehicle", html! {
+            p { label for="v-name" { "名前" } input id="v-name" name="name" required maxlength="30"; }
+            p {
+                label for="v-seats" { "席" }
+                input id="v-seats" name="seats" value="3" size="3";
+                " "
+                input type="checkbox" id="v-wc" name="wheelchair" value="1";
+                " " label for="v-wc" { "車いすの 席が ある" }
+            }
+            p {
+                label for="v-from" { "時間" }
+                input id="v-from" name="from" type="time" value="08:00";
+                " 〜 "
+                input name="to" type="time" value="17:00" aria-label="おわり";
+            }
+            p {
+                label for="v-at" { "車庫（緯度,経度）" }
+                input id="v-at" name="at" placeholder="35.6110,137.9350" size="24";
+            }
+            p { button type="submit" { "車を 加える" } }
+        }))
+        h2 { "場所" }
+        table {
+            tr { th { "番号" } th { "名前" } th { "種類" } th { "地区" } th { "緯度,経度" } }
+            @for p in &places {
+                tr {
+                    td.n { (p.id) } td { (p.name) } td { (p.kind) }
+                    td { (if p.district.is_empty() { "（どこからでも）" } else { &p.district }) }
+                    td { (format!("{:.4}, {:.4}", p.at.0, p.at.1)) }
+                }
+            }
+        }
+        (setup_form("box", "place", html! {
+            p { label for="p-name" { "名前" } input id="p-name" name="name" required maxlength="30"; }
+            p { label for="p-kind" { "種類" } input id="p-kind" name="kind" placeholder="病院" maxlength="10"; }
+            p { label for="p-at" { "緯度,経度" } input id="p-at" name="at" placeholder="35.6050,137.9420" size="24"; }
+            p {
+                label for="p-district" { "地区" }
+                input id="p-district" name="district" placeholder="空なら どの 地区からでも" maxlength="40";
+            }
+            p { button type="submit" { "場所を 加える" } }
+        }))
+        h2 { "利用区分と 料金" }
+        table {
+            tr { th { "区分" } th { "1人 1回" } th {} }
+            @for (name, fare) in &fares.categories {
+                tr {
+                    td { (name) } td.n { (yen(*fare)) }
+                    td {
+                        (setup_form("", "remove-category", html! {
+                            input type="hidden" name="name" value=(name);
+                            button type="submit" { "区分を 消す" }
+                        }))
+                    }
+                }
+            }
+        }
+        p { "どれかの 区分に ある 人が 乗れます。区分が いくつか ある 人は いちばん 安い 料金です。" }
+        (setup_form("box", "category", html! {
+            p {
+                label for="c-name" { "区分" }
+                input id="c-name" name="name" required maxlength="20" placeholder="免許返納";
+            }
+            p { label for="c-fare" { "1人 1回（円）" } input id="c-fare" name="fare" size="6" value="500"; }
+            p { button type="submit" { "区分を 加える・料金を 変える" } }
+        }))
+        (setup_form("box", "discount", html! {
+            input type="hidden" name="name" value="tv";
+            p {
+                label for="c-tv" { "テレビで 予約すると 1人 1回" }
+                input id="c-tv" name="fare" size="6" value=(fares.tv_discount_yen);
+                " 円 安く"
+            }
+            p { button type="submit" { "変える" } }
+        }))
+        h2 { "区域" }
+        @if zones.links.is_empty() {
+            p { "つながりが ないので、区域全体が ひとつです。" }
+        } @else {
+            p { "同じ 地区の 中と、つながった 地区の 間を 走ります。" }
+            table {
+                tr { th { "地区" } th { "地区" } th {} }
+                @for (a, b) in &zones.links {
+                    tr {
+                        td { (a) } td { (b) }
+                        td {
+                            (setup_form("", "unlink", html! {
+                                input type="hidden" name="name" value=(a);
+                                input type="hidden" name="district" value=(b);
+                                button type="submit" { "つながりを 消す" }
+                            }))
+                        }
+                    }
+                }
+            }
+        }
+        (setup_form("box", "link", html! {
+            p {
+                label for="z-a" { "地区" }
+                input id="z-a" name="name" required maxlength="40" placeholder="北部";
+                " ↔ "
+                input name="district" required maxlength="40" placeholder="中心部" aria-label="つなぐ 地区";
+            }
+            p { button type="submit" { "地区を つなぐ" } }
+        }))
+    };
+    page("タクシー ＞ 車と 場所", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -502,7 +510,7 @@ async fn add(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<AddForm>)
             err("保存できませんでした。もう一度 おためしください。")
         }
     };
-    setup_page(&s, &session, &message).await
+    setup_page(&s, &session, message).await
 }
 
 /// One change to the taxi's setup (a vehicle, a place, a fare category, the
@@ -598,68 +606,66 @@ async fn rider_page(
     Operator(session): Operator,
     Query(q): Query<RiderQuery>,
 ) -> Response {
-    rider_form(&s, &session, q.household, "").await
+    rider_form(&s, &session, q.household, html! {}).await
 }
 
-async fn rider_form(s: &AppState, session: &Session, household: i64, message: &str) -> Response {
+async fn rider_form(s: &AppState, session: &Session, household: i64, message: Markup) -> Response {
     let Some(rider) = try_db!(s.db.rider(household).await) else {
         return search(s, session, "").await;
     };
     let fares = try_db!(s.db.fares().await);
     let has: Vec<&str> = crate::db::ride::categories_of(&rider.eligibility).collect();
     let needs: Vec<&str> = crate::db::ride::categories_of(&rider.needs).collect();
-    let mut body = format!(
-        "{message}<p><b>{}</b> 様</p><form class=\"box\" method=\"post\" action=\"/console/ride/rider\">{}\
-         <input type=\"hidden\" name=\"household\" value=\"{household}\"><fieldset><legend>利用区分</legend>",
-        esc(&rider.name),
-        csrf_field(session)
-    );
-    for (k, (name, fare)) in fares.categories.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<p><input type=\"checkbox\" id=\"c{k}\" name=\"c{k}\" value=\"{}\"{}> <label for=\"c{k}\">{}（{}）</label></p>",
-            esc(name),
-            if has.contains(&name.as_str()) {
-                " checked"
-            } else {
-                ""
-            },
-            esc(name),
-            yen(*fare)
-        );
-    }
-    body.push_str("</fieldset><fieldset><legend>乗るときに 要ること</legend>");
-    for (k, need) in NEEDS.iter().enumerate() {
-        let _ = write!(
-            body,
-            "<p><input type=\"checkbox\" id=\"n{k}\" name=\"n{k}\" value=\"{need}\"{}> <label for=\"n{k}\">{need}</label></p>",
-            if needs.contains(need) { " checked" } else { "" }
-        );
-    }
     let other: Vec<&str> = needs
         .iter()
         .copied()
         .filter(|n| !NEEDS.contains(n))
         .collect();
-    let minutes: String = [0, 3, 5, 10, 15, 20, 30]
-        .iter()
-        .map(|m| {
-            let sel = if *m == rider.extra_minutes {
-                " selected"
-            } else {
-                ""
-            };
-            format!("<option value=\"{m}\"{sel}>{m}分</option>")
-        })
-        .collect();
-    let _ = write!(
-        body,
-        "<p><label for=\"n-other\">その他</label><input id=\"n-other\" name=\"other\" value=\"{}\" maxlength=\"30\"></p>\
-         <p><label for=\"n-min\">乗り降りに 足す 時間</label><select id=\"n-min\" name=\"extra\">{minutes}</select></p></fieldset>\
-         <p><button type=\"submit\">保存する</button> <a href=\"/console/ride/book?household={household}\">予約する</a></p></form>",
-        esc(&other.join("、"))
-    );
-    page("タクシー ＞ 利用者の 情報", Some(session), &body).into_response()
+    let body = html! {
+        (message)
+        p { b { (rider.name) } " 様" }
+        form.box method="post" action="/console/ride/rider" {
+            (csrf_field(session))
+            input type="hidden" name="household" value=(household);
+            fieldset {
+                legend { "利用区分" }
+                @for (k, (name, fare)) in fares.categories.iter().enumerate() {
+                    p {
+                        input type="checkbox" id={ "c" (k) } name={ "c" (k) } value=(name) checked[has.contains(&name.as_str())];
+                        " "
+                        label for={ "c" (k) } { (name) "（" (yen(*fare)) "）" }
+                    }
+                }
+            }
+            fieldset {
+                legend { "乗るときに 要ること" }
+                @for (k, need) in NEEDS.iter().enumerate() {
+                    p {
+                        input type="checkbox" id={ "n" (k) } name={ "n" (k) } value=(need) checked[needs.contains(need)];
+                        " "
+                        label for={ "n" (k) } { (need) }
+                    }
+                }
+                p {
+                    label for="n-other" { "その他" }
+                    input id="n-other" name="other" value=(other.join("、")) maxlength="30";
+                }
+                p {
+                    label for="n-min" { "乗り降りに 足す 時間" }
+                    select id="n-min" name="extra" {
+                        @for m in [0, 3, 5, 10, 15, 20, 30] {
+                            option value=(m) selected[m == rider.extra_minutes] { (m) "分" }
+                        }
+                    }
+                }
+            }
+            p {
+                button type="submit" { "保存する" } " "
+                a href={ "/console/ride/book?household=" (household) } { "予約する" }
+            }
+        }
+    };
+    page("タクシー ＞ 利用者の 情報", Some(session), body).into_response()
 }
 
 /// Save a rider's categories (only the fare table's) and needs.
@@ -694,7 +700,7 @@ async fn save_rider(
         });
     let (needs, extra) = match checked {
         Ok(v) => v,
-        Err(why) => return rider_form(&s, &session, household, &refuse(&why.ja)).await,
+        Err(why) => return rider_form(&s, &session, household, refuse(&why.ja)).await,
     };
     let eligibility = categories.join(",");
     try_db!(
@@ -707,7 +713,7 @@ async fn save_rider(
     } else {
         ok("保存しました。")
     };
-    rider_form(&s, &session, household, &msg).await
+    rider_form(&s, &session, household, msg).await
 }
 
 // ---- booking on a rider's behalf (phone calls) ------------------------------
@@ -727,70 +733,63 @@ async fn book_page(
     Query(q): Query<BookQuery>,
 ) -> Response {
     match q.household {
-        Some(h) => booking_form(&s, &session, h, q.return_of, "").await,
+        Some(h) => booking_form(&s, &session, h, q.return_of, html! {}).await,
         None => search(&s, &session, &q.q).await,
     }
 }
 
 async fn search(s: &AppState, session: &Session, q: &str) -> Response {
-    let mut body = format!(
-        "<form class=\"box\" method=\"get\" action=\"/console/ride/book\">\
-         <p><label for=\"q\">名前か 電話</label><input id=\"q\" name=\"q\" value=\"{}\" autofocus> \
-         <button type=\"submit\">さがす</button></p></form>",
-        esc(q)
-    );
-    let q = q.trim();
-    if !q.is_empty() {
-        let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
-        let found: Vec<_> = try_db!(s.db.households().await)
+    let typed = q.trim();
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let found: Vec<_> = if typed.is_empty() {
+        Vec::new()
+    } else {
+        try_db!(s.db.households().await)
             .into_iter()
             .filter(|h| h.ride)
             .filter(|h| {
-                h.name.contains(q)
-                    || (!digits(q).is_empty() && digits(&h.phone).contains(&digits(q)))
+                h.name.contains(typed)
+                    || (!digits(typed).is_empty() && digits(&h.phone).contains(&digits(typed)))
             })
-            .collect();
-        if found.is_empty() {
-            body.push_str(&err("タクシーに 登録された 世帯が 見つかりません。"));
-        } else {
-            body.push_str("<table><tr><th>名前</th><th>電話</th><th>住所</th><th></th></tr>");
-            for h in found {
-                let _ = write!(
-                    body,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/console/ride/book?household={}\">予約する</a> · \
-                     <a href=\"/console/ride/rider?household={}\">利用者の 情報</a></td></tr>",
-                    esc(&h.name),
-                    esc(&h.phone),
-                    esc(&h.address),
-                    h.id,
-                    h.id
-                );
+            .collect()
+    };
+    let body = html! {
+        form.box method="get" action="/console/ride/book" {
+            p {
+                label for="q" { "名前か 電話" }
+                input id="q" name="q" value=(q) autofocus;
+                " "
+                button type="submit" { "さがす" }
             }
-            body.push_str("</table>");
         }
-    }
-    page("タクシー ＞ 電話で 予約", Some(session), &body).into_response()
+        @if !typed.is_empty() && found.is_empty() {
+            (err("タクシーに 登録された 世帯が 見つかりません。"))
+        }
+        @if !found.is_empty() {
+            table {
+                tr { th { "名前" } th { "電話" } th { "住所" } th {} }
+                @for h in &found {
+                    tr {
+                        td { (h.name) } td { (h.phone) } td { (h.address) }
+                        td {
+                            a href={ "/console/ride/book?household=" (h.id) } { "予約する" } " · "
+                            a href={ "/console/ride/rider?household=" (h.id) } { "利用者の 情報" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page("タクシー ＞ 電話で 予約", Some(session), body).into_response()
 }
 
-fn place_options(places: &[crate::db::ride::PlaceRow], selected: Option<i64>) -> String {
-    let mut out = format!(
-        "<option value=\"\"{}>家</option>",
-        if selected.is_none() { " selected" } else { "" }
-    );
-    for p in places {
-        let _ = write!(
-            out,
-            "<option value=\"{}\"{}>{}</option>",
-            p.id,
-            if selected == Some(p.id) {
-                " selected"
-            } else {
-                ""
-            },
-            esc(&p.name)
-        );
+fn place_options(places: &[crate::db::ride::PlaceRow], selected: Option<i64>) -> Markup {
+    html! {
+        option value="" selected[selected.is_none()] { "家" }
+        @for p in places {
+            option value=(p.id) selected[selected == Some(p.id)] { (p.name) }
+        }
     }
-    out
 }
 
 /// The booking form; for a way back (`return_of`), from where the way there
@@ -800,7 +799,7 @@ async fn booking_form(
     session: &Session,
     household: i64,
     return_of: Option<i64>,
-    message: &str,
+    message: Markup,
 ) -> Response {
     let Some(rider) = try_db!(s.db.rider(household).await) else {
         return search(s, session, "").await;
@@ -818,40 +817,50 @@ async fn booking_form(
         None => (None, places.first().map(|p| p.id)),
     };
     let people = there.as_ref().map_or(1, |r| r.people);
-    let people_options: String = (1..=3)
-        .map(|n| {
-            let sel = if n == people { " selected" } else { "" };
-            format!("<option{sel}>{n}</option>")
-        })
-        .collect();
-    let heading = match &there {
-        Some(r) => format!(
-            "<p>{}から 家への 帰り（行き: {}〜{} お迎え、{}ごろ 着）</p>\
-             <input type=\"hidden\" name=\"return_of\" value=\"{}\">",
-            esc(&r.to_name),
-            hhmm(r.pickup_from),
-            hhmm(r.pickup_to),
-            hhmm(r.arrive_at),
-            r.id
-        ),
-        None => String::new(),
+    let body = html! {
+        (message)
+        p {
+            b { (rider.name) } " 様 "
+            a href={ "/console/ride/rider?household=" (household) } { "利用者の 情報" }
+        }
+        form.box method="post" action="/console/ride/book" {
+            (csrf_field(session))
+            input type="hidden" name="household" value=(household);
+            @if let Some(r) = &there {
+                p {
+                    (r.to_name) "から 家への 帰り（行き: " (hhmm(r.pickup_from)) "〜" (hhmm(r.pickup_to))
+                    " お迎え、" (hhmm(r.arrive_at)) "ごろ 着）"
+                }
+                input type="hidden" name="return_of" value=(r.id);
+            }
+            p {
+                label for="b-from" { "乗る 場所" }
+                select id="b-from" name="from" { (place_options(&places, from)) }
+            }
+            p {
+                label for="b-to" { "行き先" }
+                select id="b-to" name="to" { (place_options(&places, to)) }
+            }
+            p {
+                label for="b-people" { "人数" }
+                select id="b-people" name="people" {
+                    @for n in 1..=3 { option selected[n == people] { (n) } }
+                }
+            }
+            p {
+                label for="b-mode" { "決め方" }
+                select id="b-mode" name="mode" {
+                    option value="asap" { "いますぐ" }
+                    option value="at" { "お迎えの 時間" }
+                    option value="arrive" { "着く 時間" }
+                }
+                " "
+                input name="time" type="time" step="900" aria-label="時間";
+            }
+            p { button type="submit" { "空きを さがす" } }
+        }
     };
-    let body = format!(
-        "{message}<p><b>{}</b> 様 <a href=\"/console/ride/rider?household={household}\">利用者の 情報</a></p><form class=\"box\" method=\"post\" action=\"/console/ride/book\">{}\
-         <input type=\"hidden\" name=\"household\" value=\"{household}\">{heading}\
-         <p><label for=\"b-from\">乗る 場所</label><select id=\"b-from\" name=\"from\">{}</select></p>\
-         <p><label for=\"b-to\">行き先</label><select id=\"b-to\" name=\"to\">{}</select></p>\
-         <p><label for=\"b-people\">人数</label><select id=\"b-people\" name=\"people\">{people_options}</select></p>\
-         <p><label for=\"b-mode\">決め方</label><select id=\"b-mode\" name=\"mode\">\
-         <option value=\"asap\">いますぐ</option><option value=\"at\">お迎えの 時間</option><option value=\"arrive\">着く 時間</option></select> \
-         <input name=\"time\" type=\"time\" step=\"900\" aria-label=\"時間\"></p>\
-         <p><button type=\"submit\">空きを さがす</button></p></form>",
-        esc(&rider.name),
-        csrf_field(session),
-        place_options(&places, from),
-        place_options(&places, to),
-    );
-    page("タクシー ＞ 電話で 予約", Some(session), &body).into_response()
+    page("タクシー ＞ 電話で 予約", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -893,40 +902,40 @@ async fn quote(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<QuoteFo
     let quote = match crate::ride::quote_for(&s, who, &req).await {
         Ok(q) => q,
         Err(e) => {
-            return booking_form(&s, &session, f.household, f.return_of, &err(&e.message_ja)).await;
+            return booking_form(&s, &session, f.household, f.return_of, err(&e.message_ja)).await;
         }
     };
     let key = format!("console-{}", crate::secret::new_secret().replace('_', "x"));
-    let mut body = String::from(
-        "<h2>空いている 時間</h2><table><tr><th>お迎え</th><th>着く</th><th>料金</th><th></th></tr>",
-    );
-    for o in &quote.offers {
-        let _ = write!(
-            body,
-            "<tr><td>{}〜{}</td><td>{}ごろ</td><td class=\"n\">{}</td><td>\
-             <form method=\"post\" action=\"/console/ride/book/confirm\">{}\
-             <input type=\"hidden\" name=\"household\" value=\"{}\"><input type=\"hidden\" name=\"from\" value=\"{}\">\
-             <input type=\"hidden\" name=\"to\" value=\"{}\"><input type=\"hidden\" name=\"people\" value=\"{}\">\
-             <input type=\"hidden\" name=\"pickup_from\" value=\"{}\"><input type=\"hidden\" name=\"arrive_by\" value=\"{}\">\
-             <input type=\"hidden\" name=\"key\" value=\"{key}\">{}<button type=\"submit\">この 時間で 予約</button></form></td></tr>",
-            o.pickup_from,
-            o.pickup_to,
-            o.arrive_at,
-            yen(o.fare_yen),
-            csrf_field(&session),
-            f.household,
-            esc(&f.from),
-            esc(&f.to),
-            f.people,
-            esc(&o.pickup_from),
-            esc(arrive_by.as_deref().unwrap_or("")),
-            f.return_of.map_or(String::new(), |id| format!(
-                "<input type=\"hidden\" name=\"return_of\" value=\"{id}\">"
-            )),
-        );
-    }
-    body.push_str("</table>");
-    page("タクシー ＞ 電話で 予約", Some(&session), &body).into_response()
+    let body = html! {
+        h2 { "空いている 時間" }
+        table {
+            tr { th { "お迎え" } th { "着く" } th { "料金" } th {} }
+            @for o in &quote.offers {
+                tr {
+                    td { (o.pickup_from) "〜" (o.pickup_to) }
+                    td { (o.arrive_at) "ごろ" }
+                    td.n { (yen(o.fare_yen)) }
+                    td {
+                        form method="post" action="/console/ride/book/confirm" {
+                            (csrf_field(&session))
+                            input type="hidden" name="household" value=(f.household);
+                            input type="hidden" name="from" value=(f.from);
+                            input type="hidden" name="to" value=(f.to);
+                            input type="hidden" name="people" value=(f.people);
+                            input type="hidden" name="pickup_from" value=(o.pickup_from);
+                            input type="hidden" name="arrive_by" value=(arrive_by.as_deref().unwrap_or(""));
+                            input type="hidden" name="key" value=(key);
+                            @if let Some(id) = f.return_of {
+                                input type="hidden" name="return_of" value=(id);
+                            }
+                            button type="submit" { "この 時間で 予約" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page("タクシー ＞ 電話で 予約", Some(&session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -983,5 +992,5 @@ async fn confirm(
         }
         Err(e) => err(&e.message_ja),
     };
-    booking_form(&s, &session, f.household, None, &msg).await
+    booking_form(&s, &session, f.household, None, msg).await
 }

@@ -4,8 +4,6 @@
 //! family-page links (renewing one revokes the old) and the alert log. Plus the
 //! operator's own settings for box-offline alerts.
 
-use std::fmt::Write as _;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -15,11 +13,12 @@ use engawa_watch::api::MAX_CONTACTS;
 use engawa_watch::{Bounds, Policy};
 use serde::Deserialize;
 
-use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, esc, internal, ok, page};
+use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, internal, ok, page, short_time};
 use crate::AppState;
 use crate::db::Session;
 use crate::db::watch::{ContactRefusal, WatchSettings};
 use crate::family::{hours_words, rule_words, schedule_words, state_words};
+use crate::html::{Markup, html};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,59 +34,44 @@ pub fn router() -> Router<AppState> {
         .route("/console/watch/{id}/contacts/{cid}/link", post(renew_link))
 }
 
-fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&engawa_core::TOKYO)
-            .format("%m/%d %H:%M")
-            .to_string()
-    })
-    .unwrap_or_else(|| "—".into())
-}
-
 async fn overview(State(s): State<AppState>, Operator(session): Operator) -> Response {
     let now = s.clock.now();
     let settings = try_db!(s.db.watch_settings().await);
-    let mut body = String::new();
-    if settings.operator_email.is_empty() {
-        body.push_str(&err(
-            "機械の 連絡が とだえたときの 知らせ先が ありません。「見守りの 設定」で 入れてください。",
-        ));
-    }
-    body.push_str(
-        "<p><a href=\"/console/watch/settings\">見守りの 設定（センターの 知らせ先）</a></p>\
-         <table><tr><th>番号</th><th>世帯</th><th>いまの 様子</th><th>最後の 操作</th><th>機械の 連絡</th>\
-         <th>決まり</th><th>知らせ先</th></tr>",
-    );
+    let mut rows = Vec::new();
     for h in try_db!(s.db.households().await) {
-        let Some(o) = try_db!(s.db.watch_overview(h.id).await) else {
-            continue;
-        };
-        let offline = o
-            .last_heartbeat_at
-            .is_some_and(|t| now - t >= settings.offline_after);
-        let bounced = o.contacts.iter().filter(|c| c.bounced.is_some()).count();
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td><a href=\"/console/watch/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}{}</td>\
-             <td>{}</td><td>{}人{}</td></tr>",
-            h.id,
-            h.id,
-            esc(&h.name),
-            esc(&state_words(&o, now)),
-            when(o.last_activity_at),
-            when(o.last_heartbeat_at),
-            if offline { " <b>とだえ</b>" } else { "" },
-            esc(&rule_words(&o)),
-            o.contacts.len(),
-            if bounced > 0 {
-                format!(" <b>（{bounced}人 メールが 届きません）</b>")
-            } else {
-                String::new()
-            }
-        );
+        if let Some(o) = try_db!(s.db.watch_overview(h.id).await) {
+            rows.push((h, o));
+        }
     }
-    body.push_str("</table>");
-    page("見守り", Some(&session), &body).into_response()
+    let body = html! {
+        @if settings.operator_email.is_empty() {
+            (err("機械の 連絡が とだえたときの 知らせ先が ありません。「見守りの 設定」で 入れてください。"))
+        }
+        p { a href="/console/watch/settings" { "見守りの 設定（センターの 知らせ先）" } }
+        table {
+            tr {
+                th { "番号" } th { "世帯" } th { "いまの 様子" } th { "最後の 操作" } th { "機械の 連絡" }
+                th { "決まり" } th { "知らせ先" }
+            }
+            @for (h, o) in &rows {
+                @let offline = o.last_heartbeat_at.is_some_and(|t| now - t >= settings.offline_after);
+                @let bounced = o.contacts.iter().filter(|c| c.bounced.is_some()).count();
+                tr {
+                    td.n { (h.id) }
+                    td { a href={ "/console/watch/" (h.id) } { (h.name) } }
+                    td { (state_words(o, now)) }
+                    td { (short_time(o.last_activity_at)) }
+                    td { (short_time(o.last_heartbeat_at)) @if offline { " " b { "とだえ" } } }
+                    td { (rule_words(o)) }
+                    td {
+                        (o.contacts.len()) "人"
+                        @if bounced > 0 { " " b { "（" (bounced) "人 メールが 届きません）" } }
+                    }
+                }
+            }
+        }
+    };
+    page("見守り", Some(&session), body).into_response()
 }
 
 async fn household(
@@ -95,7 +79,7 @@ async fn household(
     Operator(session): Operator,
     Path(id): Path<i64>,
 ) -> Response {
-    household_page(&s, &session, id, "", None).await
+    household_page(&s, &session, id, html! {}, None).await
 }
 
 /// The policy form's fields, as typed (so a refused form comes back as it was).
@@ -202,139 +186,149 @@ impl PolicyForm {
     }
 }
 
+/// What an alert-log entry says happened.
+fn alert_words(kind: &str, n: i64) -> String {
+    match kind {
+        "inactive" => format!("操作なし: 家族に {n}回目の メール"),
+        "all_clear" => "操作あり: 「ご安心ください」".into(),
+        "away" => "留守（3日より 長い）を 家族に 知らせた".into(),
+        "offline" => "機械の 連絡 とだえ: センターに 知らせた".into(),
+        "offline_family" => "機械の 連絡 とだえ: 家族に 知らせた".into(),
+        "online" => "機械の 連絡 もどった".into(),
+        other => other.to_string(),
+    }
+}
+
 async fn household_page(
     s: &AppState,
     session: &Session,
     id: i64,
-    message: &str,
+    message: Markup,
     form: Option<PolicyForm>,
 ) -> Response {
     let now = s.clock.now();
     let Some(o) = try_db!(s.db.watch_overview(id).await) else {
         return (
             axum::http::StatusCode::NOT_FOUND,
-            page("見守り", Some(session), &err("その 世帯は ありません。")),
+            page("見守り", Some(session), err("その 世帯は ありません。")),
         )
             .into_response();
     };
     let f = form.unwrap_or_else(|| PolicyForm::of(&o.policy));
-    let mut body = String::from(message);
-    let _ = write!(
-        body,
-        "<p>いまの 様子: <b>{}</b><br>最後の リモコン操作: {}　機械の 最後の 連絡: {}<br>お知らせする 決まり: {}</p>",
-        esc(&state_words(&o, now)),
-        when(o.last_activity_at),
-        when(o.last_heartbeat_at),
-        esc(&rule_words(&o))
-    );
-
-    body.push_str("<h2>知らせる 家族（この順に 知らせます）</h2>");
-    body.push_str(
-        "<table><tr><th>順</th><th>名前</th><th>メール</th><th>家族の ページ</th><th></th></tr>",
-    );
-    for (i, c) in o.contacts.iter().enumerate() {
-        let flag = match &c.bounced {
-            Some((at, why)) => format!(
-                "<br><b class=\"err\" style=\"display:inline-block;padding:2px 6px;margin:4px 0\">メールが 届きません（{}）</b><br><small>{}</small>",
-                when(Some(*at)),
-                esc(why)
-            ),
-            None => String::new(),
-        };
-        let _ = write!(
-            body,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}{}</td><td><small>{}/family/{}</small>\
-             <form method=\"post\" action=\"/console/watch/{id}/contacts/{cid}/link\">{csrf}\
-             <button type=\"submit\">リンクを 作りなおす</button></form></td>\
-             <td><form method=\"post\" action=\"/console/watch/{id}/contacts/{cid}/remove\">{csrf}\
-             <button type=\"submit\">はずす</button></form></td></tr>",
-            i + 1,
-            esc(&c.name),
-            esc(&c.email),
-            flag,
-            esc(&s.public_url),
-            esc(&c.link_token),
-            cid = c.id,
-            csrf = csrf_field(session)
-        );
-    }
-    body.push_str("</table>");
-    if o.contacts.len() < MAX_CONTACTS {
-        let _ = write!(
-            body,
-            "<form class=\"box\" method=\"post\" action=\"/console/watch/{id}/contacts\">{}\
-             <p><label for=\"c-name\">名前</label><input id=\"c-name\" name=\"name\" required maxlength=\"40\"></p>\
-             <p><label for=\"c-email\">メール</label><input id=\"c-email\" name=\"email\" type=\"text\" inputmode=\"email\" required maxlength=\"254\" size=\"30\"></p>\
-             <p><button type=\"submit\">家族を 加える</button></p></form>",
-            csrf_field(session)
-        );
-    } else {
-        let _ = write!(body, "<p>知らせる 家族は {MAX_CONTACTS}人までです。</p>");
-    }
-
-    let _ = write!(
-        body,
-        "<h2>決まり</h2><form class=\"box\" method=\"post\" action=\"/console/watch/{id}/policy\">{csrf}\
-         <p><label for=\"p-th\">知らせるまで</label><input id=\"p-th\" name=\"threshold_h\" value=\"{th}\" size=\"4\"> 時間 リモコンの 操作が ないとき（ふだんの 様子が わかるまでの 決まり）</p>\
-         <p><label for=\"p-grace\">画面で たずねる</label><input id=\"p-grace\" name=\"grace_min\" value=\"{grace}\" size=\"4\"> 分 待ってから メール</p>\
-         <p><label for=\"p-re\">二度目の メール</label><input id=\"p-re\" name=\"realert_h\" value=\"{re}\" size=\"4\"> 時間後</p>\
-         <p><label for=\"p-qf\">メールを 送らない</label><input id=\"p-qf\" name=\"quiet_from\" type=\"time\" value=\"{qf}\"> 〜 \
-         <input id=\"p-qt\" name=\"quiet_to\" type=\"time\" value=\"{qt}\" aria-label=\"おわり\">（空なら いつでも 送る）</p>\
-         <p><input type=\"checkbox\" id=\"p-ad\" name=\"adaptive\" value=\"1\"{ad}> <label for=\"p-ad\">ふだんの 様子から 決める</label> \
-         最小 <input name=\"min_h\" value=\"{min}\" size=\"3\" aria-label=\"最小\"> 〜 最大 <input name=\"max_h\" value=\"{max}\" size=\"3\" aria-label=\"最大\"> 時間</p>\
-         <p><input type=\"checkbox\" id=\"p-dg\" name=\"digest\" value=\"1\"{dg}> <label for=\"p-dg\">毎日 「お元気です」を 送る</label> \
-         <label for=\"p-ct\" style=\"min-width:0\">時刻</label> <input id=\"p-ct\" name=\"check_time\" type=\"time\" value=\"{ct}\" required></p>\
-         <p><button type=\"submit\">決まりを 保存する</button></p></form>",
-        csrf = csrf_field(session),
-        th = esc(&f.threshold_h),
-        grace = esc(&f.grace_min),
-        re = esc(&f.realert_h),
-        qf = esc(&f.quiet_from),
-        qt = esc(&f.quiet_to),
-        ad = if f.adaptive.is_some() { " checked" } else { "" },
-        min = esc(&f.min_h),
-        max = esc(&f.max_h),
-        dg = if f.digest.is_some() { " checked" } else { "" },
-        ct = esc(&f.check_time),
-    );
-
-    body.push_str("<h2>家族が 入れた リマインダー</h2>");
-    if o.reminders.is_empty() {
-        body.push_str("<p>ありません。</p>");
-    } else {
-        body.push_str("<ul>");
-        for r in &o.reminders {
-            let _ = write!(
-                body,
-                "<li>{} — {}</li>",
-                esc(&schedule_words(&r.schedule)),
-                esc(&r.phrase)
-            );
+    let body = html! {
+        (message)
+        p {
+            "いまの 様子: " b { (state_words(&o, now)) } br;
+            "最後の リモコン操作: " (short_time(o.last_activity_at))
+            "　機械の 最後の 連絡: " (short_time(o.last_heartbeat_at)) br;
+            "お知らせする 決まり: " (rule_words(&o))
         }
-        body.push_str("</ul>");
-    }
-
-    body.push_str("<h2>記録</h2><table><tr><th>とき</th><th>できごと</th></tr>");
-    for a in &o.alerts {
-        let what = match a.kind.as_str() {
-            "inactive" => format!("操作なし: 家族に {}回目の メール", a.n),
-            "all_clear" => "操作あり: 「ご安心ください」".into(),
-            "away" => "留守（3日より 長い）を 家族に 知らせた".into(),
-            "offline" => "機械の 連絡 とだえ: センターに 知らせた".into(),
-            "offline_family" => "機械の 連絡 とだえ: 家族に 知らせた".into(),
-            "online" => "機械の 連絡 もどった".into(),
-            other => other.to_string(),
-        };
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{} {}</td></tr>",
-            when(Some(a.at)),
-            esc(&what),
-            esc(&a.detail)
-        );
-    }
-    body.push_str("</table>");
-    page(&format!("見守り — {}", o.household), Some(session), &body).into_response()
+        h2 { "知らせる 家族（この順に 知らせます）" }
+        table {
+            tr { th { "順" } th { "名前" } th { "メール" } th { "家族の ページ" } th {} }
+            @for (i, c) in o.contacts.iter().enumerate() {
+                tr {
+                    td.n { (i + 1) }
+                    td { (c.name) }
+                    td {
+                        (c.email)
+                        @if let Some((at, why)) = &c.bounced {
+                            br;
+                            b.err style="display:inline-block;padding:2px 6px;margin:4px 0" {
+                                "メールが 届きません（" (short_time(Some(*at))) "）"
+                            }
+                            br;
+                            small { (why) }
+                        }
+                    }
+                    td {
+                        small { (s.public_url) "/family/" (c.link_token) }
+                        form method="post" action={ "/console/watch/" (id) "/contacts/" (c.id) "/link" } {
+                            (csrf_field(session))
+                            button type="submit" { "リンクを 作りなおす" }
+                        }
+                    }
+                    td {
+                        form method="post" action={ "/console/watch/" (id) "/contacts/" (c.id) "/remove" } {
+                            (csrf_field(session))
+                            button type="submit" { "はずす" }
+                        }
+                    }
+                }
+            }
+        }
+        @if o.contacts.len() < MAX_CONTACTS {
+            form.box method="post" action={ "/console/watch/" (id) "/contacts" } {
+                (csrf_field(session))
+                p { label for="c-name" { "名前" } input id="c-name" name="name" required maxlength="40"; }
+                p {
+                    label for="c-email" { "メール" }
+                    input id="c-email" name="email" type="text" inputmode="email" required maxlength="254" size="30";
+                }
+                p { button type="submit" { "家族を 加える" } }
+            }
+        } @else {
+            p { "知らせる 家族は " (MAX_CONTACTS) "人までです。" }
+        }
+        h2 { "決まり" }
+        form.box method="post" action={ "/console/watch/" (id) "/policy" } {
+            (csrf_field(session))
+            p {
+                label for="p-th" { "知らせるまで" }
+                input id="p-th" name="threshold_h" value=(f.threshold_h) size="4";
+                " 時間 リモコンの 操作が ないとき（ふだんの 様子が わかるまでの 決まり）"
+            }
+            p {
+                label for="p-grace" { "画面で たずねる" }
+                input id="p-grace" name="grace_min" value=(f.grace_min) size="4";
+                " 分 待ってから メール"
+            }
+            p {
+                label for="p-re" { "二度目の メール" }
+                input id="p-re" name="realert_h" value=(f.realert_h) size="4";
+                " 時間後"
+            }
+            p {
+                label for="p-qf" { "メールを 送らない" }
+                input id="p-qf" name="quiet_from" type="time" value=(f.quiet_from);
+                " 〜 "
+                input id="p-qt" name="quiet_to" type="time" value=(f.quiet_to) aria-label="おわり";
+                "（空なら いつでも 送る）"
+            }
+            p {
+                input type="checkbox" id="p-ad" name="adaptive" value="1" checked[f.adaptive.is_some()];
+                " " label for="p-ad" { "ふだんの 様子から 決める" } " "
+                "最小 " input name="min_h" value=(f.min_h) size="3" aria-label="最小";
+                " 〜 最大 " input name="max_h" value=(f.max_h) size="3" aria-label="最大";
+                " 時間"
+            }
+            p {
+                input type="checkbox" id="p-dg" name="digest" value="1" checked[f.digest.is_some()];
+                " " label for="p-dg" { "毎日 「お元気です」を 送る" } " "
+                label for="p-ct" style="min-width:0" { "時刻" } " "
+                input id="p-ct" name="check_time" type="time" value=(f.check_time) required;
+            }
+            p { button type="submit" { "決まりを 保存する" } }
+        }
+        h2 { "家族が 入れた リマインダー" }
+        @if o.reminders.is_empty() {
+            p { "ありません。" }
+        } @else {
+            ul {
+                @for r in &o.reminders {
+                    li { (schedule_words(&r.schedule)) " — " (r.phrase) }
+                }
+            }
+        }
+        h2 { "記録" }
+        table {
+            tr { th { "とき" } th { "できごと" } }
+            @for a in &o.alerts {
+                tr { td { (short_time(Some(a.at))) } td { (alert_words(&a.kind, a.n)) " " (a.detail) } }
+            }
+        }
+    };
+    page(&format!("見守り — {}", o.household), Some(session), body).into_response()
 }
 
 async fn save_policy(
@@ -346,11 +340,7 @@ async fn save_policy(
         Ok(p) => {
             try_db!(s.db.set_watch_policy(id, &p).await);
             tracing::info!(operator = %session.operator, household = id, "watch-over policy changed");
-            household_page(
-                &s,
-                &session,
-                id,
-                &ok(&format!(
+            household_page(&s, &session, id, ok(&format!(
                     "保存しました。{} 操作が なければ 画面で たずね、{}分 返事が なければ 家族に メールします。",
                     hours_words(p.threshold.num_minutes()),
                     p.grace.num_minutes()
@@ -361,7 +351,7 @@ async fn save_policy(
         }
         Err(msg) => {
             let msg = err(&format!("{msg} 何も 変えていません。"));
-            household_page(&s, &session, id, &msg, Some(f)).await
+            household_page(&s, &session, id, msg, Some(f)).await
         }
     }
 }
@@ -382,14 +372,14 @@ async fn add_contact(
             &s,
             &session,
             id,
-            &err("名前を 40字までで 入れてください。"),
+            err("名前を 40字までで 入れてください。"),
             None,
         )
         .await;
     };
     if let Err(why) = engawa_mail::check_address(&f.email) {
         let msg = err(&format!("「{}」: {why}", f.email.trim()));
-        return household_page(&s, &session, id, &msg, None).await;
+        return household_page(&s, &session, id, msg, None).await;
     }
     let msg = match try_db!(
         s.db.add_contact(id, &name, f.email.trim(), s.clock.now())
@@ -404,7 +394,7 @@ async fn add_contact(
         Err(ContactRefusal::TooMany) => err(&format!("知らせる 家族は {MAX_CONTACTS}人までです。")),
         Err(ContactRefusal::NoSuchHousehold) => err("その 世帯は ありません。"),
     };
-    household_page(&s, &session, id, &msg, None).await
+    household_page(&s, &session, id, msg, None).await
 }
 
 async fn remove_contact(
@@ -419,7 +409,7 @@ async fn remove_contact(
     } else {
         err("その 方は もう いません。")
     };
-    household_page(&s, &session, id, &msg, None).await
+    household_page(&s, &session, id, msg, None).await
 }
 
 async fn renew_link(
@@ -434,31 +424,45 @@ async fn renew_link(
     } else {
         err("その 方は もう いません。")
     };
-    household_page(&s, &session, id, &msg, None).await
+    household_page(&s, &session, id, msg, None).await
 }
 
 async fn settings(State(s): State<AppState>, Operator(session): Operator) -> Response {
-    settings_page(&s, &session, "").await
+    settings_page(&s, &session, html! {}).await
 }
 
-async fn settings_page(s: &AppState, session: &Session, message: &str) -> Response {
+async fn settings_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let w = try_db!(s.db.watch_settings().await);
-    let body = format!(
-        "{message}<form class=\"box\" method=\"post\" action=\"/console/watch/settings\">{}\
-         <p><label for=\"w-name\">センターの 名前</label><input id=\"w-name\" name=\"operator_name\" value=\"{}\" maxlength=\"60\" required></p>\
-         <p><label for=\"w-phone\">電話（メールに 書きます）</label><input id=\"w-phone\" name=\"operator_phone\" value=\"{}\" maxlength=\"20\"></p>\
-         <p><label for=\"w-email\">知らせ先 メール</label><input id=\"w-email\" name=\"operator_email\" value=\"{}\" maxlength=\"254\" size=\"30\"></p>\
-         <p><label for=\"w-off\">機械の 連絡が</label><input id=\"w-off\" name=\"offline_after_h\" value=\"{}\" size=\"4\"> 時間 とだえたら センターに 知らせる</p>\
-         <p><label for=\"w-fam\">さらに</label><input id=\"w-fam\" name=\"family_after_h\" value=\"{}\" size=\"4\"> 時間 とだえたままなら 家族にも 知らせる（とだえてからの 時間）</p>\
-         <p><button type=\"submit\">保存する</button></p></form>",
-        csrf_field(session),
-        esc(&w.operator_name),
-        esc(&w.operator_phone),
-        esc(&w.operator_email),
-        hours(w.offline_after),
-        hours(w.family_after),
-    );
-    page("見守りの 設定", Some(session), &body).into_response()
+    let body = html! {
+        (message)
+        form.box method="post" action="/console/watch/settings" {
+            (csrf_field(session))
+            p {
+                label for="w-name" { "センターの 名前" }
+                input id="w-name" name="operator_name" value=(w.operator_name) maxlength="60" required;
+            }
+            p {
+                label for="w-phone" { "電話（メールに 書きます）" }
+                input id="w-phone" name="operator_phone" value=(w.operator_phone) maxlength="20";
+            }
+            p {
+                label for="w-email" { "知らせ先 メール" }
+                input id="w-email" name="operator_email" value=(w.operator_email) maxlength="254" size="30";
+            }
+            p {
+                label for="w-off" { "機械の 連絡が" }
+                input id="w-off" name="offline_after_h" value=(hours(w.offline_after)) size="4";
+                " 時間 とだえたら センターに 知らせる"
+            }
+            p {
+                label for="w-fam" { "さらに" }
+                input id="w-fam" name="family_after_h" value=(hours(w.family_after)) size="4";
+                " 時間 とだえたままなら 家族にも 知らせる（とだえてからの 時間）"
+            }
+            p { button type="submit" { "保存する" } }
+        }
+    };
+    page("見守りの 設定", Some(session), body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -480,7 +484,7 @@ async fn save_settings(
         let s = s.clone();
         let session = session.clone();
         async move {
-            settings_page(&s, &session, &err(&format!("{msg} 何も 変えていません。"))).await
+            settings_page(&s, &session, err(&format!("{msg} 何も 変えていません。"))).await
         }
     };
     let (Some(name), Some(phone)) = (clean(&f.operator_name, 60), clean(&f.operator_phone, 20))
@@ -516,5 +520,5 @@ async fn save_settings(
     };
     try_db!(s.db.set_watch_settings(&w).await);
     tracing::info!(operator = %session.operator, "watch-over settings changed");
-    settings_page(&s, &session, &ok("保存しました。")).await
+    settings_page(&s, &session, ok("保存しました。")).await
 }
