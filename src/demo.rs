@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use engawa_core::clock::tokyo;
-use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
+use engawa_core::{ErrorKind, OccurrenceId, ReminderId, Yen};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Repeat, Schedule, WeekdaySet};
 
 use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine};
@@ -218,7 +218,7 @@ pub fn catalogue() -> Catalogue {
             id: i as i64 + 1,
             category: it.category.to_string(),
             name: it.name,
-            price_yen: it.price_yen,
+            price_yen: Yen(it.price_yen),
             unit: it.unit,
             seller: it.seller.to_string(),
             photo: None,
@@ -340,7 +340,7 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
             let milk = cart.lines.first().map_or(0, |l| l.item_id);
             c.items.retain(|i| i.id != bread);
             if let Some(i) = c.items.iter_mut().find(|i| i.id == milk) {
-                i.price_yen = 258;
+                i.price_yen = Yen(258);
             }
             app.handle(Event::ShopCatalogue(c));
             app.handle(Event::OrderRefused {
@@ -551,7 +551,7 @@ pub fn ride_places() -> engawa_ride::api::Places {
         ],
         opens: "08:00".into(),
         closes: "17:00".into(),
-        fare_yen: 500,
+        fare_yen: Yen(500),
     }
 }
 
@@ -561,7 +561,7 @@ pub fn ride_offers() -> Vec<engawa_ride::api::Offer> {
         pickup_from: f.into(),
         pickup_to: t.into(),
         arrive_at: a.into(),
-        fare_yen: 1000,
+        fare_yen: Yen(1000),
     };
     vec![
         offer("09:50", "10:05", "10:30"),
@@ -587,7 +587,7 @@ pub fn ride_booking(
         pickup_to: t.into(),
         arrive_at: a.into(),
         arrive_by: None,
-        fare_yen: 1000,
+        fare_yen: Yen(1000),
         state: state.into(),
     }
 }

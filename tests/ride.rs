@@ -107,7 +107,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
         offers[0].pickup_from, "09:50",
         "9:32 + 15 min, on a 5-minute mark"
     );
-    assert_eq!(offers[0].fare_yen, 1000);
+    assert_eq!(offers[0].fare_yen.0, 1000);
     b.keys(&[Key::Green]);
     b.until(10, "booked", |a| {
         matches!(

@@ -125,7 +125,7 @@ fn an_order_from_the_remote_arrives_once_and_the_cart_empties() {
         unreachable!()
     };
     assert_eq!(order.lines[0].name, "だいこん");
-    assert_eq!((order.lines[0].qty, order.total_yen), (2, 360));
+    assert_eq!((order.lines[0].qty, order.total_yen.0), (2, 360));
     assert_eq!(h.counts(), (1, 1, 1));
     assert!(b.app.shop.cart.is_empty());
 

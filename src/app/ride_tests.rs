@@ -24,7 +24,7 @@ fn places() -> Places {
         ],
         opens: "08:00".into(),
         closes: "17:00".into(),
-        fare_yen: 500,
+        fare_yen: engawa_core::Yen(500),
     }
 }
 
@@ -33,7 +33,7 @@ fn offer(from: &str, to: &str, arrive: &str) -> Offer {
         pickup_from: from.into(),
         pickup_to: to.into(),
         arrive_at: arrive.into(),
-        fare_yen: 1000,
+        fare_yen: engawa_core::Yen(1000),
     }
 }
 
@@ -47,7 +47,7 @@ fn booking(id: i64, from: &str, state: &str) -> Booking {
         pickup_to: "10:15".into(),
         arrive_at: "10:40".into(),
         arrive_by: None,
-        fare_yen: 1000,
+        fare_yen: engawa_core::Yen(1000),
         state: state.into(),
     }
 }

@@ -12,7 +12,7 @@ fn item(id: i64, category: &str, name: &str, price: i64) -> CatalogueItem {
         id,
         category: category.into(),
         name: name.into(),
-        price_yen: price,
+        price_yen: engawa_core::Yen(price),
         unit: "1個".into(),
         seller: "みどり農園".into(),
         photo: None,
@@ -126,7 +126,7 @@ fn quantity_is_set_with_arrows_and_numbers_and_kept_in_the_cart() {
     press(&mut app, &[Digit(2), Green]);
     assert_eq!(app.page().screen, Screen::Cart);
     assert_eq!(app.shop.cart.qty_of(1), 2);
-    assert_eq!(app.shop.cart.total(), 360);
+    assert_eq!(app.shop.cart.total().0, 360);
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
     );
     let mut c = catalogue();
     c.items.retain(|i| i.id != 1);
-    c.items.iter_mut().find(|i| i.id == 4).unwrap().price_yen = 258;
+    c.items.iter_mut().find(|i| i.id == 4).unwrap().price_yen = engawa_core::Yen(258);
     let fx = app.handle(Event::ShopCatalogue(c));
     assert!(fx.iter().any(|e| matches!(e, Effect::SaveCart(_))));
     assert_eq!(
@@ -188,8 +188,15 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
         panic!("{:?}", app.dialog)
     };
     assert_eq!(r.removed, ["だいこん"]);
-    assert_eq!(r.repriced, [("牛乳".to_string(), 238, 258)]);
-    assert_eq!(app.shop.cart.total(), 258);
+    assert_eq!(
+        r.repriced,
+        [(
+            "牛乳".to_string(),
+            engawa_core::Yen(238),
+            engawa_core::Yen(258)
+        )]
+    );
+    assert_eq!(app.shop.cart.total().0, 258);
     press(&mut app, &[Ok]);
     assert_eq!(
         app.page().screen,

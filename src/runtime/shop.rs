@@ -270,7 +270,7 @@ impl Worker {
             Ok(id) => id,
             Err(e) => return self.storage_failed("recording the order attempt", e),
         };
-        tracing::info!(%key, lines = cart.lines.len(), total = cart.total(), "sending an order");
+        tracing::info!(%key, lines = cart.lines.len(), total = cart.total().0, "sending an order");
         let answer = client.place_order(&token, &key, &request).await;
         let now = self.clock.now();
         match answer {
@@ -336,7 +336,7 @@ impl Worker {
             return self.storage_failed("settling an order", e);
         }
         if let Some(o) = order {
-            tracing::info!(order = o.id, total = o.total_yen, "order placed");
+            tracing::info!(order = o.id, total = o.total_yen.0, "order placed");
             (self.sink)(Event::OrderPlaced(o.clone()));
         }
     }

@@ -2,7 +2,7 @@
 //! words (「お迎え 午前10時10分〜10時25分」「みどり病院に 10時50分ごろ 着」), the
 //! receipt, today's bookings, the cancel question and 「タクシーが まもなく 来ます」.
 
-use engawa_core::{Yen, jp};
+use engawa_core::jp;
 use engawa_ride::api::{Booking, minutes};
 
 use super::frame::{
@@ -24,10 +24,6 @@ pub fn clock(hhmm: &str, bare: bool) -> String {
 
 fn window(from: &str, to: &str) -> String {
     format!("{}〜{}", clock(from, false), clock(to, true))
-}
-
-fn yen(v: i64) -> String {
-    Yen(v).to_ja()
 }
 
 pub fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) -> bool {
@@ -152,11 +148,11 @@ fn home(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
     f.list_note = match l {
         Lang::Ja => format!(
             "行き先を えらんでください。料金 1人 {}（{}〜{}）",
-            yen(p.fare_yen),
+            p.fare_yen.to_ja(),
             clock(&p.opens, false),
             clock(&p.closes, false)
         ),
-        Lang::En => format!("Where to? {} yen per person.", p.fare_yen),
+        Lang::En => format!("Where to? {} per person.", p.fare_yen.to_en()),
     };
 }
 
@@ -236,10 +232,10 @@ fn when(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
             match l {
                 Lang::Ja => format!(
                     "{}（1人 {}）",
-                    yen(p.fare_yen * i64::from(d.people)),
-                    yen(p.fare_yen)
+                    (p.fare_yen * i64::from(d.people)).to_ja(),
+                    p.fare_yen.to_ja()
                 ),
-                Lang::En => format!("{} yen", p.fare_yen * i64::from(d.people)),
+                Lang::En => (p.fare_yen * i64::from(d.people)).to_en(),
             },
         )];
     }
@@ -282,10 +278,10 @@ fn offers(f: &mut Frame, app: &App, d: &Draft, l: Lang) {
             f.list_note = match l {
                 Lang::Ja => format!(
                     "料金 {}（{}人）。番号で えらび、緑で 予約します。",
-                    yen(o[0].fare_yen),
+                    o[0].fare_yen.to_ja(),
                     d.people
                 ),
-                Lang::En => format!("{} yen. Choose, then Green books.", o[0].fare_yen),
+                Lang::En => format!("{}. Choose, then Green books.", o[0].fare_yen.to_en()),
             };
             f.hints = vec![
                 hint(
@@ -325,12 +321,16 @@ fn booking_words(b: &Booking, l: Lang) -> String {
             "お迎え {}\n{}に {arrive}\n料金 {}（{}人）",
             window(&b.pickup_from, &b.pickup_to),
             b.to_name,
-            yen(b.fare_yen),
+            b.fare_yen.to_ja(),
             b.people
         ),
         Lang::En => format!(
-            "Pickup {}–{}, at {} about {}, {} yen",
-            b.pickup_from, b.pickup_to, b.to_name, b.arrive_at, b.fare_yen
+            "Pickup {}–{}, at {} about {}, {}",
+            b.pickup_from,
+            b.pickup_to,
+            b.to_name,
+            b.arrive_at,
+            b.fare_yen.to_en()
         ),
     }
 }

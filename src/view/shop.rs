@@ -2,7 +2,7 @@
 //! 合計 and when it arrives, receipts, history, and the shop's dialogs.
 
 use chrono::NaiveDate;
-use engawa_core::{TOKYO, Yen, jp};
+use engawa_core::{TOKYO, jp};
 use engawa_shop::api::Order;
 use engawa_shop::cart::Refresh;
 use engawa_shop::delivery::delivery_words_ja;
@@ -13,10 +13,6 @@ use super::frame::{
 };
 use crate::app::shop::{ItemList, ShopNotice, ShopTile, TILES_PER_PAGE};
 use crate::app::{App, ROWS_PER_PAGE, Screen};
-
-fn yen(v: i64) -> String {
-    Yen(v).to_ja()
-}
 
 fn today(app: &App) -> NaiveDate {
     app.now.with_timezone(&TOKYO).date_naive()
@@ -56,8 +52,8 @@ fn cart_note(app: &App, l: Lang) -> String {
     }
     let n: u32 = c.lines.iter().map(|x| x.qty).sum();
     match l {
-        Lang::Ja => format!("カート {n}点 {}（緑で 注文へ）", yen(c.total())),
-        Lang::En => format!("Cart: {n} items, {} (Green to order)", yen(c.total())),
+        Lang::Ja => format!("カート {n}点 {}（緑で 注文へ）", c.total().to_ja()),
+        Lang::En => format!("Cart: {n} items, {} (Green to order)", c.total().to_en()),
     }
 }
 
@@ -204,7 +200,7 @@ fn items(f: &mut Frame, app: &App, list: &ItemList, l: Lang) {
         .take(ROWS_PER_PAGE)
         .map(|(i, it)| {
             let in_cart = app.shop.cart.qty_of(it.id);
-            let mut detail = format!("{}　{}", it.unit, yen(it.price_yen));
+            let mut detail = format!("{}　{}", it.unit, it.price_yen.to_ja());
             if in_cart > 0 {
                 detail = match l {
                     Lang::Ja => format!("カートに{in_cart}　{detail}"),
@@ -261,7 +257,7 @@ fn item(f: &mut Frame, app: &App, item_id: i64, qty: u32, l: Lang) {
     let in_cart = app.shop.cart.qty_of(item_id);
     f.item = Some(ItemView {
         name: it.name.clone(),
-        price: yen(it.price_yen),
+        price: it.price_yen.to_ja(),
         unit: match l {
             Lang::Ja => format!("{}　（{}）", it.unit, it.seller),
             Lang::En => format!("{}  ({})", it.unit, it.seller),
@@ -269,8 +265,8 @@ fn item(f: &mut Frame, app: &App, item_id: i64, qty: u32, l: Lang) {
         qty_label: t(l, "数", "Qty"),
         qty: qty.to_string(),
         subtotal: match l {
-            Lang::Ja => format!("小計　{}", yen(it.price_yen * i64::from(qty))),
-            Lang::En => format!("Subtotal  {}", yen(it.price_yen * i64::from(qty))),
+            Lang::Ja => format!("小計　{}", (it.price_yen * i64::from(qty)).to_ja()),
+            Lang::En => format!("Subtotal  {}", (it.price_yen * i64::from(qty)).to_en()),
         },
         note: if in_cart > 0 {
             match l {
@@ -317,7 +313,7 @@ fn cart(f: &mut Frame, app: &App, l: Lang) {
         .map(|(i, x)| Row {
             number: (i - start + 1).to_string(),
             text: x.name.clone(),
-            detail: format!("×{}　{}", x.qty, yen(x.subtotal())),
+            detail: format!("×{}　{}", x.qty, x.subtotal().to_ja()),
         })
         .collect();
     f.page_label = page_label(l, start, ROWS_PER_PAGE, lines.len());
@@ -326,7 +322,7 @@ fn cart(f: &mut Frame, app: &App, l: Lang) {
     let day = rules.and_then(|r| r.delivery_day_for(app.now));
     f.summary = Some(SummaryView {
         label: t(l, "合計", "Total"),
-        total: yen(app.shop.cart.total()),
+        total: app.shop.cart.total().to_ja(),
         when: day.map(|d| when(l, d, today)).unwrap_or_default(),
         note: match (rules, l) {
             (Some(r), Lang::Ja) => format!(
@@ -376,8 +372,8 @@ fn receipt(f: &mut Frame, app: &App, o: &Order, l: Lang) {
     let n: u32 = o.lines.iter().map(|x| x.qty).sum();
     f.notice_body = [
         match l {
-            Lang::Ja => format!("合計 {}（{n}点）", yen(o.total_yen)),
-            Lang::En => format!("Total {} ({n} items)", yen(o.total_yen)),
+            Lang::Ja => format!("合計 {}（{n}点）", o.total_yen.to_ja()),
+            Lang::En => format!("Total {} ({n} items)", o.total_yen.to_en()),
         },
         cancel_note(l, o, app),
         t(
@@ -417,12 +413,12 @@ fn orders(f: &mut Frame, app: &App, l: Lang) {
                 Lang::Ja => format!(
                     "{}　{}",
                     jp::date_ja(o.placed_at.with_timezone(&TOKYO).date_naive()),
-                    yen(o.total_yen)
+                    o.total_yen.to_ja()
                 ),
                 Lang::En => format!(
                     "{}  {}",
                     jp::date_en(o.placed_at.with_timezone(&TOKYO).date_naive()),
-                    yen(o.total_yen)
+                    o.total_yen.to_ja()
                 ),
             },
             detail: order_words(l, o, today),
@@ -451,12 +447,12 @@ fn detail(f: &mut Frame, app: &App, o: &Order, l: Lang) {
         Lang::Ja => format!(
             "{}の ご注文　合計 {}",
             jp::date_ja(placed.date_naive()),
-            yen(o.total_yen)
+            o.total_yen.to_ja()
         ),
         Lang::En => format!(
             "Order of {}  total {}",
             jp::date_en(placed.date_naive()),
-            yen(o.total_yen)
+            o.total_yen.to_ja()
         ),
     };
     let mut body: Vec<String> = o
@@ -468,7 +464,7 @@ fn detail(f: &mut Frame, app: &App, o: &Order, l: Lang) {
                 x.name,
                 x.unit,
                 x.qty,
-                yen(x.price_yen * i64::from(x.qty))
+                (x.price_yen * i64::from(x.qty)).to_ja()
             )
         })
         .collect();
@@ -529,10 +525,10 @@ pub fn cancel_dialog(app: &App, order_id: i64, l: Lang) -> DialogView {
         .map(|o| match l {
             Lang::Ja => format!(
                 "合計 {}　{}の ご注文",
-                yen(o.total_yen),
+                o.total_yen.to_ja(),
                 jp::day_relative_ja(o.delivery_day, today(app)) + " 夕方 お届け"
             ),
-            Lang::En => format!("Total {}", yen(o.total_yen)),
+            Lang::En => format!("Total {}", o.total_yen.to_en()),
         })
         .unwrap_or_default();
     DialogView {
@@ -557,10 +553,10 @@ fn refresh_text(l: Lang, r: &Refresh, cart_empty: bool) -> String {
         out.push(match l {
             Lang::Ja => format!(
                 "ねだんが かわりました：{name} {} → {}",
-                yen(*old),
-                yen(*new)
+                old.to_ja(),
+                new.to_ja()
             ),
-            Lang::En => format!("New price: {name} {} → {}", yen(*old), yen(*new)),
+            Lang::En => format!("New price: {name} {} → {}", old.to_en(), new.to_en()),
         });
     }
     out.push(if cart_empty {
@@ -650,10 +646,10 @@ pub fn notice_dialog(n: &ShopNotice, app: &App, info: &BoxInfo, l: Lang) -> Dial
             match l {
                 Lang::Ja => format!(
                     "合計 {}\n{}\n同じ ご注文は 一度だけです。",
-                    yen(o.total_yen),
+                    o.total_yen.to_ja(),
                     order_words(l, o, today(app))
                 ),
-                Lang::En => format!("Total {}, placed once.", yen(o.total_yen)),
+                Lang::En => format!("Total {}, placed once.", o.total_yen.to_en()),
             },
         ),
         ShopNotice::Settled(None) => (
@@ -671,8 +667,8 @@ pub fn notice_dialog(n: &ShopNotice, app: &App, info: &BoxInfo, l: Lang) -> Dial
         ShopNotice::Cancelled(o) => (
             t(l, "ご注文を 取り消しました", "Order cancelled"),
             match l {
-                Lang::Ja => format!("合計 {} の ご注文は 取り消しました。", yen(o.total_yen)),
-                Lang::En => format!("The order of {} is cancelled.", yen(o.total_yen)),
+                Lang::Ja => format!("合計 {} の ご注文は 取り消しました。", o.total_yen.to_ja()),
+                Lang::En => format!("The order of {} is cancelled.", o.total_yen.to_en()),
             },
         ),
         ShopNotice::TooLate => (

@@ -623,7 +623,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                         l.name,
                         l.unit,
                         l.qty,
-                        Yen(l.price_yen * i64::from(l.qty)).to_ja()
+                        (l.price_yen * i64::from(l.qty)).to_ja()
                     );
                 }
             }

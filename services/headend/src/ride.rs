@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Timelike, Utc};
-use engawa_core::TOKYO;
 use engawa_core::api::codes as core_codes;
+use engawa_core::{TOKYO, Yen};
 use engawa_ride::api::{
     BookRequest, Booking, MAX_PEOPLE, Offer, Place, Places, Quote, RideRequest, When, codes, hhmm,
     minutes,
@@ -141,7 +141,7 @@ async fn places(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, Ap
         places,
         opens: hhmm(open),
         closes: hhmm(close),
-        fare_yen,
+        fare_yen: Yen(fare_yen),
     })
     .into_response())
 }
@@ -357,7 +357,7 @@ fn offers(
                     pickup_from: hhmm(start),
                     pickup_to: hhmm(start + WINDOW),
                     arrive_at: hhmm(p.arrive_at.ceil() as i64),
-                    fare_yen: t.fare_yen,
+                    fare_yen: Yen(t.fare_yen),
                 },
                 p.routes,
                 p.arrive_at,
@@ -541,7 +541,7 @@ fn booking(r: &RideRow) -> Booking {
         pickup_to: hhmm(r.pickup_to),
         arrive_at: hhmm(r.arrive_at),
         arrive_by: r.ride.arrive_by.map(hhmm),
-        fare_yen: r.fare_yen,
+        fare_yen: Yen(r.fare_yen),
         state: r.state.clone(),
     }
 }

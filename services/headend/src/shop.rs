@@ -61,11 +61,9 @@ fn check_order(req: &OrderRequest) -> Result<(), ApiError> {
     if ids.len() != req.lines.len() {
         return Err(bad("an item twice"));
     }
-    if req
-        .lines
-        .iter()
-        .any(|l| l.qty == 0 || l.qty > MAX_QTY || l.price_yen <= 0 || l.item_id <= 0)
-    {
+    if req.lines.iter().any(|l| {
+        l.qty == 0 || l.qty > MAX_QTY || l.price_yen <= engawa_core::Yen(0) || l.item_id <= 0
+    }) {
         return Err(bad("quantity, price or item id out of range"));
     }
     Ok(())
@@ -101,7 +99,7 @@ async fn place_order(
                 tracing::info!(
                     order = order.id,
                     household = auth.household_id,
-                    total = order.total_yen,
+                    total = order.total_yen.0,
                     "order placed"
                 );
                 Ok((StatusCode::CREATED, Json(order)).into_response())

@@ -122,7 +122,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         (
             places.opens.as_str(),
             places.closes.as_str(),
-            places.fare_yen
+            places.fare_yen.0
         ),
         ("08:00", "17:00", 500)
     );
@@ -145,7 +145,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
         ("08:45", "09:00")
     );
     assert_eq!(q.offers[1].pickup_from, "09:00");
-    assert_eq!(q.offers[0].fare_yen, 1000);
+    assert_eq!(q.offers[0].fare_yen.0, 1000);
     assert!(q.offers[0].arrive_at.as_str() > "08:45");
 
     let body = json!({"from": null, "to": t.hospital, "people": 2, "pickup_from": "08:45"});

@@ -44,7 +44,7 @@ async fn catalogue(h: &Headend, token: &str) -> Catalogue {
 
 fn item(c: &Catalogue, name: &str) -> (i64, i64) {
     let i = c.items.iter().find(|i| i.name == name).unwrap();
-    (i.id, i.price_yen)
+    (i.id, i.price_yen.0)
 }
 
 fn lines(items: &[((i64, i64), u32)]) -> Value {
@@ -77,7 +77,7 @@ async fn an_order_is_placed_once_per_key_and_cancelled_until_the_cutoff() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     let first: Order = serde_json::from_value(first).unwrap();
-    assert_eq!(first.total_yen, 180 * 2 + 150 * 3);
+    assert_eq!(first.total_yen.0, 180 * 2 + 150 * 3);
     assert_eq!(
         first.delivery_day.to_string(),
         "2026-11-25",
@@ -254,7 +254,7 @@ async fn an_item_gone_off_sale_or_repriced_is_refused_by_name_not_failed() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    assert_eq!(serde_json::from_value::<Order>(o).unwrap().total_yen, 640);
+    assert_eq!(serde_json::from_value::<Order>(o).unwrap().total_yen.0, 640);
     assert!(
         catalogue(&h, &token)
             .await

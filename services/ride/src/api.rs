@@ -7,6 +7,7 @@
 //! - `GET /v1/ride/bookings` → `Vec<Booking>` (today's)
 //! - `POST /v1/ride/bookings/{id}/cancel` → [`Booking`]
 
+use engawa_core::Yen;
 use serde::{Deserialize, Serialize};
 
 /// Most people on one booking.
@@ -21,7 +22,7 @@ pub struct Places {
     pub opens: String,
     pub closes: String,
     /// Per person for this household (reduced fares by eligibility).
-    pub fare_yen: i64,
+    pub fare_yen: Yen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +65,7 @@ pub struct Offer {
     /// Estimated arrival.
     pub arrive_at: String,
     /// For everyone on the booking.
-    pub fare_yen: i64,
+    pub fare_yen: Yen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +105,7 @@ pub struct Booking {
     /// The promised arrival, if the rider booked by arrival time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arrive_by: Option<String>,
-    pub fare_yen: i64,
+    pub fare_yen: Yen,
     /// `booked` or `cancelled`.
     pub state: String,
 }

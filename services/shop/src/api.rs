@@ -15,6 +15,7 @@
 //! item ids concerned in `error.items`.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use engawa_core::Yen;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::DeliveryRules;
@@ -30,7 +31,7 @@ pub struct CatalogueItem {
     pub category: String,
     pub name: String,
     /// Whole yen including tax.
-    pub price_yen: i64,
+    pub price_yen: Yen,
     /// 「1袋」「1パック」「500ml」.
     pub unit: String,
     pub seller: String,
@@ -59,7 +60,7 @@ pub struct OrderLineRequest {
     pub qty: u32,
     /// The price the resident saw; a different current price is refused
     /// (`price_changed`) instead of charging something not shown.
-    pub price_yen: i64,
+    pub price_yen: Yen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ pub struct OrderLine {
     pub item_id: i64,
     pub name: String,
     pub unit: String,
-    pub price_yen: i64,
+    pub price_yen: Yen,
     pub qty: u32,
 }
 
@@ -89,7 +90,7 @@ pub struct Order {
     pub cancel_until: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub lines: Vec<OrderLine>,
-    pub total_yen: i64,
+    pub total_yen: Yen,
 }
 
 impl Order {

@@ -1,6 +1,7 @@
 //! The resident's cart on the box: what they picked, at the price they saw.
 //! Persisted on the box so a power cut or an unreachable head-end loses nothing.
 
+use engawa_core::Yen;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{Catalogue, MAX_LINES, MAX_QTY, OrderLineRequest, OrderRequest};
@@ -10,12 +11,12 @@ pub struct CartLine {
     pub item_id: i64,
     pub name: String,
     pub unit: String,
-    pub price_yen: i64,
+    pub price_yen: Yen,
     pub qty: u32,
 }
 
 impl CartLine {
-    pub fn subtotal(&self) -> i64 {
+    pub fn subtotal(&self) -> Yen {
         self.price_yen * i64::from(self.qty)
     }
 }
@@ -31,7 +32,7 @@ pub struct Refresh {
     /// Names of items no longer on sale, removed from the cart.
     pub removed: Vec<String>,
     /// (name, old price, new price) of items whose price changed.
-    pub repriced: Vec<(String, i64, i64)>,
+    pub repriced: Vec<(String, Yen, Yen)>,
 }
 
 impl Refresh {
@@ -41,7 +42,7 @@ impl Refresh {
 }
 
 impl Cart {
-    pub fn total(&self) -> i64 {
+    pub fn total(&self) -> Yen {
         self.lines.iter().map(CartLine::subtotal).sum()
     }
 
@@ -124,7 +125,7 @@ mod tests {
             item_id: id,
             name: format!("品{id}"),
             unit: "1個".into(),
-            price_yen: price,
+            price_yen: Yen(price),
             qty,
         }
     }
@@ -135,7 +136,7 @@ mod tests {
         assert!(c.set(line(1, 100, 2)));
         assert!(c.set(line(2, 250, 1)));
         assert!(c.set(line(1, 100, 5)));
-        assert_eq!(c.total(), 750);
+        assert_eq!(c.total(), Yen(750));
         assert!(c.set(line(2, 250, 0)));
         assert_eq!(c.lines.len(), 1);
         assert!(c.set(line(3, 10, 1000)));
@@ -164,14 +165,14 @@ mod tests {
         };
         let cat = Catalogue {
             categories: vec![],
-            items: vec![item(1, 100), item(3, 90)],
+            items: vec![item(1, Yen(100)), item(3, Yen(90))],
             usual: vec![],
             delivery: DeliveryRules::default(),
         };
         let r = c.refresh(&cat);
         assert_eq!(r.removed, ["品2"]);
-        assert_eq!(r.repriced, [("品3".to_string(), 80, 90)]);
-        assert_eq!(c.total(), 200 + 270);
+        assert_eq!(r.repriced, [("品3".to_string(), Yen(80), Yen(90))]);
+        assert_eq!(c.total(), Yen(200 + 270));
         assert!(c.refresh(&cat).is_empty());
     }
 }

@@ -263,10 +263,6 @@ fn tokyo_today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&TOKYO).date_naive()
 }
 
-fn yen(v: i64) -> String {
-    Yen(v).to_ja()
-}
-
 // ---- login ----------------------------------------------------------------
 
 /// The login form's own CSRF token (there is no session yet): a random value
@@ -449,12 +445,12 @@ async fn dashboard(State(s): State<AppState>, Operator(session): Operator) -> Re
                 .is_some_and(|t| now - t < chrono::Duration::minutes(15))
         })
         .count();
-    let total: i64 = orders.iter().map(|o| o.order.total_yen).sum();
+    let total: Yen = orders.iter().map(|o| o.order.total_yen).sum();
     let body = html! {
         table {
             tr {
                 th { "きょう（" (today) "）お届けの注文" }
-                td.n { (orders.len()) " 件　" (yen(total)) }
+                td.n { (orders.len()) " 件　" (total.to_ja()) }
             }
             tr {
                 th { "動いている 機械（15分以内に 連絡あり）" }
@@ -695,7 +691,7 @@ async fn catalogue_page(s: &AppState, session: &Session, message: Markup) -> Res
             @for it in &items {
                 tr {
                     td.n { (it.id) } td { (it.category) } td { (it.name) } td { (it.unit) }
-                    td.n { (yen(it.price_yen)) } td { (it.seller) } td { (mark(it.photo)) }
+                    td.n { (Yen(it.price_yen).to_ja()) } td { (it.seller) } td { (mark(it.photo)) }
                     td {
                         form.noprint method="post" action={ "/console/catalogue/" (it.id) "/sale" } {
                             (csrf_field(session))
@@ -1082,10 +1078,10 @@ async fn orders(
 ) -> Response {
     let day = day_of(&q, s.clock.now());
     let list = try_db!(s.db.orders_on(day).await);
-    let total: i64 = list.iter().map(|o| o.order.total_yen).sum();
+    let total: Yen = list.iter().map(|o| o.order.total_yen).sum();
     let body = html! {
         (day_form("/console/orders", "お届けの日", day))
-        p { (day) " お届け: " (list.len()) " 件　合計 " (yen(total)) }
+        p { (day) " お届け: " (list.len()) " 件　合計 " (total.to_ja()) }
         table {
             tr { th { "注文" } th { "注文の時刻" } th { "地区" } th { "世帯" } th { "品" } th { "合計" } }
             @for d in &list {
@@ -1100,7 +1096,7 @@ async fn orders(
                             (l.name) " " (l.unit) "×" (l.qty)
                         }
                     }
-                    td.n { (yen(d.order.total_yen)) }
+                    td.n { (d.order.total_yen.to_ja()) }
                 }
             }
         }
@@ -1145,7 +1141,7 @@ async fn picking(
                 table {
                     tr { th { "品" } th { "単位" } th { "数" } th { "金額" } }
                     @for (item, unit, qty, amount) in totals {
-                        tr { td { (item) } td { (unit) } td.n { (qty) } td.n { (yen(amount)) } }
+                        tr { td { (item) } td { (unit) } td.n { (qty) } td.n { (Yen(amount).to_ja()) } }
                     }
                 }
                 table {
@@ -1188,7 +1184,7 @@ async fn delivery(
                                     (l.name) "×" (l.qty)
                                 }
                             }
-                            td.n { (yen(d.order.total_yen)) }
+                            td.n { (d.order.total_yen.to_ja()) }
                             td { "請求済み" }
                         }
                     }
@@ -1342,12 +1338,12 @@ async fn billing(
             (err("合計が 一致しません。出力しないでください。"))
         }
         table {
-            tr { th { "世帯（月額 1,000円）" } td.n { (t.households) " 世帯　" (yen(t.monthly_fees)) } }
-            tr { th { "品物の 代金" } td.n { (yen(t.goods)) } }
-            tr { th { "タクシーの 料金" } td.n { (t.rides) " 回　" (yen(t.ride_yen)) } }
-            tr { th { "お店の 売上（合計）" } td.n { (yen(t.gross)) } }
-            tr { th { "手数料 10%（お店ごとに 月の売上から 切り捨て）" } td.n { (yen(t.fees)) } }
-            tr { th { "お店への 支払い" } td.n { (yen(t.payouts)) } }
+            tr { th { "世帯（月額 1,000円）" } td.n { (t.households) " 世帯　" (Yen(t.monthly_fees).to_ja()) } }
+            tr { th { "品物の 代金" } td.n { (Yen(t.goods).to_ja()) } }
+            tr { th { "タクシーの 料金" } td.n { (t.rides) " 回　" (Yen(t.ride_yen).to_ja()) } }
+            tr { th { "お店の 売上（合計）" } td.n { (Yen(t.gross).to_ja()) } }
+            tr { th { "手数料 10%（お店ごとに 月の売上から 切り捨て）" } td.n { (Yen(t.fees).to_ja()) } }
+            tr { th { "お店への 支払い" } td.n { (Yen(t.payouts).to_ja()) } }
         }
         p {
             a href=(csv("households", false)) { "世帯ごとの 請求 CSV" } " · "

@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use engawa_core::TOKYO;
+use engawa_core::{TOKYO, Yen};
 use engawa_ride::api::hhmm;
 use serde::Deserialize;
 
 use super::{
     CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, internal, ok, page,
-    yen,
 };
 use crate::AppState;
 use crate::checks;
@@ -115,7 +114,7 @@ async fn plan(
                                 td { (place) }
                                 td { (r.phone) }
                                 td.n { (r.people) "人" }
-                                td.n { @if !drop { (yen(r.fare_yen)) " 請求済み" } }
+                                td.n { @if !drop { (Yen(r.fare_yen).to_ja()) " 請求済み" } }
                                 td { (record_cell(&session, &key, r, drop)) }
                             }
                         }
@@ -415,7 +414,7 @@ async fn setup_page(s: &AppState, session: &Session, message: Markup) -> Respons
             tr { th { "区分" } th { "1人 1回" } th {} }
             @for (name, fare) in &fares.categories {
                 tr {
-                    td { (name) } td.n { (yen(*fare)) }
+                    td { (name) } td.n { (Yen(*fare).to_ja()) }
                     td {
                         (setup_form("", "remove-category", html! {
                             input type="hidden" name="name" value=(name);
@@ -557,7 +556,7 @@ async fn change_setup(
                 Err(why) => return Ok(Err(why)),
             };
             s.db.set_category(&name, fare).await?;
-            format!("{name}: 1人 1回 {}。", yen(fare))
+            format!("{name}: 1人 1回 {}。", Yen(fare).to_ja())
         }
         "remove-category" => {
             if !s.db.remove_category(f.name.trim()).await? {
@@ -571,7 +570,10 @@ async fn change_setup(
                 Err(why) => return Ok(Err(why)),
             };
             s.db.set_tv_discount(y).await?;
-            format!("テレビで 予約すると 1人 1回 {} 安く なります。", yen(y))
+            format!(
+                "テレビで 予約すると 1人 1回 {} 安く なります。",
+                Yen(y).to_ja()
+            )
         }
         "link" | "unlink" => {
             let (a, b) = match checks::zone_pair(&f.name, &f.district) {
@@ -633,7 +635,7 @@ async fn rider_form(s: &AppState, session: &Session, household: i64, message: Ma
                     p {
                         input type="checkbox" id={ "c" (k) } name={ "c" (k) } value=(name) checked[has.contains(&name.as_str())];
                         " "
-                        label for={ "c" (k) } { (name) "（" (yen(*fare)) "）" }
+                        label for={ "c" (k) } { (name) "（" (Yen(*fare).to_ja()) "）" }
                     }
                 }
             }
@@ -914,7 +916,7 @@ async fn quote(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<QuoteFo
                 tr {
                     td { (o.pickup_from) "〜" (o.pickup_to) }
                     td { (o.arrive_at) "ごろ" }
-                    td.n { (yen(o.fare_yen)) }
+                    td.n { (o.fare_yen.to_ja()) }
                     td {
                         form method="post" action="/console/ride/book/confirm" {
                             (csrf_field(&session))
@@ -987,7 +989,7 @@ async fn confirm(
                 b.pickup_to,
                 b.arrive_at,
                 b.people,
-                yen(b.fare_yen)
+                b.fare_yen.to_ja()
             ))
         }
         Err(e) => err(&e.message_ja),

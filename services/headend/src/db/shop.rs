@@ -98,7 +98,7 @@ fn order_head(r: &SqliteRow) -> Result<Order, sqlx::Error> {
         cancel_until: from_ts(Some(r.try_get("cancel_until")?)).unwrap_or_default(),
         cancelled_at: from_ts(r.try_get("cancelled_at")?),
         lines: Vec::new(),
-        total_yen: r.try_get("total_yen")?,
+        total_yen: Yen(r.try_get("total_yen")?),
     })
 }
 
@@ -163,7 +163,7 @@ impl Db {
                     id: r.try_get(0)?,
                     category: r.try_get(1)?,
                     name: r.try_get(2)?,
-                    price_yen: r.try_get(3)?,
+                    price_yen: Yen(r.try_get(3)?),
                     unit: r.try_get(4)?,
                     seller: r.try_get(5)?,
                     photo: r.try_get(6)?,
@@ -207,7 +207,7 @@ impl Db {
                     item_id: r.try_get(0)?,
                     name: r.try_get(1)?,
                     unit: r.try_get(2)?,
-                    price_yen: r.try_get(3)?,
+                    price_yen: Yen(r.try_get(3)?),
                     qty: r.try_get::<i64, _>(4)?.try_into().unwrap_or(0),
                 })
             })
@@ -286,7 +286,7 @@ impl Db {
             .await?;
             match item {
                 Some(r) if r.try_get::<bool, _>(4)? => {
-                    let price: i64 = r.try_get(3)?;
+                    let price = Yen(r.try_get(3)?);
                     if price != l.price_yen {
                         changed.push(l.item_id);
                     }
@@ -308,9 +308,9 @@ impl Db {
             return Ok(Err(OrderRefusal::NoDeliveryDay));
         };
         let cancel_until = rules.cutoff_for(day).unwrap_or(now);
-        let total: i64 = snap
+        let total: Yen = snap
             .iter()
-            .map(|(l, _, _, _, price)| price * i64::from(l.qty))
+            .map(|(l, _, _, _, price)| *price * i64::from(l.qty))
             .sum();
         let order_id: i64 = sqlx::query_scalar(
             "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until, total_yen)
@@ -321,7 +321,7 @@ impl Db {
         .bind(ts(now))
         .bind(day.to_string())
         .bind(ts(cancel_until))
-        .bind(total)
+        .bind(total.0)
         .fetch_one(&mut *tx)
         .await?;
         for (i, (l, seller, name, unit, price)) in snap.iter().enumerate() {
@@ -335,7 +335,7 @@ impl Db {
             .bind(seller)
             .bind(name)
             .bind(unit)
-            .bind(price)
+            .bind(price.0)
             .bind(i64::from(l.qty))
             .execute(&mut *tx)
             .await?;
