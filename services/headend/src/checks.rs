@@ -376,8 +376,11 @@ mod tests {
 
     fn fares() -> Fares {
         Fares {
-            categories: vec![("65歳以上".into(), 300), ("免許返納".into(), 200)],
-            tv_discount_yen: 100,
+            categories: vec![
+                ("65歳以上".into(), engawa_core::Yen(300)),
+                ("免許返納".into(), engawa_core::Yen(200)),
+            ],
+            tv_discount: engawa_core::Yen(100),
         }
     }
 

@@ -871,9 +871,9 @@ async fn ride(r: RideCommand) -> Result<()> {
             }
             let f = db.fares().await?;
             for (name, fare) in &f.categories {
-                println!("{name}\t{fare} yen per person");
+                println!("{name}\t{} per person", fare.to_en());
             }
-            println!("booked from the TV: {} yen less", f.tv_discount_yen);
+            println!("booked from the TV: {} less", f.tv_discount.to_en());
         }
         RideCommand::Zone { link, unlink, db } => {
             let db = db.open().await?;

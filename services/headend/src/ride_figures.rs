@@ -16,7 +16,7 @@ use std::ops::AddAssign;
 use chrono::{DateTime, Utc};
 use engawa_ride::service::Stop;
 
-use crate::db::ride::DayState;
+use crate::db::ride::DayRows;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
@@ -57,7 +57,7 @@ impl Figures {
     /// many were refused and cancelled; `midnight` is the day's start (for the
     /// records).
     pub fn of_day(
-        day: &DayState,
+        day: &DayRows,
         schedule: &[Vec<(Stop, f64)>],
         refused: usize,
         cancelled: i64,
@@ -225,7 +225,7 @@ mod tests {
             ((4, true), 850.0),
         ]];
         // One car on duty 09:00–13:00.
-        let day = DayState {
+        let day = DayRows {
             vehicles: vec![VehicleRow {
                 id: 1,
                 name: "1号車".into(),

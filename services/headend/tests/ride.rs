@@ -532,9 +532,12 @@ async fn the_operator_keeps_categories_fares_and_zones_in_the_console() {
         assert!(page.contains(want), "{fields:?}: {page}");
     }
     let f = h.db.fares().await.unwrap();
-    assert!(f.categories.contains(&("学生".into(), 300)));
+    assert!(
+        f.categories
+            .contains(&("学生".into(), engawa_core::Yen(300)))
+    );
     assert!(!f.categories.iter().any(|c| c.0 == "難病"));
-    assert_eq!(f.tv_discount_yen, 50);
+    assert_eq!(f.tv_discount, engawa_core::Yen(50));
     assert_eq!(h.db.zones().await.unwrap().links.len(), 1);
     // A household with a category the table does not have is refused at entry.
     let (_, page) = c
@@ -810,7 +813,7 @@ async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
     assert_ne!(after.routes, before.routes);
     // The same rides, each with the window it was promised, all in a
     // feasible plan.
-    let windows = |d: &engawa_headend::db::ride::DayState| {
+    let windows = |d: &engawa_headend::db::ride::DayRows| {
         d.rides
             .iter()
             .map(|r| (r.id, r.pickup_from, r.pickup_to))

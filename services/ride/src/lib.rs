@@ -13,11 +13,15 @@
 //!   route; repair: greedy and regret-2 with noise; simulated annealing).
 //! - `service`: the real service's day plan (placing a booking, improving the
 //!   plan without breaking a promise); `day_sim`: a simulated day of bookings.
+//! - `booking`: quoting and booking as the head-end does it, decided here —
+//!   fares by eligibility and channel (TV or phone), zones, seats and needs,
+//!   offers and every refusal with its code, words and log detail.
 //! - `travel`: the `TravelTime` trait (Euclidean for benchmarks, haversine ×
 //!   road factor for real places, or a matrix from a routing engine).
 
 pub mod alns;
 pub mod api;
+pub mod booking;
 pub mod day_sim;
 pub mod generate;
 pub mod instance;

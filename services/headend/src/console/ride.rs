@@ -12,6 +12,7 @@ use axum::{Form, Router};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use engawa_core::{TOKYO, Yen};
 use engawa_ride::api::hhmm;
+use engawa_ride::booking::Channel;
 use serde::Deserialize;
 
 use super::{
@@ -414,7 +415,7 @@ async fn setup_page(s: &AppState, session: &Session, message: Markup) -> Respons
             tr { th { "区分" } th { "1人 1回" } th {} }
             @for (name, fare) in &fares.categories {
                 tr {
-                    td { (name) } td.n { (Yen(*fare).to_ja()) }
+                    td { (name) } td.n { (fare.to_ja()) }
                     td {
                         (setup_form("", "remove-category", html! {
                             input type="hidden" name="name" value=(name);
@@ -437,7 +438,7 @@ async fn setup_page(s: &AppState, session: &Session, message: Markup) -> Respons
             input type="hidden" name="name" value="tv";
             p {
                 label for="c-tv" { "テレビで 予約すると 1人 1回" }
-                input id="c-tv" name="fare" size="6" value=(fares.tv_discount_yen);
+                input id="c-tv" name="fare" size="6" value=(fares.tv_discount.0);
                 " 円 安く"
             }
             p { button type="submit" { "変える" } }
@@ -635,7 +636,7 @@ async fn rider_form(s: &AppState, session: &Session, household: i64, message: Ma
                     p {
                         input type="checkbox" id={ "c" (k) } name={ "c" (k) } value=(name) checked[has.contains(&name.as_str())];
                         " "
-                        label for={ "c" (k) } { (name) "（" (Yen(*fare).to_ja()) "）" }
+                        label for={ "c" (k) } { (name) "（" (fare.to_ja()) "）" }
                     }
                 }
             }
@@ -785,7 +786,7 @@ async fn search(s: &AppState, session: &Session, q: &str) -> Response {
     page("タクシー ＞ 電話で 予約", Some(session), body).into_response()
 }
 
-fn place_options(places: &[crate::db::ride::PlaceRow], selected: Option<i64>) -> Markup {
+fn place_options(places: &[crate::db::ride::KnownPlace], selected: Option<i64>) -> Markup {
     html! {
         option value="" selected[selected.is_none()] { "家" }
         @for p in places {
@@ -897,11 +898,10 @@ async fn quote(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<QuoteFo
         people: f.people,
         when,
     };
-    let who = crate::db::BoxAuth {
-        box_id: 0,
-        household_id: f.household,
+    let phone = Channel::Phone {
+        operator: session.operator.clone(),
     };
-    let quote = match crate::ride::quote_for(&s, who, &req).await {
+    let quote = match crate::ride::quote_for(&s, f.household, &phone, &req).await {
         Ok(q) => q,
         Err(e) => {
             return booking_form(&s, &session, f.household, f.return_of, err(&e.message_ja)).await;
@@ -967,9 +967,8 @@ async fn confirm(
         arrive_by: Some(f.arrive_by.trim().to_string()).filter(|a| !a.is_empty()),
         return_of: f.return_of,
     };
-    let who = crate::db::BoxAuth {
-        box_id: 0,
-        household_id: f.household,
+    let phone = Channel::Phone {
+        operator: session.operator.clone(),
     };
     let key: String = f
         .key
@@ -977,21 +976,18 @@ async fn confirm(
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(100)
         .collect();
-    let msg = match crate::ride::book_for(&s, who, &key, &req).await {
-        Ok((_, b)) => {
-            tracing::info!(operator = %session.operator, ride = b.id, "ride booked by phone");
-            ok(&format!(
-                "予約しました（番号 {}）: {} → {}、お迎え {}〜{}、{}ごろ 着、{}人、{}。",
-                b.id,
-                b.from_name,
-                b.to_name,
-                b.pickup_from,
-                b.pickup_to,
-                b.arrive_at,
-                b.people,
-                b.fare_yen.to_ja()
-            ))
-        }
+    let msg = match crate::ride::book_for(&s, f.household, &phone, &key, &req).await {
+        Ok((_, b)) => ok(&format!(
+            "予約しました（番号 {}）: {} → {}、お迎え {}〜{}、{}ごろ 着、{}人、{}。",
+            b.id,
+            b.from_name,
+            b.to_name,
+            b.pickup_from,
+            b.pickup_to,
+            b.arrive_at,
+            b.people,
+            b.fare_yen.to_ja()
+        )),
         Err(e) => err(&e.message_ja),
     };
     booking_form(&s, &session, f.household, None, msg).await

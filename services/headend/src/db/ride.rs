@@ -6,7 +6,12 @@
 //! two bookings can never be placed against the same old plan.
 
 use chrono::{DateTime, Utc};
-use engawa_ride::service::{Day, Needs, Ride, Routes, Stop, Vehicle};
+use engawa_core::Yen;
+use engawa_ride::booking::NEW_RIDE;
+pub use engawa_ride::booking::{
+    DayState, Fares, KnownPlace, Placed, Rider, Zones, categories_of, needs_of,
+};
+use engawa_ride::service::{Day, Ride, Routes, Stop, Vehicle};
 use engawa_ride::travel::TravelTime;
 use sqlx::Row;
 
@@ -17,30 +22,6 @@ pub struct VehicleRow {
     pub id: i64,
     pub name: String,
     pub vehicle: Vehicle,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlaceRow {
-    pub id: i64,
-    pub name: String,
-    pub kind: String,
-    pub at: (f64, f64),
-    pub favourite: bool,
-    /// The service zone (district) the place is in; empty: every zone's.
-    pub district: String,
-}
-
-/// A household as the taxi sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rider {
-    pub registered: bool,
-    /// 車いす, 杖, 玄関まで介助… (comma separated) and extra minutes per stop.
-    pub needs: String,
-    pub extra_minutes: i64,
-    pub name: String,
-    pub home: Option<(f64, f64)>,
-    pub eligibility: String,
-    pub district: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,23 +53,6 @@ pub struct RideRow {
     /// Not served: `no_show` or `late` (see `Unmet`).
     pub unmet: Option<String>,
 }
-
-/// What a booking writes once placed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRide {
-    pub from_place: Option<i64>,
-    pub to_place: Option<i64>,
-    pub people: i64,
-    pub pickup_from: i64,
-    pub pickup_to: i64,
-    pub arrive_at: i64,
-    pub arrive_by: Option<i64>,
-    pub fare_yen: i64,
-    pub return_of: Option<i64>,
-}
-
-/// The id a new ride has in a plan before it is stored.
-pub const NEW_RIDE: i64 = -1;
 
 const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
     coalesce(fp.name, '家'), coalesce(tp.name, '家'), r.people, r.pickup_from, r.pickup_to,
@@ -136,22 +100,25 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
     })
 }
 
-/// A profile's needs for the planner.
-pub fn needs_of(needs: &str, extra_minutes: i64) -> Needs {
-    Needs {
-        wheelchair: needs.contains("車いす"),
-        extra_minutes: extra_minutes.clamp(0, 30),
-    }
-}
-
-/// The day as a booking sees it.
-pub struct DayState {
+/// The day as the head-end reads it: vehicles and rides as stored (names,
+/// phones, records for the manifest) and the plan.
+pub struct DayRows {
     pub vehicles: Vec<VehicleRow>,
     pub rides: Vec<RideRow>,
     pub routes: Routes,
 }
 
-impl DayState {
+impl DayRows {
+    /// The day as a quote or a booking decides on it.
+    pub fn plan(&self) -> DayState {
+        let (vehicles, rides) = self.parts();
+        DayState {
+            vehicles,
+            rides,
+            routes: self.routes.clone(),
+        }
+    }
+
     /// The vehicles and rides as the planner takes them (for a `Day`).
     pub fn parts(&self) -> (Vec<Vehicle>, Vec<Ride>) {
         (
@@ -246,7 +213,7 @@ impl Db {
     }
 
     /// The household's favourites first, then every other place.
-    pub async fn places_for(&self, household_id: i64) -> Result<Vec<PlaceRow>, sqlx::Error> {
+    pub async fn places_for(&self, household_id: i64) -> Result<Vec<KnownPlace>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT p.id, p.name, p.kind, p.lat, p.lon, f.place_id IS NOT NULL AS fav, p.district
              FROM ride_places p LEFT JOIN ride_favourites f ON f.place_id = p.id AND f.household_id = ?
@@ -257,7 +224,7 @@ impl Db {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(PlaceRow {
+                Ok(KnownPlace {
                     id: r.try_get(0)?,
                     name: r.try_get(1)?,
                     kind: r.try_get(2)?,
@@ -433,7 +400,7 @@ impl Db {
     }
 
     /// The day's vehicles, booked rides and plan (for a quote: read only).
-    pub async fn ride_day(&self, day: &str) -> Result<DayState, sqlx::Error> {
+    pub async fn ride_day(&self, day: &str) -> Result<DayRows, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         day_on(&mut conn, day).await
     }
@@ -454,23 +421,29 @@ impl Db {
         rows.iter().map(ride_of).collect()
     }
 
-    /// Book: a key seen before answers its ride (`Ok(Err(ride id))` is a replay
-    /// with another body); otherwise `place` decides against the current day
-    /// and the ride, plan and key are written together.
+    /// Book: a key seen before answers its ride (`BookOutcome::KeyReused` when
+    /// it came with another body); otherwise `place` decides against the
+    /// current day and the ride, plan and key are written together.
     pub async fn book_ride<E>(
         &self,
-        who: super::BoxAuth,
-        day: &str,
-        key: &str,
-        request: &str,
+        ask: &BookingAsk<'_>,
         now: DateTime<Utc>,
-        place: impl FnOnce(&DayState) -> Result<(NewRide, Routes), E>,
+        place: impl FnOnce(&DayRows) -> Result<Placed, E>,
     ) -> Result<Result<BookOutcome, E>, sqlx::Error> {
-        let (box_id, household_id) = (who.box_id, who.household_id);
+        let BookingAsk {
+            box_id,
+            household_id,
+            day,
+            key,
+            request,
+            return_of,
+        } = *ask;
+        // The phone's keys are kept under box 0 (no box has that id).
+        let key_owner = box_id.unwrap_or(0);
         let mut tx = self.write_tx().await?;
         let seen =
             sqlx::query("SELECT ride_id, request FROM ride_keys WHERE box_id = ? AND key = ?")
-                .bind(box_id)
+                .bind(key_owner)
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -484,7 +457,7 @@ impl Db {
             }));
         }
         let state = day_on(&mut tx, day).await?;
-        let (new, routes) = match place(&state) {
+        let new = match place(&state) {
             Ok(v) => v,
             Err(e) => {
                 tx.rollback().await?;
@@ -497,23 +470,23 @@ impl Db {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id",
         )
         .bind(household_id)
-        // 0: booked by the operator (a phone call), not by a box.
-        .bind((box_id != 0).then_some(box_id))
+        // None: booked by the operator (a phone call), not by a box.
+        .bind(box_id)
         .bind(day)
         .bind(new.from_place)
         .bind(new.to_place)
-        .bind(new.people)
+        .bind(i64::from(new.people))
         .bind(new.pickup_from)
         .bind(new.pickup_to)
         .bind(new.arrive_at)
-        .bind(new.fare_yen)
+        .bind(new.fare.0)
         .bind(ts(now))
         .bind(new.arrive_by)
-        .bind(new.return_of)
+        .bind(return_of)
         .fetch_one(&mut *tx)
         .await?;
         let routes = Routes(
-            routes
+            new.routes
                 .0
                 .into_iter()
                 .map(|r| {
@@ -525,7 +498,7 @@ impl Db {
         );
         save_plan(&mut tx, day, &routes).await?;
         sqlx::query("INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES (?, ?, ?, ?)")
-            .bind(box_id)
+            .bind(key_owner)
             .bind(key)
             .bind(request)
             .bind(id)
@@ -586,82 +559,6 @@ impl Db {
     }
 }
 
-/// The fare table (operator data): the eligibility categories, each with its
-/// fare per person, and how much less a ride costs when booked from the TV.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Fares {
-    /// In the operator's order.
-    pub categories: Vec<(String, i64)>,
-    pub tv_discount_yen: i64,
-}
-
-/// How a ride was asked for (booked from the TV costs less, if the operator
-/// says so).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Tv,
-    Phone,
-}
-
-/// A household's categories, as written (comma or 、 separated).
-pub fn categories_of(eligibility: &str) -> impl Iterator<Item = &str> {
-    eligibility
-        .split([',', '、'])
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-}
-
-impl Fares {
-    /// The fare per person: the lowest of the rider's categories, less the TV
-    /// discount when booked from the TV. `None`: no category the operator
-    /// knows, so not eligible.
-    pub fn for_rider(&self, eligibility: &str, channel: Channel) -> Option<i64> {
-        let fare = categories_of(eligibility)
-            .filter_map(|c| self.categories.iter().find(|k| k.0 == c).map(|k| k.1))
-            .min()?;
-        Some(match channel {
-            Channel::Tv => (fare - self.tv_discount_yen).max(0),
-            Channel::Phone => fare,
-        })
-    }
-
-    /// The written categories the table does not know (refused at entry).
-    pub fn unknown<'a>(&self, eligibility: &'a str) -> Vec<&'a str> {
-        categories_of(eligibility)
-            .filter(|c| !self.categories.iter().any(|k| k.0 == *c))
-            .collect()
-    }
-
-    pub fn names(&self) -> String {
-        self.categories
-            .iter()
-            .map(|c| c.0.as_str())
-            .collect::<Vec<_>>()
-            .join("、")
-    }
-}
-
-/// Service zones: districts a ride may join. Within a district, and to or from
-/// a place with no district, a ride is always possible; between two districts
-/// only when they are linked. With no links at all the whole area is one zone.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Zones {
-    pub links: Vec<(String, String)>,
-}
-
-impl Zones {
-    pub fn allows(&self, a: &str, b: &str) -> bool {
-        self.links.is_empty()
-            || a.is_empty()
-            || b.is_empty()
-            || a == b
-            || self
-                .links
-                .iter()
-                .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
-    }
-}
-
 const TV_DISCOUNT: &str = "ride.fare.tv_discount";
 
 impl Db {
@@ -672,7 +569,7 @@ impl Db {
                 .await?;
         let categories = rows
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .map(|r| Ok((r.try_get(0)?, Yen(r.try_get(1)?))))
             .collect::<Result<_, sqlx::Error>>()?;
         let discount: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
@@ -681,7 +578,7 @@ impl Db {
                 .await?;
         Ok(Fares {
             categories,
-            tv_discount_yen: discount.and_then(|d| d.parse().ok()).unwrap_or(0),
+            tv_discount: Yen(discount.and_then(|d| d.parse().ok()).unwrap_or(0)),
         })
     }
 
@@ -748,6 +645,19 @@ impl Db {
     }
 }
 
+/// A booking request as stored: who asked (no box: the operator on the
+/// phone), for which day, under which idempotency key with which body, and
+/// the way there it is the way back of.
+#[derive(Debug, Clone, Copy)]
+pub struct BookingAsk<'a> {
+    pub box_id: Option<i64>,
+    pub household_id: i64,
+    pub day: &'a str,
+    pub key: &'a str,
+    pub request: &'a str,
+    pub return_of: Option<i64>,
+}
+
 /// What a booking request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BookOutcome {
@@ -807,7 +717,7 @@ async fn save_plan(
     Ok(())
 }
 
-async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayState, sqlx::Error> {
+async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayRows, sqlx::Error> {
     let vehicles = vehicles_on(conn).await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.day = ? AND r.state = 'booked' ORDER BY r.id"
@@ -817,59 +727,9 @@ async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayState
     .await?;
     let rides = rows.iter().map(ride_of).collect::<Result<Vec<_>, _>>()?;
     let routes = plan_on(conn, day).await?;
-    Ok(DayState {
+    Ok(DayRows {
         vehicles,
         rides,
         routes,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Channel, Fares, Zones};
-
-    #[test]
-    fn fares_follow_the_operators_categories_exactly() {
-        let f = Fares {
-            categories: vec![
-                ("65歳以上".into(), 500),
-                ("免許返納".into(), 250),
-                ("障害".into(), 250),
-            ],
-            tv_discount_yen: 100,
-        };
-        let phone = |e| f.for_rider(e, Channel::Phone);
-        assert_eq!(phone("65歳以上"), Some(500));
-        assert_eq!(phone("65歳以上,障害"), Some(250), "the lowest applies");
-        assert_eq!(phone("免許返納、65歳以上"), Some(250));
-        assert_eq!(phone("障害者手帳なし"), None, "a category, not a substring");
-        assert_eq!(phone(""), None, "no category: not eligible");
-        assert_eq!(f.for_rider("65歳以上", Channel::Tv), Some(400));
-        assert_eq!(f.unknown("65歳以上, 学生,障害"), ["学生"]);
-        let free = Fares {
-            tv_discount_yen: 900,
-            ..f.clone()
-        };
-        assert_eq!(
-            free.for_rider("障害", Channel::Tv),
-            Some(0),
-            "never below 0"
-        );
-    }
-
-    #[test]
-    fn zones_join_linked_districts_only() {
-        let open = Zones::default();
-        assert!(open.allows("北部", "南部"), "no links: one zone");
-        let z = Zones {
-            links: vec![
-                ("中心部".into(), "北部".into()),
-                ("中心部".into(), "南部".into()),
-            ],
-        };
-        assert!(z.allows("北部", "北部"));
-        assert!(z.allows("北部", "中心部") && z.allows("中心部", "南部"));
-        assert!(!z.allows("北部", "南部"), "only through the centre");
-        assert!(z.allows("", "南部"), "a place with no district");
-    }
 }
