@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use engawa_core::ErrorKind;
-use engawa_watch::api::WatchConfig;
+use engawa_watch::api::{AlertKind, WatchConfig};
 use engawa_watch::rhythm::WINDOW;
 use engawa_watch::{Action, Input, Ladder, Policy, Rhythm, mail};
 
@@ -280,20 +280,20 @@ impl Watch {
                         now,
                         |c| mail::alert(c, n, since, self.policy.grace, now),
                     );
-                    store.record_alert("inactive", n, now, Some(since))
+                    store.record_alert(AlertKind::Inactive, n, now, Some(since))
                 }
                 Action::AllClear { at } => {
                     tracing::info!("activity again: all clear");
                     self.mail_family(store, &format!("clear.{}", at.timestamp()), now, |c| {
                         mail::all_clear(c, at)
                     });
-                    store.record_alert("all_clear", 1, at, Some(at))
+                    store.record_alert(AlertKind::AllClear, 1, at, Some(at))
                 }
                 Action::AwayNotice { until } => {
                     self.mail_family(store, &format!("away.{}", until.timestamp()), now, |c| {
                         mail::away(c, until, now)
                     });
-                    store.record_alert("away", 1, now, Some(until))
+                    store.record_alert(AlertKind::Away, 1, now, Some(until))
                 }
             };
             if let Err(e) = recorded {

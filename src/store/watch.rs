@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use engawa_core::ReminderId;
 use engawa_remind::Phrase;
-use engawa_watch::api::{AlertReport, Bounce, FamilyReminder, WatchConfig};
+use engawa_watch::api::{AlertKind, AlertReport, Bounce, FamilyReminder, WatchConfig};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
@@ -76,7 +76,7 @@ impl Store {
     /// Record an alert once; false if it was already recorded.
     pub fn record_alert(
         &mut self,
-        kind: &str,
+        kind: AlertKind,
         n: u32,
         at: DateTime<Utc>,
         since: Option<DateTime<Utc>>,
@@ -84,7 +84,12 @@ impl Store {
         let done = self.conn.execute(
             "INSERT INTO watch_alerts (kind, n, at, since) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (kind, n, since) DO NOTHING",
-            params![kind, n, at.timestamp(), since.map(|s| s.timestamp())],
+            params![
+                kind.as_str(),
+                n,
+                at.timestamp(),
+                since.map(|s| s.timestamp())
+            ],
         )?;
         Ok(done == 1)
     }
@@ -199,13 +204,16 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
             })?
             .collect::<Result<Vec<(i64, String, u32, i64)>, _>>()?;
+        // Only the box writes these rows, always with a known kind.
         Ok(rows
             .into_iter()
-            .map(|(id, kind, n, at)| AlertReport {
-                id,
-                kind,
-                n,
-                at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
+            .filter_map(|(id, kind, n, at)| {
+                Some(AlertReport {
+                    id,
+                    kind: AlertKind::parse(&kind)?,
+                    n,
+                    at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
+                })
             })
             .collect())
     }

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use engawa_core::api::codes as core_codes;
-use engawa_shop::api::{MAX_LINES, MAX_QTY, OrderRequest, Settled, codes};
+use engawa_shop::api::{OrderRequest, Settled, codes};
+use engawa_shop::order::{self, CheckedOrder, Refusal};
 
 use crate::AppState;
 use crate::catalogue::CATEGORIES;
@@ -43,48 +44,30 @@ async fn orders(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, Ap
     Ok(Json(list).into_response())
 }
 
-/// Shape checks the types cannot express; nothing is stored on failure.
-fn check_order(req: &OrderRequest) -> Result<(), ApiError> {
-    let bad = |why: &str| {
-        tracing::info!(why, "refused an order request");
-        ApiError::bad_request(
-            core_codes::INVALID_INPUT,
-            "注文の 内容を 読めませんでした。",
-        )
-    };
-    if req.lines.is_empty() || req.lines.len() > MAX_LINES {
-        return Err(bad("number of lines"));
-    }
-    let mut ids: Vec<i64> = req.lines.iter().map(|l| l.item_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.len() != req.lines.len() {
-        return Err(bad("an item twice"));
-    }
-    if req.lines.iter().any(|l| {
-        l.qty == 0 || l.qty > MAX_QTY || l.price_yen <= engawa_core::Yen(0) || l.item_id <= 0
-    }) {
-        return Err(bad("quantity, price or item id out of range"));
-    }
-    Ok(())
-}
-
 async fn place_order(
     State(s): State<AppState>,
     auth: BoxAuth,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(req): ApiJson<OrderRequest>,
 ) -> Result<Response, ApiError> {
-    check_order(&req)?;
     let body = serde_json::to_string(&req).map_err(ApiError::internal)?;
     let hash = crate::secret::hash(&body);
+    let order = CheckedOrder::try_from(req).map_err(|why| {
+        tracing::info!(%why, "refused an order request");
+        ApiError::bad_request(
+            core_codes::INVALID_INPUT,
+            "注文の 内容を 読めませんでした。",
+        )
+    })?;
+    let now = s.clock.now();
     let outcome =
         s.db.place_order(
             (auth.box_id, auth.household_id),
             &key,
             &hash,
-            &req.lines,
-            s.clock.now(),
+            &order.item_ids(),
+            now,
+            |stock, rules| order::price(&order, stock, rules, now),
         )
         .await?;
     match outcome {
@@ -116,12 +99,12 @@ fn refusal_error(r: OrderRefusal) -> ApiError {
         e
     };
     match r {
-        OrderRefusal::OffSale(items) => conflict(
+        OrderRefusal::Refused(Refusal::OffSale(items)) => conflict(
             codes::ITEM_OFF_SALE,
             "売り切れに なった 品が あります。",
             items,
         ),
-        OrderRefusal::PriceChanged(items) => conflict(
+        OrderRefusal::Refused(Refusal::PriceChanged(items)) => conflict(
             codes::PRICE_CHANGED,
             "ねだんが かわった 品が あります。",
             items,
@@ -141,7 +124,7 @@ fn refusal_error(r: OrderRefusal) -> ApiError {
             "この 注文は 取り消し済みです。",
             Vec::new(),
         ),
-        OrderRefusal::NoDeliveryDay => ApiError::new(
+        OrderRefusal::Refused(Refusal::NoDeliveryDay) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             core_codes::INTERNAL,
             "いまは お届けの 予定が ありません。お電話ください。",

@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use engawa_core::TOKYO;
 use engawa_core::api::codes;
-use engawa_watch::api::{WatchConfig, WatchReport};
+use engawa_watch::api::{CheckedReport, WatchConfig, WatchReport};
 use engawa_watch::mail;
 
 use crate::AppState;
@@ -48,24 +48,11 @@ async fn report(
     _: IdempotencyKey,
     ApiJson(rep): ApiJson<WatchReport>,
 ) -> Result<StatusCode, ApiError> {
-    let sane = (1..=14 * 24 * 60).contains(&rep.threshold_min)
-        && rep.alerts.len() <= 100
-        && rep.bounces.len() <= 100
-        && rep
-            .alerts
-            .iter()
-            .all(|a| ["inactive", "all_clear", "away"].contains(&a.kind.as_str()) && a.n <= 10)
-        && rep
-            .bounces
-            .iter()
-            .all(|b| b.email.len() <= 254 && b.reason.len() <= 2000);
-    if !sane {
-        return Err(ApiError::bad_request(
-            codes::INVALID_INPUT,
-            "送られた内容を 読めませんでした。",
-        ));
-    }
-    s.db.record_watch_report(auth.box_id, auth.household_id, &rep)
+    let rep = CheckedReport::try_from(rep).map_err(|why| {
+        tracing::info!(why, "refused a watch-over report");
+        ApiError::bad_request(codes::INVALID_INPUT, "送られた内容を 読めませんでした。")
+    })?;
+    s.db.record_watch_report(auth.box_id, auth.household_id, rep.report())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

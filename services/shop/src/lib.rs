@@ -1,7 +1,9 @@
 //! Shopping, the parts that are rules rather than pixels or SQL.
 //!
 //! `delivery`: when an order arrives and until when it can be cancelled (the 11:00
-//! cut-off, delivery weekdays, holidays). `billing`: the 1,000 yen monthly fee and
+//! cut-off, delivery weekdays, holidays). `order`: an order request checked,
+//! priced against the items of the moment and given its delivery day, or
+//! refused by item. `billing`: the 1,000 yen monthly fee and
 //! the sellers' 10 % fee with its rounding rule. Pure: time comes in as arguments,
 //! always judged on the Asia/Tokyo calendar.
 
@@ -22,4 +24,5 @@ pub mod billing;
 pub mod cart;
 pub mod delivery;
 pub mod demo;
+pub mod order;
 pub mod photo;

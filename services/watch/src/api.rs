@@ -76,15 +76,84 @@ pub struct WatchReport {
     pub bounces: Vec<Bounce>,
 }
 
+/// What the box told the family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// No activity: the n-th mail of the ladder.
+    Inactive,
+    /// Activity again after an alert: 「ご安心ください」.
+    AllClear,
+    /// Away for longer than three days.
+    Away,
+}
+
+impl AlertKind {
+    /// The name on the wire and in both databases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Inactive => "inactive",
+            AlertKind::AllClear => "all_clear",
+            AlertKind::Away => "away",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertKind> {
+        [AlertKind::Inactive, AlertKind::AllClear, AlertKind::Away]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertReport {
     /// The box's own row id: the head-end records each once.
     pub id: i64,
-    /// `inactive`, `all_clear` or `away`.
-    pub kind: String,
+    pub kind: AlertKind,
     pub n: u32,
     pub at: DateTime<Utc>,
+}
+
+/// Most alerts and bounces in one report, and most mails of one ladder.
+pub const MAX_REPORTED: usize = 100;
+pub const MAX_ALERT_NUMBER: u32 = 10;
+
+/// A report whose numbers make sense: a rule of 1 minute to 14 days, at most
+/// [`MAX_REPORTED`] alerts and bounces, alert numbers up to
+/// [`MAX_ALERT_NUMBER`], addresses and reasons of sane length. Only `TryFrom`
+/// makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedReport(WatchReport);
+
+impl CheckedReport {
+    pub fn report(&self) -> &WatchReport {
+        &self.0
+    }
+}
+
+impl TryFrom<WatchReport> for CheckedReport {
+    type Error = &'static str;
+
+    fn try_from(rep: WatchReport) -> Result<CheckedReport, &'static str> {
+        if !(1..=14 * 24 * 60).contains(&rep.threshold_min) {
+            return Err("threshold out of range");
+        }
+        if rep.alerts.len() > MAX_REPORTED || rep.bounces.len() > MAX_REPORTED {
+            return Err("too many alerts or bounces");
+        }
+        if rep.alerts.iter().any(|a| a.n > MAX_ALERT_NUMBER) {
+            return Err("alert number out of range");
+        }
+        if rep
+            .bounces
+            .iter()
+            .any(|b| b.email.len() > 254 || b.reason.len() > 2000)
+        {
+            return Err("bounce too long");
+        }
+        Ok(CheckedReport(rep))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,4 +164,54 @@ pub struct Bounce {
     pub email: String,
     pub reason: String,
     pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(threshold_min: i64, alerts: Vec<AlertReport>) -> WatchReport {
+        WatchReport {
+            state: WatchState::Watching,
+            threshold_min,
+            adaptive: false,
+            away_until: None,
+            alerts,
+            bounces: vec![],
+        }
+    }
+
+    fn alert(kind: AlertKind, n: u32) -> AlertReport {
+        AlertReport {
+            id: 1,
+            kind,
+            n,
+            at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn alert_kinds_are_three_words_on_the_wire() {
+        for k in [AlertKind::Inactive, AlertKind::AllClear, AlertKind::Away] {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(AlertKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(AlertKind::parse("hack"), None);
+        assert!(serde_json::from_str::<AlertKind>("\"hack\"").is_err());
+    }
+
+    #[test]
+    fn a_report_with_nonsense_numbers_is_not_checked() {
+        let ok = report(24 * 60, vec![alert(AlertKind::Inactive, 2)]);
+        assert!(CheckedReport::try_from(ok).is_ok());
+        for bad in [
+            report(0, vec![]),
+            report(15 * 24 * 60, vec![]),
+            report(60, vec![alert(AlertKind::Inactive, 11)]),
+            report(60, vec![alert(AlertKind::Away, 1); 101]),
+        ] {
+            assert!(CheckedReport::try_from(bad).is_err());
+        }
+    }
 }

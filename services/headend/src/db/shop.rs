@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use engawa_core::Yen;
-use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine, OrderLineRequest};
+use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine};
 use engawa_shop::billing::{MONTHLY_FEE, settle_seller};
 use engawa_shop::delivery::DeliveryRules;
+use engawa_shop::order::{self, Priced, Stock};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -25,15 +26,13 @@ const HISTORY_DAYS: i64 = 31;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderRefusal {
-    /// Unknown or off sale since the resident looked.
-    OffSale(Vec<i64>),
-    PriceChanged(Vec<i64>),
+    /// Priced against the items and rules of the moment and refused.
+    Refused(order::Refusal),
     NotRegistered,
     /// The same key came with a different request.
     KeyReused,
     /// The key was settled as "no order"; this late copy creates nothing.
     KeyVoid,
-    NoDeliveryDay,
 }
 
 /// An order for the day's lists, with where it goes.
@@ -236,14 +235,17 @@ impl Db {
 
     /// Place an order for the box's household, exactly once per `key`.
     /// `Ok(Ok((order, replayed)))`: `replayed` is true when the key had already
-    /// created this order.
+    /// created this order. `decide` prices the order against the items and the
+    /// delivery rules as they are inside the transaction (see
+    /// `engawa_shop::order::price`).
     pub async fn place_order(
         &self,
         (box_id, household_id): (i64, i64),
         key: &str,
         request_hash: &str,
-        lines: &[OrderLineRequest],
+        items: &[i64],
         now: DateTime<Utc>,
+        decide: impl FnOnce(&[Stock], &DeliveryRules) -> Result<Priced, order::Refusal>,
     ) -> Result<Result<(Order, bool), OrderRefusal>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let seen = sqlx::query(
@@ -276,42 +278,30 @@ impl Db {
         if registered != Some(true) {
             return Ok(Err(OrderRefusal::NotRegistered));
         }
-        let (mut off, mut changed, mut snap) = (Vec::new(), Vec::new(), Vec::new());
-        for l in lines {
-            let item = sqlx::query(
+        let mut stock = Vec::with_capacity(items.len());
+        for &id in items {
+            let row = sqlx::query(
                 "SELECT seller_id, name, unit, price_yen, on_sale FROM items WHERE id = ?",
             )
-            .bind(l.item_id)
+            .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            match item {
-                Some(r) if r.try_get::<bool, _>(4)? => {
-                    let price = Yen(r.try_get(3)?);
-                    if price != l.price_yen {
-                        changed.push(l.item_id);
-                    }
-                    let (seller, name, unit): (i64, String, String) =
-                        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-                    snap.push((l, seller, name, unit, price));
-                }
-                _ => off.push(l.item_id),
+            if let Some(r) = row {
+                stock.push(Stock {
+                    item_id: id,
+                    seller_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    unit: r.try_get(2)?,
+                    price: Yen(r.try_get(3)?),
+                    on_sale: r.try_get(4)?,
+                });
             }
         }
-        if !off.is_empty() {
-            return Ok(Err(OrderRefusal::OffSale(off)));
-        }
-        if !changed.is_empty() {
-            return Ok(Err(OrderRefusal::PriceChanged(changed)));
-        }
         let rules = Self::delivery_rules_in(&mut tx).await?;
-        let Some(day) = rules.delivery_day_for(now) else {
-            return Ok(Err(OrderRefusal::NoDeliveryDay));
+        let priced = match decide(&stock, &rules) {
+            Ok(p) => p,
+            Err(r) => return Ok(Err(OrderRefusal::Refused(r))),
         };
-        let cancel_until = rules.cutoff_for(day).unwrap_or(now);
-        let total: Yen = snap
-            .iter()
-            .map(|(l, _, _, _, price)| *price * i64::from(l.qty))
-            .sum();
         let order_id: i64 = sqlx::query_scalar(
             "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until, total_yen)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -319,12 +309,12 @@ impl Db {
         .bind(household_id)
         .bind(box_id)
         .bind(ts(now))
-        .bind(day.to_string())
-        .bind(ts(cancel_until))
-        .bind(total.0)
+        .bind(priced.delivery_day.to_string())
+        .bind(ts(priced.cancel_until))
+        .bind(priced.total.0)
         .fetch_one(&mut *tx)
         .await?;
-        for (i, (l, seller, name, unit, price)) in snap.iter().enumerate() {
+        for (i, l) in priced.lines.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO order_lines (order_id, line, item_id, seller_id, name, unit, price_yen, qty)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -332,10 +322,10 @@ impl Db {
             .bind(order_id)
             .bind(i as i64)
             .bind(l.item_id)
-            .bind(seller)
-            .bind(name)
-            .bind(unit)
-            .bind(price.0)
+            .bind(l.seller_id)
+            .bind(&l.name)
+            .bind(&l.unit)
+            .bind(l.price.0)
             .bind(i64::from(l.qty))
             .execute(&mut *tx)
             .await?;

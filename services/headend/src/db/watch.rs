@@ -612,7 +612,7 @@ impl Db {
             .bind(household_id)
             .bind(box_id)
             .bind(a.id)
-            .bind(&a.kind)
+            .bind(a.kind.as_str())
             .bind(a.n)
             .bind(ts(a.at))
             .execute(&mut *tx)
