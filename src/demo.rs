@@ -7,7 +7,7 @@ use engawa_core::clock::tokyo;
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId, Yen};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Repeat, Schedule, WeekdaySet};
 
-use engawa_shop::api::{Catalogue, CatalogueItem, Order, OrderLine};
+use engawa_shop::api::{Catalogue, CatalogueItem, Order};
 use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
 
@@ -247,39 +247,12 @@ pub fn catalogue() -> Catalogue {
     }
 }
 
-/// An order as the head-end would answer it for `cart`, placed at the scene time.
-pub fn order_for(id: i64, cart: &Cart, placed: DateTime<Utc>) -> Order {
-    let rules = DeliveryRules::default();
-    let day = rules
-        .delivery_day_for(placed)
-        .unwrap_or_else(|| placed.date_naive());
-    Order {
-        id,
-        placed_at: placed,
-        delivery_day: day,
-        cancel_until: rules.cutoff_for(day).unwrap_or(placed),
-        cancelled_at: None,
-        lines: cart
-            .lines
-            .iter()
-            .map(|l| OrderLine {
-                item_id: l.item_id,
-                name: l.name.clone(),
-                unit: l.unit.clone(),
-                price_yen: l.price_yen,
-                qty: l.qty,
-            })
-            .collect(),
-        total_yen: cart.total(),
-    }
-}
-
 fn history(cart: &Cart) -> Vec<Order> {
-    let mut today = order_for(31, cart, tokyo(2026, 11, 25, 16, 20));
+    let mut today = engawa_shop::demo::order_for(31, cart, tokyo(2026, 11, 25, 16, 20));
     today.total_yen = cart.total();
-    let mut cancelled = order_for(30, cart, tokyo(2026, 11, 24, 9, 5));
+    let mut cancelled = engawa_shop::demo::order_for(30, cart, tokyo(2026, 11, 24, 9, 5));
     cancelled.cancelled_at = Some(tokyo(2026, 11, 24, 9, 40));
-    let delivered = order_for(29, cart, tokyo(2026, 11, 20, 10, 15));
+    let delivered = engawa_shop::demo::order_for(29, cart, tokyo(2026, 11, 20, 10, 15));
     vec![today, cancelled, delivered]
 }
 
@@ -331,7 +304,11 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
         }
         "shop-done" => {
             app.handle(Event::Key(Green));
-            app.handle(Event::OrderPlaced(order_for(31, &cart, scene_time())));
+            app.handle(Event::OrderPlaced(engawa_shop::demo::order_for(
+                31,
+                &cart,
+                scene_time(),
+            )));
         }
         "shop-changed" => {
             app.handle(Event::Key(Green));
@@ -361,7 +338,7 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
         }
         "shop-settled" => {
             app.handle(Event::Key(Home));
-            app.handle(Event::OrderSettled(Some(order_for(
+            app.handle(Event::OrderSettled(Some(engawa_shop::demo::order_for(
                 31,
                 &cart,
                 scene_time(),

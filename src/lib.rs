@@ -3,7 +3,9 @@
 //! The binary (`main.rs`) only wires these modules together; tests and benches use
 //! them directly.
 
-pub mod app;
+/// The headless core (its own crate, `services/app`, so the compiler keeps it
+/// free of Slint, SQLite and the async runtime).
+pub use engawa_app as app;
 pub mod config;
 pub mod demo;
 pub mod diag;

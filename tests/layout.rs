@@ -150,3 +150,59 @@ fn no_two_modules_import_each_other() {
         circles.join("\n")
     );
 }
+
+/// The crate's `[dependencies]` names (not dev- or build-dependencies).
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+            continue;
+        }
+        if inside && let Some((name, _)) = line.split_once('=') {
+            let name = name.trim();
+            if !name.is_empty() && !name.starts_with('#') {
+                out.push(name.trim_end_matches(".workspace").to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The app core and everything it builds on stay pure: no UI toolkit, no
+/// database, no async runtime, no network or device access can be reached
+/// from `engawa_app`, so `App::handle` cannot do I/O even by accident.
+#[test]
+fn the_app_core_reaches_no_io() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let forbidden = [
+        "slint",
+        "engawa-ui",
+        "rusqlite",
+        "sqlx",
+        "tokio",
+        "reqwest",
+        "evdev",
+        "lettre",
+    ];
+    let mut todo = vec!["app".to_string()];
+    let mut seen = BTreeSet::new();
+    while let Some(dir) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let deps = dependencies(&root.join("services").join(&dir).join("Cargo.toml"));
+        for d in &deps {
+            assert!(
+                !forbidden.contains(&d.as_str()),
+                "services/{dir} depends on {d}, which the app core must not reach"
+            );
+            if let Some(service) = d.strip_prefix("engawa-") {
+                todo.push(service.to_string());
+            }
+        }
+    }
+    assert!(seen.contains("shop") && seen.contains("ride"), "{seen:?}");
+}

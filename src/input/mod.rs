@@ -1,8 +1,8 @@
 //! Remote-control input: the `Key` vocabulary and how evdev codes become Keys.
 //!
-//! Owns: the Key enum (the only keys the app understands), the KEY_* name mapping
-//! with its synonyms, the auto-repeat policy, ir-keytable keymap files, and the
-//! evdev reader thread. Must not know what a key *does* — that is `app`.
+//! Owns: evdev codes to `Key`s (the enum and its KEY_* names live in the app
+//! core, `engawa_app::Key`), the auto-repeat policy, ir-keytable keymap files,
+//! and the evdev reader thread. Must not know what a key *does* — that is `app`.
 
 pub mod evdev_reader;
 pub mod keymap;
@@ -10,84 +10,13 @@ pub mod keymap;
 use evdev::{EventSummary, InputEvent, KeyCode};
 
 /// Every key the box reacts to. Nothing else reaches the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Key {
-    Up,
-    Down,
-    Left,
-    Right,
-    Ok,
-    Back,
-    Home,
-    /// Number keys 0–12 (Japanese remotes have 1–12 for channels).
-    Digit(u8),
-    Blue,
-    Red,
-    Green,
-    Yellow,
-    ChannelUp,
-    ChannelDown,
-    VolumeUp,
-    VolumeDown,
-    Power,
-    Info,
-}
+pub use engawa_app::Key;
 
-impl Key {
-    /// Auto-repeat (holding a key) applies to arrows and volume only; a held 決定
-    /// must never order twice.
-    pub fn repeats(self) -> bool {
-        matches!(
-            self,
-            Key::Up | Key::Down | Key::Left | Key::Right | Key::VolumeUp | Key::VolumeDown
-        )
-    }
-
-    /// The Key for a Linux input key name (`KEY_OK`, `KEY_NUMERIC_3`…), with the
-    /// synonyms real remotes use. `None`: engawa ignores that key.
-    pub fn from_name(name: &str) -> Option<Key> {
-        let k = match name {
-            "KEY_UP" => Key::Up,
-            "KEY_DOWN" => Key::Down,
-            "KEY_LEFT" => Key::Left,
-            "KEY_RIGHT" => Key::Right,
-            "KEY_OK" | "KEY_ENTER" | "KEY_SELECT" | "KEY_KPENTER" => Key::Ok,
-            "KEY_BACK" | "KEY_EXIT" | "KEY_ESC" | "KEY_BACKSPACE" => Key::Back,
-            "KEY_HOME" | "KEY_HOMEPAGE" | "KEY_MENU" => Key::Home,
-            "KEY_BLUE" | "KEY_F1" => Key::Blue,
-            "KEY_RED" | "KEY_F2" => Key::Red,
-            "KEY_GREEN" | "KEY_F3" => Key::Green,
-            "KEY_YELLOW" | "KEY_F4" => Key::Yellow,
-            "KEY_CHANNELUP" => Key::ChannelUp,
-            "KEY_CHANNELDOWN" => Key::ChannelDown,
-            "KEY_VOLUMEUP" => Key::VolumeUp,
-            "KEY_VOLUMEDOWN" => Key::VolumeDown,
-            "KEY_POWER" | "KEY_POWER2" => Key::Power,
-            "KEY_INFO" | "KEY_EPG" => Key::Info,
-            _ => return digit_from_name(name).map(Key::Digit),
-        };
-        Some(k)
-    }
-
-    pub fn from_code(code: KeyCode) -> Option<Key> {
-        // KeyCode's Debug is its kernel name for every known code.
-        Key::from_name(&format!("{code:?}"))
-    }
-}
-
-fn digit_from_name(name: &str) -> Option<u8> {
-    let n = name
-        .strip_prefix("KEY_NUMERIC_")
-        .or_else(|| name.strip_prefix("KEY_KP"))
-        .or_else(|| name.strip_prefix("KEY_"))?;
-    let d: u8 = n.parse().ok()?;
-    // KEY_NUMERIC_11 / _12 exist on Japanese remotes; plain KEY_10 etc. do not.
-    let max = if name.starts_with("KEY_NUMERIC_") {
-        12
-    } else {
-        9
-    };
-    (d <= max).then_some(d)
+/// The Key for an evdev key code (its kernel name, with the synonyms real
+/// remotes use).
+fn key_of(code: KeyCode) -> Option<Key> {
+    // KeyCode's Debug is its kernel name for every known code.
+    Key::from_name(&format!("{code:?}"))
 }
 
 /// What an evdev event means for the app: a fresh press, a repeat the policy
@@ -96,7 +25,7 @@ pub fn key_from_event(ev: &InputEvent) -> Option<Key> {
     let EventSummary::Key(_, code, value) = ev.destructure() else {
         return None;
     };
-    let key = Key::from_code(code);
+    let key = key_of(code);
     if key.is_none() {
         tracing::debug!(code = ?code, "ignoring a key engawa has no use for");
     }

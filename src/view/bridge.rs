@@ -4,9 +4,9 @@
 use slint::platform::Key as SK;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
-use engawa_ui::{Api, AppWindow, Theme};
+use engawa_ui::{Api, AppWindow, Page, Theme};
 
-use super::model::{Frame, Hint};
+use super::model::{Frame, Hint, PageKind};
 use crate::input::Key;
 
 fn hints(h: &[Hint]) -> ModelRc<engawa_ui::Hint> {
@@ -35,12 +35,27 @@ fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
 
+/// The Slint page for a frame's page: one arm per kind, so a page added on
+/// either side without the other does not compile.
+fn page(p: PageKind) -> Page {
+    match p {
+        PageKind::Home => Page::Home,
+        PageKind::Notice => Page::Notice,
+        PageKind::List => Page::List,
+        PageKind::Form => Page::Form,
+        PageKind::Settings => Page::Settings,
+        PageKind::ShopGrid => Page::ShopGrid,
+        PageKind::Item => Page::Item,
+        PageKind::Cart => Page::Cart,
+    }
+}
+
 /// Push one frame. Cheap enough to call after every key: Slint only redraws what
 /// changed.
 pub fn apply(window: &AppWindow, f: &Frame) {
     let api = window.global::<Api>();
     window.global::<Theme>().set_scale(f.scale);
-    api.set_page(f.page.map(|p| p as i32).unwrap_or(0));
+    api.set_page(f.page.map_or(Page::Home, page));
     api.set_title(f.title.as_str().into());
     api.set_clock(f.clock.as_str().into());
     api.set_hints(hints(&f.hints));

@@ -7,6 +7,12 @@
 //! of the vegetables, and family packs (お徳用) of meat, fish and sweets double the
 //! amount for 1.8× the price.
 
+use chrono::{DateTime, Utc};
+
+use crate::api::{Order, OrderLine};
+use crate::cart::Cart;
+use crate::delivery::DeliveryRules;
+
 const DATA: &str = include_str!("demo_catalogue.txt");
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +102,34 @@ pub fn csv() -> String {
         ));
     }
     s
+}
+
+/// An order as the head-end would answer it for `cart`, placed at `placed`
+/// (the demo and the box's tests stand in for the head-end with it).
+pub fn order_for(id: i64, cart: &Cart, placed: DateTime<Utc>) -> Order {
+    let rules = DeliveryRules::default();
+    let day = rules
+        .delivery_day_for(placed)
+        .unwrap_or_else(|| placed.date_naive());
+    Order {
+        id,
+        placed_at: placed,
+        delivery_day: day,
+        cancel_until: rules.cutoff_for(day).unwrap_or(placed),
+        cancelled_at: None,
+        lines: cart
+            .lines
+            .iter()
+            .map(|l| OrderLine {
+                item_id: l.item_id,
+                name: l.name.clone(),
+                unit: l.unit.clone(),
+                price_yen: l.price_yen,
+                qty: l.qty,
+            })
+            .collect(),
+        total_yen: cart.total(),
+    }
 }
 
 #[cfg(test)]

@@ -25,14 +25,14 @@ pub struct BoxInfo {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PageKind {
-    Home = 0,
-    Notice = 1,
-    List = 2,
-    Form = 3,
-    Settings = 4,
-    ShopGrid = 5,
-    Item = 6,
-    Cart = 7,
+    Home,
+    Notice,
+    List,
+    Form,
+    Settings,
+    ShopGrid,
+    Item,
+    Cart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

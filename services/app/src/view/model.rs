@@ -3,15 +3,15 @@
 
 use chrono::{NaiveTime, Weekday};
 use engawa_core::{TOKYO, jp};
-use engawa_remind::{Reminder, Repeat, Schedule, WeekdaySet};
+use engawa_remind::{DueOccurrence, Reminder, Repeat, Schedule, WeekdaySet};
 
 pub use super::frame::{
     BoxInfo, DayView, DialogView, FieldKind, FieldView, Frame, Hint, ItemView, KeyColour, Lang,
     OverlayView, PageKind, Row, SummaryView, Tile, time_text,
 };
 use super::frame::{back_hint, help_hint, hint, ok_hint, phone_text, t};
-use crate::app::remind::{Draft, DraftError, Field, RepeatKind};
-use crate::app::{App, Dialog, Pairing, ROWS_PER_PAGE, Screen, TextSize};
+use crate::remind::{Draft, DraftError, Field, RepeatKind};
+use crate::{App, Dialog, Overlay, Pairing, ROWS_PER_PAGE, Screen, TextSize};
 
 fn weekday_label(l: Lang, w: Weekday) -> String {
     match l {
@@ -82,61 +82,65 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         .dialog
         .as_ref()
         .map(|d| super::ride::dialog(d, app, info, l).unwrap_or_else(|| dialog(d, app, info, l)));
-    f.overlay = if app.safety_check {
-        Some(OverlayView {
-            label: t(l, "見守り", "Watch-over"),
-            time: String::new(),
-            text: t(l, "お元気ですか？", "Are you all right?"),
-            note: t(
-                l,
-                "決定ボタンを おしてください（どのボタンでも だいじょうぶです）",
-                "Press OK (any key will do)",
-            ),
-            hints: vec![hint(
-                KeyColour::Plain,
-                t(l, "どのボタンでも", "Any key"),
-                t(l, "こたえる", "answer"),
-            )],
-        })
-    } else {
-        None
-    };
-    f.overlay = f.overlay.or_else(|| {
-        app.overlay().map(|o| {
-            let due = o.due_at.with_timezone(&TOKYO);
-            OverlayView {
-                label: if o.from_family {
-                    t(l, "家族からの リマインド", "Reminder from family")
-                } else {
-                    t(l, "リマインド", "Reminder")
-                },
-                time: time_text(l, due.time()),
-                text: o.phrase.clone(),
-                note: if o.late {
-                    match l {
-                        Lang::Ja => format!(
-                            "おくれて お知らせします（{} {} の分）",
-                            jp::date_ja(due.date_naive()),
-                            jp::time_ja(due.time())
-                        ),
-                        Lang::En => "Late: this was due while the box was off".into(),
-                    }
-                } else {
-                    String::new()
-                },
-                hints: vec![
-                    ok_hint(l, ("できた", "done")),
-                    hint(
-                        KeyColour::Yellow,
-                        t(l, "黄", "Yellow"),
-                        t(l, "10分後に もう一度", "again in 10 min"),
-                    ),
-                ],
-            }
-        })
+    f.overlay = app.top_overlay().map(|o| match o {
+        Overlay::SafetyCheck => safety_check(l),
+        Overlay::Reminder(o) => reminder_card(o, l),
+        Overlay::RideSoon(b) => super::ride::soon_card(b, l),
     });
-    f.overlay = f.overlay.or_else(|| super::ride::overlay(app, l));
     f
+}
+
+/// 「お元気ですか？」
+fn safety_check(l: Lang) -> OverlayView {
+    OverlayView {
+        label: t(l, "見守り", "Watch-over"),
+        time: String::new(),
+        text: t(l, "お元気ですか？", "Are you all right?"),
+        note: t(
+            l,
+            "決定ボタンを おしてください（どのボタンでも だいじょうぶです）",
+            "Press OK (any key will do)",
+        ),
+        hints: vec![hint(
+            KeyColour::Plain,
+            t(l, "どのボタンでも", "Any key"),
+            t(l, "こたえる", "answer"),
+        )],
+    }
+}
+
+/// A reminder card: its time, its words, 決定 and 黄.
+fn reminder_card(o: &DueOccurrence, l: Lang) -> OverlayView {
+    let due = o.due_at.with_timezone(&TOKYO);
+    OverlayView {
+        label: if o.from_family {
+            t(l, "家族からの リマインド", "Reminder from family")
+        } else {
+            t(l, "リマインド", "Reminder")
+        },
+        time: time_text(l, due.time()),
+        text: o.phrase.clone(),
+        note: if o.late {
+            match l {
+                Lang::Ja => format!(
+                    "おくれて お知らせします（{} {} の分）",
+                    jp::date_ja(due.date_naive()),
+                    jp::time_ja(due.time())
+                ),
+                Lang::En => "Late: this was due while the box was off".into(),
+            }
+        } else {
+            String::new()
+        },
+        hints: vec![
+            ok_hint(l, ("できた", "done")),
+            hint(
+                KeyColour::Yellow,
+                t(l, "黄", "Yellow"),
+                t(l, "10分後に もう一度", "again in 10 min"),
+            ),
+        ],
+    }
 }
 
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
@@ -344,7 +348,7 @@ fn watch_info(f: &mut Frame, app: &App, l: Lang) {
 }
 
 fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
-    use crate::app::AWAY_DAYS;
+    use crate::AWAY_DAYS;
     f.page = Some(PageKind::Settings);
     f.title = t(l, "安心 ＞ 留守にします", "Peace of mind > Away");
     let days = AWAY_DAYS[choice.min(AWAY_DAYS.len() - 1)];
@@ -721,7 +725,7 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Key};
+    use crate::{Event, Key};
     use engawa_core::clock::tokyo;
 
     fn info() -> BoxInfo {

@@ -6,9 +6,11 @@
 //! wish to change the world leaves as an `Effect` for the runtime. Every behaviour is
 //! tested here with key sequences.
 
+pub mod key;
 pub mod remind;
 pub mod ride;
 pub mod shop;
+pub mod view;
 
 use std::collections::HashSet;
 
@@ -18,7 +20,7 @@ use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
 use engawa_shop::api::{Catalogue, Order};
 use engawa_shop::cart::Cart;
 
-pub use crate::input::Key;
+pub use key::Key;
 use remind::{Draft, EditOutcome};
 use shop::{ItemList, Shop, ShopNotice};
 
@@ -255,6 +257,40 @@ pub struct WatchInfo {
 /// Home tiles, in order; the number key is the position + 1.
 pub const HOME_TILES: usize = 4; // 買い物, タクシー, 安心, 設定
 
+/// What lies on top of every screen, most urgent first (see
+/// [`App::top_overlay`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Overlay<'a> {
+    /// 「お元気ですか？」: any key answers it.
+    SafetyCheck,
+    /// A reminder that is due: 決定 (done) or 黄 (again in 10 minutes).
+    Reminder(&'a DueOccurrence),
+    /// The taxi comes within ten minutes: any key closes the card.
+    RideSoon(&'a engawa_ride::api::Booking),
+}
+
+/// What a key does to the overlay on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    SafetyCheck,
+    Done((OccurrenceId, DateTime<Utc>)),
+    Snooze((OccurrenceId, DateTime<Utc>)),
+    RideSeen(i64),
+    Nothing,
+}
+
+impl Overlay<'_> {
+    fn answered_by(self, k: Key) -> Answer {
+        match (self, k) {
+            (Overlay::SafetyCheck, _) => Answer::SafetyCheck,
+            (Overlay::Reminder(o), Key::Ok) => Answer::Done((o.id, o.show_at)),
+            (Overlay::Reminder(o), Key::Yellow) => Answer::Snooze((o.id, o.show_at)),
+            (Overlay::Reminder(_), _) => Answer::Nothing,
+            (Overlay::RideSoon(b), _) => Answer::RideSeen(b.id),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct App {
     stack: Vec<Page>,
@@ -321,9 +357,22 @@ impl App {
         self.stack.len()
     }
 
-    /// The reminder overlay on top of everything, if one is waiting.
+    /// The reminder waiting to be shown, if any.
     pub fn overlay(&self) -> Option<&DueOccurrence> {
         self.due.first()
+    }
+
+    /// What lies on top of every screen and dialog, most urgent first: the
+    /// one place that decides it. Keys go to it (`key`) and the view draws it
+    /// (`view::model::frame`).
+    pub fn top_overlay(&self) -> Option<Overlay<'_>> {
+        if self.safety_check {
+            return Some(Overlay::SafetyCheck);
+        }
+        if let Some(o) = self.overlay() {
+            return Some(Overlay::Reminder(o));
+        }
+        self.ride.soon(self.now).map(Overlay::RideSoon)
     }
 
     pub fn handle(&mut self, ev: Event) -> Vec<Effect> {
@@ -408,29 +457,23 @@ impl App {
     fn key(&mut self, k: Key, fx: &mut Vec<Effect>) {
         // Priority: the safety check (any key answers it — the key press itself
         // is the sign of life), the reminder overlay, a dialog, the screen.
-        if self.safety_check {
-            self.safety_check = false;
-            return;
-        }
-        if let Some(o) = self.overlay() {
-            let (id, showing) = (o.id, (o.id, o.show_at));
-            match k {
-                Key::Ok => {
+        if let Some(top) = self.top_overlay() {
+            match top.answered_by(k) {
+                Answer::SafetyCheck => self.safety_check = false,
+                Answer::Done(showing) => {
                     self.answer(showing);
-                    fx.push(Effect::MarkDone(id));
+                    fx.push(Effect::MarkDone(showing.0));
                 }
-                Key::Yellow => {
+                Answer::Snooze(showing) => {
                     self.answer(showing);
                     fx.push(Effect::Snooze {
-                        id,
+                        id: showing.0,
                         until: self.now + chrono::Duration::minutes(SNOOZE_MINUTES),
                     });
                 }
-                _ => {} // the overlay says which keys close it
+                Answer::RideSeen(id) => self.ride.soon_seen.push(id),
+                Answer::Nothing => {} // the overlay says which keys close it
             }
-            return;
-        }
-        if self.ride_soon_key() {
             return;
         }
         if let Some(d) = self.dialog.take() {

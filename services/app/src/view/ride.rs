@@ -9,8 +9,8 @@ use super::frame::{
     BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::app::ride::{Draft, QuoteState, RideNotice, RideRow, WhenMode};
-use crate::app::{App, ROWS_PER_PAGE, Screen};
+use crate::ride::{Draft, QuoteState, RideNotice, RideRow, WhenMode};
+use crate::{App, ROWS_PER_PAGE, Screen};
 
 /// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
 pub fn clock(hhmm: &str, bare: bool) -> String {
@@ -404,8 +404,8 @@ fn bookings(f: &mut Frame, app: &App, l: Lang) {
     }
 }
 
-pub fn dialog(d: &crate::app::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<DialogView> {
-    use crate::app::Dialog;
+pub fn dialog(d: &crate::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<DialogView> {
+    use crate::Dialog;
     let any_key = vec![hint(
         KeyColour::Plain,
         t(l, "どのボタンでも", "Any key"),
@@ -468,9 +468,9 @@ pub fn dialog(d: &crate::app::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Opt
 }
 
 /// 「タクシーが まもなく 来ます」
-pub fn overlay(app: &App, l: Lang) -> Option<OverlayView> {
-    let b = app.ride.soon(app.now)?;
-    Some(OverlayView {
+/// 「タクシーが まもなく 来ます」
+pub fn soon_card(b: &Booking, l: Lang) -> OverlayView {
+    OverlayView {
         label: t(l, "タクシー", "Taxi"),
         time: window(&b.pickup_from, &b.pickup_to),
         text: t(l, "タクシーが まもなく 来ます", "The taxi is coming soon"),
@@ -483,7 +483,7 @@ pub fn overlay(app: &App, l: Lang) -> Option<OverlayView> {
             t(l, "どのボタンでも", "Any key"),
             t(l, "とじる", "close"),
         )],
-    })
+    }
 }
 
 pub fn help(s: &Screen, l: Lang) -> Option<&'static str> {

@@ -421,15 +421,6 @@ impl App {
             }
         }
     }
-
-    /// The 「まもなく」 card: any key closes it.
-    pub(super) fn ride_soon_key(&mut self) -> bool {
-        let Some(id) = self.ride.soon(self.now).map(|b| b.id) else {
-            return false;
-        };
-        self.ride.soon_seen.push(id);
-        true
-    }
 }
 
 /// How long before the window the card shows.

@@ -11,8 +11,8 @@ use super::frame::{
     BoxInfo, DialogView, Frame, Hint, ItemView, KeyColour, Lang, PageKind, Row, SummaryView, Tile,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::app::shop::{ItemList, ShopNotice, ShopTile, TILES_PER_PAGE};
-use crate::app::{App, ROWS_PER_PAGE, Screen};
+use crate::shop::{ItemList, ShopNotice, ShopTile, TILES_PER_PAGE};
+use crate::{App, ROWS_PER_PAGE, Screen};
 
 fn today(app: &App) -> NaiveDate {
     app.now.with_timezone(&TOKYO).date_naive()

@@ -1,7 +1,7 @@
 //! The shop's screens driven by key sequences through `App::handle`.
 
 use super::*;
-use crate::app::{Event, ROWS_PER_PAGE};
+use crate::{Event, ROWS_PER_PAGE};
 use Key::*;
 use engawa_core::clock::tokyo;
 use engawa_shop::api::{Catalogue, CatalogueItem, Order, codes};
@@ -64,7 +64,7 @@ fn press(app: &mut App, keys: &[Key]) -> Vec<Effect> {
 }
 
 fn order_of(app: &App, id: i64) -> Order {
-    crate::demo::order_for(id, &app.shop.cart, app.now)
+    engawa_shop::demo::order_for(id, &app.shop.cart, app.now)
 }
 
 #[test]
