@@ -174,7 +174,7 @@ pub async fn run(opts: Options) -> Result<()> {
     }
 
     // 2. The order burst, on top of heartbeats at 1,000/s.
-    let catalogue = db.catalogue(1, crate::catalogue::CATEGORIES).await?;
+    let catalogue = db.catalogue(1, crate::shop::catalogue::CATEGORIES).await?;
     let items: Vec<(i64, engawa_core::Yen)> = catalogue
         .items
         .iter()

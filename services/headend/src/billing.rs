@@ -21,7 +21,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::db::BillingMonth;
+use crate::shop::db::BillingMonth;
 
 /// "2026-11" → the first and last day of that month.
 pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn names_that_a_spreadsheet_would_run_are_written_as_text() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        let household = |id, name: &str| crate::db::HouseholdBill {
+        let household = |id, name: &str| crate::shop::db::HouseholdBill {
             household_id: id,
             name: name.into(),
             registered: true,
@@ -189,7 +189,7 @@ mod tests {
                 household(4, "\tcmd"),
                 household(5, "山田 花子"),
             ],
-            sellers: vec![crate::db::SellerBill {
+            sellers: vec![crate::shop::db::SellerBill {
                 seller_id: 7,
                 name: "@SUM(1+1)".into(),
                 gross_yen: 0,

@@ -755,7 +755,7 @@ async fn catalogue(c: CatalogueCommand) -> Result<()> {
                 }
                 anyhow::anyhow!("{name}: {} bad rows; nothing imported", errors.len())
             };
-            let rows = crate::catalogue::parse(&data).map_err(|errors| {
+            let rows = crate::shop::catalogue::parse(&data).map_err(|errors| {
                 refused(&errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())
             })?;
             match db.open().await?.import_items(&rows, now).await? {

@@ -32,7 +32,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
     for (name, phone) in engawa_shop::demo::SELLERS {
         db.add_seller(name, phone, now).await?;
     }
-    let rows = crate::catalogue::parse(engawa_shop::demo::csv().as_bytes()).map_err(|e| {
+    let rows = crate::shop::catalogue::parse(engawa_shop::demo::csv().as_bytes()).map_err(|e| {
         anyhow::anyhow!(
             "the demo catalogue does not import: {}",
             e.iter()
@@ -62,7 +62,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
         )
         .await?;
     // Generated pictures, one per item, so the photo path is used in the demo too.
-    let categories = crate::catalogue::CATEGORIES;
+    let categories = crate::shop::catalogue::CATEGORIES;
     for (i, it) in db.items().await?.iter().enumerate() {
         let cat = categories
             .iter()

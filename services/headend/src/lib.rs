@@ -6,7 +6,6 @@
 
 pub mod bench;
 pub mod billing;
-pub mod catalogue;
 pub mod checks;
 pub mod cli;
 pub mod console;

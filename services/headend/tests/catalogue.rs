@@ -2,7 +2,7 @@
 
 use engawa_core::clock::tokyo;
 use engawa_headend::Db;
-use engawa_headend::catalogue::parse;
+use engawa_headend::shop::catalogue::parse;
 
 const HEADER: &str = "seller,category,name,price_yen,unit,on_sale\n";
 

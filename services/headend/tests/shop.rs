@@ -29,7 +29,7 @@ async fn shop(h: &Headend) {
 }
 
 async fn import(h: &Headend, csv: &str) {
-    let rows = engawa_headend::catalogue::parse(csv.as_bytes()).unwrap();
+    let rows = engawa_headend::shop::catalogue::parse(csv.as_bytes()).unwrap();
     h.db.import_items(&rows, h.clock.now())
         .await
         .unwrap()

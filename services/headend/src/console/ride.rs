@@ -15,9 +15,7 @@ use engawa_ride::api::hhmm;
 use engawa_ride::booking::Channel;
 use serde::Deserialize;
 
-use super::{
-    CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, internal, ok, page,
-};
+use super::{CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, ok, page};
 use crate::AppState;
 use crate::checks;
 use crate::db::Session;

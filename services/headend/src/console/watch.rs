@@ -13,7 +13,7 @@ use engawa_watch::api::MAX_CONTACTS;
 use engawa_watch::{Bounds, Policy};
 use serde::Deserialize;
 
-use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, internal, ok, page, short_time};
+use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, ok, page, short_time};
 use crate::AppState;
 use crate::db::Session;
 use crate::db::watch::{ContactRefusal, WatchSettings};

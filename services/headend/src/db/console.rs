@@ -43,14 +43,6 @@ pub struct HouseholdRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SellerRow {
-    pub id: i64,
-    pub name: String,
-    pub phone: String,
-    pub items: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingPairing {
     pub user_code: String,
     pub serial: String,
@@ -210,25 +202,6 @@ impl Db {
                     eligibility: r.try_get(7)?,
                     boxes: r.try_get(8)?,
                     last_heartbeat_at: from_ts(r.try_get(9)?),
-                })
-            })
-            .collect()
-    }
-
-    pub async fn sellers(&self) -> Result<Vec<SellerRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT s.id, s.name, s.phone, (SELECT COUNT(*) FROM items i WHERE i.seller_id = s.id)
-             FROM sellers s ORDER BY s.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SellerRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    phone: r.try_get(2)?,
-                    items: r.try_get(3)?,
                 })
             })
             .collect()

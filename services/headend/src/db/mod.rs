@@ -15,16 +15,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::catalogue::{ItemRow, LineError};
 use crate::secret;
 
 pub mod console;
 pub mod retention;
 pub mod ride;
-mod shop;
 pub mod watch;
-pub use console::{HouseholdRow, PendingPairing, SellerRow, Session};
-pub use shop::{BillingMonth, DayOrder, HouseholdBill, OrderRefusal, PickLine, SellerBill};
+pub use console::{HouseholdRow, PendingPairing, Session};
 
 /// How long a pairing code is valid, and how often a box may poll.
 pub const PAIRING_TTL_S: i64 = 15 * 60;
@@ -40,8 +37,12 @@ pub const MAX_PAIRINGS_PER_SOURCE: i64 = 30;
 pub const PAIRING_WINDOW_S: i64 = PAIRING_TTL_S;
 pub const FAILED_APPROVAL_WINDOW_S: i64 = 10 * 60;
 
-const MIGRATIONS: &[&str] = &[
+/// The head-end's own migrations (households, pairing, boxes, the console,
+/// logins) and, until they move into their slices, the taxi's and watch-over's.
+const CORE: &[(u32, &str)] = &[
     // 1: households, pairing requests, boxes, approval failures.
+    (
+        1,
     "CREATE TABLE households (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -79,66 +80,13 @@ const MIGRATIONS: &[&str] = &[
         last_heartbeat_at INTEGER,
         last_activity_at INTEGER
     );
-    CREATE TABLE approval_failures (at INTEGER NOT NULL);",
-    // 2: sellers and the catalogue. Prices in whole yen including tax.
-    "CREATE TABLE sellers (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        phone TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-    );
-    CREATE TABLE items (
-        id INTEGER PRIMARY KEY,
-        seller_id INTEGER NOT NULL REFERENCES sellers(id),
-        category TEXT NOT NULL,
-        name TEXT NOT NULL,
-        price_yen INTEGER NOT NULL CHECK (price_yen > 0),
-        unit TEXT NOT NULL,
-        on_sale INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        UNIQUE (seller_id, name)
-    );",
-    // 3: orders with their lines (name and price snapshotted), the idempotency
-    // keys that created them, operator settings, and shop registration dates for
-    // the monthly fee (Tokyo calendar days, YYYY-MM-DD).
-    "CREATE TABLE orders (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        box_id INTEGER NOT NULL REFERENCES boxes(id),
-        placed_at INTEGER NOT NULL,
-        delivery_day TEXT NOT NULL,
-        cancel_until INTEGER NOT NULL,
-        cancelled_at INTEGER,
-        total_yen INTEGER NOT NULL CHECK (total_yen > 0)
-    );
-    CREATE INDEX orders_household ON orders (household_id, placed_at);
-    CREATE INDEX orders_day ON orders (delivery_day);
-    CREATE TABLE order_lines (
-        order_id INTEGER NOT NULL REFERENCES orders(id),
-        line INTEGER NOT NULL,
-        item_id INTEGER NOT NULL REFERENCES items(id),
-        seller_id INTEGER NOT NULL REFERENCES sellers(id),
-        name TEXT NOT NULL,
-        unit TEXT NOT NULL,
-        price_yen INTEGER NOT NULL CHECK (price_yen > 0),
-        qty INTEGER NOT NULL CHECK (qty > 0),
-        PRIMARY KEY (order_id, line)
-    );
-    CREATE TABLE idempotency (
-        box_id INTEGER NOT NULL REFERENCES boxes(id),
-        key TEXT NOT NULL,
-        request_hash TEXT,
-        order_id INTEGER REFERENCES orders(id),
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (box_id, key)
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    ALTER TABLE households ADD COLUMN shop_from TEXT;
-    ALTER TABLE households ADD COLUMN shop_until TEXT;
-    UPDATE households SET shop_from = date(created_at, 'unixepoch', '+9 hours') WHERE shop = 1;",
+    CREATE TABLE approval_failures (at INTEGER NOT NULL);"
+    ),
     // 4: the operator console — operators (argon2 password hashes), sessions (the
     // cookie stored as a hash, with its CSRF token), login failures; households
     // get a district (delivery lists are per district) and taxi eligibility.
+    (
+        4,
     "CREATE TABLE operators (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -154,18 +102,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE login_failures (at INTEGER NOT NULL);
     ALTER TABLE households ADD COLUMN district TEXT NOT NULL DEFAULT '';
-    ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';",
-    // 5: item photos (PNG), versioned so boxes know when to fetch again.
-    "CREATE TABLE item_photos (
-        item_id INTEGER PRIMARY KEY REFERENCES items(id),
-        png BLOB NOT NULL,
-        version INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    );",
+    ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';"
+    ),
     // 6: watch-over — per-household policy (JSON of engawa_watch::Policy), the
     // contacts with their family-page links and bounce flags, reminders set by
     // family, what the box last reported, the alert log, the head-end's own mail
     // outbox, and box-offline alerts.
+    (
+        6,
     "ALTER TABLE households ADD COLUMN watch_policy TEXT;
     ALTER TABLE households ADD COLUMN watch_version INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE households ADD COLUMN watch_state TEXT;
@@ -233,10 +177,13 @@ const MIGRATIONS: &[&str] = &[
         family_at INTEGER,
         resolved_at INTEGER
     );
-    CREATE UNIQUE INDEX offline_alerts_open ON offline_alerts (box_id) WHERE resolved_at IS NULL;",
+    CREATE UNIQUE INDEX offline_alerts_open ON offline_alerts (box_id) WHERE resolved_at IS NULL;"
+    ),
     // 7: shared taxi — vehicles, places, favourites, rides (the promised pickup
     // window), each day's plan (the vehicles' stop orders, JSON), idempotency
     // keys of bookings, and every refused request with its reason.
+    (
+        7,
     "CREATE TABLE ride_vehicles (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -290,17 +237,26 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL,
         code TEXT NOT NULL,
         detail TEXT NOT NULL
-    );",
+    );"
+    ),
     // 8: a ride booked by arrival time keeps that promise.
-    "ALTER TABLE rides ADD COLUMN arrive_by INTEGER;",
+    (
+        8,
+    "ALTER TABLE rides ADD COLUMN arrive_by INTEGER;"
+    ),
     // 9: the rider's profile for the taxi: needs (車いす, 杖, 玄関まで介助…) and
     // extra minutes at each stop.
+    (
+        9,
     "ALTER TABLE households ADD COLUMN ride_needs TEXT NOT NULL DEFAULT '';
-    ALTER TABLE households ADD COLUMN ride_extra_minutes INTEGER NOT NULL DEFAULT 0;",
+    ALTER TABLE households ADD COLUMN ride_extra_minutes INTEGER NOT NULL DEFAULT 0;"
+    ),
     // 10: eligibility categories with their fare per person (operator data,
     // replacing the standard/reduced settings); service zones: places are in a
     // district, and links say which districts a ride may join; the driver
     // records when each rider got in and out (for the on-time rate).
+    (
+        10,
     "CREATE TABLE ride_categories (
         name TEXT PRIMARY KEY,
         fare_yen INTEGER NOT NULL CHECK (fare_yen >= 0),
@@ -318,15 +274,24 @@ const MIGRATIONS: &[&str] = &[
         CHECK (a < b)
     );
     ALTER TABLE rides ADD COLUMN picked_up_at INTEGER;
-    ALTER TABLE rides ADD COLUMN dropped_at INTEGER;",
+    ALTER TABLE rides ADD COLUMN dropped_at INTEGER;"
+    ),
     // 11: a way back knows the way there it belongs to (「帰りは あとで」: the
     // console lists the ways there still without one).
-    "ALTER TABLE rides ADD COLUMN return_of INTEGER REFERENCES rides(id);",
+    (
+        11,
+    "ALTER TABLE rides ADD COLUMN return_of INTEGER REFERENCES rides(id);"
+    ),
     // 12: a booked ride the car could not serve (the rider did not come, the
     // car could not make it), as the driver recorded it.
-    "ALTER TABLE rides ADD COLUMN unmet TEXT CHECK (unmet IN ('no_show', 'late'));",
+    (
+        12,
+    "ALTER TABLE rides ADD COLUMN unmet TEXT CHECK (unmet IN ('no_show', 'late'));"
+    ),
     // 13: console logins counted per account (the typed name's hash) and per
     // source address; an attempt is reserved before the password is checked.
+    (
+        13,
     "DROP TABLE login_failures;
     CREATE TABLE login_attempts (
         id INTEGER PRIMARY KEY,
@@ -335,12 +300,18 @@ const MIGRATIONS: &[&str] = &[
         source TEXT NOT NULL
     );
     CREATE INDEX login_attempts_account ON login_attempts (account, at);
-    CREATE INDEX login_attempts_source ON login_attempts (source, at);",
+    CREATE INDEX login_attempts_source ON login_attempts (source, at);"
+    ),
     // 14: pairing requests counted per source address; expired ones pruned.
+    (
+        14,
     "ALTER TABLE pairings ADD COLUMN source TEXT NOT NULL DEFAULT '';
     CREATE INDEX pairings_source ON pairings (source, created_at);
-    CREATE INDEX pairings_expires ON pairings (expires_at);",
+    CREATE INDEX pairings_expires ON pairings (expires_at);"
+    ),
     // 15: pauses set from the family page, by whom, for the monthly cap.
+    (
+        15,
     "CREATE TABLE watch_pauses (
         id INTEGER PRIMARY KEY,
         household_id INTEGER NOT NULL REFERENCES households(id),
@@ -348,12 +319,22 @@ const MIGRATIONS: &[&str] = &[
         from_at INTEGER NOT NULL,
         until_at INTEGER NOT NULL
     );
-    CREATE INDEX watch_pauses_household ON watch_pauses (household_id, until_at);",
+    CREATE INDEX watch_pauses_household ON watch_pauses (household_id, until_at);"
+    ),
 ];
+
+/// Every migration in order: the head-end's own and each service's (its
+/// `schema` module), in one numbering recorded in `PRAGMA user_version`.
+/// Append only: never edit a migration that has shipped.
+pub fn migrations() -> Vec<(u32, &'static str)> {
+    let mut all = [CORE, crate::shop::schema::MIGRATIONS].concat();
+    all.sort_by_key(|m| m.0);
+    all
+}
 
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -369,19 +350,6 @@ pub struct NewHousehold {
     pub district: String,
     /// Taxi eligibility categories, comma separated (「65歳以上,免許返納」).
     pub eligibility: String,
-}
-
-/// An item as the operator sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemListing {
-    pub id: i64,
-    pub seller: String,
-    pub category: String,
-    pub name: String,
-    pub price_yen: i64,
-    pub unit: String,
-    pub on_sale: bool,
-    pub photo: bool,
 }
 
 /// Why a poll did not yield a token (RFC 8628 §3.5).
@@ -510,16 +478,16 @@ impl Db {
         let version: i64 = sqlx::query_scalar("PRAGMA user_version")
             .fetch_one(&mut *conn)
             .await?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (n, sql) in migrations() {
+            if i64::from(n) <= version {
+                continue;
+            }
             // Our own constant migrations, not input: safe to run as text.
-            let script = format!(
-                "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
-                i + 1
-            );
+            let script = format!("BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {n}; COMMIT;");
             sqlx::raw_sql(sqlx::AssertSqlSafe(script))
                 .execute(&mut *conn)
                 .await?;
-            tracing::info!(version = i + 1, "head-end database migrated");
+            tracing::info!(version = n, "head-end database migrated");
         }
         Ok(())
     }
@@ -914,95 +882,15 @@ impl Db {
             })
             .collect()
     }
+}
 
-    pub async fn add_seller(
-        &self,
-        name: &str,
-        phone: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
-            "INSERT INTO sellers (name, phone, created_at) VALUES (?, ?, ?) RETURNING id",
-        )
-        .bind(name)
-        .bind(phone)
-        .bind(ts(now))
-        .fetch_one(&self.pool)
-        .await
-    }
-
-    /// Import validated rows in one transaction: all or nothing. Rows naming an
-    /// unknown seller are reported by line. An item already listed by the same
-    /// seller under the same name is updated (price, unit, category, on sale).
-    pub async fn import_items(
-        &self,
-        rows: &[ItemRow],
-        now: DateTime<Utc>,
-    ) -> Result<Result<usize, Vec<LineError>>, sqlx::Error> {
-        let mut tx = self.write_tx().await?;
-        let mut errors = Vec::new();
-        for r in rows {
-            let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = ?")
-                .bind(&r.seller)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(seller) = seller else {
-                errors.push(LineError {
-                    line: r.line,
-                    column: "seller".into(),
-                    message: format!("「{}」は 登録された お店では ありません", r.seller),
-                });
-                continue;
-            };
-            sqlx::query(
-                "INSERT INTO items (seller_id, category, name, price_yen, unit, on_sale, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (seller_id, name) DO UPDATE SET
-                   category = excluded.category, price_yen = excluded.price_yen,
-                   unit = excluded.unit, on_sale = excluded.on_sale, updated_at = excluded.updated_at",
-            )
-            .bind(seller)
-            .bind(&r.category)
-            .bind(&r.name)
-            .bind(r.price_yen)
-            .bind(&r.unit)
-            .bind(r.on_sale)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if !errors.is_empty() {
-            // Dropping the transaction rolls back: nothing of a bad file stays.
-            return Ok(Err(errors));
-        }
-        tx.commit().await?;
-        Ok(Ok(rows.len()))
-    }
-
-    /// Every item for the console and the CLI, by category then name.
-    pub async fn items(&self) -> Result<Vec<ItemListing>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT i.id, s.name, i.category, i.name, i.price_yen, i.unit, i.on_sale,
-                    p.item_id IS NOT NULL
-             FROM items i JOIN sellers s ON s.id = i.seller_id
-             LEFT JOIN item_photos p ON p.item_id = i.id
-             ORDER BY i.category, i.name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ItemListing {
-                    id: r.try_get(0)?,
-                    seller: r.try_get(1)?,
-                    category: r.try_get(2)?,
-                    name: r.try_get(3)?,
-                    price_yen: r.try_get(4)?,
-                    unit: r.try_get(5)?,
-                    on_sale: r.try_get(6)?,
-                    photo: r.try_get(7)?,
-                })
-            })
-            .collect()
+#[cfg(test)]
+mod migration_tests {
+    #[test]
+    fn every_slice_s_migrations_make_one_numbering() {
+        let all = super::migrations();
+        let versions: Vec<u32> = all.iter().map(|m| m.0).collect();
+        let expected: Vec<u32> = (1..=all.len() as u32).collect();
+        assert_eq!(versions, expected, "versions 1..=N, each once");
     }
 }

@@ -16,7 +16,8 @@ use engawa_shop::order::{self, Priced, Stock};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{Db, from_ts, ts};
+use super::catalogue::{ItemRow, LineError};
+use crate::db::{Db, from_ts, ts};
 
 const RULES_KEY: &str = "shop.delivery_rules";
 /// 「いつもの」 shows at most this many items.
@@ -640,6 +641,139 @@ impl Db {
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellerRow {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub items: i64,
+}
+
+/// An item as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemListing {
+    pub id: i64,
+    pub seller: String,
+    pub category: String,
+    pub name: String,
+    pub price_yen: i64,
+    pub unit: String,
+    pub on_sale: bool,
+    pub photo: bool,
+}
+
+impl Db {
+    pub async fn sellers(&self) -> Result<Vec<SellerRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.phone, (SELECT COUNT(*) FROM items i WHERE i.seller_id = s.id)
+             FROM sellers s ORDER BY s.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SellerRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    phone: r.try_get(2)?,
+                    items: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_seller(
+        &self,
+        name: &str,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "INSERT INTO sellers (name, phone, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(phone)
+        .bind(ts(now))
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Import validated rows in one transaction: all or nothing. Rows naming an
+    /// unknown seller are reported by line. An item already listed by the same
+    /// seller under the same name is updated (price, unit, category, on sale).
+    pub async fn import_items(
+        &self,
+        rows: &[ItemRow],
+        now: DateTime<Utc>,
+    ) -> Result<Result<usize, Vec<LineError>>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let mut errors = Vec::new();
+        for r in rows {
+            let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = ?")
+                .bind(&r.seller)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(seller) = seller else {
+                errors.push(LineError {
+                    line: r.line,
+                    column: "seller".into(),
+                    message: format!("「{}」は 登録された お店では ありません", r.seller),
+                });
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO items (seller_id, category, name, price_yen, unit, on_sale, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (seller_id, name) DO UPDATE SET
+                   category = excluded.category, price_yen = excluded.price_yen,
+                   unit = excluded.unit, on_sale = excluded.on_sale, updated_at = excluded.updated_at",
+            )
+            .bind(seller)
+            .bind(&r.category)
+            .bind(&r.name)
+            .bind(r.price_yen)
+            .bind(&r.unit)
+            .bind(r.on_sale)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !errors.is_empty() {
+            // Dropping the transaction rolls back: nothing of a bad file stays.
+            return Ok(Err(errors));
+        }
+        tx.commit().await?;
+        Ok(Ok(rows.len()))
+    }
+
+    /// Every item for the console and the CLI, by category then name.
+    pub async fn items(&self) -> Result<Vec<ItemListing>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT i.id, s.name, i.category, i.name, i.price_yen, i.unit, i.on_sale,
+                    p.item_id IS NOT NULL
+             FROM items i JOIN sellers s ON s.id = i.seller_id
+             LEFT JOIN item_photos p ON p.item_id = i.id
+             ORDER BY i.category, i.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ItemListing {
+                    id: r.try_get(0)?,
+                    seller: r.try_get(1)?,
+                    category: r.try_get(2)?,
+                    name: r.try_get(3)?,
+                    price_yen: r.try_get(4)?,
+                    unit: r.try_get(5)?,
+                    on_sale: r.try_get(6)?,
+                    photo: r.try_get(7)?,
+                })
+            })
             .collect()
     }
 }

@@ -11,11 +11,12 @@ use engawa_core::api::codes as core_codes;
 use engawa_shop::api::{OrderRequest, Settled, codes};
 use engawa_shop::order::{self, CheckedOrder, Refusal};
 
+use super::db::OrderRefusal;
 use crate::AppState;
-use crate::catalogue::CATEGORIES;
-use crate::db::{BoxAuth, OrderRefusal};
+use crate::db::BoxAuth;
 use crate::error::ApiError;
 use crate::http::{ApiJson, IdempotencyKey, check_idempotency_key};
+use crate::shop::catalogue::CATEGORIES;
 
 pub fn router() -> Router<AppState> {
     Router::new()
