@@ -127,7 +127,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     );
     let travel = engawa_ride::travel::Haversine::default();
     let m = rt
-        .block_on(engawa_headend::dispatch::manifest(
+        .block_on(engawa_headend::ride::dispatch::manifest(
             &db,
             "2026-11-25",
             &travel,
@@ -158,7 +158,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     let ride = rt.block_on(db.ride(1)).unwrap().unwrap();
     assert_eq!(ride.state, "cancelled");
     let m = rt
-        .block_on(engawa_headend::dispatch::manifest(
+        .block_on(engawa_headend::ride::dispatch::manifest(
             &db,
             "2026-11-25",
             &engawa_ride::travel::Haversine::default(),

@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveTime};
 use engawa_ride::service::Vehicle;
 
 use crate::db::NewHousehold;
-use crate::db::ride::Fares;
+use crate::ride::db::Fares;
 
 /// A field the operator must correct; nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq)]

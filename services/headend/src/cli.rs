@@ -837,7 +837,7 @@ async fn ride(r: RideCommand) -> Result<()> {
             extra_minutes,
             db,
         } => {
-            let needs = checks::needs(crate::db::ride::categories_of(&needs))?;
+            let needs = checks::needs(crate::ride::db::categories_of(&needs))?;
             let extra = checks::extra_minutes(&extra_minutes)?;
             if !db
                 .open()
@@ -899,7 +899,7 @@ async fn ride(r: RideCommand) -> Result<()> {
             let travel = engawa_ride::travel::Haversine::default();
             print!(
                 "{}",
-                crate::dispatch::manifest(&db.open().await?, &day, &travel).await?
+                crate::ride::dispatch::manifest(&db.open().await?, &day, &travel).await?
             );
         }
     }
@@ -920,9 +920,9 @@ fn dispatch(d: DispatchCommand) -> Result<()> {
             time_limit,
             seed,
             out,
-        } => crate::dispatch::solve(&instance, time_limit, seed, &out),
+        } => crate::ride::dispatch::solve(&instance, time_limit, seed, &out),
         DispatchCommand::Verify { instance, solution } => {
-            crate::dispatch::check(&instance, &solution)
+            crate::ride::dispatch::check(&instance, &solution)
         }
         DispatchCommand::Bench {
             dir,
@@ -932,19 +932,21 @@ fn dispatch(d: DispatchCommand) -> Result<()> {
             bks,
         } => {
             release_note("bench");
-            crate::dispatch::bench(&dir, time_limit, seed, jobs, bks)
+            crate::ride::dispatch::bench(&dir, time_limit, seed, jobs, bks)
         }
         DispatchCommand::Online {
             dir,
             lead,
             improve_ms,
-        } => crate::dispatch::online(&dir, lead, std::time::Duration::from_millis(improve_ms)),
+        } => {
+            crate::ride::dispatch::online(&dir, lead, std::time::Duration::from_millis(improve_ms))
+        }
         DispatchCommand::Generate {
             like: path,
             seed,
             out,
         } => {
-            let like = crate::dispatch::load_instance(&path)?;
+            let like = crate::ride::dispatch::load_instance(&path)?;
             if like.max_ride.is_infinite() || like.nodes[0].x != 0.0 || like.nodes[0].y != 0.0 {
                 bail!("--like: an `a` or `b` file (depot at the origin)");
             }
@@ -981,7 +983,7 @@ fn dispatch(d: DispatchCommand) -> Result<()> {
             if let Some(v) = improve_rounds {
                 o.improve_rounds = v;
             }
-            crate::dispatch::day(&o);
+            crate::ride::dispatch::day(&o);
             Ok(())
         }
     }

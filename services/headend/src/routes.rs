@@ -2,7 +2,7 @@
 //! shared error envelope. Bodies are capped, unknown fields refused, and each box
 //! sees only its own household.
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,24 +13,21 @@ use serde::Serialize;
 use crate::AppState;
 use crate::db::{BoxAuth, PairingRefusal, PollRefusal};
 use crate::error::ApiError;
-use crate::http::{ApiJson, ClientAddr, IdempotencyKey};
-
-/// No box request is anywhere near this big.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+use crate::http::{ApiJson, ClientAddr, IdempotencyKey, box_api};
 
 pub fn router(state: AppState) -> Router {
-    let boxes = Router::new()
-        .route("/v1/pairing", post(start_pairing))
-        .route("/v1/pairing/token", post(poll_pairing))
-        .route("/v1/heartbeat", post(heartbeat))
-        .route("/v1/me", get(me))
+    let boxes = box_api(
+        Router::new()
+            .route("/v1/pairing", post(start_pairing))
+            .route("/v1/pairing/token", post(poll_pairing))
+            .route("/v1/heartbeat", post(heartbeat))
+            .route("/v1/me", get(me)),
+    );
+    boxes
         .merge(crate::shop::router())
         .merge(crate::watch::router())
         .merge(crate::ride::router())
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    boxes
         .merge(crate::console::router())
-        .merge(crate::family::router())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -218,7 +218,7 @@ async fn quote_book_list_cancel_and_the_seat_is_free_again() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["fare_yen"], 500, "2 × 250 yen");
     // The driver's manifest: B's pickup at home and drop at the hospital.
-    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
+    let m = engawa_headend::ride::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
         .await
         .unwrap();
     assert!(m.contains("1号車 （3席、08:00〜17:00）"), "{m}");
@@ -770,7 +770,7 @@ async fn a_wheelchair_rider_gets_a_car_with_a_place_and_the_manifest_says_so() {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let m = engawa_headend::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
+    let m = engawa_headend::ride::dispatch::manifest(&h.db, "2026-11-25", &*h.state.travel)
         .await
         .unwrap();
     let wheelchair_car = m.split("福祉車").nth(1).unwrap_or_default();
@@ -813,7 +813,7 @@ async fn the_plan_improves_in_the_background_without_breaking_a_promise() {
     assert_ne!(after.routes, before.routes);
     // The same rides, each with the window it was promised, all in a
     // feasible plan.
-    let windows = |d: &engawa_headend::db::ride::DayRows| {
+    let windows = |d: &engawa_headend::ride::db::DayRows| {
         d.rides
             .iter()
             .map(|r| (r.id, r.pickup_from, r.pickup_to))

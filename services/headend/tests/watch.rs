@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use common::{Headend, code};
 use engawa_core::Clock;
 use engawa_core::clock::tokyo;
-use engawa_headend::db::watch::WatchSettings;
+use engawa_headend::watch::db::WatchSettings;
 use engawa_mail::{MailSettings, Security};
 use engawa_watch::api::WatchConfig;
 use reqwest::StatusCode;

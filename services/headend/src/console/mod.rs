@@ -7,7 +7,7 @@
 //! CSRF token, checked before anything changes; failed logins are rate-limited.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -18,7 +18,6 @@ use engawa_core::{TOKYO, Yen};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::checks::clean;
 use crate::db::{ApproveRefusal, Session};
 use crate::html::{self, Look, Markup, err, html, ok};
 
@@ -26,8 +25,6 @@ use crate::html::{self, Look, Markup, err, html, ok};
 /// and no domain, so no sibling site can plant or overwrite it.
 const COOKIE: &str = "__Host-engawa_session";
 const SESSION_TTL_S: i64 = 12 * 3600;
-/// A catalogue file of a few thousand items.
-const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,9 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/console/boxes/{id}/revoke", post(revoke_box))
         .route("/console/billing", get(billing))
         .route("/console/billing/{file}", get(billing_csv))
-        .merge(watch::router())
-        .merge(ride::router())
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
 
 /// Hash a new operator password (argon2id, random salt).
@@ -251,9 +245,6 @@ macro_rules! try_db {
 }
 pub(crate) use {try_db, try_page};
 
-mod ride;
-mod watch;
-
 pub(crate) fn tokyo_today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&TOKYO).date_naive()
 }
@@ -401,7 +392,7 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfOnly {
+pub(crate) struct CsrfOnly {
     #[serde(default)]
     csrf: String,
 }

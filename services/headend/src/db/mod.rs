@@ -19,8 +19,6 @@ use crate::secret;
 
 pub mod console;
 pub mod retention;
-pub mod ride;
-pub mod watch;
 pub use console::{HouseholdRow, PendingPairing, Session};
 
 /// How long a pairing code is valid, and how often a box may poll.
@@ -37,13 +35,13 @@ pub const MAX_PAIRINGS_PER_SOURCE: i64 = 30;
 pub const PAIRING_WINDOW_S: i64 = PAIRING_TTL_S;
 pub const FAILED_APPROVAL_WINDOW_S: i64 = 10 * 60;
 
-/// The head-end's own migrations (households, pairing, boxes, the console,
-/// logins) and, until they move into their slices, the taxi's and watch-over's.
+/// The head-end's own migrations: households, pairing, boxes, the console,
+/// logins.
 const CORE: &[(u32, &str)] = &[
     // 1: households, pairing requests, boxes, approval failures.
     (
         1,
-    "CREATE TABLE households (
+        "CREATE TABLE households (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
         address TEXT NOT NULL,
@@ -80,14 +78,14 @@ const CORE: &[(u32, &str)] = &[
         last_heartbeat_at INTEGER,
         last_activity_at INTEGER
     );
-    CREATE TABLE approval_failures (at INTEGER NOT NULL);"
+    CREATE TABLE approval_failures (at INTEGER NOT NULL);",
     ),
     // 4: the operator console — operators (argon2 password hashes), sessions (the
     // cookie stored as a hash, with its CSRF token), login failures; households
     // get a district (delivery lists are per district) and taxi eligibility.
     (
         4,
-    "CREATE TABLE operators (
+        "CREATE TABLE operators (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
         password_hash TEXT NOT NULL,
@@ -102,197 +100,13 @@ const CORE: &[(u32, &str)] = &[
     );
     CREATE TABLE login_failures (at INTEGER NOT NULL);
     ALTER TABLE households ADD COLUMN district TEXT NOT NULL DEFAULT '';
-    ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';"
-    ),
-    // 6: watch-over — per-household policy (JSON of engawa_watch::Policy), the
-    // contacts with their family-page links and bounce flags, reminders set by
-    // family, what the box last reported, the alert log, the head-end's own mail
-    // outbox, and box-offline alerts.
-    (
-        6,
-    "ALTER TABLE households ADD COLUMN watch_policy TEXT;
-    ALTER TABLE households ADD COLUMN watch_version INTEGER NOT NULL DEFAULT 1;
-    ALTER TABLE households ADD COLUMN watch_state TEXT;
-    ALTER TABLE households ADD COLUMN watch_threshold_min INTEGER;
-    ALTER TABLE households ADD COLUMN watch_adaptive INTEGER;
-    ALTER TABLE households ADD COLUMN away_until INTEGER;
-    ALTER TABLE households ADD COLUMN paused_until INTEGER;
-    CREATE TABLE contacts (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        position INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        email TEXT NOT NULL,
-        link_token TEXT NOT NULL UNIQUE,
-        created_at INTEGER NOT NULL,
-        removed_at INTEGER,
-        bounced_at INTEGER,
-        bounce_reason TEXT
-    );
-    CREATE INDEX contacts_household ON contacts (household_id, position);
-    CREATE TABLE family_reminders (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        contact_id INTEGER REFERENCES contacts(id),
-        phrase TEXT NOT NULL,
-        schedule TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        removed_at INTEGER
-    );
-    CREATE TABLE watch_alerts (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        box_id INTEGER REFERENCES boxes(id),
-        box_alert_id INTEGER,
-        kind TEXT NOT NULL,
-        n INTEGER NOT NULL,
-        at INTEGER NOT NULL,
-        detail TEXT NOT NULL DEFAULT '',
-        UNIQUE (box_id, box_alert_id)
-    );
-    CREATE INDEX watch_alerts_household ON watch_alerts (household_id, at);
-    CREATE TABLE bounces_seen (box_id INTEGER NOT NULL, box_mail_id INTEGER NOT NULL, PRIMARY KEY (box_id, box_mail_id));
-    CREATE TABLE mail_outbox (
-        id INTEGER PRIMARY KEY,
-        message_id TEXT NOT NULL UNIQUE,
-        household_id INTEGER REFERENCES households(id),
-        contact_id INTEGER REFERENCES contacts(id),
-        to_name TEXT NOT NULL,
-        to_addr TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('pending','sent','failed')),
-        next_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        sent_at INTEGER,
-        last_error TEXT
-    );
-    CREATE INDEX mail_outbox_due ON mail_outbox (state, next_at);
-    CREATE TABLE offline_alerts (
-        id INTEGER PRIMARY KEY,
-        box_id INTEGER NOT NULL REFERENCES boxes(id),
-        since INTEGER NOT NULL,
-        operator_at INTEGER NOT NULL,
-        family_at INTEGER,
-        resolved_at INTEGER
-    );
-    CREATE UNIQUE INDEX offline_alerts_open ON offline_alerts (box_id) WHERE resolved_at IS NULL;"
-    ),
-    // 7: shared taxi — vehicles, places, favourites, rides (the promised pickup
-    // window), each day's plan (the vehicles' stop orders, JSON), idempotency
-    // keys of bookings, and every refused request with its reason.
-    (
-        7,
-    "CREATE TABLE ride_vehicles (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        seats INTEGER NOT NULL CHECK (seats > 0),
-        wheelchair INTEGER NOT NULL DEFAULT 0,
-        shift_start INTEGER NOT NULL,
-        shift_end INTEGER NOT NULL,
-        depot_lat REAL NOT NULL,
-        depot_lon REAL NOT NULL
-    );
-    CREATE TABLE ride_places (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        lat REAL NOT NULL,
-        lon REAL NOT NULL
-    );
-    CREATE TABLE ride_favourites (
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        place_id INTEGER NOT NULL REFERENCES ride_places(id),
-        PRIMARY KEY (household_id, place_id)
-    );
-    CREATE TABLE rides (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        box_id INTEGER REFERENCES boxes(id),
-        day TEXT NOT NULL,
-        from_place INTEGER REFERENCES ride_places(id),
-        to_place INTEGER REFERENCES ride_places(id),
-        people INTEGER NOT NULL,
-        pickup_from INTEGER NOT NULL,
-        pickup_to INTEGER NOT NULL,
-        arrive_at INTEGER NOT NULL,
-        fare_yen INTEGER NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('booked', 'cancelled')),
-        created_at INTEGER NOT NULL,
-        cancelled_at INTEGER
-    );
-    CREATE INDEX rides_day ON rides (day, state);
-    CREATE TABLE ride_plans (day TEXT PRIMARY KEY, routes TEXT NOT NULL);
-    CREATE TABLE ride_keys (
-        box_id INTEGER NOT NULL,
-        key TEXT NOT NULL,
-        request TEXT NOT NULL,
-        ride_id INTEGER NOT NULL REFERENCES rides(id),
-        PRIMARY KEY (box_id, key)
-    );
-    CREATE TABLE ride_refusals (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER REFERENCES households(id),
-        at INTEGER NOT NULL,
-        code TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );"
-    ),
-    // 8: a ride booked by arrival time keeps that promise.
-    (
-        8,
-    "ALTER TABLE rides ADD COLUMN arrive_by INTEGER;"
-    ),
-    // 9: the rider's profile for the taxi: needs (車いす, 杖, 玄関まで介助…) and
-    // extra minutes at each stop.
-    (
-        9,
-    "ALTER TABLE households ADD COLUMN ride_needs TEXT NOT NULL DEFAULT '';
-    ALTER TABLE households ADD COLUMN ride_extra_minutes INTEGER NOT NULL DEFAULT 0;"
-    ),
-    // 10: eligibility categories with their fare per person (operator data,
-    // replacing the standard/reduced settings); service zones: places are in a
-    // district, and links say which districts a ride may join; the driver
-    // records when each rider got in and out (for the on-time rate).
-    (
-        10,
-    "CREATE TABLE ride_categories (
-        name TEXT PRIMARY KEY,
-        fare_yen INTEGER NOT NULL CHECK (fare_yen >= 0),
-        position INTEGER NOT NULL
-    );
-    INSERT INTO ride_categories (name, fare_yen, position) VALUES
-        ('65歳以上', 500, 1), ('免許返納', 250, 2), ('障害', 250, 3), ('難病', 250, 4),
-        ('病気で運転できない', 500, 5);
-    DELETE FROM settings WHERE key IN ('ride.fare.standard', 'ride.fare.reduced', 'ride.fare.reduced_for');
-    ALTER TABLE ride_places ADD COLUMN district TEXT NOT NULL DEFAULT '';
-    CREATE TABLE ride_zone_links (
-        a TEXT NOT NULL,
-        b TEXT NOT NULL,
-        PRIMARY KEY (a, b),
-        CHECK (a < b)
-    );
-    ALTER TABLE rides ADD COLUMN picked_up_at INTEGER;
-    ALTER TABLE rides ADD COLUMN dropped_at INTEGER;"
-    ),
-    // 11: a way back knows the way there it belongs to (「帰りは あとで」: the
-    // console lists the ways there still without one).
-    (
-        11,
-    "ALTER TABLE rides ADD COLUMN return_of INTEGER REFERENCES rides(id);"
-    ),
-    // 12: a booked ride the car could not serve (the rider did not come, the
-    // car could not make it), as the driver recorded it.
-    (
-        12,
-    "ALTER TABLE rides ADD COLUMN unmet TEXT CHECK (unmet IN ('no_show', 'late'));"
+    ALTER TABLE households ADD COLUMN eligibility TEXT NOT NULL DEFAULT '';",
     ),
     // 13: console logins counted per account (the typed name's hash) and per
     // source address; an attempt is reserved before the password is checked.
     (
         13,
-    "DROP TABLE login_failures;
+        "DROP TABLE login_failures;
     CREATE TABLE login_attempts (
         id INTEGER PRIMARY KEY,
         at INTEGER NOT NULL,
@@ -300,26 +114,14 @@ const CORE: &[(u32, &str)] = &[
         source TEXT NOT NULL
     );
     CREATE INDEX login_attempts_account ON login_attempts (account, at);
-    CREATE INDEX login_attempts_source ON login_attempts (source, at);"
+    CREATE INDEX login_attempts_source ON login_attempts (source, at);",
     ),
     // 14: pairing requests counted per source address; expired ones pruned.
     (
         14,
-    "ALTER TABLE pairings ADD COLUMN source TEXT NOT NULL DEFAULT '';
+        "ALTER TABLE pairings ADD COLUMN source TEXT NOT NULL DEFAULT '';
     CREATE INDEX pairings_source ON pairings (source, created_at);
-    CREATE INDEX pairings_expires ON pairings (expires_at);"
-    ),
-    // 15: pauses set from the family page, by whom, for the monthly cap.
-    (
-        15,
-    "CREATE TABLE watch_pauses (
-        id INTEGER PRIMARY KEY,
-        household_id INTEGER NOT NULL REFERENCES households(id),
-        contact_id INTEGER REFERENCES contacts(id),
-        from_at INTEGER NOT NULL,
-        until_at INTEGER NOT NULL
-    );
-    CREATE INDEX watch_pauses_household ON watch_pauses (household_id, until_at);"
+    CREATE INDEX pairings_expires ON pairings (expires_at);",
     ),
 ];
 
@@ -327,7 +129,13 @@ const CORE: &[(u32, &str)] = &[
 /// `schema` module), in one numbering recorded in `PRAGMA user_version`.
 /// Append only: never edit a migration that has shipped.
 pub fn migrations() -> Vec<(u32, &'static str)> {
-    let mut all = [CORE, crate::shop::schema::MIGRATIONS].concat();
+    let mut all = [
+        CORE,
+        crate::shop::schema::MIGRATIONS,
+        crate::ride::schema::MIGRATIONS,
+        crate::watch::schema::MIGRATIONS,
+    ]
+    .concat();
     all.sort_by_key(|m| m.0);
     all
 }

@@ -73,6 +73,15 @@ fn forwarded(parts: &Parts) -> Option<IpAddr> {
 /// answered in our envelope instead of axum's plain text.
 pub struct ApiJson<T>(pub T);
 
+/// No box request is anywhere near this big.
+pub const MAX_BOX_BODY_BYTES: usize = 16 * 1024;
+
+/// Box routes (`/v1/...`) with their body cap; every slice wraps its box
+/// routes in this, its console pages not.
+pub fn box_api<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>) -> axum::Router<S> {
+    routes.layer(axum::extract::DefaultBodyLimit::max(MAX_BOX_BODY_BYTES))
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 

@@ -17,6 +17,6 @@ use crate::AppState;
 /// The shop's box routes and console pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(routes::router())
+        .merge(crate::http::box_api(routes::router()))
         .merge(console::router())
 }

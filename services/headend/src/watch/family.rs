@@ -22,8 +22,8 @@ use engawa_watch::policy::MAX_AWAY;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::db::watch::{ContactRow, MAX_PAUSED_DAYS, PauseRefusal, WatchOverview};
 use crate::html::{self, Look, Markup, err, html, warn};
+use crate::watch::db::{ContactRow, MAX_PAUSED_DAYS, PauseRefusal, WatchOverview};
 
 /// Reminders one household's family may keep on the box.
 pub const MAX_FAMILY_REMINDERS: usize = 20;

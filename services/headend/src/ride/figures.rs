@@ -16,7 +16,7 @@ use std::ops::AddAssign;
 use chrono::{DateTime, Utc};
 use engawa_ride::service::Stop;
 
-use crate::db::ride::DayRows;
+use crate::ride::db::DayRows;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
@@ -155,7 +155,7 @@ impl Figures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::ride::{RideRow, VehicleRow};
+    use crate::ride::db::{RideRow, VehicleRow};
     use chrono::TimeZone;
     use engawa_ride::service::{Needs, Ride, Routes, Vehicle};
 

@@ -15,13 +15,15 @@ use engawa_ride::api::hhmm;
 use engawa_ride::booking::Channel;
 use serde::Deserialize;
 
-use super::{CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, err, ok, page};
 use crate::AppState;
 use crate::checks;
+use crate::console::{
+    CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, page, try_db, try_page,
+};
 use crate::db::Session;
-use crate::db::ride::RideRow;
-use crate::html::{Markup, html};
-use crate::ride_figures::Figures;
+use crate::html::{Markup, err, html, ok};
+use crate::ride::db::RideRow;
+use crate::ride::figures::Figures;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -615,8 +617,8 @@ async fn rider_form(s: &AppState, session: &Session, household: i64, message: Ma
         return search(s, session, "").await;
     };
     let fares = try_db!(s.db.fares().await);
-    let has: Vec<&str> = crate::db::ride::categories_of(&rider.eligibility).collect();
-    let needs: Vec<&str> = crate::db::ride::categories_of(&rider.needs).collect();
+    let has: Vec<&str> = crate::ride::db::categories_of(&rider.eligibility).collect();
+    let needs: Vec<&str> = crate::ride::db::categories_of(&rider.needs).collect();
     let other: Vec<&str> = needs
         .iter()
         .copied()
@@ -693,7 +695,7 @@ async fn save_rider(
         .filter(|n| NEEDS.contains(n));
     let other = f.get("other").map(String::as_str).unwrap_or_default();
     let checked =
-        checks::needs(chosen.chain(crate::db::ride::categories_of(other))).and_then(|needs| {
+        checks::needs(chosen.chain(crate::ride::db::categories_of(other))).and_then(|needs| {
             Ok((
                 needs,
                 checks::extra_minutes(f.get("extra").map_or("", String::as_str))?,
@@ -784,7 +786,7 @@ async fn search(s: &AppState, session: &Session, q: &str) -> Response {
     page("タクシー ＞ 電話で 予約", Some(session), body).into_response()
 }
 
-fn place_options(places: &[crate::db::ride::KnownPlace], selected: Option<i64>) -> Markup {
+fn place_options(places: &[crate::ride::db::KnownPlace], selected: Option<i64>) -> Markup {
     html! {
         option value="" selected[selected.is_none()] { "家" }
         @for p in places {
@@ -806,7 +808,7 @@ async fn booking_form(
         return search(s, session, "").await;
     };
     let places = try_db!(s.db.places_for(household).await);
-    let today = super::tokyo_today(s.clock.now()).to_string();
+    let today = crate::console::tokyo_today(s.clock.now()).to_string();
     let there = match return_of {
         Some(id) => try_db!(s.db.rides_of(household, &today).await)
             .into_iter()

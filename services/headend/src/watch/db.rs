@@ -10,7 +10,7 @@ use engawa_watch::Policy;
 use engawa_watch::api::{self, MAX_CONTACTS, WatchConfig, WatchReport};
 use sqlx::Row;
 
-use super::{Db, from_ts, ts};
+use crate::db::{Db, from_ts, ts};
 use crate::secret;
 
 /// The operator's side of watch-over, same for every household.

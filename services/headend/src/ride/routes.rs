@@ -20,9 +20,9 @@ use engawa_ride::booking::{self, Channel, Refusal};
 
 use crate::AppState;
 use crate::db::BoxAuth;
-use crate::db::ride::{BookOutcome, BookingAsk, KnownPlace, RideRow, Rider, Zones};
 use crate::error::ApiError;
 use crate::http::{ApiJson, IdempotencyKey};
+use crate::ride::db::{BookOutcome, BookingAsk, KnownPlace, RideRow, Rider, Zones};
 
 pub use engawa_ride::booking::{LEAD, WINDOW};
 
@@ -79,7 +79,7 @@ struct Asking {
     rider: Rider,
     places: Vec<KnownPlace>,
     zones: Zones,
-    fares: crate::db::ride::Fares,
+    fares: crate::ride::db::Fares,
 }
 
 impl Asking {

@@ -13,12 +13,13 @@ use engawa_watch::api::MAX_CONTACTS;
 use engawa_watch::{Bounds, Policy};
 use serde::Deserialize;
 
-use super::{CsrfForm, CsrfOnly, Operator, clean, csrf_field, err, ok, page, short_time};
 use crate::AppState;
+use crate::checks::clean;
+use crate::console::{CsrfForm, CsrfOnly, Operator, csrf_field, page, short_time, try_db};
 use crate::db::Session;
-use crate::db::watch::{ContactRefusal, WatchSettings};
-use crate::family::{hours_words, rule_words, schedule_words, state_words};
-use crate::html::{Markup, html};
+use crate::html::{Markup, err, html, ok};
+use crate::watch::db::{ContactRefusal, WatchSettings};
+use crate::watch::family::{hours_words, rule_words, schedule_words, state_words};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,61 +1,20 @@
-//! Watch-over on the head-end.
-//!
-//! - Box routes: `GET /v1/watch` (policy, contacts with their family-page links,
-//!   a pause set by family, family reminders) and `POST /v1/watch/report` (the
-//!   ladder's state, the rule in force, alerts, refused mails).
-//! - The monitor: a box whose heartbeats stop is a different alarm from a person
+//! The watch-over monitor: a box whose heartbeats stop is a different alarm from a person
 //!   who stops pressing keys. After `offline_after` the operator is emailed; after
 //!   `family_after` the family too (not while the household is away); when the
 //!   box talks again, whoever was told hears so. It also sends the optional daily
 //!   「お元気です」.
 //!
-//! Mails go through the head-end's outbox (`db::watch`) and `engawa_mail`, the
+//! Mails go through the head-end's outbox (`watch::db`) and `engawa_mail`, the
 //! same sender the box uses.
 
 use std::time::Duration as StdDuration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use engawa_core::TOKYO;
-use engawa_core::api::codes;
-use engawa_watch::api::{CheckedReport, WatchConfig, WatchReport};
 use engawa_watch::mail;
 
 use crate::AppState;
-use crate::db::BoxAuth;
-use crate::db::watch::{NewMail, OfflineStep, SilentBox, WatchSettings};
-use crate::error::ApiError;
-use crate::http::{ApiJson, IdempotencyKey};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/watch", get(config))
-        .route("/v1/watch/report", post(report))
-}
-
-async fn config(State(s): State<AppState>, auth: BoxAuth) -> Result<Json<WatchConfig>, ApiError> {
-    Ok(Json(
-        s.db.watch_config(auth.household_id, &s.public_url).await?,
-    ))
-}
-
-async fn report(
-    State(s): State<AppState>,
-    auth: BoxAuth,
-    _: IdempotencyKey,
-    ApiJson(rep): ApiJson<WatchReport>,
-) -> Result<StatusCode, ApiError> {
-    let rep = CheckedReport::try_from(rep).map_err(|why| {
-        tracing::info!(why, "refused a watch-over report");
-        ApiError::bad_request(codes::INVALID_INPUT, "送られた内容を 読めませんでした。")
-    })?;
-    s.db.record_watch_report(auth.box_id, auth.household_id, rep.report())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
+use crate::watch::db::{NewMail, OfflineStep, SilentBox, WatchSettings};
 
 /// What the monitor needs besides the database.
 #[derive(Debug, Clone)]
@@ -266,7 +225,7 @@ pub async fn tell_contacts(
 async fn mail_contacts(
     state: &AppState,
     settings: &WatchSettings,
-    o: &crate::db::watch::WatchOverview,
+    o: &crate::watch::db::WatchOverview,
     domain: &str,
     id_base: &str,
     now: DateTime<Utc>,

@@ -15,7 +15,7 @@ use engawa_ride::service::{Day, Ride, Routes, Stop, Vehicle};
 use engawa_ride::travel::TravelTime;
 use sqlx::Row;
 
-use super::{Db, ts};
+use crate::db::{Db, ts};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VehicleRow {
@@ -93,8 +93,8 @@ fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
         rider: r.try_get(16)?,
         phone: r.try_get(17)?,
         address: r.try_get(18)?,
-        picked_up_at: super::from_ts(r.try_get(22)?),
-        dropped_at: super::from_ts(r.try_get(23)?),
+        picked_up_at: crate::db::from_ts(r.try_get(22)?),
+        dropped_at: crate::db::from_ts(r.try_get(23)?),
         return_of: r.try_get(24)?,
         unmet: r.try_get(25)?,
     })
@@ -304,7 +304,7 @@ impl Db {
         rows.iter()
             .map(|r| {
                 Ok((
-                    super::from_ts(r.try_get(0)?).unwrap_or_default(),
+                    crate::db::from_ts(r.try_get(0)?).unwrap_or_default(),
                     r.try_get(1)?,
                     r.try_get(2)?,
                     r.try_get(3)?,
