@@ -11,6 +11,7 @@ pub mod remind;
 pub mod ride;
 pub mod shop;
 pub mod view;
+pub mod watch;
 
 use std::collections::HashSet;
 
@@ -744,7 +745,5 @@ static HOME_PAGE: Page = Page {
     focus: 0,
 };
 
-#[cfg(test)]
-mod ride_tests;
 #[cfg(test)]
 mod tests;

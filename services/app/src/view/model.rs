@@ -1,60 +1,16 @@
 //! App state → a `Frame`: titles, legends, rows, overlays, all as finished text.
 //! Japanese is the default; English exists for developers.
 
-use chrono::{NaiveTime, Weekday};
 use engawa_core::{TOKYO, jp};
-use engawa_remind::{DueOccurrence, Reminder, Repeat, Schedule, WeekdaySet};
 
 pub use super::frame::{
     BoxInfo, DayView, DialogView, FieldKind, FieldView, Frame, Hint, ItemView, KeyColour, Lang,
     OverlayView, PageKind, Row, SummaryView, Tile, time_text,
 };
 use super::frame::{back_hint, help_hint, hint, ok_hint, phone_text, t};
-use crate::remind::{Draft, DraftError, Field, RepeatKind};
-use crate::{App, Dialog, Overlay, Pairing, ROWS_PER_PAGE, Screen, TextSize};
-
-fn weekday_label(l: Lang, w: Weekday) -> String {
-    match l {
-        Lang::Ja => jp::weekday_ja(w).to_string(),
-        Lang::En => w.to_string(),
-    }
-}
-
-/// 「毎日 午前8:00」「毎週 火・金 午前7:30」「毎月31日 午前9:30」「12月3日(木) 午前10:00」
-/// (`Schedule::words_ja`; the developers' English here).
-pub fn schedule_text(l: Lang, s: &Schedule) -> String {
-    if l == Lang::Ja {
-        return s.words_ja();
-    }
-    let when = match s.repeat {
-        Repeat::Once(d) => jp::date_en(d),
-        Repeat::Daily => "daily".to_string(),
-        Repeat::Weekly(set) => weekdays_text(l, set),
-        Repeat::Monthly(day) => format!("monthly on day {day}"),
-    };
-    format!("{when} {}", time_text(l, s.time))
-}
-
-fn weekdays_text(l: Lang, set: WeekdaySet) -> String {
-    if l == Lang::Ja {
-        return set.words_ja();
-    }
-    let days: Vec<String> = (0..7u8)
-        .filter_map(|i| Weekday::try_from(i).ok())
-        .filter(|w| set.contains(*w))
-        .map(|w| weekday_label(l, w))
-        .collect();
-    format!("every {}", days.join(", "))
-}
-
-fn repeat_kind_text(l: Lang, k: RepeatKind) -> String {
-    match k {
-        RepeatKind::Once => t(l, "1回だけ", "once"),
-        RepeatKind::Daily => t(l, "毎日", "every day"),
-        RepeatKind::Weekly => t(l, "曜日をえらぶ", "on weekdays"),
-        RepeatKind::Monthly => t(l, "毎月", "every month"),
-    }
-}
+use crate::remind::view::{remind_edit, remind_list, reminder_card, schedule_text};
+use crate::watch::view::{away, safety, safety_check, watch_info};
+use crate::{App, Dialog, Overlay, Pairing, Screen, TextSize};
 
 pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
     let local = app.now.with_timezone(&TOKYO);
@@ -78,73 +34,19 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         Some(p) => pairing(&mut f, p, info, l),
         None => page(&mut f, app, info, l),
     }
-    f.dialog = app
-        .dialog
-        .as_ref()
-        .map(|d| super::ride::dialog(d, app, info, l).unwrap_or_else(|| dialog(d, app, info, l)));
+    f.dialog = app.dialog.as_ref().map(|d| {
+        crate::ride::view::dialog(d, app, info, l).unwrap_or_else(|| dialog(d, app, info, l))
+    });
     f.overlay = app.top_overlay().map(|o| match o {
         Overlay::SafetyCheck => safety_check(l),
         Overlay::Reminder(o) => reminder_card(o, l),
-        Overlay::RideSoon(b) => super::ride::soon_card(b, l),
+        Overlay::RideSoon(b) => crate::ride::view::soon_card(b, l),
     });
     f
 }
 
-/// 「お元気ですか？」
-fn safety_check(l: Lang) -> OverlayView {
-    OverlayView {
-        label: t(l, "見守り", "Watch-over"),
-        time: String::new(),
-        text: t(l, "お元気ですか？", "Are you all right?"),
-        note: t(
-            l,
-            "決定ボタンを おしてください（どのボタンでも だいじょうぶです）",
-            "Press OK (any key will do)",
-        ),
-        hints: vec![hint(
-            KeyColour::Plain,
-            t(l, "どのボタンでも", "Any key"),
-            t(l, "こたえる", "answer"),
-        )],
-    }
-}
-
-/// A reminder card: its time, its words, 決定 and 黄.
-fn reminder_card(o: &DueOccurrence, l: Lang) -> OverlayView {
-    let due = o.due_at.with_timezone(&TOKYO);
-    OverlayView {
-        label: if o.from_family {
-            t(l, "家族からの リマインド", "Reminder from family")
-        } else {
-            t(l, "リマインド", "Reminder")
-        },
-        time: time_text(l, due.time()),
-        text: o.phrase.clone(),
-        note: if o.late {
-            match l {
-                Lang::Ja => format!(
-                    "おくれて お知らせします（{} {} の分）",
-                    jp::date_ja(due.date_naive()),
-                    jp::time_ja(due.time())
-                ),
-                Lang::En => "Late: this was due while the box was off".into(),
-            }
-        } else {
-            String::new()
-        },
-        hints: vec![
-            ok_hint(l, ("できた", "done")),
-            hint(
-                KeyColour::Yellow,
-                t(l, "黄", "Yellow"),
-                t(l, "10分後に もう一度", "again in 10 min"),
-            ),
-        ],
-    }
-}
-
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
-    if super::shop::page(f, app, info, l) || super::ride::page(f, app, info, l) {
+    if crate::shop::view::page(f, app, info, l) || crate::ride::view::page(f, app, info, l) {
         return;
     }
     match &app.page().screen {
@@ -232,338 +134,6 @@ fn home(f: &mut Frame, l: Lang) {
         ),
         help_hint(l),
     ];
-}
-
-fn when_text(l: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
-    let local = t.with_timezone(&TOKYO);
-    match l {
-        Lang::Ja => jp::date_time_ja(local.date_naive(), local.time()),
-        Lang::En => format!(
-            "{} {}",
-            jp::date_en(local.date_naive()),
-            jp::time_en(local.time())
-        ),
-    }
-}
-
-/// 安心: the reminders and 留守にします.
-fn safety(f: &mut Frame, app: &App, l: Lang) {
-    f.page = Some(PageKind::List);
-    f.title = t(l, "安心", "Peace of mind");
-    f.focus = app.page().focus;
-    f.rows = vec![
-        Row {
-            number: "1".into(),
-            text: t(l, "リマインド", "Reminders"),
-            detail: match l {
-                Lang::Ja => format!("{}件", app.reminders.len()),
-                Lang::En => format!("{}", app.reminders.len()),
-            },
-        },
-        match app.away_until {
-            None => Row {
-                number: "2".into(),
-                text: t(l, "留守にします", "I will be away"),
-                detail: t(l, "いまは 見守り中", "watching now"),
-            },
-            Some(until) => Row {
-                number: "2".into(),
-                text: t(l, "留守を やめる（もどりました）", "I am back"),
-                detail: match l {
-                    Lang::Ja => format!("{}まで 留守", when_text(l, until)),
-                    Lang::En => format!("away until {}", when_text(l, until)),
-                },
-            },
-        },
-        Row {
-            number: "3".into(),
-            text: t(l, "だれに 知らせるか", "Who is told"),
-            detail: match l {
-                Lang::Ja => format!("{}人", app.watch_info.contacts.len()),
-                Lang::En => format!("{}", app.watch_info.contacts.len()),
-            },
-        },
-    ];
-    f.list_note = t(
-        l,
-        "リモコンを しばらく さわらないと、画面で おたずねし、ご家族に お知らせします。",
-        "If the remote is not touched for a long time, the TV asks, then family is told.",
-    );
-    f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l), help_hint(l)];
-}
-
-/// 「6時間」「1時間30分」
-fn duration_words(l: Lang, minutes: i64) -> String {
-    match l {
-        Lang::Ja => jp::duration_ja(minutes),
-        Lang::En => format!("{} h {:02} min", minutes / 60, minutes % 60),
-    }
-}
-
-/// 「だれに 知らせるか」: the contacts in order, and the rule in force.
-fn watch_info(f: &mut Frame, app: &App, l: Lang) {
-    let w = &app.watch_info;
-    f.page = Some(PageKind::List);
-    f.title = t(
-        l,
-        "安心 ＞ だれに 知らせるか",
-        "Peace of mind > Who is told",
-    );
-    f.focus = app.page().focus;
-    f.rows = w
-        .contacts
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Row {
-            number: (i + 1).to_string(),
-            text: match l {
-                Lang::Ja => format!("{name} さん"),
-                Lang::En => name.clone(),
-            },
-            detail: match (l, i) {
-                (Lang::Ja, 0) => "はじめに 知らせます".into(),
-                (Lang::Ja, _) => "つづけて 知らせます".into(),
-                (Lang::En, 0) => "told first".into(),
-                (Lang::En, _) => "told next".into(),
-            },
-        })
-        .collect();
-    let rule = duration_words(l, w.threshold_min.max(1));
-    f.list_note = match (l, w.contacts.is_empty(), w.adaptive) {
-        (Lang::Ja, true, _) => {
-            "まだ だれも 登録されていません。ケーブルテレビ局に ご相談ください。".into()
-        }
-        (Lang::Ja, false, true) => format!(
-            "ふだんの 様子から いまは {rule}: 操作が ないと おたずねし、返事が なければ 知らせます。"
-        ),
-        (Lang::Ja, false, false) => format!(
-            "{rule} リモコンの 操作が ないときに 画面で おたずねし、返事が なければ 知らせます。"
-        ),
-        (Lang::En, true, _) => "Nobody is registered yet. Ask the cable TV office.".into(),
-        (Lang::En, false, _) => {
-            format!("After {rule} without a key press the TV asks; with no answer they are told.")
-        }
-    };
-    f.hints = vec![back_hint(l), help_hint(l)];
-}
-
-fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
-    use crate::AWAY_DAYS;
-    f.page = Some(PageKind::Settings);
-    f.title = t(l, "安心 ＞ 留守にします", "Peace of mind > Away");
-    let days = AWAY_DAYS[choice.min(AWAY_DAYS.len() - 1)];
-    f.fields = vec![FieldView {
-        label: t(l, "留守にする 日数", "Away for"),
-        value: match (days, l) {
-            (7, Lang::Ja) => "1週間".into(),
-            (14, Lang::Ja) => "2週間".into(),
-            (d, Lang::Ja) => format!("{d}日"),
-            (d, Lang::En) => format!("{d} days"),
-        },
-        kind: FieldKind::Value,
-    }];
-    let until = app.now + chrono::Duration::days(days);
-    f.info = vec![(
-        t(l, "見守りに もどる日", "Watching again"),
-        when_text(l, until),
-    )];
-    f.info.push((
-        String::new(),
-        if days > 3 {
-            t(
-                l,
-                "3日より 長いので、ご家族にも お知らせします。",
-                "Family is told (over 3 days).",
-            )
-        } else {
-            t(
-                l,
-                "その日に 自動で 見守りに もどります。",
-                "Watch-over resumes by itself.",
-            )
-        },
-    ));
-    f.hints = vec![
-        hint(KeyColour::Plain, "◀▶".into(), t(l, "かえる", "change")),
-        hint(KeyColour::Green, t(l, "緑", "Green"), t(l, "決める", "set")),
-        back_hint(l),
-    ];
-}
-
-fn remind_list(f: &mut Frame, app: &App, l: Lang) {
-    f.page = Some(PageKind::List);
-    f.title = t(l, "安心 ＞ リマインド", "Peace of mind > Reminders");
-    let focus = app.page().focus;
-    let n = app.list_len();
-    let start = focus / ROWS_PER_PAGE * ROWS_PER_PAGE;
-    let pages = n.div_ceil(ROWS_PER_PAGE);
-    f.focus = focus - start;
-    f.rows = (start..n.min(start + ROWS_PER_PAGE))
-        .map(|i| {
-            let number = (i - start + 1).to_string();
-            match i {
-                0 => Row {
-                    number,
-                    text: t(l, "＋ あたらしく つくる", "+ New reminder"),
-                    detail: String::new(),
-                },
-                i => {
-                    let r = &app.reminders[i - 1];
-                    Row {
-                        number,
-                        text: r.phrase.as_str().to_string(),
-                        detail: reminder_detail(l, r, app),
-                    }
-                }
-            }
-        })
-        .collect();
-    if pages > 1 {
-        f.page_label = match l {
-            Lang::Ja => format!("{}/{} ページ", start / ROWS_PER_PAGE + 1, pages),
-            Lang::En => format!("page {}/{}", start / ROWS_PER_PAGE + 1, pages),
-        };
-    }
-    if app.reminders.is_empty() {
-        f.list_note = t(
-            l,
-            "まだ リマインドは ありません。決定で つくれます。",
-            "No reminders yet. Press OK to make one.",
-        );
-    }
-    f.hints = vec![ok_hint(l, ("ひらく", "open")), back_hint(l)];
-    if pages > 1 {
-        f.hints
-            .push(hint(KeyColour::Plain, "◀▶".into(), t(l, "ページ", "page")));
-    }
-    if focus > 0 {
-        f.hints.push(hint(
-            KeyColour::Red,
-            t(l, "赤", "Red"),
-            t(l, "けす", "delete"),
-        ));
-    }
-    f.hints.push(help_hint(l));
-}
-
-fn reminder_detail(l: Lang, r: &Reminder, app: &App) -> String {
-    let mut detail = schedule_text(l, &r.schedule);
-    if let Repeat::Once(_) = r.schedule.repeat
-        && r.schedule.next_after(app.now).is_none()
-    {
-        detail.push_str(t(l, "（おわり）", " (past)").as_str());
-    }
-    if r.from_family {
-        detail.push_str(t(l, "（家族から）", " (from family)").as_str());
-    }
-    detail
-}
-
-fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
-    f.page = Some(PageKind::Form);
-    f.title = match (d.id, l) {
-        (None, Lang::Ja) => "リマインド ＞ あたらしく つくる".into(),
-        (Some(_), Lang::Ja) => "リマインド ＞ かえる".into(),
-        (None, Lang::En) => "Reminders > New".into(),
-        (Some(_), Lang::En) => "Reminders > Change".into(),
-    };
-    f.focus = d.focus;
-    let value = |label: String, value: String| FieldView {
-        label,
-        value,
-        kind: FieldKind::Value,
-    };
-    f.fields = d
-        .fields()
-        .into_iter()
-        .map(|field| match field {
-            Field::Phrase => value(t(l, "なにを", "What"), d.phrase_text().to_string()),
-            Field::Hour => value(t(l, "なん時", "Hour"), hour_text(l, d.hour)),
-            Field::Minute => value(
-                t(l, "なん分", "Minute"),
-                format!("{:02}{}", d.minute, t(l, "分", " min")),
-            ),
-            Field::Repeat => value(t(l, "くりかえし", "Repeat"), repeat_kind_text(l, d.kind)),
-            Field::Date => value(
-                t(l, "日にち", "Date"),
-                match l {
-                    Lang::Ja => jp::date_ja(d.date),
-                    Lang::En => jp::date_en(d.date),
-                },
-            ),
-            Field::Weekdays => FieldView {
-                label: t(l, "曜日", "Weekdays"),
-                value: weekdays_text(l, d.weekdays),
-                kind: FieldKind::Weekdays,
-            },
-            Field::MonthDay => value(
-                t(l, "毎月の日", "Day of month"),
-                match l {
-                    Lang::Ja if d.month_day >= 29 => format!("{}日（ない月は 月末）", d.month_day),
-                    Lang::Ja => format!("{}日", d.month_day),
-                    Lang::En => format!("day {}", d.month_day),
-                },
-            ),
-            Field::Save => FieldView {
-                label: String::new(),
-                value: t(l, "✓ ほぞんする", "✓ Save"),
-                kind: FieldKind::Button,
-            },
-        })
-        .collect();
-    f.days = (0..7u8)
-        .filter_map(|i| Weekday::try_from(i).ok())
-        .map(|w| DayView {
-            label: weekday_label(l, w).chars().take(2).collect(),
-            on: d.weekdays.contains(w),
-            cursor: w.num_days_from_monday() == u32::from(d.weekday_cursor),
-        })
-        .collect();
-    f.form_error = match d.error {
-        None => String::new(),
-        Some(DraftError::NoWeekday) => t(
-            l,
-            "曜日を ひとつ以上 えらんでください（決定で えらびます）",
-            "Pick at least one weekday (OK toggles)",
-        ),
-        Some(DraftError::InPast) => t(
-            l,
-            "その時間は もう すぎています。時間か 日にちを かえてください",
-            "That time has passed; change the time or date",
-        ),
-    };
-    let mut hints = vec![hint(
-        KeyColour::Plain,
-        "◀▶".into(),
-        t(l, "かえる", "change"),
-    )];
-    if d.focused() == Field::Weekdays {
-        hints.push(ok_hint(l, ("曜日を えらぶ", "toggle day")));
-    }
-    hints.push(hint(
-        KeyColour::Green,
-        t(l, "緑", "Green"),
-        t(l, "ほぞん", "save"),
-    ));
-    if d.id.is_some() {
-        hints.push(hint(
-            KeyColour::Red,
-            t(l, "赤", "Red"),
-            t(l, "けす", "delete"),
-        ));
-    }
-    hints.push(back_hint(l));
-    f.hints = hints;
-}
-
-fn hour_text(l: Lang, h: u32) -> String {
-    match l {
-        Lang::Ja => jp::minutes_spoken(i64::from(h) * 60),
-        Lang::En => time_text(
-            l,
-            NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN),
-        ),
-    }
 }
 
 fn settings(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
@@ -664,9 +234,9 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
             },
             hints: any_key,
         },
-        Dialog::RemoveFromCart(id) => super::shop::remove_dialog(app, *id, l),
-        Dialog::CancelOrder(id) => super::shop::cancel_dialog(app, *id, l),
-        Dialog::Shop(n) => super::shop::notice_dialog(n, app, info, l),
+        Dialog::RemoveFromCart(id) => crate::shop::view::remove_dialog(app, *id, l),
+        Dialog::CancelOrder(id) => crate::shop::view::cancel_dialog(app, *id, l),
+        Dialog::Shop(n) => crate::shop::view::notice_dialog(n, app, info, l),
         // Drawn by view::ride.
         Dialog::CancelRide(_) | Dialog::Ride(_) => DialogView {
             title: String::new(),
@@ -688,8 +258,12 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
 fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
     let screen = &app.page().screen;
     let body = match (screen, l) {
-        (s, _) if super::shop::help(s, l).is_some() => super::shop::help(s, l).unwrap_or_default(),
-        (s, _) if super::ride::help(s, l).is_some() => super::ride::help(s, l).unwrap_or_default(),
+        (s, _) if crate::shop::view::help(s, l).is_some() => {
+            crate::shop::view::help(s, l).unwrap_or_default()
+        }
+        (s, _) if crate::ride::view::help(s, l).is_some() => {
+            crate::ride::view::help(s, l).unwrap_or_default()
+        }
         (Screen::Home, Lang::Ja) => {
             "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
         }
@@ -726,7 +300,9 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
 mod tests {
     use super::*;
     use crate::{Event, Key};
+    use chrono::{NaiveTime, Weekday};
     use engawa_core::clock::tokyo;
+    use engawa_remind::{Reminder, Repeat, Schedule, WeekdaySet};
 
     fn info() -> BoxInfo {
         BoxInfo {

@@ -10,6 +10,8 @@ use engawa_ride::api::{
     BookRequest, Booking, MAX_PEOPLE, Places, RideRequest, When, hhmm, minutes,
 };
 
+pub mod view;
+
 use super::{App, Dialog, Effect, Key, ListMove, Screen, list_move};
 
 /// What the taxi knows on the box.
@@ -425,3 +427,6 @@ impl App {
 
 /// How long before the window the card shows.
 pub const SOON: Duration = Duration::minutes(10);
+
+#[cfg(test)]
+mod tests;

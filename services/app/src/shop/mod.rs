@@ -10,6 +10,8 @@
 use engawa_shop::api::{Catalogue, CatalogueItem, Order};
 use engawa_shop::cart::{Cart, CartLine, Refresh};
 
+pub mod view;
+
 use super::{App, Dialog, Effect, Key, ListMove, Screen, list_move};
 
 /// Tiles on one page of the shop home (at most six choices on a screen).
@@ -446,5 +448,4 @@ impl App {
 }
 
 #[cfg(test)]
-#[path = "shop_tests.rs"]
 mod tests;

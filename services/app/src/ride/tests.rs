@@ -1,7 +1,7 @@
 //! The taxi's screens driven by keys, with the head-end's answers as events.
 
-use super::ride::{QuoteState, RideNotice, WhenMode};
-use super::*;
+use crate::ride::{QuoteState, RideNotice, WhenMode};
+use crate::*;
 use Key::*;
 use engawa_core::clock::tokyo;
 use engawa_ride::api::{BookRequest, Booking, Offer, Place, Places, RideRequest, When};

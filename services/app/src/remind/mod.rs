@@ -4,6 +4,8 @@
 //! ◀▶ change the focused row's value, ▲▼ move between rows, 決定 on 曜日 toggles the
 //! day under the cursor, 緑 (or 決定 on ほぞんする) saves, 赤 deletes an existing one.
 
+pub mod view;
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use engawa_core::ReminderId;
 use engawa_remind::{PHRASES, Phrase, Reminder, Repeat, Schedule, WeekdaySet};

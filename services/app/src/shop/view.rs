@@ -7,11 +7,11 @@ use engawa_shop::api::Order;
 use engawa_shop::cart::Refresh;
 use engawa_shop::delivery::delivery_words_ja;
 
-use super::frame::{
+use crate::shop::{ItemList, ShopNotice, ShopTile, TILES_PER_PAGE};
+use crate::view::frame::{
     BoxInfo, DialogView, Frame, Hint, ItemView, KeyColour, Lang, PageKind, Row, SummaryView, Tile,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::shop::{ItemList, ShopNotice, ShopTile, TILES_PER_PAGE};
 use crate::{App, ROWS_PER_PAGE, Screen};
 
 fn today(app: &App) -> NaiveDate {

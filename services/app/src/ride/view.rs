@@ -5,11 +5,11 @@
 use engawa_core::jp;
 use engawa_ride::api::{Booking, minutes};
 
-use super::frame::{
+use crate::ride::{Draft, QuoteState, RideNotice, RideRow, WhenMode};
+use crate::view::frame::{
     BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::ride::{Draft, QuoteState, RideNotice, RideRow, WhenMode};
 use crate::{App, ROWS_PER_PAGE, Screen};
 
 /// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
