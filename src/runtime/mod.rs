@@ -8,10 +8,7 @@
 
 mod chime;
 pub mod headend;
-mod ride;
-mod shop;
-mod sync;
-mod watchover;
+pub mod sink;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 use crate::app::{Effect, Event, TextSize};
 use crate::store::{Store, StoreError};
 
-pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+pub use sink::EventSink;
 
 /// How often the clock and the reminder scheduler are looked at.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -40,18 +37,7 @@ pub struct RuntimeConfig {
     pub watch_mail: Option<WatchMail>,
 }
 
-/// The family contacts of the configuration file (name, address; up to 4, in
-/// order) and the operator as the mails name them. Once the head-end has sent
-/// the household's settings, its contacts replace the file's.
-#[derive(Clone, Debug)]
-pub struct WatchMail {
-    pub contacts: Vec<(String, String)>,
-    pub operator: String,
-    pub operator_phone: String,
-    pub serial: String,
-    /// For Message-IDs: the domain of the sender address.
-    pub domain: String,
-}
+pub use crate::watch::WatchMail;
 
 #[derive(Clone)]
 pub struct HeadendSettings {
@@ -112,7 +98,7 @@ pub fn spawn(
                         .ok()
                 });
                 let (shop_tx, shop_rx) = mpsc::unbounded_channel();
-                let worker = shop::Worker {
+                let worker = crate::shop::worker::Worker {
                     store: shop_store,
                     client: client.clone(),
                     token: token_rx.clone(),
@@ -121,7 +107,7 @@ pub fn spawn(
                 };
                 tokio::spawn(worker.run(shop_rx));
                 let (ride_tx, ride_rx) = mpsc::unbounded_channel();
-                let ride_worker = ride::Worker {
+                let ride_worker = crate::ride::worker::Worker {
                     client: client.clone(),
                     token: token_rx.clone(),
                     sink: sink.clone(),
@@ -136,7 +122,7 @@ pub fn spawn(
                         std::future::pending(),
                     ));
                 }
-                let watch = match watchover::Watch::load(
+                let watch = match crate::watch::worker::Watch::load(
                     &store,
                     engawa_watch::Policy::default(),
                     config.watch_mail.clone(),
@@ -179,13 +165,13 @@ pub fn spawn(
 
 struct Shell {
     store: Store,
-    watch: Option<watchover::Watch>,
+    watch: Option<crate::watch::worker::Watch>,
     clock: Arc<dyn Clock>,
     sink: EventSink,
     chime: chime::Chime,
     activity: LastActivity,
-    shop: mpsc::UnboundedSender<shop::Command>,
-    ride: mpsc::UnboundedSender<ride::Command>,
+    shop: mpsc::UnboundedSender<crate::shop::worker::Command>,
+    ride: mpsc::UnboundedSender<crate::ride::worker::Command>,
     /// Since when the scheduler's ticks fail (a full or read-only disk): the
     /// error is logged once, then every `REPEAT_FAILURE`, not every tick.
     ticks_failing: Option<(std::time::Instant, u64)>,
@@ -303,11 +289,13 @@ impl Shell {
                 }
                 Ok(())
             }
-            Effect::LoadShop => self.to_shop(shop::Command::Load),
-            Effect::LoadOrders => self.to_shop(shop::Command::LoadOrders),
-            Effect::SaveCart(c) => self.to_shop(shop::Command::SaveCart(c.clone())),
-            Effect::PlaceOrder(c) => self.to_shop(shop::Command::PlaceOrder(c.clone())),
-            Effect::CancelOrder(id) => self.to_shop(shop::Command::Cancel(*id)),
+            Effect::LoadShop => self.to_shop(crate::shop::worker::Command::Load),
+            Effect::LoadOrders => self.to_shop(crate::shop::worker::Command::LoadOrders),
+            Effect::SaveCart(c) => self.to_shop(crate::shop::worker::Command::SaveCart(c.clone())),
+            Effect::PlaceOrder(c) => {
+                self.to_shop(crate::shop::worker::Command::PlaceOrder(c.clone()))
+            }
+            Effect::CancelOrder(id) => self.to_shop(crate::shop::worker::Command::Cancel(*id)),
             Effect::SetAway(until) => {
                 if let Some(w) = &mut self.watch {
                     w.set_away(&mut self.store, now, *until, &self.sink);
@@ -320,15 +308,17 @@ impl Shell {
                 }
                 Ok(())
             }
-            Effect::LoadPhoto { item_id, version } => self.to_shop(shop::Command::Photo {
-                item_id: *item_id,
-                version: *version,
-            }),
-            Effect::LoadRide => self.to_ride(ride::Command::Load),
-            Effect::LoadRideBookings => self.to_ride(ride::Command::LoadBookings),
-            Effect::QuoteRide(r) => self.to_ride(ride::Command::Quote(r.clone())),
-            Effect::BookRide(r) => self.to_ride(ride::Command::Book(r.clone())),
-            Effect::CancelRide(id) => self.to_ride(ride::Command::Cancel(*id)),
+            Effect::LoadPhoto { item_id, version } => {
+                self.to_shop(crate::shop::worker::Command::Photo {
+                    item_id: *item_id,
+                    version: *version,
+                })
+            }
+            Effect::LoadRide => self.to_ride(crate::ride::worker::Command::Load),
+            Effect::LoadRideBookings => self.to_ride(crate::ride::worker::Command::LoadBookings),
+            Effect::QuoteRide(r) => self.to_ride(crate::ride::worker::Command::Quote(r.clone())),
+            Effect::BookRide(r) => self.to_ride(crate::ride::worker::Command::Book(r.clone())),
+            Effect::CancelRide(id) => self.to_ride(crate::ride::worker::Command::Cancel(*id)),
         };
         if let Err(e) = result {
             self.failed("saving", e);
@@ -354,7 +344,7 @@ impl Shell {
         }
     }
 
-    fn to_ride(&self, c: ride::Command) -> Result<(), StoreError> {
+    fn to_ride(&self, c: crate::ride::worker::Command) -> Result<(), StoreError> {
         if self.ride.send(c).is_err() {
             tracing::error!("the taxi worker has stopped");
             (self.sink)(Event::Failed(ErrorKind::Internal));
@@ -362,7 +352,7 @@ impl Shell {
         Ok(())
     }
 
-    fn to_shop(&self, c: shop::Command) -> Result<(), StoreError> {
+    fn to_shop(&self, c: crate::shop::worker::Command) -> Result<(), StoreError> {
         if self.shop.send(c).is_err() {
             tracing::error!("the shop worker has stopped");
             (self.sink)(Event::Failed(ErrorKind::Internal));
@@ -512,7 +502,7 @@ async fn send_heartbeats(
             Ok(answer) => {
                 tracing::debug!(seq, "heartbeat sent");
                 let now = sync.clock.now();
-                sync::after_heartbeat(
+                crate::watch::sync::after_heartbeat(
                     client,
                     token,
                     &mut sync.store,

@@ -7,9 +7,13 @@ use rusqlite::Connection;
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[
+/// The store's own migrations: reminders and their occurrences, settings,
+/// the mail outbox, family reminders' head-end ids.
+const CORE: &[(u32, &str)] = &[
     // 1: reminders, their occurrences, scheduler bookkeeping, settings.
-    "CREATE TABLE reminders (
+    (
+        1,
+        "CREATE TABLE reminders (
         id INTEGER PRIMARY KEY,
         phrase TEXT NOT NULL,
         time_of_day TEXT NOT NULL,
@@ -33,44 +37,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX occurrences_pending ON occurrences (state, show_at);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value ANY NOT NULL) STRICT;
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-    // 2: the shop — the cart (one row per item, the line as JSON), and the outbox
-    // every request with an external effect goes through before it is sent.
-    "CREATE TABLE cart (
-        item_id INTEGER PRIMARY KEY,
-        position INTEGER NOT NULL,
-        line TEXT NOT NULL
-    );
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        key TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'void', 'refused')),
-        created_at INTEGER NOT NULL,
-        settled_at INTEGER,
-        result TEXT
-    );",
-    // 3: item photos fetched from the head-end, by version.
-    "CREATE TABLE photos (
-        item_id INTEGER PRIMARY KEY,
-        version INTEGER NOT NULL,
-        png BLOB NOT NULL
-    );",
-    // 4: watch-over — the activity log (one row per minute with a key press; kept
-    // 30 days, never uploaded), the ladder's state, and the alerts it raised.
-    "CREATE TABLE activity (at INTEGER PRIMARY KEY);
-    CREATE TABLE watch_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL);
-    CREATE TABLE watch_alerts (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        n INTEGER NOT NULL,
-        at INTEGER NOT NULL,
-        since INTEGER,
-        UNIQUE (kind, n, since)
-    );",
+    ),
     // 5: the mail outbox: every email is a row before it is sent; the Message-ID
     // is fixed when the row is made, so a resend after a crash is the same mail.
-    "CREATE TABLE mail_outbox (
+    (
+        5,
+        "CREATE TABLE mail_outbox (
         id INTEGER PRIMARY KEY,
         message_id TEXT NOT NULL UNIQUE,
         to_name TEXT NOT NULL,
@@ -84,14 +56,32 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT,
         sent_at INTEGER
     );",
+    ),
     // 6: reminders the family set on the family page carry the head-end's id, so
     // each sync updates them in place.
-    "ALTER TABLE reminders ADD COLUMN remote_id INTEGER;
+    (
+        6,
+        "ALTER TABLE reminders ADD COLUMN remote_id INTEGER;
     CREATE UNIQUE INDEX reminders_remote ON reminders (remote_id) WHERE remote_id IS NOT NULL;",
+    ),
 ];
 
+/// Every migration in order: the store's own and each service's (its
+/// `schema` module), in one numbering recorded in `PRAGMA user_version`.
+pub(crate) fn migrations() -> Vec<(u32, &'static str)> {
+    let mut all = [
+        CORE,
+        crate::shop::schema::MIGRATIONS,
+        crate::watch::schema::MIGRATIONS,
+    ]
+    .concat();
+    all.sort_by_key(|m| m.0);
+    all
+}
+
 pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let known = MIGRATIONS.len() as i64;
+    let all = migrations();
+    let known = all.len() as i64;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > known {
         return Err(StoreError::TooNew {
@@ -100,12 +90,25 @@ pub(super) fn run(conn: &mut Connection, path: &Path) -> Result<(), StoreError> 
             known,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (n, sql) in all {
+        if i64::from(n) <= found {
+            continue;
+        }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.pragma_update(None, "user_version", i64::from(n))?;
         tx.commit()?;
-        tracing::info!(version = i + 1, "database migrated");
+        tracing::info!(version = n, "database migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_slice_s_migrations_make_one_numbering() {
+        let versions: Vec<u32> = super::migrations().iter().map(|m| m.0).collect();
+        let expected: Vec<u32> = (1..=versions.len() as u32).collect();
+        assert_eq!(versions, expected, "versions 1..=N, each once");
+    }
 }

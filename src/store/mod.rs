@@ -7,12 +7,8 @@
 
 mod mail;
 mod migrations;
-mod shop;
-mod watch;
 
 pub use mail::QueuedMail;
-
-pub use shop::{OutboxEntry, Settlement};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
@@ -84,7 +80,7 @@ impl OccurrenceState {
 const MARK_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 

@@ -12,7 +12,7 @@ use engawa_watch::api::{WatchReport, WatchState};
 use engawa_watch::{Ladder, State};
 use tokio::sync::mpsc;
 
-use super::headend::{HeadendClient, new_key};
+use crate::runtime::headend::{HeadendClient, new_key};
 use crate::store::{Store, StoreError};
 
 /// Settings keys for what the head-end has accepted.

@@ -12,7 +12,7 @@ use engawa_shop::api::Catalogue;
 use engawa_shop::cart::{Cart, CartLine};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError};
+use crate::store::{Store, StoreError};
 
 const CATALOGUE_KEY: &str = "shop.catalogue";
 

@@ -18,10 +18,11 @@ use engawa_shop::api::{Order, codes};
 use engawa_shop::cart::Cart;
 use tokio::sync::{mpsc, watch};
 
-use super::EventSink;
-use super::headend::{ClientError, HeadendClient, new_key};
+use super::store::Settlement;
 use crate::app::Event;
-use crate::store::{Settlement, Store, StoreError};
+use crate::runtime::headend::{ClientError, HeadendClient, new_key};
+use crate::runtime::sink::EventSink;
+use crate::store::{Store, StoreError};
 
 #[derive(Debug)]
 pub enum Command {

@@ -12,9 +12,9 @@ use std::time::Duration;
 use engawa_ride::api::{BookRequest, RideRequest};
 use tokio::sync::{mpsc, watch};
 
-use super::EventSink;
-use super::headend::{ClientError, HeadendClient, new_key};
 use crate::app::{Event, RideEvent};
+use crate::runtime::headend::{ClientError, HeadendClient, new_key};
+use crate::runtime::sink::EventSink;
 
 pub enum Command {
     Load,

@@ -11,7 +11,7 @@ use engawa_remind::Phrase;
 use engawa_watch::api::{AlertKind, AlertReport, Bounce, FamilyReminder, WatchConfig};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// How long the activity log is kept.
 pub const KEEP: Duration = Duration::days(30);

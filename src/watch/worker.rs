@@ -12,8 +12,8 @@ use engawa_watch::api::{AlertKind, WatchConfig};
 use engawa_watch::rhythm::WINDOW;
 use engawa_watch::{Action, Input, Ladder, Policy, Rhythm, mail};
 
-use super::EventSink;
 use crate::app::{Event, WatchInfo};
+use crate::runtime::sink::EventSink;
 use crate::store::{Store, StoreError};
 
 pub struct Watch {
