@@ -41,8 +41,14 @@ impl ClientError {
     /// swapped): the only answer after which the box forgets its token and pairs
     /// again. A 401 from anything else between the box and the head-end is not.
     pub fn token_refused(&self) -> bool {
-        matches!(self, ClientError::Refused { status: 401, code, .. } if code == codes::UNAUTHORIZED)
+        matches!(self, ClientError::Refused { status, code, .. } if refuses_token(*status, code))
     }
+}
+
+/// A refusal's status and code say the token is no longer valid (see
+/// [`ClientError::token_refused`]).
+pub fn refuses_token(status: u16, code: &str) -> bool {
+    status == 401 && code == codes::UNAUTHORIZED
 }
 
 /// Whether `url` is a head-end address this box may use: `https://` for any host,

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::store::Settlement;
 use crate::app::Event;
-use crate::runtime::headend::{ClientError, HeadendClient, new_key};
+use crate::runtime::headend::{ClientError, HeadendClient, new_key, refuses_token};
 use crate::runtime::sink::EventSink;
 use crate::store::{Store, StoreError};
 
@@ -289,13 +289,11 @@ impl Worker {
                 {
                     return self.storage_failed("settling a refused order", e);
                 }
-                (self.sink)(
-                    if status == 401 && code == engawa_core::api::codes::UNAUTHORIZED {
-                        Event::Failed(ErrorKind::Unauthorized)
-                    } else {
-                        Event::OrderRefused { code }
-                    },
-                );
+                (self.sink)(if refuses_token(status, &code) {
+                    Event::Failed(ErrorKind::Unauthorized)
+                } else {
+                    Event::OrderRefused { code }
+                });
             }
             Err(ClientError::NotSent(e)) => {
                 tracing::warn!(error = %e, "order not sent: no connection");

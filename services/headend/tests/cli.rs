@@ -117,69 +117,45 @@ fn taxi_setup_on_the_command_line_is_checked_too() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("headend.db");
     let db_arg = db.to_str().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let vehicle = |seats: &'static str, shift: &'static str| -> Vec<&'static str> {
+        vec![
+            "ride",
+            "vehicle",
+            "--name",
+            "1号車",
+            "--seats",
+            seats,
+            "--shift",
+            shift,
+            "--depot",
+            "35.6,137.9",
+        ]
+    };
+    let cases: [(Vec<&str>, &str); 5] = [
         (
-            &[
-                "ride",
-                "vehicle",
-                "--name",
-                "1号車",
-                "--seats",
-                "21",
-                "--shift",
-                "08:00-17:00",
-                "--depot",
-                "35.6,137.9",
-            ],
+            vehicle("21", "08:00-17:00"),
             "--seats: a whole number, 1 to 20",
         ),
+        (vehicle("3", "17:00-08:00"), "--shift"),
         (
-            &[
-                "ride",
-                "vehicle",
-                "--name",
-                "1号車",
-                "--seats",
-                "3",
-                "--shift",
-                "17:00-08:00",
-                "--depot",
-                "35.6,137.9",
-            ],
-            "--shift",
-        ),
-        (
-            &["ride", "place", "--name", "病院", "--at", "north"],
+            vec!["ride", "place", "--name", "病院", "--at", "north"],
             "--at: LATITUDE,LONGITUDE",
         ),
         (
-            &["ride", "fares", "--category", "a,b", "--fare", "300"],
+            vec!["ride", "fares", "--category", "a,b", "--fare", "300"],
             "--category: up to 20 characters without commas",
         ),
         (
-            &["ride", "zone", "--link", "北部,北部"],
+            vec!["ride", "zone", "--link", "北部,北部"],
             "--link: two different districts",
         ),
     ];
     for (args, why) in cases {
-        let out = headend(&[args, &["--db", db_arg]].concat());
+        let out = headend(&[&args[..], &["--db", db_arg]].concat());
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert!(text(&out).contains(why), "{args:?}: {}", text(&out));
     }
-    let out = headend(&[
-        "ride",
-        "vehicle",
-        "--name",
-        "1号車",
-        "--seats",
-        "3",
-        "--shift",
-        "08:00-17:00",
-        "--depot",
-        "35.6,137.9",
-        "--db",
-        db_arg,
-    ]);
+    let out = headend(&[&vehicle("3", "08:00-17:00")[..], &["--db", db_arg]].concat());
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("vehicle 1 added"), "{}", text(&out));
 }
