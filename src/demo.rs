@@ -11,6 +11,8 @@ use engawa_shop::api::{Catalogue, CatalogueItem, Order};
 use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
 
+use crate::app::ride::RideEffect;
+use crate::app::shop::ShopEffect;
 use crate::app::{App, Effect, Event, Key, TextSize};
 use crate::store::{Store, StoreError};
 
@@ -579,11 +581,11 @@ pub fn booked_ride() -> engawa_ride::api::Booking {
 pub fn answer(effect: &Effect) -> Option<Event> {
     use crate::app::RideEvent as R;
     Some(match effect {
-        Effect::LoadShop => Event::ShopCatalogue(catalogue()),
-        Effect::LoadRide => Event::Ride(R::Places(ride_places())),
-        Effect::LoadRideBookings => Event::Ride(R::Bookings(vec![])),
-        Effect::QuoteRide(_) => Event::Ride(R::Quote(Ok(ride_offers()))),
-        Effect::BookRide(_) => Event::Ride(R::Booked(booked_ride())),
+        Effect::Shop(ShopEffect::Load) => Event::ShopCatalogue(catalogue()),
+        Effect::Ride(RideEffect::Load) => Event::Ride(R::Places(ride_places())),
+        Effect::Ride(RideEffect::LoadBookings) => Event::Ride(R::Bookings(vec![])),
+        Effect::Ride(RideEffect::Quote(_)) => Event::Ride(R::Quote(Ok(ride_offers()))),
+        Effect::Ride(RideEffect::Book(_)) => Event::Ride(R::Booked(booked_ride())),
         _ => return None,
     })
 }

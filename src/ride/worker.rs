@@ -9,20 +9,12 @@
 
 use std::time::Duration;
 
-use engawa_ride::api::{BookRequest, RideRequest};
 use tokio::sync::{mpsc, watch};
 
+use crate::app::ride::RideEffect;
 use crate::app::{Event, RideEvent};
 use crate::runtime::headend::{ClientError, HeadendClient, new_key};
 use crate::runtime::sink::EventSink;
-
-pub enum Command {
-    Load,
-    LoadBookings,
-    Quote(RideRequest),
-    Book(BookRequest),
-    Cancel(i64),
-}
 
 /// How often today's bookings are fetched while connected.
 const REFRESH: Duration = Duration::from_secs(5 * 60);
@@ -36,7 +28,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<RideEffect>) {
         let mut token_open = true;
         let mut refresh = tokio::time::interval(REFRESH);
         loop {
@@ -80,12 +72,12 @@ impl Worker {
         }
     }
 
-    async fn command(&mut self, cmd: Command) {
+    async fn command(&mut self, cmd: RideEffect) {
         let Some((c, t)) = self.connection() else {
             return self.send(RideEvent::Offline);
         };
         match cmd {
-            Command::Load => {
+            RideEffect::Load => {
                 match c.ride_places(&t).await {
                     Ok(p) => self.send(RideEvent::Places(p)),
                     Err(ClientError::Refused { message_ja, .. }) => {
@@ -98,8 +90,8 @@ impl Worker {
                 }
                 self.bookings().await;
             }
-            Command::LoadBookings => self.bookings().await,
-            Command::Quote(req) => {
+            RideEffect::LoadBookings => self.bookings().await,
+            RideEffect::Quote(req) => {
                 let answer = match c.ride_quote(&t, &req).await {
                     Ok(q) => Ok(q.offers),
                     Err(ClientError::Refused {
@@ -119,7 +111,7 @@ impl Worker {
                 };
                 self.send(RideEvent::Quote(answer));
             }
-            Command::Book(req) => {
+            RideEffect::Book(req) => {
                 // No answer is not a no: the booking may have been made. Ask
                 // again with the same key (the head-end answers a repeat with
                 // the ride it made, never a second one); only then say that
@@ -147,7 +139,7 @@ impl Worker {
                     }
                 }
             }
-            Command::Cancel(id) => match c.ride_cancel(&t, id).await {
+            RideEffect::Cancel(id) => match c.ride_cancel(&t, id).await {
                 Ok(b) => self.send(RideEvent::Cancelled(b)),
                 Err(ClientError::Refused { message_ja, .. }) => {
                     self.send(RideEvent::Refused(message_ja));

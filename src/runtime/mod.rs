@@ -17,6 +17,8 @@ use std::time::Duration;
 use engawa_core::{Clock, ErrorKind};
 use tokio::sync::{mpsc, watch};
 
+use crate::app::ride::RideEffect;
+use crate::app::shop::ShopEffect;
 use crate::app::{Effect, Event, TextSize};
 use crate::store::{Store, StoreError};
 
@@ -170,8 +172,8 @@ struct Shell {
     sink: EventSink,
     chime: chime::Chime,
     activity: LastActivity,
-    shop: mpsc::UnboundedSender<crate::shop::worker::Command>,
-    ride: mpsc::UnboundedSender<crate::ride::worker::Command>,
+    shop: mpsc::UnboundedSender<ShopEffect>,
+    ride: mpsc::UnboundedSender<RideEffect>,
     /// Since when the scheduler's ticks fail (a full or read-only disk): the
     /// error is logged once, then every `REPEAT_FAILURE`, not every tick.
     ticks_failing: Option<(std::time::Instant, u64)>,
@@ -289,13 +291,8 @@ impl Shell {
                 }
                 Ok(())
             }
-            Effect::LoadShop => self.to_shop(crate::shop::worker::Command::Load),
-            Effect::LoadOrders => self.to_shop(crate::shop::worker::Command::LoadOrders),
-            Effect::SaveCart(c) => self.to_shop(crate::shop::worker::Command::SaveCart(c.clone())),
-            Effect::PlaceOrder(c) => {
-                self.to_shop(crate::shop::worker::Command::PlaceOrder(c.clone()))
-            }
-            Effect::CancelOrder(id) => self.to_shop(crate::shop::worker::Command::Cancel(*id)),
+            Effect::Shop(e) => self.to_shop(e.clone()),
+            Effect::Ride(e) => self.to_ride(e.clone()),
             Effect::SetAway(until) => {
                 if let Some(w) = &mut self.watch {
                     w.set_away(&mut self.store, now, *until, &self.sink);
@@ -308,17 +305,6 @@ impl Shell {
                 }
                 Ok(())
             }
-            Effect::LoadPhoto { item_id, version } => {
-                self.to_shop(crate::shop::worker::Command::Photo {
-                    item_id: *item_id,
-                    version: *version,
-                })
-            }
-            Effect::LoadRide => self.to_ride(crate::ride::worker::Command::Load),
-            Effect::LoadRideBookings => self.to_ride(crate::ride::worker::Command::LoadBookings),
-            Effect::QuoteRide(r) => self.to_ride(crate::ride::worker::Command::Quote(r.clone())),
-            Effect::BookRide(r) => self.to_ride(crate::ride::worker::Command::Book(r.clone())),
-            Effect::CancelRide(id) => self.to_ride(crate::ride::worker::Command::Cancel(*id)),
         };
         if let Err(e) = result {
             self.failed("saving", e);
@@ -344,7 +330,7 @@ impl Shell {
         }
     }
 
-    fn to_ride(&self, c: crate::ride::worker::Command) -> Result<(), StoreError> {
+    fn to_ride(&self, c: RideEffect) -> Result<(), StoreError> {
         if self.ride.send(c).is_err() {
             tracing::error!("the taxi worker has stopped");
             (self.sink)(Event::Failed(ErrorKind::Internal));
@@ -352,7 +338,7 @@ impl Shell {
         Ok(())
     }
 
-    fn to_shop(&self, c: crate::shop::worker::Command) -> Result<(), StoreError> {
+    fn to_shop(&self, c: ShopEffect) -> Result<(), StoreError> {
         if self.shop.send(c).is_err() {
             tracing::error!("the shop worker has stopped");
             (self.sink)(Event::Failed(ErrorKind::Internal));

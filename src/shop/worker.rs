@@ -20,19 +20,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::store::Settlement;
 use crate::app::Event;
+use crate::app::shop::ShopEffect;
 use crate::runtime::headend::{ClientError, HeadendClient, new_key, refuses_token};
 use crate::runtime::sink::EventSink;
 use crate::store::{Store, StoreError};
-
-#[derive(Debug)]
-pub enum Command {
-    Load,
-    LoadOrders,
-    SaveCart(Cart),
-    PlaceOrder(Cart),
-    Cancel(i64),
-    Photo { item_id: i64, version: i64 },
-}
 
 const ORDER: &str = "order";
 
@@ -54,7 +45,7 @@ enum Pending {
 }
 
 impl Worker {
-    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ShopEffect>) {
         match self.store.cart() {
             Ok(c) if !c.is_empty() => (self.sink)(Event::Cart(c)),
             Ok(_) => {}
@@ -96,13 +87,13 @@ impl Worker {
         (self.sink)(Event::Failed(ErrorKind::Storage));
     }
 
-    async fn command(&mut self, c: Command) {
+    async fn command(&mut self, c: ShopEffect) {
         match c {
-            Command::Load => {
+            ShopEffect::Load => {
                 self.settle_pending().await;
                 self.load_catalogue().await;
             }
-            Command::LoadOrders => {
+            ShopEffect::LoadOrders => {
                 let Some((client, token)) = self.token() else {
                     return (self.sink)(Event::ShopUnreachable);
                 };
@@ -114,14 +105,14 @@ impl Worker {
                     }
                 }
             }
-            Command::SaveCart(cart) => {
+            ShopEffect::SaveCart(cart) => {
                 if let Err(e) = self.store.save_cart(&cart) {
                     self.storage_failed("saving the cart", e);
                 }
             }
-            Command::PlaceOrder(cart) => self.place_order(cart).await,
-            Command::Photo { item_id, version } => self.photo(item_id, version).await,
-            Command::Cancel(id) => {
+            ShopEffect::PlaceOrder(cart) => self.place_order(cart).await,
+            ShopEffect::Photo { item_id, version } => self.photo(item_id, version).await,
+            ShopEffect::Cancel(id) => {
                 let Some((client, token)) = self.token() else {
                     return (self.sink)(Event::ShopUnreachable);
                 };

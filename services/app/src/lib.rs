@@ -114,29 +114,14 @@ pub enum Effect {
     SaveTextSize(TextSize),
     /// Something the resident did (any key): the watch-over's activity signal.
     Activity,
-    /// Fetch the catalogue (the shop was opened).
-    LoadShop,
-    LoadOrders,
-    SaveCart(Cart),
-    /// Send the order (through the outbox, with an Idempotency-Key).
-    PlaceOrder(Cart),
-    CancelOrder(i64),
+    /// For the shop's worker.
+    Shop(shop::ShopEffect),
     /// 留守にします: away mode until then (the watch-over stays silent).
     SetAway(DateTime<Utc>),
     /// Back early: watching again.
     EndAway,
-    /// Show this item's photo (from the box database or the head-end).
-    LoadPhoto {
-        item_id: i64,
-        version: i64,
-    },
-    /// The taxi was opened: places and today's bookings.
-    LoadRide,
-    LoadRideBookings,
-    QuoteRide(engawa_ride::api::RideRequest),
-    /// Book (with an Idempotency-Key).
-    BookRide(engawa_ride::api::BookRequest),
-    CancelRide(i64),
+    /// For the taxi's worker.
+    Ride(ride::RideEffect),
 }
 
 /// What the head-end answered the taxi.

@@ -12,6 +12,18 @@ use engawa_ride::api::{
 
 pub mod view;
 
+/// What the taxi's screens ask of the box's taxi worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RideEffect {
+    /// The taxi was opened: places and today's bookings.
+    Load,
+    LoadBookings,
+    Quote(engawa_ride::api::RideRequest),
+    /// Book (with an Idempotency-Key).
+    Book(engawa_ride::api::BookRequest),
+    Cancel(i64),
+}
+
 use super::{App, Dialog, Effect, Key, ListMove, Screen, list_move};
 
 /// What the taxi knows on the box.
@@ -197,7 +209,7 @@ impl Draft {
 impl App {
     pub(super) fn open_ride(&mut self, fx: &mut Vec<Effect>) {
         self.push(Screen::Ride);
-        fx.push(Effect::LoadRide);
+        fx.push(Effect::Ride(RideEffect::Load));
     }
 
     pub(super) fn ride_key(&mut self, s: Screen, focus: usize, k: Key, fx: &mut Vec<Effect>) {
@@ -213,7 +225,7 @@ impl App {
                         }
                         RideRow::Home => self.push(Screen::RideFrom),
                         RideRow::Bookings => {
-                            fx.push(Effect::LoadRideBookings);
+                            fx.push(Effect::Ride(RideEffect::LoadBookings));
                             self.push(Screen::RideBookings);
                         }
                     }
@@ -269,7 +281,7 @@ impl App {
                     Key::Ok | Key::Green => {
                         let req = d.request(&self.ride.times(&d, self.now));
                         self.ride.quote = QuoteState::Waiting;
-                        fx.push(Effect::QuoteRide(req));
+                        fx.push(Effect::Ride(RideEffect::Quote(req)));
                         self.push(Screen::RideOffers(d));
                         return;
                     }
@@ -298,14 +310,14 @@ impl App {
                                 _ => None,
                             };
                             self.ride.last = Some(d.clone());
-                            fx.push(Effect::BookRide(BookRequest {
+                            fx.push(Effect::Ride(RideEffect::Book(BookRequest {
                                 from: d.from,
                                 to: d.to,
                                 people: d.people,
                                 pickup_from: offer.pickup_from.clone(),
                                 arrive_by,
                                 return_of: d.return_of,
-                            }));
+                            })));
                             self.dialog = Some(Dialog::Ride(RideNotice::Sending));
                         }
                     }
@@ -352,7 +364,7 @@ impl App {
     pub(super) fn ride_dialog_key(&mut self, d: Dialog, k: Key, fx: &mut Vec<Effect>) {
         match (d, k) {
             (Dialog::CancelRide(id), Key::Ok | Key::Red) => {
-                fx.push(Effect::CancelRide(id));
+                fx.push(Effect::Ride(RideEffect::Cancel(id)));
                 self.dialog = Some(Dialog::Ride(RideNotice::Sending));
             }
             (Dialog::CancelRide(_), Key::Back | Key::Home) => {}
@@ -399,19 +411,21 @@ impl App {
                     .get_or_insert_with(Vec::new)
                     .push(b.clone());
                 self.dialog = Some(Dialog::Ride(RideNotice::Booked(b)));
-                fx.push(Effect::LoadRideBookings);
+                fx.push(Effect::Ride(RideEffect::LoadBookings));
             }
             E::Refused(why) => {
                 self.dialog = Some(Dialog::Ride(RideNotice::Refused(why)));
                 // The offers are stale: ask again.
                 if let Screen::RideOffers(d) = self.page().screen.clone() {
                     self.ride.quote = QuoteState::Waiting;
-                    fx.push(Effect::QuoteRide(d.request(&self.ride.times(&d, self.now))));
+                    fx.push(Effect::Ride(RideEffect::Quote(
+                        d.request(&self.ride.times(&d, self.now)),
+                    )));
                 }
             }
             E::Unreachable => {
                 self.dialog = Some(Dialog::Ride(RideNotice::Unreachable));
-                fx.push(Effect::LoadRideBookings);
+                fx.push(Effect::Ride(RideEffect::LoadBookings));
             }
             E::Cancelled(b) => {
                 if let Some(list) = self.ride.bookings.as_mut()

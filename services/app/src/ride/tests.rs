@@ -1,6 +1,6 @@
 //! The taxi's screens driven by keys, with the head-end's answers as events.
 
-use crate::ride::{QuoteState, RideNotice, WhenMode};
+use crate::ride::{QuoteState, RideEffect, RideNotice, WhenMode};
 use crate::*;
 use Key::*;
 use engawa_core::clock::tokyo;
@@ -67,7 +67,7 @@ fn press(a: &mut App, keys: &[Key]) -> Vec<Effect> {
 #[test]
 fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     let mut a = app();
-    assert_eq!(press(&mut a, &[Digit(2)]), [Effect::LoadRide]);
+    assert_eq!(press(&mut a, &[Digit(2)]), [Effect::Ride(RideEffect::Load)]);
     assert_eq!(a.page().screen, Screen::Ride);
     a.handle(Event::Ride(RideEvent::Places(places())));
     // 1 = the favourite hospital; then a time: the first slot after いますぐ is
@@ -84,12 +84,12 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     let fx = press(&mut a, &[Green]);
     assert_eq!(
         fx,
-        [Effect::QuoteRide(RideRequest {
+        [Effect::Ride(RideEffect::Quote(RideRequest {
             from: None,
             to: Some(7),
             people: 2,
             when: When::At("10:00".into())
-        })]
+        }))]
     );
     assert!(matches!(a.page().screen, Screen::RideOffers(_)));
     assert_eq!(a.ride.quote, QuoteState::Waiting);
@@ -100,14 +100,14 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     let fx = press(&mut a, &[Digit(2), Green]);
     assert_eq!(
         fx,
-        [Effect::BookRide(BookRequest {
+        [Effect::Ride(RideEffect::Book(BookRequest {
             from: None,
             to: Some(7),
             people: 2,
             pickup_from: "10:15".into(),
             arrive_by: None,
             return_of: None
-        })]
+        }))]
     );
     assert_eq!(a.dialog, Some(Dialog::Ride(RideNotice::Sending)));
     assert!(
@@ -117,7 +117,7 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     let fx = a.handle(Event::Ride(RideEvent::Booked(booking(
         5, "10:15", "booked",
     ))));
-    assert_eq!(fx, [Effect::LoadRideBookings]);
+    assert_eq!(fx, [Effect::Ride(RideEffect::LoadBookings)]);
     press(&mut a, &[Ok]);
     assert!(matches!(a.page().screen, Screen::RideDone(_)));
     press(&mut a, &[Back]);
@@ -146,12 +146,12 @@ fn going_home_asks_from_where_and_a_refusal_asks_again() {
     let fx = press(&mut a, &[Ok]);
     assert_eq!(
         fx,
-        [Effect::QuoteRide(RideRequest {
+        [Effect::Ride(RideEffect::Quote(RideRequest {
             from: Some(8),
             to: None,
             people: 1,
             when: When::Asap
-        })]
+        }))]
     );
     a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![offer(
         "09:50", "10:05", "10:10",
@@ -161,7 +161,7 @@ fn going_home_asks_from_where_and_a_refusal_asks_again() {
         "その 時間は たったいま うまりました。".into(),
     )));
     assert!(
-        matches!(fx[..], [Effect::QuoteRide(_)]),
+        matches!(fx[..], [Effect::Ride(RideEffect::Quote(_))]),
         "fresh offers are fetched"
     );
     assert!(matches!(
@@ -187,7 +187,7 @@ fn a_booking_is_cancelled_after_a_question_and_the_taxi_card_shows_ten_minutes_b
         booking(6, "13:00", "cancelled"),
     ])));
     let fx = press(&mut a, &[Digit(4)]);
-    assert_eq!(fx, [Effect::LoadRideBookings]);
+    assert_eq!(fx, [Effect::Ride(RideEffect::LoadBookings)]);
     assert_eq!(a.page().screen, Screen::RideBookings);
     press(&mut a, &[Down, Red]);
     assert_eq!(a.dialog, None, "a cancelled booking cannot be cancelled");
@@ -197,7 +197,7 @@ fn a_booking_is_cancelled_after_a_question_and_the_taxi_card_shows_ten_minutes_b
         press(&mut a, &[Green]).is_empty(),
         "the question waits for 決定 or 戻る"
     );
-    assert_eq!(press(&mut a, &[Ok]), [Effect::CancelRide(5)]);
+    assert_eq!(press(&mut a, &[Ok]), [Effect::Ride(RideEffect::Cancel(5))]);
     a.handle(Event::Ride(RideEvent::Cancelled(booking(
         5,
         "10:00",
@@ -241,12 +241,12 @@ fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
     let fx = press(&mut a, &[Green]);
     assert_eq!(
         fx,
-        [Effect::QuoteRide(RideRequest {
+        [Effect::Ride(RideEffect::Quote(RideRequest {
             from: None,
             to: Some(7),
             people: 1,
             when: When::ArriveBy("10:45".into())
-        })]
+        }))]
     );
     a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![offer(
         "09:55", "10:10", "10:30",
@@ -254,14 +254,14 @@ fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
     let fx = press(&mut a, &[Green]);
     assert_eq!(
         fx,
-        [Effect::BookRide(BookRequest {
+        [Effect::Ride(RideEffect::Book(BookRequest {
             from: None,
             to: Some(7),
             people: 1,
             pickup_from: "09:55".into(),
             arrive_by: Some("10:45".into()),
             return_of: None
-        })]
+        }))]
     );
     // いますぐ has no time row: ▼ goes straight to the people.
     let mut a = app();
@@ -305,7 +305,7 @@ fn yellow_on_the_receipt_books_the_way_back_an_hour_after_arriving() {
     )]))));
     let fx = press(&mut a, &[Green]);
     assert!(
-        matches!(&fx[..], [Effect::BookRide(r)] if r.return_of == Some(5) && r.to.is_none()),
+        matches!(&fx[..], [Effect::Ride(RideEffect::Book(r))] if r.return_of == Some(5) && r.to.is_none()),
         "{fx:?}"
     );
 }

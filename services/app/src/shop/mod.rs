@@ -12,6 +12,23 @@ use engawa_shop::cart::{Cart, CartLine, Refresh};
 
 pub mod view;
 
+/// What the shop's screens ask of the box's shop worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShopEffect {
+    /// Fetch the catalogue (the shop was opened).
+    Load,
+    LoadOrders,
+    SaveCart(Cart),
+    /// Send the order (through the outbox, with an Idempotency-Key).
+    PlaceOrder(Cart),
+    Cancel(i64),
+    /// Show this item's photo (from the box database or the head-end).
+    Photo {
+        item_id: i64,
+        version: i64,
+    },
+}
+
 use super::{App, Dialog, Effect, Key, ListMove, Screen, list_move};
 
 /// Tiles on one page of the shop home (at most six choices on a screen).
@@ -104,7 +121,7 @@ impl App {
         let r = self.shop.cart.refresh(&catalogue);
         self.shop.catalogue = Some(catalogue);
         if !r.is_empty() {
-            fx.push(Effect::SaveCart(self.shop.cart.clone()));
+            fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
             let told = self.shop.changed.get_or_insert_with(Refresh::default);
             told.removed.extend(r.removed);
             told.repriced.extend(r.repriced);
@@ -153,7 +170,7 @@ impl App {
                 if let Some(c) = &self.shop.catalogue {
                     let again = self.shop.cart.refresh(c);
                     if !again.is_empty() {
-                        fx.push(Effect::SaveCart(self.shop.cart.clone()));
+                        fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
                     }
                     r.removed.extend(again.removed);
                     r.repriced.extend(again.repriced);
@@ -200,7 +217,7 @@ impl App {
 
     pub(super) fn open_shop(&mut self, fx: &mut Vec<Effect>) {
         self.push(Screen::Shop);
-        fx.push(Effect::LoadShop);
+        fx.push(Effect::Shop(ShopEffect::Load));
     }
 
     fn open_cart(&mut self) {
@@ -318,7 +335,7 @@ impl App {
             }
             ShopTile::History => {
                 self.push(Screen::Orders);
-                fx.push(Effect::LoadOrders);
+                fx.push(Effect::Shop(ShopEffect::LoadOrders));
             }
         }
     }
@@ -329,7 +346,7 @@ impl App {
         if let Some(version) = self.shop.item(item_id).and_then(|i| i.photo)
             && self.shop.photo.as_ref().is_none_or(|p| p.0 != item_id)
         {
-            fx.push(Effect::LoadPhoto { item_id, version });
+            fx.push(Effect::Shop(ShopEffect::Photo { item_id, version }));
         }
     }
 
@@ -355,7 +372,7 @@ impl App {
                     self.dialog = Some(Dialog::Shop(ShopNotice::CartFull));
                     return;
                 }
-                fx.push(Effect::SaveCart(self.shop.cart.clone()));
+                fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
                 self.pop();
                 if k == Key::Green {
                     if self.page().screen != Screen::Cart {
@@ -384,12 +401,12 @@ impl App {
                     line.qty + 1
                 };
                 self.shop.cart.set(CartLine { qty, ..line });
-                fx.push(Effect::SaveCart(self.shop.cart.clone()));
+                fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
             }
             Key::Ok | Key::Yellow => self.open_item(line.item_id, line.qty, fx),
             Key::Red => self.dialog = Some(Dialog::RemoveFromCart(line.item_id)),
             Key::Green => {
-                fx.push(Effect::PlaceOrder(self.shop.cart.clone()));
+                fx.push(Effect::Shop(ShopEffect::PlaceOrder(self.shop.cart.clone())));
                 self.dialog = Some(Dialog::Shop(ShopNotice::Sending));
             }
             _ => match list_move(focus, n, k) {
@@ -423,14 +440,14 @@ impl App {
         match (d, k) {
             (Dialog::RemoveFromCart(id), Key::Ok) => {
                 self.shop.cart.remove(id);
-                fx.push(Effect::SaveCart(self.shop.cart.clone()));
+                fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
                 if self.shop.cart.is_empty() {
                     self.pop();
                 }
                 self.clamp_focus();
             }
             (Dialog::CancelOrder(id), Key::Ok) => {
-                fx.push(Effect::CancelOrder(id));
+                fx.push(Effect::Shop(ShopEffect::Cancel(id)));
                 self.dialog = Some(Dialog::Shop(ShopNotice::Sending));
             }
             (Dialog::RemoveFromCart(_) | Dialog::CancelOrder(_), Key::Back | Key::Home) => {}

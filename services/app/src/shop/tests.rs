@@ -73,10 +73,10 @@ fn a_usual_item_is_ordered_in_five_presses_from_home() {
     let fx = press(&mut app, &[Digit(1), Digit(1), Digit(1), Green, Green]);
     let placed: Vec<&Effect> = fx
         .iter()
-        .filter(|e| matches!(e, Effect::PlaceOrder(_)))
+        .filter(|e| matches!(e, Effect::Shop(ShopEffect::PlaceOrder(_))))
         .collect();
     assert_eq!(placed.len(), 1);
-    let Effect::PlaceOrder(cart) = placed[0] else {
+    let Effect::Shop(ShopEffect::PlaceOrder(cart)) = placed[0] else {
         unreachable!()
     };
     assert_eq!(cart.lines.len(), 1);
@@ -84,7 +84,7 @@ fn a_usual_item_is_ordered_in_five_presses_from_home() {
         (cart.lines[0].name.as_str(), cart.lines[0].qty),
         ("牛乳", 1)
     );
-    assert!(fx.contains(&Effect::LoadShop));
+    assert!(fx.contains(&Effect::Shop(ShopEffect::Load)));
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Sending)));
     // Keys while sending do nothing and are not kept for later.
     assert!(press(&mut app, &[Green, Ok, Red]).is_empty());
@@ -117,7 +117,7 @@ fn quantity_is_set_with_arrows_and_numbers_and_kept_in_the_cart() {
     press(&mut app, &[Digit(7)]);
     assert!(matches!(app.page().screen, Screen::ShopItem { qty: 7, .. }));
     let fx = press(&mut app, &[Ok]);
-    assert!(matches!(&fx[..], [Effect::SaveCart(c)] if c.qty_of(1) == 7));
+    assert!(matches!(&fx[..], [Effect::Shop(ShopEffect::SaveCart(c))] if c.qty_of(1) == 7));
     assert!(matches!(app.page().screen, Screen::ShopItems(_)));
     assert_eq!(app.shop.added.as_deref(), Some("だいこん"));
     // Opening it again starts from what is in the cart; 緑 adds and goes to the cart.
@@ -175,7 +175,10 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
     c.items.retain(|i| i.id != 1);
     c.items.iter_mut().find(|i| i.id == 4).unwrap().price_yen = engawa_core::Yen(258);
     let fx = app.handle(Event::ShopCatalogue(c));
-    assert!(fx.iter().any(|e| matches!(e, Effect::SaveCart(_))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Shop(ShopEffect::SaveCart(_))))
+    );
     assert_eq!(
         app.dialog,
         Some(Dialog::Shop(ShopNotice::Sending)),
@@ -247,7 +250,7 @@ fn orders_cancel_until_the_cutoff_after_confirmation() {
     }
     let fx = press(&mut app, &[Ok]);
     assert_eq!(app.page().screen, Screen::Orders);
-    assert!(fx.contains(&Effect::LoadOrders));
+    assert!(fx.contains(&Effect::Shop(ShopEffect::LoadOrders)));
     press(&mut app, &[Down, Red]);
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::TooLate)));
     press(&mut app, &[Ok, Up, Red]);
@@ -257,7 +260,7 @@ fn orders_cancel_until_the_cutoff_after_confirmation() {
         "other keys keep asking"
     );
     let fx = press(&mut app, &[Ok]);
-    assert_eq!(fx, [Effect::CancelOrder(2)]);
+    assert_eq!(fx, [Effect::Shop(ShopEffect::Cancel(2))]);
     let mut done = open;
     done.cancelled_at = Some(app.now);
     app.handle(Event::OrderCancelled(done));
@@ -315,10 +318,10 @@ fn an_item_with_a_photo_asks_for_it_once() {
     c.items[0].photo = Some(3);
     app.handle(Event::ShopCatalogue(c));
     let fx = press(&mut app, &[Digit(1), Digit(2), Digit(1)]);
-    assert!(fx.contains(&Effect::LoadPhoto {
+    assert!(fx.contains(&Effect::Shop(ShopEffect::Photo {
         item_id: 1,
         version: 3
-    }));
+    })));
     let photo = std::sync::Arc::new(engawa_shop::photo::Photo {
         width: 1,
         height: 1,
@@ -327,12 +330,14 @@ fn an_item_with_a_photo_asks_for_it_once() {
     app.handle(Event::Photo { item_id: 1, photo });
     let fx = press(&mut app, &[Back, Digit(1)]);
     assert!(
-        !fx.iter().any(|e| matches!(e, Effect::LoadPhoto { .. })),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Shop(ShopEffect::Photo { .. }))),
         "already shown"
     );
     let fx = press(&mut app, &[Back, Digit(2)]);
     assert!(
-        !fx.iter().any(|e| matches!(e, Effect::LoadPhoto { .. })),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Shop(ShopEffect::Photo { .. }))),
         "no photo, no request"
     );
 }
@@ -341,7 +346,7 @@ fn an_item_with_a_photo_asks_for_it_once() {
 fn without_a_catalogue_the_shop_says_so_and_keys_do_nothing() {
     let mut app = App::new(tokyo(2026, 11, 25, 10, 0));
     let fx = press(&mut app, &[Digit(1)]);
-    assert_eq!(fx, [Effect::LoadShop]);
+    assert_eq!(fx, [Effect::Shop(ShopEffect::Load)]);
     assert!(press(&mut app, &[Ok, Digit(1), Green, Down]).is_empty());
     assert_eq!(app.page().screen, Screen::Shop);
 }
