@@ -2,6 +2,7 @@
 //! screens `engawa screenshot` can draw, each reached by real key presses through
 //! the app core at a fixed time (11月25日(水) 午後4:38).
 
+use crate::app::shop::ShopScreen;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use engawa_core::clock::tokyo;
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId, Yen};
@@ -352,7 +353,7 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
             app.handle(Event::ShopOffline);
         }
         "shop-item-photo" => {
-            if let crate::app::Screen::ShopItem { item_id, .. } = app.page().screen {
+            if let crate::app::Screen::Shop(ShopScreen::Item { item_id, .. }) = app.page().screen {
                 let png = engawa_shop::photo::placeholder(1, 7);
                 let photo = engawa_shop::photo::decode(&png).ok()?;
                 app.handle(Event::Photo {

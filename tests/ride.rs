@@ -7,6 +7,7 @@
 #[path = "support/boxed.rs"]
 mod boxed;
 
+use engawa::app::ride::RideScreen;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,7 +117,10 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
         )
     });
     b.keys(&[Key::Ok]);
-    assert!(matches!(b.app.page().screen, Screen::RideDone(_)));
+    assert!(matches!(
+        b.app.page().screen,
+        Screen::Ride(RideScreen::Done(_))
+    ));
     let ride = rt
         .block_on(db.ride(1))
         .unwrap()
@@ -145,7 +149,7 @@ fn a_ride_booked_with_the_remote_is_in_the_plan_and_cancelled_with_red() {
     clock.set(tokyo(2026, 11, 25, 9, 35));
     b.keys(&[Key::Back, Key::Right, Key::Digit(2)]);
     b.until(10, "the bookings", |a| {
-        a.page().screen == Screen::RideBookings
+        a.page().screen == Screen::Ride(RideScreen::Bookings)
             && a.ride.bookings.as_ref().is_some_and(|l| !l.is_empty())
     });
     b.keys(&[Key::Red, Key::Ok]);

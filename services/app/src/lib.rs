@@ -23,7 +23,7 @@ use engawa_shop::cart::Cart;
 
 pub use key::Key;
 use remind::{Draft, EditOutcome};
-use shop::{ItemList, Shop, ShopNotice};
+use shop::{Shop, ShopNotice};
 
 /// Rows per list page: at most six choices on a screen (five rows + paging).
 pub const ROWS_PER_PAGE: usize = 5;
@@ -170,8 +170,8 @@ impl TextSize {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Home,
-    Shop,
-    Ride,
+    Shop(shop::ShopScreen),
+    Ride(ride::RideScreen),
     /// 安心: reminders and 留守にします.
     Safety,
     /// How long the resident will be away (index into `AWAY_DAYS`).
@@ -181,24 +181,6 @@ pub enum Screen {
     RemindList,
     RemindEdit(Box<Draft>),
     Settings,
-    ShopItems(ItemList),
-    ShopItem {
-        item_id: i64,
-        qty: u32,
-    },
-    /// The cart, which is also the order confirmation.
-    Cart,
-    OrderDone(Box<Order>),
-    Orders,
-    OrderDetail(i64),
-    /// 「家に帰る」: from which place.
-    RideFrom,
-    /// When and how many (focus 0 = when, 1 = people).
-    RideWhen(ride::Draft),
-    /// The head-end's offers for the draft.
-    RideOffers(ride::Draft),
-    RideDone(Box<engawa_ride::api::Booking>),
-    RideBookings,
 }
 
 /// A screen on the navigation stack, with its own focus.
@@ -581,19 +563,8 @@ impl App {
                 }
                 _ => {}
             },
-            s @ (Screen::Shop
-            | Screen::ShopItems(_)
-            | Screen::ShopItem { .. }
-            | Screen::Cart
-            | Screen::OrderDone(_)
-            | Screen::Orders
-            | Screen::OrderDetail(_)) => self.shop_key(s, focus, k, fx),
-            s @ (Screen::Ride
-            | Screen::RideFrom
-            | Screen::RideWhen(_)
-            | Screen::RideOffers(_)
-            | Screen::RideDone(_)
-            | Screen::RideBookings) => self.ride_key(s, focus, k, fx),
+            s @ Screen::Shop(_) => self.shop_key(s, focus, k, fx),
+            s @ Screen::Ride(_) => self.ride_key(s, focus, k, fx),
             Screen::Settings => {
                 if matches!(k, Key::Left | Key::Right | Key::Ok | Key::Yellow) {
                     self.text_size = match (self.text_size, k) {

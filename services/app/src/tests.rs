@@ -2,6 +2,8 @@
 
 use super::remind::{DraftError, Field, RepeatKind};
 use super::*;
+use crate::ride::RideScreen;
+use crate::shop::ShopScreen;
 use Key::*;
 use chrono::{NaiveDate, NaiveTime};
 use engawa_core::clock::tokyo;
@@ -121,9 +123,9 @@ fn home_tiles_by_arrows_and_numbers() {
     press(&mut a, &[Up, Left, Left, Left]);
     assert_eq!(a.page().focus, 0);
     press(&mut a, &[Ok]);
-    assert_eq!(a.page().screen, Screen::Shop);
+    assert_eq!(a.page().screen, Screen::Shop(ShopScreen::Tiles));
     press(&mut a, &[Back, Digit(2)]);
-    assert_eq!(a.page().screen, Screen::Ride);
+    assert_eq!(a.page().screen, Screen::Ride(RideScreen::Places));
     press(&mut a, &[Back, Digit(3)]);
     assert_eq!(a.page().screen, Screen::Safety);
     press(&mut a, &[Digit(1)]);

@@ -12,6 +12,21 @@ use engawa_ride::api::{
 
 pub mod view;
 
+/// The taxi's screens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RideScreen {
+    /// Where to: the household's places.
+    Places,
+    /// 「家に帰る」: from which place.
+    From,
+    /// When and how many (focus 0 = when, 1 = people).
+    When(Draft),
+    /// The head-end's offers for the draft.
+    Offers(Draft),
+    Done(Box<engawa_ride::api::Booking>),
+    Bookings,
+}
+
 /// What the taxi's screens ask of the box's taxi worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RideEffect {
@@ -208,43 +223,43 @@ impl Draft {
 
 impl App {
     pub(super) fn open_ride(&mut self, fx: &mut Vec<Effect>) {
-        self.push(Screen::Ride);
+        self.push(Screen::Ride(RideScreen::Places));
         fx.push(Effect::Ride(RideEffect::Load));
     }
 
     pub(super) fn ride_key(&mut self, s: Screen, focus: usize, k: Key, fx: &mut Vec<Effect>) {
         match s {
-            Screen::Ride => match list_move(focus, self.ride.rows().len(), k) {
+            Screen::Ride(RideScreen::Places) => match list_move(focus, self.ride.rows().len(), k) {
                 ListMove::Focus(f) => self.page_mut().focus = f,
                 ListMove::Open(i) => {
                     self.page_mut().focus = i;
                     match self.ride.rows()[i] {
                         RideRow::Place(p) => {
                             let to = self.ride.places.as_ref().map(|x| x.places[p].id);
-                            self.push(Screen::RideWhen(Draft::new(None, to)));
+                            self.push(Screen::Ride(RideScreen::When(Draft::new(None, to))));
                         }
-                        RideRow::Home => self.push(Screen::RideFrom),
+                        RideRow::Home => self.push(Screen::Ride(RideScreen::From)),
                         RideRow::Bookings => {
                             fx.push(Effect::Ride(RideEffect::LoadBookings));
-                            self.push(Screen::RideBookings);
+                            self.push(Screen::Ride(RideScreen::Bookings));
                         }
                     }
                 }
                 ListMove::None => {}
             },
-            Screen::RideFrom => {
+            Screen::Ride(RideScreen::From) => {
                 let n = self.ride.places.as_ref().map_or(0, |p| p.places.len());
                 match list_move(focus, n, k) {
                     ListMove::Focus(f) => self.page_mut().focus = f,
                     ListMove::Open(i) => {
                         self.page_mut().focus = i;
                         let from = self.ride.places.as_ref().map(|x| x.places[i].id);
-                        self.push(Screen::RideWhen(Draft::new(from, None)));
+                        self.push(Screen::Ride(RideScreen::When(Draft::new(from, None))));
                     }
                     ListMove::None => {}
                 }
             }
-            Screen::RideWhen(mut d) => {
+            Screen::Ride(RideScreen::When(mut d)) => {
                 let mut focus = focus;
                 let modes = [WhenMode::Asap, WhenMode::Pickup, WhenMode::Arrive];
                 let at = modes.iter().position(|m| *m == d.mode).unwrap_or(0);
@@ -282,16 +297,16 @@ impl App {
                         let req = d.request(&self.ride.times(&d, self.now));
                         self.ride.quote = QuoteState::Waiting;
                         fx.push(Effect::Ride(RideEffect::Quote(req)));
-                        self.push(Screen::RideOffers(d));
+                        self.push(Screen::Ride(RideScreen::Offers(d)));
                         return;
                     }
                     _ => {}
                 }
                 let p = self.page_mut();
-                p.screen = Screen::RideWhen(d);
+                p.screen = Screen::Ride(RideScreen::When(d));
                 p.focus = focus;
             }
-            Screen::RideOffers(d) => {
+            Screen::Ride(RideScreen::Offers(d)) => {
                 let n = match &self.ride.quote {
                     QuoteState::Offers(o) => o.len(),
                     _ => 0,
@@ -324,7 +339,7 @@ impl App {
                     _ => {}
                 }
             }
-            Screen::RideBookings => {
+            Screen::Ride(RideScreen::Bookings) => {
                 let list: Vec<Booking> = self.ride.bookings.clone().unwrap_or_default();
                 match k {
                     Key::Red => {
@@ -339,7 +354,7 @@ impl App {
                     }
                 }
             }
-            Screen::RideDone(b) => match k {
+            Screen::Ride(RideScreen::Done(b)) => match k {
                 Key::Ok | Key::Green => self.go_home(),
                 // 帰りも 予約: the same people back, about an hour after arriving.
                 Key::Yellow => {
@@ -351,7 +366,7 @@ impl App {
                         let after = minutes(&b.arrive_at).unwrap_or(0) + 60;
                         let slots = self.ride.slots(self.now);
                         back.slot = slots.iter().position(|m| *m >= after).unwrap_or(0);
-                        self.push(Screen::RideWhen(back));
+                        self.push(Screen::Ride(RideScreen::When(back)));
                         self.page_mut().focus = 1;
                     }
                 }
@@ -374,8 +389,8 @@ impl App {
             (Dialog::Ride(RideNotice::Booked(b)), _) => {
                 // The receipt replaces the choice; 戻る then leads to the taxi page.
                 self.stack.truncate(1);
-                self.push(Screen::Ride);
-                self.push(Screen::RideDone(Box::new(b)));
+                self.push(Screen::Ride(RideScreen::Places));
+                self.push(Screen::Ride(RideScreen::Done(Box::new(b))));
             }
             _ => {}
         }
@@ -401,7 +416,7 @@ impl App {
                     Ok(offers) => QuoteState::Offers(offers),
                     Err(why) => QuoteState::Refused(why),
                 };
-                if let Screen::RideOffers(_) = self.page().screen {
+                if let Screen::Ride(RideScreen::Offers(_)) = self.page().screen {
                     self.page_mut().focus = 0;
                 }
             }
@@ -416,7 +431,7 @@ impl App {
             E::Refused(why) => {
                 self.dialog = Some(Dialog::Ride(RideNotice::Refused(why)));
                 // The offers are stale: ask again.
-                if let Screen::RideOffers(d) = self.page().screen.clone() {
+                if let Screen::Ride(RideScreen::Offers(d)) = self.page().screen.clone() {
                     self.ride.quote = QuoteState::Waiting;
                     fx.push(Effect::Ride(RideEffect::Quote(
                         d.request(&self.ride.times(&d, self.now)),

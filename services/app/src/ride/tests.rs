@@ -1,5 +1,6 @@
 //! The taxi's screens driven by keys, with the head-end's answers as events.
 
+use crate::ride::RideScreen;
 use crate::ride::{QuoteState, RideEffect, RideNotice, WhenMode};
 use crate::*;
 use Key::*;
@@ -68,12 +69,12 @@ fn press(a: &mut App, keys: &[Key]) -> Vec<Effect> {
 fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     let mut a = app();
     assert_eq!(press(&mut a, &[Digit(2)]), [Effect::Ride(RideEffect::Load)]);
-    assert_eq!(a.page().screen, Screen::Ride);
+    assert_eq!(a.page().screen, Screen::Ride(RideScreen::Places));
     a.handle(Event::Ride(RideEvent::Places(places())));
     // 1 = the favourite hospital; then a time: the first slot after いますぐ is
     // 10:00 (9:32 + 15 min, on the quarter hour); two people.
     press(&mut a, &[Digit(1), Right, Down, Down, Right]);
-    let Screen::RideWhen(d) = a.page().screen.clone() else {
+    let Screen::Ride(RideScreen::When(d)) = a.page().screen.clone() else {
         panic!("{:?}", a.page().screen)
     };
     assert_eq!(
@@ -91,7 +92,10 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
             when: When::At("10:00".into())
         }))]
     );
-    assert!(matches!(a.page().screen, Screen::RideOffers(_)));
+    assert!(matches!(
+        a.page().screen,
+        Screen::Ride(RideScreen::Offers(_))
+    ));
     assert_eq!(a.ride.quote, QuoteState::Waiting);
     a.handle(Event::Ride(RideEvent::Quote(Result::Ok(vec![
         offer("10:00", "10:15", "10:40"),
@@ -119,11 +123,11 @@ fn a_hospital_trip_for_two_is_booked_in_a_few_presses() {
     ))));
     assert_eq!(fx, [Effect::Ride(RideEffect::LoadBookings)]);
     press(&mut a, &[Ok]);
-    assert!(matches!(a.page().screen, Screen::RideDone(_)));
+    assert!(matches!(a.page().screen, Screen::Ride(RideScreen::Done(_))));
     press(&mut a, &[Back]);
     assert_eq!(
         a.page().screen,
-        Screen::Ride,
+        Screen::Ride(RideScreen::Places),
         "back from the receipt: the taxi page"
     );
     press(&mut a, &[Home]);
@@ -137,9 +141,9 @@ fn going_home_asks_from_where_and_a_refusal_asks_again() {
     a.handle(Event::Ride(RideEvent::Places(places())));
     // Rows: hospital, station, 家に帰る, きょうの 予約.
     press(&mut a, &[Digit(3)]);
-    assert_eq!(a.page().screen, Screen::RideFrom);
+    assert_eq!(a.page().screen, Screen::Ride(RideScreen::From));
     press(&mut a, &[Digit(2)]);
-    let Screen::RideWhen(d) = a.page().screen.clone() else {
+    let Screen::Ride(RideScreen::When(d)) = a.page().screen.clone() else {
         panic!()
     };
     assert_eq!((d.from, d.to, d.mode), (Some(8), None, WhenMode::Asap));
@@ -171,7 +175,7 @@ fn going_home_asks_from_where_and_a_refusal_asks_again() {
     assert_eq!(a.ride.quote, QuoteState::Waiting);
     // Too many people cannot be chosen: 3 at most.
     press(&mut a, &[Ok, Back, Down, Right, Right, Right, Right]);
-    let Screen::RideWhen(d) = a.page().screen.clone() else {
+    let Screen::Ride(RideScreen::When(d)) = a.page().screen.clone() else {
         panic!("{:?}", a.page().screen)
     };
     assert_eq!(d.people, 3);
@@ -188,7 +192,7 @@ fn a_booking_is_cancelled_after_a_question_and_the_taxi_card_shows_ten_minutes_b
     ])));
     let fx = press(&mut a, &[Digit(4)]);
     assert_eq!(fx, [Effect::Ride(RideEffect::LoadBookings)]);
-    assert_eq!(a.page().screen, Screen::RideBookings);
+    assert_eq!(a.page().screen, Screen::Ride(RideScreen::Bookings));
     press(&mut a, &[Down, Red]);
     assert_eq!(a.dialog, None, "a cancelled booking cannot be cancelled");
     press(&mut a, &[Up, Red]);
@@ -233,7 +237,7 @@ fn booking_by_arrival_time_sends_the_deadline_with_the_booking() {
     a.handle(Event::Ride(RideEvent::Places(places())));
     // 着く 時間で: the first arrival mark is 10:30 (first pickup 10:00 + 30).
     press(&mut a, &[Digit(1), Right, Right, Down, Right]);
-    let Screen::RideWhen(d) = a.page().screen.clone() else {
+    let Screen::Ride(RideScreen::When(d)) = a.page().screen.clone() else {
         panic!()
     };
     assert_eq!((d.mode, d.slot), (WhenMode::Arrive, 1));
@@ -285,9 +289,9 @@ fn yellow_on_the_receipt_books_the_way_back_an_hour_after_arriving() {
     b.arrive_at = "10:30".into();
     a.handle(Event::Ride(RideEvent::Booked(b)));
     press(&mut a, &[Ok]);
-    assert!(matches!(a.page().screen, Screen::RideDone(_)));
+    assert!(matches!(a.page().screen, Screen::Ride(RideScreen::Done(_))));
     press(&mut a, &[Yellow]);
-    let Screen::RideWhen(d) = a.page().screen.clone() else {
+    let Screen::Ride(RideScreen::When(d)) = a.page().screen.clone() else {
         panic!("{:?}", a.page().screen)
     };
     assert_eq!(

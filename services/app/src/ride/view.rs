@@ -2,6 +2,7 @@
 //! words (「お迎え 午前10時10分〜10時25分」「みどり病院に 10時50分ごろ 着」), the
 //! receipt, today's bookings, the cancel question and 「タクシーが まもなく 来ます」.
 
+use crate::ride::RideScreen;
 use engawa_core::jp;
 use engawa_ride::api::{Booking, minutes};
 
@@ -10,7 +11,7 @@ use crate::view::frame::{
     BoxInfo, DialogView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row,
     back_hint, help_hint, hint, ok_hint, phone_text, t,
 };
-use crate::{App, ROWS_PER_PAGE, Screen};
+use crate::{App, ROWS_PER_PAGE};
 
 /// 「午前10時10分」; with `bare`, no 午前/午後 (the second time of a range).
 pub fn clock(hhmm: &str, bare: bool) -> String {
@@ -26,15 +27,16 @@ fn window(from: &str, to: &str) -> String {
     format!("{}〜{}", clock(from, false), clock(to, true))
 }
 
-pub fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) -> bool {
-    match &app.page().screen {
-        Screen::Ride => home(f, app, info, l),
-        Screen::RideFrom => from(f, app, l),
-        Screen::RideWhen(d) => when(f, app, d, l),
-        Screen::RideOffers(d) => offers(f, app, d, l),
-        Screen::RideDone(b) => done(f, b, l),
-        Screen::RideBookings => bookings(f, app, l),
-        _ => return false,
+/// The page of one of the ride's screens; `false` when there is nothing to show
+/// (an order no longer listed).
+pub fn page(f: &mut Frame, app: &App, screen: &RideScreen, info: &BoxInfo, l: Lang) -> bool {
+    match screen {
+        RideScreen::Places => home(f, app, info, l),
+        RideScreen::From => from(f, app, l),
+        RideScreen::When(d) => when(f, app, d, l),
+        RideScreen::Offers(d) => offers(f, app, d, l),
+        RideScreen::Done(b) => done(f, b, l),
+        RideScreen::Bookings => bookings(f, app, l),
     }
     true
 }
@@ -404,41 +406,43 @@ fn bookings(f: &mut Frame, app: &App, l: Lang) {
     }
 }
 
-pub fn dialog(d: &crate::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<DialogView> {
-    use crate::Dialog;
+/// 取り消しますか？ (a taxi booking)
+pub fn cancel_dialog(app: &App, id: i64, l: Lang) -> DialogView {
+    let b = app.ride.bookings.iter().flatten().find(|b| b.id == id);
+    DialogView {
+        title: t(l, "この 予約を 取り消しますか？", "Cancel this booking?"),
+        body: b.map(|b| booking_words(b, l)).unwrap_or_default(),
+        hints: vec![
+            ok_hint(l, ("はい、取り消す", "yes, cancel")),
+            hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no")),
+        ],
+    }
+}
+
+/// What became of a booking or a cancellation.
+pub fn notice_dialog(n: &RideNotice, info: &BoxInfo, l: Lang) -> DialogView {
     let any_key = vec![hint(
         KeyColour::Plain,
         t(l, "どのボタンでも", "Any key"),
         t(l, "とじる", "close"),
     )];
-    Some(match d {
-        Dialog::CancelRide(id) => {
-            let b = app.ride.bookings.iter().flatten().find(|b| b.id == *id);
-            DialogView {
-                title: t(l, "この 予約を 取り消しますか？", "Cancel this booking?"),
-                body: b.map(|b| booking_words(b, l)).unwrap_or_default(),
-                hints: vec![
-                    ok_hint(l, ("はい、取り消す", "yes, cancel")),
-                    hint(KeyColour::Plain, t(l, "戻る", "Back"), t(l, "いいえ", "no")),
-                ],
-            }
-        }
-        Dialog::Ride(RideNotice::Sending) => DialogView {
+    match n {
+        RideNotice::Sending => DialogView {
             title: t(l, "センターに 送っています…", "Sending…"),
             body: t(l, "少し お待ちください。", "Please wait."),
             hints: Vec::new(),
         },
-        Dialog::Ride(RideNotice::Booked(b)) => DialogView {
+        RideNotice::Booked(b) => DialogView {
             title: t(l, "予約しました", "Booked"),
             body: booking_words(b, l),
             hints: any_key,
         },
-        Dialog::Ride(RideNotice::Refused(why)) => DialogView {
+        RideNotice::Refused(why) => DialogView {
             title: t(l, "予約できませんでした", "Not booked"),
             body: why.clone(),
             hints: any_key,
         },
-        Dialog::Ride(RideNotice::Unreachable) => DialogView {
+        RideNotice::Unreachable => DialogView {
             title: t(l, "センターに つながりませんでした", "No answer"),
             body: match l {
                 Lang::Ja => format!(
@@ -450,7 +454,7 @@ pub fn dialog(d: &crate::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<D
             },
             hints: any_key,
         },
-        Dialog::Ride(RideNotice::Cancelled(b)) => DialogView {
+        RideNotice::Cancelled(b) => DialogView {
             title: t(l, "取り消しました", "Cancelled"),
             body: match l {
                 Lang::Ja => format!(
@@ -463,11 +467,9 @@ pub fn dialog(d: &crate::Dialog, app: &App, info: &BoxInfo, l: Lang) -> Option<D
             },
             hints: any_key,
         },
-        _ => return None,
-    })
+    }
 }
 
-/// 「タクシーが まもなく 来ます」
 /// 「タクシーが まもなく 来ます」
 pub fn soon_card(b: &Booking, l: Lang) -> OverlayView {
     OverlayView {
@@ -486,23 +488,20 @@ pub fn soon_card(b: &Booking, l: Lang) -> OverlayView {
     }
 }
 
-pub fn help(s: &Screen, l: Lang) -> Option<&'static str> {
-    if l != Lang::Ja {
-        return None;
-    }
-    Some(match s {
-        Screen::Ride => {
+/// 青's text for one of the ride's screens (in Japanese).
+pub fn help(s: &RideScreen) -> &'static str {
+    match s {
+        RideScreen::Places => {
             "番号で 行き先を えらびます。「家に帰る」は 出かけた先からの 帰りです。\n「きょうの 予約」で 予約を 見たり 取り消したり できます。"
         }
-        Screen::RideFrom => "帰りに 乗る 場所を えらびます。",
-        Screen::RideWhen(_) => {
+        RideScreen::From => "帰りに 乗る 場所を えらびます。",
+        RideScreen::When(_) => {
             "▲▼で 行を えらび、◀▶で かえます。「着く 時間で」は その時間までに 着く 車を さがします。\n緑で さがします（まだ 予約は しません）。"
         }
-        Screen::RideOffers(_) => {
+        RideScreen::Offers(_) => {
             "1〜3で えらび、緑で 予約します。\n料金は 月の 請求に 入ります（車では 払いません）。"
         }
-        Screen::RideBookings => "赤で 取り消します（お迎えの 時間まで）。",
-        Screen::RideDone(_) => "お迎えの 10分前に テレビで お知らせします。",
-        _ => return None,
-    })
+        RideScreen::Bookings => "赤で 取り消します（お迎えの 時間まで）。",
+        RideScreen::Done(_) => "お迎えの 10分前に テレビで お知らせします。",
+    }
 }

@@ -12,6 +12,23 @@ use engawa_shop::cart::{Cart, CartLine, Refresh};
 
 pub mod view;
 
+/// The shop's screens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShopScreen {
+    /// The category tiles, 「いつもの」, the cart and the history.
+    Tiles,
+    Items(ItemList),
+    Item {
+        item_id: i64,
+        qty: u32,
+    },
+    /// The cart, which is also the order confirmation.
+    Cart,
+    OrderDone(Box<Order>),
+    Orders,
+    OrderDetail(i64),
+}
+
 /// What the shop's screens ask of the box's shop worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShopEffect {
@@ -135,7 +152,9 @@ impl App {
     }
 
     fn in_shop(&self) -> bool {
-        self.stack.iter().any(|p| p.screen == Screen::Shop)
+        self.stack
+            .iter()
+            .any(|p| p.screen == Screen::Shop(ShopScreen::Tiles))
     }
 
     fn tell_changes(&mut self) {
@@ -155,10 +174,10 @@ impl App {
         let shop_home = self
             .stack
             .iter()
-            .position(|p| p.screen == Screen::Shop)
+            .position(|p| p.screen == Screen::Shop(ShopScreen::Tiles))
             .unwrap_or(0);
         self.stack.truncate(shop_home + 1);
-        self.push(Screen::OrderDone(Box::new(order)));
+        self.push(Screen::Shop(ShopScreen::OrderDone(Box::new(order))));
     }
 
     pub(super) fn order_refused(&mut self, code: &str, fx: &mut Vec<Effect>) {
@@ -207,8 +226,8 @@ impl App {
     /// Keep focus inside lists that changed under it.
     fn clamp_focus(&mut self) {
         let n = match &self.page().screen {
-            Screen::Cart => self.shop.cart.lines.len(),
-            Screen::ShopItems(list) => self.shop.items(list).len(),
+            Screen::Shop(ShopScreen::Cart) => self.shop.cart.lines.len(),
+            Screen::Shop(ShopScreen::Items(list)) => self.shop.items(list).len(),
             _ => return,
         };
         let p = self.page_mut();
@@ -216,13 +235,13 @@ impl App {
     }
 
     pub(super) fn open_shop(&mut self, fx: &mut Vec<Effect>) {
-        self.push(Screen::Shop);
+        self.push(Screen::Shop(ShopScreen::Tiles));
         fx.push(Effect::Shop(ShopEffect::Load));
     }
 
     fn open_cart(&mut self) {
         if !self.shop.cart.is_empty() {
-            self.push(Screen::Cart);
+            self.push(Screen::Shop(ShopScreen::Cart));
         }
         self.tell_changes();
     }
@@ -231,14 +250,16 @@ impl App {
         if k == Key::Green
             && !matches!(
                 screen,
-                Screen::Cart | Screen::ShopItem { .. } | Screen::OrderDone(_)
+                Screen::Shop(ShopScreen::Cart)
+                    | Screen::Shop(ShopScreen::Item { .. })
+                    | Screen::Shop(ShopScreen::OrderDone(_))
             )
         {
             return self.open_cart();
         }
         match screen {
-            Screen::Shop => self.shop_home_key(focus, k, fx),
-            Screen::ShopItems(list) => {
+            Screen::Shop(ShopScreen::Tiles) => self.shop_home_key(focus, k, fx),
+            Screen::Shop(ShopScreen::Items(list)) => {
                 let n = self.shop.items(&list).len();
                 match list_move(focus, n, k) {
                     ListMove::Focus(f) => self.page_mut().focus = f,
@@ -254,18 +275,18 @@ impl App {
                     ListMove::None => {}
                 }
             }
-            Screen::ShopItem { item_id, qty } => self.item_key(item_id, qty, k, fx),
-            Screen::Cart => self.cart_key(focus, k, fx),
-            Screen::OrderDone(_) => match k {
+            Screen::Shop(ShopScreen::Item { item_id, qty }) => self.item_key(item_id, qty, k, fx),
+            Screen::Shop(ShopScreen::Cart) => self.cart_key(focus, k, fx),
+            Screen::Shop(ShopScreen::OrderDone(_)) => match k {
                 Key::Ok => self.go_home(),
                 Key::Red => {
-                    if let Screen::OrderDone(o) = &self.page().screen {
+                    if let Screen::Shop(ShopScreen::OrderDone(o)) = &self.page().screen {
                         self.ask_cancel(o.id);
                     }
                 }
                 _ => {}
             },
-            Screen::Orders => {
+            Screen::Shop(ShopScreen::Orders) => {
                 let n = self.shop.orders.as_ref().map_or(0, Vec::len);
                 match list_move(focus, n, k) {
                     ListMove::Focus(f) => self.page_mut().focus = f,
@@ -273,7 +294,7 @@ impl App {
                         self.page_mut().focus = i;
                         if let Some(o) = self.shop.orders.as_ref().and_then(|l| l.get(i)) {
                             let id = o.id;
-                            self.push(Screen::OrderDetail(id));
+                            self.push(Screen::Shop(ShopScreen::OrderDetail(id)));
                         }
                     }
                     ListMove::None if k == Key::Red => {
@@ -285,7 +306,7 @@ impl App {
                     ListMove::None => {}
                 }
             }
-            Screen::OrderDetail(id) if k == Key::Red => self.ask_cancel(id),
+            Screen::Shop(ShopScreen::OrderDetail(id)) if k == Key::Red => self.ask_cancel(id),
             _ => {}
         }
     }
@@ -321,7 +342,7 @@ impl App {
     fn open_shop_tile(&mut self, tile: ShopTile, fx: &mut Vec<Effect>) {
         self.shop.added = None;
         match tile {
-            ShopTile::Usual => self.push(Screen::ShopItems(ItemList::Usual)),
+            ShopTile::Usual => self.push(Screen::Shop(ShopScreen::Items(ItemList::Usual))),
             ShopTile::Category(i) => {
                 if let Some(cat) = self
                     .shop
@@ -330,11 +351,11 @@ impl App {
                     .and_then(|c| c.categories.get(i))
                 {
                     let cat = cat.clone();
-                    self.push(Screen::ShopItems(ItemList::Category(cat)));
+                    self.push(Screen::Shop(ShopScreen::Items(ItemList::Category(cat))));
                 }
             }
             ShopTile::History => {
-                self.push(Screen::Orders);
+                self.push(Screen::Shop(ShopScreen::Orders));
                 fx.push(Effect::Shop(ShopEffect::LoadOrders));
             }
         }
@@ -342,7 +363,7 @@ impl App {
 
     /// The item page, asking for the item's photo when it has one not yet shown.
     fn open_item(&mut self, item_id: i64, qty: u32, fx: &mut Vec<Effect>) {
-        self.push(Screen::ShopItem { item_id, qty });
+        self.push(Screen::Shop(ShopScreen::Item { item_id, qty }));
         if let Some(version) = self.shop.item(item_id).and_then(|i| i.photo)
             && self.shop.photo.as_ref().is_none_or(|p| p.0 != item_id)
         {
@@ -375,7 +396,7 @@ impl App {
                 fx.push(Effect::Shop(ShopEffect::SaveCart(self.shop.cart.clone())));
                 self.pop();
                 if k == Key::Green {
-                    if self.page().screen != Screen::Cart {
+                    if self.page().screen != Screen::Shop(ShopScreen::Cart) {
                         self.open_cart();
                     }
                 } else {
@@ -385,7 +406,7 @@ impl App {
             }
             _ => qty,
         };
-        self.page_mut().screen = Screen::ShopItem { item_id, qty };
+        self.page_mut().screen = Screen::Shop(ShopScreen::Item { item_id, qty });
     }
 
     fn cart_key(&mut self, focus: usize, k: Key, fx: &mut Vec<Effect>) {
@@ -424,7 +445,7 @@ impl App {
             .iter()
             .flatten()
             .chain(match &self.page().screen {
-                Screen::OrderDone(o) => Some(o.as_ref()),
+                Screen::Shop(ShopScreen::OrderDone(o)) => Some(o.as_ref()),
                 _ => None,
             })
             .find(|o| o.id == order_id);
@@ -455,7 +476,8 @@ impl App {
             // The answer is on its way; keys wait (they are not queued to act later).
             (d @ Dialog::Shop(ShopNotice::Sending), _) => self.dialog = Some(d),
             (Dialog::Shop(ShopNotice::Changed(_)), _)
-                if self.shop.cart.is_empty() && self.page().screen == Screen::Cart =>
+                if self.shop.cart.is_empty()
+                    && self.page().screen == Screen::Shop(ShopScreen::Cart) =>
             {
                 self.pop()
             }

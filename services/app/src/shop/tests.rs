@@ -1,6 +1,7 @@
 //! The shop's screens driven by key sequences through `App::handle`.
 
 use super::*;
+use crate::shop::ShopScreen;
 use crate::{Event, ROWS_PER_PAGE};
 use Key::*;
 use engawa_core::clock::tokyo;
@@ -93,11 +94,14 @@ fn a_usual_item_is_ordered_in_five_presses_from_home() {
     app.handle(Event::OrderPlaced(order.clone()));
     assert_eq!(app.dialog, None);
     assert!(app.shop.cart.is_empty());
-    assert_eq!(app.page().screen, Screen::OrderDone(Box::new(order)));
+    assert_eq!(
+        app.page().screen,
+        Screen::Shop(ShopScreen::OrderDone(Box::new(order)))
+    );
     press(&mut app, &[Back]);
     assert_eq!(
         app.page().screen,
-        Screen::Shop,
+        Screen::Shop(ShopScreen::Tiles),
         "戻る from the receipt: the shop home"
     );
     press(&mut app, &[Back]);
@@ -108,23 +112,38 @@ fn a_usual_item_is_ordered_in_five_presses_from_home() {
 fn quantity_is_set_with_arrows_and_numbers_and_kept_in_the_cart() {
     let mut app = shop_app();
     press(&mut app, &[Digit(1), Digit(2), Digit(1)]); // やさい → だいこん
-    assert_eq!(app.page().screen, Screen::ShopItem { item_id: 1, qty: 1 });
+    assert_eq!(
+        app.page().screen,
+        Screen::Shop(ShopScreen::Item { item_id: 1, qty: 1 })
+    );
     press(&mut app, &[Down, Down, Up, Up, Up]);
     assert!(
-        matches!(app.page().screen, Screen::ShopItem { qty: 4, .. }),
+        matches!(
+            app.page().screen,
+            Screen::Shop(ShopScreen::Item { qty: 4, .. })
+        ),
         "1 is the least"
     );
     press(&mut app, &[Digit(7)]);
-    assert!(matches!(app.page().screen, Screen::ShopItem { qty: 7, .. }));
+    assert!(matches!(
+        app.page().screen,
+        Screen::Shop(ShopScreen::Item { qty: 7, .. })
+    ));
     let fx = press(&mut app, &[Ok]);
     assert!(matches!(&fx[..], [Effect::Shop(ShopEffect::SaveCart(c))] if c.qty_of(1) == 7));
-    assert!(matches!(app.page().screen, Screen::ShopItems(_)));
+    assert!(matches!(
+        app.page().screen,
+        Screen::Shop(ShopScreen::Items(_))
+    ));
     assert_eq!(app.shop.added.as_deref(), Some("だいこん"));
     // Opening it again starts from what is in the cart; 緑 adds and goes to the cart.
     press(&mut app, &[Ok]);
-    assert!(matches!(app.page().screen, Screen::ShopItem { qty: 7, .. }));
+    assert!(matches!(
+        app.page().screen,
+        Screen::Shop(ShopScreen::Item { qty: 7, .. })
+    ));
     press(&mut app, &[Digit(2), Green]);
-    assert_eq!(app.page().screen, Screen::Cart);
+    assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Cart));
     assert_eq!(app.shop.cart.qty_of(1), 2);
     assert_eq!(app.shop.cart.total().0, 360);
 }
@@ -136,7 +155,7 @@ fn the_cart_changes_quantities_and_removes_only_after_asking() {
         &mut app,
         &[Digit(1), Digit(1), Digit(1), Ok, Digit(2), Ok, Green],
     );
-    assert_eq!(app.page().screen, Screen::Cart);
+    assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Cart));
     press(&mut app, &[Right, Right, Left]);
     assert_eq!(app.shop.cart.qty_of(4), 2);
     press(&mut app, &[Left, Left, Left]);
@@ -155,7 +174,7 @@ fn the_cart_changes_quantities_and_removes_only_after_asking() {
     assert!(app.shop.cart.is_empty());
     assert_eq!(
         app.page().screen,
-        Screen::ShopItems(ItemList::Usual),
+        Screen::Shop(ShopScreen::Items(ItemList::Usual)),
         "an empty cart closes"
     );
     assert!(
@@ -203,7 +222,7 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
     press(&mut app, &[Ok]);
     assert_eq!(
         app.page().screen,
-        Screen::Cart,
+        Screen::Shop(ShopScreen::Cart),
         "back on the confirmation, new total"
     );
 }
@@ -216,7 +235,7 @@ fn unreachable_keeps_the_cart_and_settling_tells_which_way_it_went() {
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Unreachable)));
     assert_eq!(app.shop.cart.lines.len(), 1);
     press(&mut app, &[Ok]);
-    assert_eq!(app.page().screen, Screen::Cart);
+    assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Cart));
     // After a power cut: the earlier attempt did not arrive — cart kept.
     app.handle(Event::OrderSettled(None));
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Settled(None))));
@@ -249,7 +268,7 @@ fn orders_cancel_until_the_cutoff_after_confirmation() {
         press(&mut app, &[Right]);
     }
     let fx = press(&mut app, &[Ok]);
-    assert_eq!(app.page().screen, Screen::Orders);
+    assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Orders));
     assert!(fx.contains(&Effect::Shop(ShopEffect::LoadOrders)));
     press(&mut app, &[Down, Red]);
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::TooLate)));
@@ -291,12 +310,12 @@ fn shop_home_pages_six_tiles_and_numbers_pick_on_the_page_shown() {
     press(&mut app, &[ChannelUp, Digit(2)]);
     assert_eq!(
         app.page().screen,
-        Screen::ShopItems(ItemList::Category("冷凍食品".into()))
+        Screen::Shop(ShopScreen::Items(ItemList::Category("冷凍食品".into())))
     );
     press(&mut app, &[Back, Digit(2)]);
     assert_eq!(
         app.page().screen,
-        Screen::ShopItems(ItemList::Category("冷凍食品".into())),
+        Screen::Shop(ShopScreen::Items(ItemList::Category("冷凍食品".into()))),
         "the focus stayed on page 2"
     );
     // Lists page by five; a number picks on the page shown.
@@ -306,7 +325,7 @@ fn shop_home_pages_six_tiles_and_numbers_pick_on_the_page_shown() {
     press(&mut app, &[Right, Digit(1)]);
     assert!(matches!(
         app.page().screen,
-        Screen::ShopItem { item_id: 13, .. }
+        Screen::Shop(ShopScreen::Item { item_id: 13, .. })
     ));
 }
 
@@ -348,5 +367,5 @@ fn without_a_catalogue_the_shop_says_so_and_keys_do_nothing() {
     let fx = press(&mut app, &[Digit(1)]);
     assert_eq!(fx, [Effect::Shop(ShopEffect::Load)]);
     assert!(press(&mut app, &[Ok, Digit(1), Green, Down]).is_empty());
-    assert_eq!(app.page().screen, Screen::Shop);
+    assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Tiles));
 }

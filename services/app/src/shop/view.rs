@@ -1,6 +1,7 @@
 //! The shop's screens as text: tiles, item lists, the item page, the cart with
 //! 合計 and when it arrives, receipts, history, and the shop's dialogs.
 
+use crate::shop::ShopScreen;
 use chrono::NaiveDate;
 use engawa_core::{TOKYO, jp};
 use engawa_shop::api::Order;
@@ -57,19 +58,22 @@ fn cart_note(app: &App, l: Lang) -> String {
     }
 }
 
-pub fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) -> bool {
-    match &app.page().screen {
-        Screen::Shop => home(f, app, info, l),
-        Screen::ShopItems(list) => items(f, app, list, l),
-        Screen::ShopItem { item_id, qty } => item(f, app, *item_id, *qty, l),
-        Screen::Cart => cart(f, app, l),
-        Screen::OrderDone(o) => receipt(f, app, o, l),
-        Screen::Orders => orders(f, app, l),
-        Screen::OrderDetail(id) => match app.shop.orders.iter().flatten().find(|o| o.id == *id) {
-            Some(o) => detail(f, app, o, l),
-            None => return false,
-        },
-        _ => return false,
+/// The page of one of the shop's screens; `false` when there is nothing to show
+/// (an order no longer listed).
+pub fn page(f: &mut Frame, app: &App, screen: &ShopScreen, info: &BoxInfo, l: Lang) -> bool {
+    match screen {
+        ShopScreen::Tiles => home(f, app, info, l),
+        ShopScreen::Items(list) => items(f, app, list, l),
+        ShopScreen::Item { item_id, qty } => item(f, app, *item_id, *qty, l),
+        ShopScreen::Cart => cart(f, app, l),
+        ShopScreen::OrderDone(o) => receipt(f, app, o, l),
+        ShopScreen::Orders => orders(f, app, l),
+        ShopScreen::OrderDetail(id) => {
+            match app.shop.orders.iter().flatten().find(|o| o.id == *id) {
+                Some(o) => detail(f, app, o, l),
+                None => return false,
+            }
+        }
     }
     true
 }
@@ -518,7 +522,7 @@ pub fn cancel_dialog(app: &App, order_id: i64, l: Lang) -> DialogView {
         .flatten()
         .find(|o| o.id == order_id)
         .or(match &app.page().screen {
-            Screen::OrderDone(o) if o.id == order_id => Some(o.as_ref()),
+            Screen::Shop(ShopScreen::OrderDone(o)) if o.id == order_id => Some(o.as_ref()),
             _ => None,
         });
     let body = order
@@ -711,24 +715,21 @@ pub fn notice_dialog(n: &ShopNotice, app: &App, info: &BoxInfo, l: Lang) -> Dial
     }
 }
 
-pub fn help(screen: &Screen, l: Lang) -> Option<&'static str> {
-    if l != Lang::Ja {
-        return None;
-    }
-    Some(match screen {
-        Screen::Shop => {
+/// 青's text for one of the shop's screens (in Japanese).
+pub fn help(screen: &ShopScreen) -> &'static str {
+    match screen {
+        ShopScreen::Tiles => {
             "番号か 矢印で えらんで 決定を押します。\n「いつもの」に 前に 買った品が あります。\n緑で カートを見て 注文します。"
         }
-        Screen::ShopItems(_) => "品を えらんで 決定を押すと くわしく 見られます。",
-        Screen::ShopItem { .. } => {
+        ShopScreen::Items(_) => "品を えらんで 決定を押すと くわしく 見られます。",
+        ShopScreen::Item { .. } => {
             "▲▼か 番号で 数を かえます。\n決定で カートに 入れます。緑で そのまま 注文へ すすみます。"
         }
-        Screen::Cart => {
+        ShopScreen::Cart => {
             "合計と お届けの日を たしかめて、緑で 注文します。\n◀▶で 数を かえ、赤で はずします。"
         }
-        Screen::Orders | Screen::OrderDetail(_) | Screen::OrderDone(_) => {
+        ShopScreen::Orders | ShopScreen::OrderDetail(_) | ShopScreen::OrderDone(_) => {
             "しめきりまでは 赤で 取り消せます。"
         }
-        _ => return None,
-    })
+    }
 }

@@ -34,9 +34,7 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         Some(p) => pairing(&mut f, p, info, l),
         None => page(&mut f, app, info, l),
     }
-    f.dialog = app.dialog.as_ref().map(|d| {
-        crate::ride::view::dialog(d, app, info, l).unwrap_or_else(|| dialog(d, app, info, l))
-    });
+    f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
     f.overlay = app.top_overlay().map(|o| match o {
         Overlay::SafetyCheck => safety_check(l),
         Overlay::Reminder(o) => reminder_card(o, l),
@@ -46,10 +44,9 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
 }
 
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
-    if crate::shop::view::page(f, app, info, l) || crate::ride::view::page(f, app, info, l) {
-        return;
-    }
     match &app.page().screen {
+        Screen::Shop(s) if crate::shop::view::page(f, app, s, info, l) => {}
+        Screen::Ride(s) if crate::ride::view::page(f, app, s, info, l) => {}
         Screen::Home => home(f, l),
         Screen::Safety => safety(f, app, l),
         Screen::Away(choice) => away(f, app, *choice, l),
@@ -57,8 +54,8 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         Screen::RemindList => remind_list(f, app, l),
         Screen::RemindEdit(d) => remind_edit(f, d, l),
         Screen::Settings => settings(f, app, info, l),
-        // Drawn by view::shop; an order no longer listed shows the shop home.
-        _ => home(f, l),
+        // An order no longer listed.
+        Screen::Shop(_) | Screen::Ride(_) => home(f, l),
     }
 }
 
@@ -237,12 +234,8 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
         Dialog::RemoveFromCart(id) => crate::shop::view::remove_dialog(app, *id, l),
         Dialog::CancelOrder(id) => crate::shop::view::cancel_dialog(app, *id, l),
         Dialog::Shop(n) => crate::shop::view::notice_dialog(n, app, info, l),
-        // Drawn by view::ride.
-        Dialog::CancelRide(_) | Dialog::Ride(_) => DialogView {
-            title: String::new(),
-            body: String::new(),
-            hints: any_key.clone(),
-        },
+        Dialog::CancelRide(id) => crate::ride::view::cancel_dialog(app, *id, l),
+        Dialog::Ride(n) => crate::ride::view::notice_dialog(n, info, l),
         Dialog::WelcomeBack => DialogView {
             title: t(l, "おかえりなさい", "Welcome back"),
             body: t(
@@ -258,12 +251,8 @@ fn dialog(d: &Dialog, app: &App, info: &BoxInfo, l: Lang) -> DialogView {
 fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
     let screen = &app.page().screen;
     let body = match (screen, l) {
-        (s, _) if crate::shop::view::help(s, l).is_some() => {
-            crate::shop::view::help(s, l).unwrap_or_default()
-        }
-        (s, _) if crate::ride::view::help(s, l).is_some() => {
-            crate::ride::view::help(s, l).unwrap_or_default()
-        }
+        (Screen::Shop(s), Lang::Ja) => crate::shop::view::help(s),
+        (Screen::Ride(s), Lang::Ja) => crate::ride::view::help(s),
         (Screen::Home, Lang::Ja) => {
             "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
         }
@@ -281,7 +270,6 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
             "見守りで 知らせる 人と 決まりです。\n変えるときは ケーブルテレビ局に ご連絡ください。"
         }
         (Screen::Away(_), Lang::Ja) => "◀▶で 日数を えらび、緑で 決めます。",
-        (_, Lang::Ja) => "戻るを押すと ひとつ前に もどります。",
         (_, Lang::En) => {
             "Arrows move, OK opens, Back goes one step back, Home returns to the start."
         }
