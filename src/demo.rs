@@ -13,7 +13,7 @@ use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
 
 use crate::app::ride::RideEffect;
-use crate::app::shop::ShopEffect;
+use crate::app::shop::{ShopEffect, ShopEvent};
 use crate::app::{App, Effect, Event, Key, TextSize};
 use crate::store::{Store, StoreError};
 
@@ -263,7 +263,7 @@ fn history(cart: &Cart) -> Vec<Order> {
 fn shop_scene(name: &str, app: &mut App) -> Option<()> {
     use Key::*;
     app.handle(Event::Connected);
-    app.handle(Event::ShopCatalogue(catalogue()));
+    app.handle(Event::Shop(ShopEvent::Catalogue(catalogue())));
     // Three usual items in the cart: 牛乳 ×2, 食パン, ヨーグルト.
     let fill: &[Key] = &[
         Digit(1),
@@ -303,14 +303,12 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
         }
         "shop-unreachable" => {
             app.handle(Event::Key(Green));
-            app.handle(Event::ShopUnreachable);
+            app.handle(Event::Shop(ShopEvent::Unreachable));
         }
         "shop-done" => {
             app.handle(Event::Key(Green));
-            app.handle(Event::OrderPlaced(engawa_shop::demo::order_for(
-                31,
-                &cart,
-                scene_time(),
+            app.handle(Event::Shop(ShopEvent::Placed(
+                engawa_shop::demo::order_for(31, &cart, scene_time()),
             )));
         }
         "shop-changed" => {
@@ -322,15 +320,15 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
             if let Some(i) = c.items.iter_mut().find(|i| i.id == milk) {
                 i.price_yen = Yen(258);
             }
-            app.handle(Event::ShopCatalogue(c));
-            app.handle(Event::OrderRefused {
+            app.handle(Event::Shop(ShopEvent::Catalogue(c)));
+            app.handle(Event::Shop(ShopEvent::Refused {
                 code: engawa_shop::api::codes::ITEM_OFF_SALE.into(),
-            });
+            }));
         }
         "shop-orders" | "shop-cancel" => {
             app.handle(Event::Key(Back));
             app.handle(Event::Key(Back));
-            app.handle(Event::Orders(history(&cart)));
+            app.handle(Event::Shop(ShopEvent::Orders(history(&cart))));
             for k in [Digit(1), Down, Down, Down] {
                 app.handle(Event::Key(k));
             }
@@ -341,25 +339,23 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
         }
         "shop-settled" => {
             app.handle(Event::Key(Home));
-            app.handle(Event::OrderSettled(Some(engawa_shop::demo::order_for(
-                31,
-                &cart,
-                scene_time(),
+            app.handle(Event::Shop(ShopEvent::Settled(Some(
+                engawa_shop::demo::order_for(31, &cart, scene_time()),
             ))));
         }
         "shop-offline" => {
             app.shop.catalogue = None;
             app.handle(Event::Key(Digit(1)));
-            app.handle(Event::ShopOffline);
+            app.handle(Event::Shop(ShopEvent::Offline));
         }
         "shop-item-photo" => {
             if let crate::app::Screen::Shop(ShopScreen::Item { item_id, .. }) = app.page().screen {
                 let png = engawa_shop::photo::placeholder(1, 7);
                 let photo = engawa_shop::photo::decode(&png).ok()?;
-                app.handle(Event::Photo {
+                app.handle(Event::Shop(ShopEvent::Photo {
                     item_id,
                     photo: std::sync::Arc::new(photo),
-                });
+                }));
             }
         }
         "shop-home" | "shop-home-page2" | "shop-usual" | "shop-category" | "shop-item"
@@ -582,7 +578,7 @@ pub fn booked_ride() -> engawa_ride::api::Booking {
 pub fn answer(effect: &Effect) -> Option<Event> {
     use crate::app::RideEvent as R;
     Some(match effect {
-        Effect::Shop(ShopEffect::Load) => Event::ShopCatalogue(catalogue()),
+        Effect::Shop(ShopEffect::Load) => Event::Shop(ShopEvent::Catalogue(catalogue())),
         Effect::Ride(RideEffect::Load) => Event::Ride(R::Places(ride_places())),
         Effect::Ride(RideEffect::LoadBookings) => Event::Ride(R::Bookings(vec![])),
         Effect::Ride(RideEffect::Quote(_)) => Event::Ride(R::Quote(Ok(ride_offers()))),

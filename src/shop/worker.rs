@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::store::Settlement;
 use crate::app::Event;
-use crate::app::shop::ShopEffect;
+use crate::app::shop::{ShopEffect, ShopEvent};
 use crate::runtime::headend::{ClientError, HeadendClient, new_key, refuses_token};
 use crate::runtime::sink::EventSink;
 use crate::store::{Store, StoreError};
@@ -47,12 +47,12 @@ enum Pending {
 impl Worker {
     pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<ShopEffect>) {
         match self.store.cart() {
-            Ok(c) if !c.is_empty() => (self.sink)(Event::Cart(c)),
+            Ok(c) if !c.is_empty() => (self.sink)(Event::Shop(ShopEvent::Cart(c))),
             Ok(_) => {}
             Err(e) => self.storage_failed("reading the cart", e),
         }
         match self.store.cached_catalogue() {
-            Ok(Some(c)) => (self.sink)(Event::ShopCatalogue(c)),
+            Ok(Some(c)) => (self.sink)(Event::Shop(ShopEvent::Catalogue(c))),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "the cached catalogue is unreadable; ignoring it"),
         }
@@ -95,13 +95,13 @@ impl Worker {
             }
             ShopEffect::LoadOrders => {
                 let Some((client, token)) = self.token() else {
-                    return (self.sink)(Event::ShopUnreachable);
+                    return (self.sink)(Event::Shop(ShopEvent::Unreachable));
                 };
                 match client.orders(&token).await {
-                    Ok(list) => (self.sink)(Event::Orders(list)),
+                    Ok(list) => (self.sink)(Event::Shop(ShopEvent::Orders(list))),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot fetch the order history");
-                        (self.sink)(Event::ShopUnreachable);
+                        (self.sink)(Event::Shop(ShopEvent::Unreachable));
                     }
                 }
             }
@@ -114,16 +114,16 @@ impl Worker {
             ShopEffect::Photo { item_id, version } => self.photo(item_id, version).await,
             ShopEffect::Cancel(id) => {
                 let Some((client, token)) = self.token() else {
-                    return (self.sink)(Event::ShopUnreachable);
+                    return (self.sink)(Event::Shop(ShopEvent::Unreachable));
                 };
                 match client.cancel_order(&token, id).await {
-                    Ok(o) => (self.sink)(Event::OrderCancelled(o)),
+                    Ok(o) => (self.sink)(Event::Shop(ShopEvent::Cancelled(o))),
                     Err(ClientError::Refused { code, .. }) if code == codes::TOO_LATE => {
-                        (self.sink)(Event::CancelTooLate)
+                        (self.sink)(Event::Shop(ShopEvent::CancelTooLate))
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, order = id, "cancel not done");
-                        (self.sink)(Event::ShopUnreachable);
+                        (self.sink)(Event::Shop(ShopEvent::Unreachable));
                     }
                 }
             }
@@ -155,28 +155,28 @@ impl Worker {
             Err(e) => return tracing::warn!(error = %e, "cannot read a kept photo"),
         };
         match engawa_shop::photo::decode(&png) {
-            Ok(p) => (self.sink)(Event::Photo {
+            Ok(p) => (self.sink)(Event::Shop(ShopEvent::Photo {
                 item_id,
                 photo: Arc::new(p),
-            }),
+            })),
             Err(why) => tracing::warn!(item_id, %why, "cannot decode a photo"),
         }
     }
 
     async fn load_catalogue(&mut self) {
         let Some((client, token)) = self.token() else {
-            return (self.sink)(Event::ShopOffline);
+            return (self.sink)(Event::Shop(ShopEvent::Offline));
         };
         match client.catalogue(&token).await {
             Ok(c) => {
                 if let Err(e) = self.store.cache_catalogue(&c) {
                     tracing::warn!(error = %e, "cannot cache the catalogue");
                 }
-                (self.sink)(Event::ShopCatalogue(c));
+                (self.sink)(Event::Shop(ShopEvent::Catalogue(c)));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot fetch the catalogue");
-                (self.sink)(Event::ShopOffline);
+                (self.sink)(Event::Shop(ShopEvent::Offline));
             }
         }
     }
@@ -214,7 +214,7 @@ impl Worker {
                     ) {
                         Ok(_) => {
                             tracing::info!(key = %entry.key, placed = s.order.is_some(), "interrupted order settled");
-                            (self.sink)(Event::OrderSettled(s.order));
+                            (self.sink)(Event::Shop(ShopEvent::Settled(s.order)));
                         }
                         Err(e) => {
                             self.storage_failed("settling an order attempt", e);
@@ -238,7 +238,7 @@ impl Worker {
         // An earlier attempt whose fate is unknown must be settled first, or the
         // resident could end up with both.
         match self.settle_pending().await {
-            Pending::Unknown => return (self.sink)(Event::ShopUnreachable),
+            Pending::Unknown => return (self.sink)(Event::Shop(ShopEvent::Unreachable)),
             Pending::Settled => {
                 // The resident has been told what became of it; they order again
                 // from the (possibly emptied) cart themselves.
@@ -247,7 +247,7 @@ impl Worker {
             Pending::None => {}
         }
         let Some((client, token)) = self.token() else {
-            return (self.sink)(Event::ShopUnreachable);
+            return (self.sink)(Event::Shop(ShopEvent::Unreachable));
         };
         let request = cart.request();
         let body = match serde_json::to_string(&request) {
@@ -283,7 +283,7 @@ impl Worker {
                 (self.sink)(if refuses_token(status, &code) {
                     Event::Failed(ErrorKind::Unauthorized)
                 } else {
-                    Event::OrderRefused { code }
+                    Event::Shop(ShopEvent::Refused { code })
                 });
             }
             Err(ClientError::NotSent(e)) => {
@@ -291,7 +291,7 @@ impl Worker {
                 if let Err(e) = self.store.outbox_settle(id, Settlement::Void, None, now) {
                     return self.storage_failed("settling an unsent order", e);
                 }
-                (self.sink)(Event::ShopUnreachable);
+                (self.sink)(Event::Shop(ShopEvent::Unreachable));
             }
             Err(ClientError::Unavailable(e)) => {
                 // It may or may not have arrived. Ask now; if the head-end cannot be
@@ -302,12 +302,12 @@ impl Worker {
                         Some(order) => self.finish(id, Settlement::Done, Some(&order), now),
                         None => {
                             self.finish(id, Settlement::Void, None, now);
-                            (self.sink)(Event::ShopUnreachable);
+                            (self.sink)(Event::Shop(ShopEvent::Unreachable));
                         }
                     },
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot settle now; will at the next connection");
-                        (self.sink)(Event::OrderUnsure);
+                        (self.sink)(Event::Shop(ShopEvent::Unsure));
                     }
                 }
             }
@@ -327,7 +327,7 @@ impl Worker {
         }
         if let Some(o) = order {
             tracing::info!(order = o.id, total = o.total_yen.0, "order placed");
-            (self.sink)(Event::OrderPlaced(o.clone()));
+            (self.sink)(Event::Shop(ShopEvent::Placed(o.clone())));
         }
     }
 }

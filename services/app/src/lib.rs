@@ -18,8 +18,6 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
-use engawa_shop::api::{Catalogue, Order};
-use engawa_shop::cart::Cart;
 
 pub use key::Key;
 use remind::{Draft, EditOutcome};
@@ -51,25 +49,8 @@ pub enum Event {
     PairingOffline,
     /// The box has its credentials for the head-end.
     Connected,
-    /// The shop's catalogue (fresh from the head-end, or the cached copy).
-    ShopCatalogue(Catalogue),
-    /// The catalogue could not be fetched now.
-    ShopOffline,
-    /// The stored cart, at start.
-    Cart(Cart),
-    Orders(Vec<Order>),
-    OrderPlaced(Order),
-    /// The head-end refused the order (`engawa_shop::api::codes`); nothing was ordered.
-    OrderRefused {
-        code: String,
-    },
-    /// An order or cancel could not reach the head-end; nothing changed.
-    ShopUnreachable,
-    OrderCancelled(Order),
-    /// Too late to cancel (past the cut-off).
-    CancelTooLate,
-    /// An interrupted order attempt was settled: placed (`Some`) or not.
-    OrderSettled(Option<Order>),
+    /// The shop's worker answered.
+    Shop(shop::ShopEvent),
     /// The watch-over asks 「お元気ですか？」 (true) or the question is answered.
     SafetyCheck(bool),
     /// Back from away mode: 「おかえりなさい」.
@@ -80,14 +61,6 @@ pub enum Event {
     WatchInfo(WatchInfo),
     /// The shared taxi's answers.
     Ride(RideEvent),
-    /// An item's photo, decoded.
-    Photo {
-        item_id: i64,
-        photo: std::sync::Arc<engawa_shop::photo::Photo>,
-    },
-    /// An order got no answer and the head-end cannot be asked yet: the resident
-    /// is told which way it went once it can (`OrderSettled`).
-    OrderUnsure,
 }
 
 /// A box waiting to be paired with the head-end (「せつぞくコード」 on screen).
@@ -387,18 +360,7 @@ impl App {
                 }
                 self.connected = true;
             }
-            Event::ShopCatalogue(c) => self.shop_event_catalogue(c, &mut fx),
-            Event::ShopOffline => self.shop.offline = true,
-            Event::Cart(c) => self.shop.cart = c,
-            Event::Orders(list) => self.shop.orders = Some(list),
-            Event::OrderPlaced(o) => self.order_placed(o),
-            Event::OrderRefused { code } => self.order_refused(&code, &mut fx),
-            Event::ShopUnreachable => self.dialog = Some(Dialog::Shop(ShopNotice::Unreachable)),
-            Event::OrderCancelled(o) => self.order_cancelled(o),
-            Event::CancelTooLate => self.dialog = Some(Dialog::Shop(ShopNotice::TooLate)),
-            Event::OrderSettled(o) => self.order_settled(o),
-            Event::OrderUnsure => self.dialog = Some(Dialog::Shop(ShopNotice::Unsure)),
-            Event::Photo { item_id, photo } => self.shop.photo = Some((item_id, photo)),
+            Event::Shop(e) => self.shop_event(e, &mut fx),
             Event::SafetyCheck(on) => {
                 if on && !self.safety_check {
                     fx.push(Effect::PlayChime);

@@ -29,6 +29,38 @@ pub enum ShopScreen {
     OrderDetail(i64),
 }
 
+/// What the box's shop worker answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShopEvent {
+    /// The shop's catalogue (fresh from the head-end, or the cached copy).
+    Catalogue(Catalogue),
+    /// The catalogue could not be fetched now.
+    Offline,
+    /// The stored cart, at start.
+    Cart(Cart),
+    Orders(Vec<Order>),
+    Placed(Order),
+    /// The head-end refused the order (`engawa_shop::api::codes`); nothing was ordered.
+    Refused {
+        code: String,
+    },
+    /// An order or cancel could not reach the head-end; nothing changed.
+    Unreachable,
+    Cancelled(Order),
+    /// Too late to cancel (past the cut-off).
+    CancelTooLate,
+    /// An interrupted order attempt was settled: placed (`Some`) or not.
+    Settled(Option<Order>),
+    /// An item's photo, decoded.
+    Photo {
+        item_id: i64,
+        photo: std::sync::Arc<engawa_shop::photo::Photo>,
+    },
+    /// An order got no answer and the head-end cannot be asked yet: the resident
+    /// is told which way it went once it can (`Settled`).
+    Unsure,
+}
+
 /// What the shop's screens ask of the box's shop worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShopEffect {
@@ -133,6 +165,24 @@ impl Shop {
 }
 
 impl App {
+    /// The shop's worker answered.
+    pub(super) fn shop_event(&mut self, e: ShopEvent, fx: &mut Vec<Effect>) {
+        match e {
+            ShopEvent::Catalogue(c) => self.shop_event_catalogue(c, fx),
+            ShopEvent::Offline => self.shop.offline = true,
+            ShopEvent::Cart(c) => self.shop.cart = c,
+            ShopEvent::Orders(list) => self.shop.orders = Some(list),
+            ShopEvent::Placed(o) => self.order_placed(o),
+            ShopEvent::Refused { code } => self.order_refused(&code, fx),
+            ShopEvent::Unreachable => self.dialog = Some(Dialog::Shop(ShopNotice::Unreachable)),
+            ShopEvent::Cancelled(o) => self.order_cancelled(o),
+            ShopEvent::CancelTooLate => self.dialog = Some(Dialog::Shop(ShopNotice::TooLate)),
+            ShopEvent::Settled(o) => self.order_settled(o),
+            ShopEvent::Unsure => self.dialog = Some(Dialog::Shop(ShopNotice::Unsure)),
+            ShopEvent::Photo { item_id, photo } => self.shop.photo = Some((item_id, photo)),
+        }
+    }
+
     pub(super) fn shop_event_catalogue(&mut self, catalogue: Catalogue, fx: &mut Vec<Effect>) {
         self.shop.offline = false;
         let r = self.shop.cart.refresh(&catalogue);

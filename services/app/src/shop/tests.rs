@@ -53,7 +53,7 @@ fn catalogue() -> Catalogue {
 fn shop_app() -> App {
     let mut app = App::new(tokyo(2026, 11, 25, 10, 0));
     app.handle(Event::Connected);
-    app.handle(Event::ShopCatalogue(catalogue()));
+    app.handle(Event::Shop(ShopEvent::Catalogue(catalogue())));
     app
 }
 
@@ -91,7 +91,7 @@ fn a_usual_item_is_ordered_in_five_presses_from_home() {
     assert!(press(&mut app, &[Green, Ok, Red]).is_empty());
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Sending)));
     let order = order_of(&app, 7);
-    app.handle(Event::OrderPlaced(order.clone()));
+    app.handle(Event::Shop(ShopEvent::Placed(order.clone())));
     assert_eq!(app.dialog, None);
     assert!(app.shop.cart.is_empty());
     assert_eq!(
@@ -193,7 +193,7 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
     let mut c = catalogue();
     c.items.retain(|i| i.id != 1);
     c.items.iter_mut().find(|i| i.id == 4).unwrap().price_yen = engawa_core::Yen(258);
-    let fx = app.handle(Event::ShopCatalogue(c));
+    let fx = app.handle(Event::Shop(ShopEvent::Catalogue(c)));
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::Shop(ShopEffect::SaveCart(_))))
@@ -203,9 +203,9 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
         Some(Dialog::Shop(ShopNotice::Sending)),
         "still waiting"
     );
-    app.handle(Event::OrderRefused {
+    app.handle(Event::Shop(ShopEvent::Refused {
         code: codes::ITEM_OFF_SALE.into(),
-    });
+    }));
     let Some(Dialog::Shop(ShopNotice::Changed(r))) = &app.dialog else {
         panic!("{:?}", app.dialog)
     };
@@ -231,20 +231,20 @@ fn sold_out_and_repriced_items_are_told_by_name_and_the_cart_follows() {
 fn unreachable_keeps_the_cart_and_settling_tells_which_way_it_went() {
     let mut app = shop_app();
     press(&mut app, &[Digit(1), Digit(1), Digit(1), Green, Green]);
-    app.handle(Event::ShopUnreachable);
+    app.handle(Event::Shop(ShopEvent::Unreachable));
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Unreachable)));
     assert_eq!(app.shop.cart.lines.len(), 1);
     press(&mut app, &[Ok]);
     assert_eq!(app.page().screen, Screen::Shop(ShopScreen::Cart));
     // After a power cut: the earlier attempt did not arrive — cart kept.
-    app.handle(Event::OrderSettled(None));
+    app.handle(Event::Shop(ShopEvent::Settled(None)));
     assert_eq!(app.dialog, Some(Dialog::Shop(ShopNotice::Settled(None))));
     assert_eq!(app.shop.cart.lines.len(), 1);
     // … or it did: the cart is emptied, the order is listed once.
-    app.handle(Event::Orders(vec![]));
+    app.handle(Event::Shop(ShopEvent::Orders(vec![])));
     let o = order_of(&app, 9);
-    app.handle(Event::OrderSettled(Some(o.clone())));
-    app.handle(Event::OrderSettled(Some(o)));
+    app.handle(Event::Shop(ShopEvent::Settled(Some(o.clone()))));
+    app.handle(Event::Shop(ShopEvent::Settled(Some(o))));
     assert!(app.shop.cart.is_empty());
     assert_eq!(app.shop.orders.as_ref().map(Vec::len), Some(1));
 }
@@ -259,7 +259,7 @@ fn orders_cancel_until_the_cutoff_after_confirmation() {
     old.cancel_until = tokyo(2026, 11, 24, 11, 0);
     // History tile: after the categories (10 tiles: usual, 7 categories, history… here 9).
     let history = app.shop.tiles().len() - 1;
-    app.handle(Event::Orders(vec![open.clone(), old]));
+    app.handle(Event::Shop(ShopEvent::Orders(vec![open.clone(), old])));
     press(&mut app, &[Digit(1)]);
     for _ in 0..history / 3 {
         press(&mut app, &[Down]);
@@ -282,7 +282,7 @@ fn orders_cancel_until_the_cutoff_after_confirmation() {
     assert_eq!(fx, [Effect::Shop(ShopEffect::Cancel(2))]);
     let mut done = open;
     done.cancelled_at = Some(app.now);
-    app.handle(Event::OrderCancelled(done));
+    app.handle(Event::Shop(ShopEvent::Cancelled(done)));
     assert!(matches!(
         app.dialog,
         Some(Dialog::Shop(ShopNotice::Cancelled(_)))
@@ -335,7 +335,7 @@ fn an_item_with_a_photo_asks_for_it_once() {
     app.handle(Event::Connected);
     let mut c = catalogue();
     c.items[0].photo = Some(3);
-    app.handle(Event::ShopCatalogue(c));
+    app.handle(Event::Shop(ShopEvent::Catalogue(c)));
     let fx = press(&mut app, &[Digit(1), Digit(2), Digit(1)]);
     assert!(fx.contains(&Effect::Shop(ShopEffect::Photo {
         item_id: 1,
@@ -346,7 +346,7 @@ fn an_item_with_a_photo_asks_for_it_once() {
         height: 1,
         rgba: vec![0, 0, 0, 255],
     });
-    app.handle(Event::Photo { item_id: 1, photo });
+    app.handle(Event::Shop(ShopEvent::Photo { item_id: 1, photo }));
     let fx = press(&mut app, &[Back, Digit(1)]);
     assert!(
         !fx.iter()
