@@ -14,6 +14,7 @@ use engawa_shop::delivery::DeliveryRules;
 
 use crate::app::ride::RideEffect;
 use crate::app::shop::{ShopEffect, ShopEvent};
+use crate::app::watch::WatchEvent;
 use crate::app::{App, Effect, Event, Key, TextSize};
 use crate::store::{Store, StoreError};
 
@@ -386,7 +387,7 @@ fn scene_keys(name: &str) -> Option<App> {
     use Key::*;
     let mut app = App::new(scene_time());
     app.handle(Event::Reminders(demo_list()));
-    app.handle(Event::WatchInfo(crate::app::WatchInfo {
+    app.handle(Event::Watch(WatchEvent::Info(crate::app::WatchInfo {
         contacts: vec!["山田 太郎".into(), "佐藤 花子".into()],
         threshold_min: if name == "watch-info-learned" {
             9 * 60 + 30
@@ -394,7 +395,7 @@ fn scene_keys(name: &str) -> Option<App> {
             24 * 60
         },
         adaptive: name == "watch-info-learned",
-    }));
+    })));
     let keys: &[Key] = match name {
         "home" | "overlay-reminder" | "overlay-family" => &[],
         "home-large" => &[Digit(4), Right, Back, Right],
@@ -494,10 +495,10 @@ fn scene_keys(name: &str) -> Option<App> {
             app.handle(Event::PairingOffline);
         }
         "overlay-safety" => {
-            app.handle(Event::SafetyCheck(true));
+            app.handle(Event::Watch(WatchEvent::SafetyCheck(true)));
         }
         "welcome-back" => {
-            app.handle(Event::WelcomeBack);
+            app.handle(Event::Watch(WatchEvent::WelcomeBack));
         }
         _ => {}
     }

@@ -293,15 +293,9 @@ impl Shell {
             }
             Effect::Shop(e) => self.to_shop(e.clone()),
             Effect::Ride(e) => self.to_ride(e.clone()),
-            Effect::SetAway(until) => {
+            Effect::Watch(e) => {
                 if let Some(w) = &mut self.watch {
-                    w.set_away(&mut self.store, now, *until, &self.sink);
-                }
-                Ok(())
-            }
-            Effect::EndAway => {
-                if let Some(w) = &mut self.watch {
-                    w.end_away(&mut self.store, now, &self.sink);
+                    w.effect(e, &mut self.store, now, &self.sink);
                 }
                 Ok(())
             }

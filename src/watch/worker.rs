@@ -12,6 +12,7 @@ use engawa_watch::api::{AlertKind, WatchConfig};
 use engawa_watch::rhythm::WINDOW;
 use engawa_watch::{Action, Input, Ladder, Policy, Rhythm, mail};
 
+use crate::app::watch::{WatchEffect, WatchEvent};
 use crate::app::{Event, WatchInfo};
 use crate::runtime::sink::EventSink;
 use crate::store::{Store, StoreError};
@@ -99,11 +100,11 @@ impl Watch {
 
     /// Who is told and the rule in force, for 「だれに 知らせるか」 on the TV.
     pub fn report_info(&self, sink: &EventSink) {
-        sink(Event::WatchInfo(WatchInfo {
+        sink(Event::Watch(WatchEvent::Info(WatchInfo {
             contacts: self.recipients().into_iter().map(|r| r.name).collect(),
             threshold_min: (self.ladder.deadline - self.ladder.last_activity).num_minutes(),
             adaptive: self.ladder.rule == engawa_watch::rhythm::Rule::Adaptive,
-        }));
+        })));
     }
 
     /// Take over settings from the head-end: its policy (if it can fire), its
@@ -158,6 +159,20 @@ impl Watch {
         }
     }
 
+    /// What the screens asked of watch-over.
+    pub fn effect(
+        &mut self,
+        e: &WatchEffect,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        sink: &EventSink,
+    ) {
+        match e {
+            WatchEffect::SetAway(until) => self.set_away(store, now, *until, sink),
+            WatchEffect::EndAway => self.end_away(store, now, sink),
+        }
+    }
+
     pub fn set_away(
         &mut self,
         store: &mut Store,
@@ -172,7 +187,7 @@ impl Watch {
         );
         self.save(store, sink);
         tracing::info!(until = ?self.away(), "away mode set");
-        sink(Event::AwayStatus(self.away()));
+        sink(Event::Watch(WatchEvent::Away(self.away())));
         self.act(actions, store, now, sink);
     }
 
@@ -181,18 +196,18 @@ impl Watch {
             .ladder
             .step(Input::EndAway(now), &self.policy, &mut self.rhythm);
         self.save(store, sink);
-        sink(Event::AwayStatus(None));
+        sink(Event::Watch(WatchEvent::Away(None)));
         self.act(actions, store, now, sink);
     }
 
     /// After a restart in the middle of an escalation: ask again on screen.
     pub fn resume(&self, sink: &EventSink) {
-        sink(Event::AwayStatus(self.away()));
+        sink(Event::Watch(WatchEvent::Away(self.away())));
         if matches!(
             self.ladder.state,
             engawa_watch::State::Prompting { .. } | engawa_watch::State::Alerted { .. }
         ) {
-            sink(Event::SafetyCheck(true));
+            sink(Event::Watch(WatchEvent::SafetyCheck(true)));
         }
     }
 
@@ -226,7 +241,7 @@ impl Watch {
             self.save(store, sink);
         }
         if greet {
-            sink(Event::AwayStatus(None));
+            sink(Event::Watch(WatchEvent::Away(None)));
         }
     }
 
@@ -239,7 +254,7 @@ impl Watch {
         if self.ladder.state != before {
             self.save(store, sink);
             if matches!(before, engawa_watch::State::Away { .. }) {
-                sink(Event::AwayStatus(self.away()));
+                sink(Event::Watch(WatchEvent::Away(self.away())));
             }
         }
     }
@@ -261,15 +276,15 @@ impl Watch {
             let recorded = match a {
                 Action::ShowPrompt => {
                     tracing::info!("no activity for the threshold: asking on screen");
-                    sink(Event::SafetyCheck(true));
+                    sink(Event::Watch(WatchEvent::SafetyCheck(true)));
                     continue;
                 }
                 Action::HidePrompt => {
-                    sink(Event::SafetyCheck(false));
+                    sink(Event::Watch(WatchEvent::SafetyCheck(false)));
                     continue;
                 }
                 Action::Greet => {
-                    sink(Event::WelcomeBack);
+                    sink(Event::Watch(WatchEvent::WelcomeBack));
                     continue;
                 }
                 Action::Alert { n, since } => {

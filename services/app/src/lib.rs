@@ -22,6 +22,7 @@ use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
 pub use key::Key;
 use remind::{Draft, EditOutcome};
 use shop::{Shop, ShopNotice};
+use watch::WatchScreen;
 
 /// Rows per list page: at most six choices on a screen (five rows + paging).
 pub const ROWS_PER_PAGE: usize = 5;
@@ -51,14 +52,8 @@ pub enum Event {
     Connected,
     /// The shop's worker answered.
     Shop(shop::ShopEvent),
-    /// The watch-over asks 「お元気ですか？」 (true) or the question is answered.
-    SafetyCheck(bool),
-    /// Back from away mode: 「おかえりなさい」.
-    WelcomeBack,
-    /// Away mode is on until then (`None`: watching).
-    AwayStatus(Option<DateTime<Utc>>),
-    /// Who the watch-over tells, and the rule in force.
-    WatchInfo(WatchInfo),
+    /// Watch-over's runtime: the safety check, away mode, who is told.
+    Watch(watch::WatchEvent),
     /// The shared taxi's answers.
     Ride(RideEvent),
 }
@@ -89,10 +84,8 @@ pub enum Effect {
     Activity,
     /// For the shop's worker.
     Shop(shop::ShopEffect),
-    /// 留守にします: away mode until then (the watch-over stays silent).
-    SetAway(DateTime<Utc>),
-    /// Back early: watching again.
-    EndAway,
+    /// For watch-over's runtime.
+    Watch(watch::WatchEffect),
     /// For the taxi's worker.
     Ride(ride::RideEffect),
 }
@@ -145,12 +138,8 @@ pub enum Screen {
     Home,
     Shop(shop::ShopScreen),
     Ride(ride::RideScreen),
-    /// 安心: reminders and 留守にします.
-    Safety,
-    /// How long the resident will be away (index into `AWAY_DAYS`).
-    Away(usize),
-    /// 「だれに 知らせるか」: the contacts in order and the rule in force.
-    WatchInfo,
+    /// 安心 and its pages.
+    Watch(watch::WatchScreen),
     RemindList,
     RemindEdit(Box<Draft>),
     Settings,
@@ -361,15 +350,7 @@ impl App {
                 self.connected = true;
             }
             Event::Shop(e) => self.shop_event(e, &mut fx),
-            Event::SafetyCheck(on) => {
-                if on && !self.safety_check {
-                    fx.push(Effect::PlayChime);
-                }
-                self.safety_check = on;
-            }
-            Event::WelcomeBack => self.dialog = Some(Dialog::WelcomeBack),
-            Event::AwayStatus(until) => self.away_until = until,
-            Event::WatchInfo(info) => self.watch_info = info,
+            Event::Watch(e) => self.watch_event(e, &mut fx),
             Event::Ride(e) => self.ride_event(e, &mut fx),
         }
         self.chime_if_new(&mut fx);
@@ -484,47 +465,7 @@ impl App {
         let focus = self.page().focus;
         match self.page().screen.clone() {
             Screen::Home => self.home_key(focus, k, fx),
-            Screen::Safety => match list_move(focus, 3, k) {
-                ListMove::Focus(f) => self.page_mut().focus = f,
-                ListMove::Open(0) => {
-                    self.page_mut().focus = 0;
-                    self.push(Screen::RemindList)
-                }
-                ListMove::Open(2) => {
-                    self.page_mut().focus = 2;
-                    self.push(Screen::WatchInfo)
-                }
-                ListMove::Open(_) => {
-                    self.page_mut().focus = 1;
-                    if self.away_until.is_some() {
-                        fx.push(Effect::EndAway);
-                        self.away_until = None;
-                        self.dialog = Some(Dialog::WelcomeBack);
-                    } else {
-                        self.push(Screen::Away(0));
-                    }
-                }
-                ListMove::None => {}
-            },
-            Screen::WatchInfo => {
-                let n = self.watch_info.contacts.len();
-                if let ListMove::Focus(f) = list_move(focus, n, k) {
-                    self.page_mut().focus = f;
-                }
-            }
-            Screen::Away(choice) => match k {
-                Key::Left => self.page_mut().screen = Screen::Away(choice.saturating_sub(1)),
-                Key::Right => {
-                    self.page_mut().screen = Screen::Away((choice + 1).min(AWAY_DAYS.len() - 1))
-                }
-                Key::Green | Key::Ok => {
-                    let until = self.now + chrono::Duration::days(AWAY_DAYS[choice]);
-                    fx.push(Effect::SetAway(until));
-                    self.away_until = Some(until);
-                    self.pop();
-                }
-                _ => {}
-            },
+            Screen::Watch(w) => self.watch_key(w, focus, k, fx),
             s @ Screen::Shop(_) => self.shop_key(s, focus, k, fx),
             s @ Screen::Ride(_) => self.ride_key(s, focus, k, fx),
             Screen::Settings => {
@@ -583,7 +524,7 @@ impl App {
         let screen = match tile {
             0 => return self.open_shop(fx),
             1 => return self.open_ride(fx),
-            2 => Screen::Safety,
+            2 => Screen::Watch(WatchScreen::Menu),
             _ => Screen::Settings,
         };
         self.push(screen);

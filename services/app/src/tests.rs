@@ -4,6 +4,7 @@ use super::remind::{DraftError, Field, RepeatKind};
 use super::*;
 use crate::ride::RideScreen;
 use crate::shop::ShopScreen;
+use crate::watch::{WatchEffect, WatchEvent, WatchScreen};
 use Key::*;
 use chrono::{NaiveDate, NaiveTime};
 use engawa_core::clock::tokyo;
@@ -12,14 +13,18 @@ use engawa_remind::{Repeat, WeekdaySet};
 #[test]
 fn the_safety_check_is_answered_by_any_key_which_does_nothing_else() {
     let mut a = app();
-    let fx = a.handle(Event::SafetyCheck(true));
+    let fx = a.handle(Event::Watch(WatchEvent::SafetyCheck(true)));
     assert_eq!(fx, [Effect::PlayChime]);
-    assert!(a.handle(Event::SafetyCheck(true)).is_empty(), "one chime");
+    assert!(
+        a.handle(Event::Watch(WatchEvent::SafetyCheck(true)))
+            .is_empty(),
+        "one chime"
+    );
     let fx = a.handle(Event::Key(Digit(3)));
     assert_eq!(fx, [Effect::Activity], "the key is the answer");
     assert!(!a.safety_check);
     assert_eq!(a.page().screen, Screen::Home, "and does not open anything");
-    a.handle(Event::WelcomeBack);
+    a.handle(Event::Watch(WatchEvent::WelcomeBack));
     assert_eq!(a.dialog, Some(Dialog::WelcomeBack));
     press(&mut a, &[Ok]);
     assert_eq!(a.dialog, None);
@@ -29,21 +34,21 @@ fn the_safety_check_is_answered_by_any_key_which_does_nothing_else() {
 fn away_mode_is_set_from_safety_and_ended_by_coming_back() {
     let mut a = app();
     press(&mut a, &[Digit(3), Digit(2)]);
-    assert_eq!(a.page().screen, Screen::Away(0));
+    assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Away(0)));
     press(&mut a, &[Right, Right, Right, Right, Right, Left]);
     assert_eq!(
         a.page().screen,
-        Screen::Away(3),
+        Screen::Watch(WatchScreen::Away(3)),
         "1, 2, 3 days, 1 week, 2 weeks"
     );
     let fx = press(&mut a, &[Green]);
     let week = a.now + chrono::Duration::days(7);
-    assert_eq!(fx, [Effect::SetAway(week)]);
-    assert_eq!(a.page().screen, Screen::Safety);
+    assert_eq!(fx, [Effect::Watch(WatchEffect::SetAway(week))]);
+    assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Menu));
     assert_eq!(a.away_until, Some(week));
     // Back early: the same row ends it.
     let fx = press(&mut a, &[Digit(2)]);
-    assert_eq!(fx, [Effect::EndAway]);
+    assert_eq!(fx, [Effect::Watch(WatchEffect::EndAway)]);
     assert_eq!(a.away_until, None);
     assert_eq!(a.dialog, Some(Dialog::WelcomeBack));
 }
@@ -51,15 +56,15 @@ fn away_mode_is_set_from_safety_and_ended_by_coming_back() {
 #[test]
 fn who_is_told_is_shown_from_safety_and_changes_nothing() {
     let mut a = app();
-    a.handle(Event::WatchInfo(WatchInfo {
+    a.handle(Event::Watch(WatchEvent::Info(WatchInfo {
         contacts: vec!["山田 太郎".into(), "佐藤 花子".into()],
         threshold_min: 24 * 60,
         adaptive: false,
-    }));
+    })));
     press(&mut a, &[Digit(3), Down, Down, Down]);
     assert_eq!(a.page().focus, 2, "three rows, no wrap");
     let fx = press(&mut a, &[Ok]);
-    assert_eq!(a.page().screen, Screen::WatchInfo);
+    assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Info));
     assert!(fx.iter().all(|e| *e == Effect::Activity), "{fx:?}");
     let fx = press(&mut a, &[Down, Down, Ok, Green, Red]);
     assert_eq!(a.page().focus, 1);
@@ -68,7 +73,7 @@ fn who_is_told_is_shown_from_safety_and_changes_nothing() {
         "read-only: {fx:?}"
     );
     press(&mut a, &[Back]);
-    assert_eq!(a.page().screen, Screen::Safety);
+    assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Menu));
 }
 
 fn app() -> App {
@@ -127,7 +132,7 @@ fn home_tiles_by_arrows_and_numbers() {
     press(&mut a, &[Back, Digit(2)]);
     assert_eq!(a.page().screen, Screen::Ride(RideScreen::Places));
     press(&mut a, &[Back, Digit(3)]);
-    assert_eq!(a.page().screen, Screen::Safety);
+    assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Menu));
     press(&mut a, &[Digit(1)]);
     assert_eq!(a.page().screen, Screen::RemindList);
     press(&mut a, &[Home, Digit(4)]);

@@ -9,7 +9,7 @@ pub use super::frame::{
 };
 use super::frame::{back_hint, help_hint, hint, ok_hint, phone_text, t};
 use crate::remind::view::{remind_edit, remind_list, reminder_card, schedule_text};
-use crate::watch::view::{away, safety, safety_check, watch_info};
+use crate::watch::view::safety_check;
 use crate::{App, Dialog, Overlay, Pairing, Screen, TextSize};
 
 pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
@@ -48,9 +48,7 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         Screen::Shop(s) if crate::shop::view::page(f, app, s, info, l) => {}
         Screen::Ride(s) if crate::ride::view::page(f, app, s, info, l) => {}
         Screen::Home => home(f, l),
-        Screen::Safety => safety(f, app, l),
-        Screen::Away(choice) => away(f, app, *choice, l),
-        Screen::WatchInfo => watch_info(f, app, l),
+        Screen::Watch(w) => crate::watch::view::page(f, app, w, l),
         Screen::RemindList => remind_list(f, app, l),
         Screen::RemindEdit(d) => remind_edit(f, d, l),
         Screen::Settings => settings(f, app, info, l),
@@ -263,13 +261,7 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
             "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。"
         }
         (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
-        (Screen::Safety, Lang::Ja) => {
-            "1 で リマインド、2 で 留守の せってい、3 で 知らせる 人 です。\n留守のあいだは 見守りの おしらせを 止めます。"
-        }
-        (Screen::WatchInfo, Lang::Ja) => {
-            "見守りで 知らせる 人と 決まりです。\n変えるときは ケーブルテレビ局に ご連絡ください。"
-        }
-        (Screen::Away(_), Lang::Ja) => "◀▶で 日数を えらび、緑で 決めます。",
+        (Screen::Watch(w), Lang::Ja) => crate::watch::view::help(w),
         (_, Lang::En) => {
             "Arrows move, OK opens, Back goes one step back, Home returns to the start."
         }

@@ -8,6 +8,7 @@ use crate::view::frame::{
     FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row, back_hint, help_hint,
     hint, ok_hint, t,
 };
+use crate::watch::WatchScreen;
 
 /// 「お元気ですか？」
 pub(crate) fn safety_check(l: Lang) -> OverlayView {
@@ -41,7 +42,7 @@ pub(crate) fn when_text(l: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// 安心: the reminders and 留守にします.
-pub(crate) fn safety(f: &mut Frame, app: &App, l: Lang) {
+fn safety(f: &mut Frame, app: &App, l: Lang) {
     f.page = Some(PageKind::List);
     f.title = t(l, "安心", "Peace of mind");
     f.focus = app.page().focus;
@@ -95,7 +96,7 @@ pub(crate) fn duration_words(l: Lang, minutes: i64) -> String {
 }
 
 /// 「だれに 知らせるか」: the contacts in order, and the rule in force.
-pub(crate) fn watch_info(f: &mut Frame, app: &App, l: Lang) {
+fn watch_info(f: &mut Frame, app: &App, l: Lang) {
     let w = &app.watch_info;
     f.page = Some(PageKind::List);
     f.title = t(
@@ -141,7 +142,7 @@ pub(crate) fn watch_info(f: &mut Frame, app: &App, l: Lang) {
     f.hints = vec![back_hint(l), help_hint(l)];
 }
 
-pub(crate) fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
+fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
     use crate::AWAY_DAYS;
     f.page = Some(PageKind::Settings);
     f.title = t(l, "安心 ＞ 留守にします", "Peace of mind > Away");
@@ -182,4 +183,26 @@ pub(crate) fn away(f: &mut Frame, app: &App, choice: usize, l: Lang) {
         hint(KeyColour::Green, t(l, "緑", "Green"), t(l, "決める", "set")),
         back_hint(l),
     ];
+}
+
+/// The page of one of watch-over's screens.
+pub fn page(f: &mut Frame, app: &App, w: &WatchScreen, l: Lang) {
+    match w {
+        WatchScreen::Menu => safety(f, app, l),
+        WatchScreen::Away(choice) => away(f, app, *choice, l),
+        WatchScreen::Info => watch_info(f, app, l),
+    }
+}
+
+/// 青's text for one of watch-over's screens (in Japanese).
+pub fn help(w: &WatchScreen) -> &'static str {
+    match w {
+        WatchScreen::Menu => {
+            "1 で リマインド、2 で 留守の せってい、3 で 知らせる 人 です。\n留守のあいだは 見守りの おしらせを 止めます。"
+        }
+        WatchScreen::Info => {
+            "見守りで 知らせる 人と 決まりです。\n変えるときは ケーブルテレビ局に ご連絡ください。"
+        }
+        WatchScreen::Away(_) => "◀▶で 日数を えらび、緑で 決めます。",
+    }
 }
