@@ -12,6 +12,7 @@ use engawa_shop::api::{Catalogue, CatalogueItem, Order};
 use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
 
+use crate::app::remind::RemindEvent;
 use crate::app::ride::RideEffect;
 use crate::app::shop::{ShopEffect, ShopEvent};
 use crate::app::watch::WatchEvent;
@@ -370,13 +371,13 @@ fn shop_scene(name: &str, app: &mut App) -> Option<()> {
 pub fn scene(name: &str) -> Option<App> {
     if name.starts_with("ride-") || name == "overlay-ride-soon" {
         let mut app = App::new(scene_time());
-        app.handle(Event::Reminders(demo_list()));
+        app.handle(Event::Remind(RemindEvent::List(demo_list())));
         ride_scene(name, &mut app)?;
         return Some(app);
     }
     if name.starts_with("shop-") {
         let mut app = App::new(scene_time());
-        app.handle(Event::Reminders(demo_list()));
+        app.handle(Event::Remind(RemindEvent::List(demo_list())));
         shop_scene(name, &mut app)?;
         return Some(app);
     }
@@ -386,7 +387,7 @@ pub fn scene(name: &str) -> Option<App> {
 fn scene_keys(name: &str) -> Option<App> {
     use Key::*;
     let mut app = App::new(scene_time());
-    app.handle(Event::Reminders(demo_list()));
+    app.handle(Event::Remind(RemindEvent::List(demo_list())));
     app.handle(Event::Watch(WatchEvent::Info(crate::app::WatchInfo {
         contacts: vec!["山田 太郎".into(), "佐藤 花子".into()],
         threshold_min: if name == "watch-info-learned" {
@@ -472,16 +473,16 @@ fn scene_keys(name: &str) -> Option<App> {
             }
         }
         "overlay-reminder" => {
-            app.handle(Event::Due(vec![due(false)]));
+            app.handle(Event::Remind(RemindEvent::Due(vec![due(false)])));
         }
         "overlay-late" => {
-            app.handle(Event::Due(vec![due(true)]));
+            app.handle(Event::Remind(RemindEvent::Due(vec![due(true)])));
         }
         "overlay-family" => {
             let mut d = due(false);
             d.from_family = true;
             d.phrase = "デイサービスの日".into();
-            app.handle(Event::Due(vec![d]));
+            app.handle(Event::Remind(RemindEvent::Due(vec![d])));
         }
         "error" => {
             app.handle(Event::Failed(ErrorKind::Storage));
@@ -592,7 +593,7 @@ pub fn answer(effect: &Effect) -> Option<Event> {
 /// point for walking every screen (`answer` plays the head-end).
 pub fn live_app() -> App {
     let mut app = App::new(scene_time());
-    app.handle(Event::Reminders(demo_list()));
+    app.handle(Event::Remind(RemindEvent::List(demo_list())));
     app.handle(Event::Connected);
     app.handle(Event::Tick(tokyo(2026, 11, 25, 9, 32)));
     app

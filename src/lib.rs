@@ -11,6 +11,7 @@ pub mod demo;
 pub mod diag;
 pub mod fonts;
 pub mod input;
+pub mod remind;
 pub mod ride;
 pub mod runtime;
 pub mod shop;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use engawa_core::{Clock, ErrorKind};
 use tokio::sync::{mpsc, watch};
 
+use crate::app::remind::{RemindEffect, RemindEvent};
 use crate::app::ride::RideEffect;
 use crate::app::shop::ShopEffect;
 use crate::app::{Effect, Event, TextSize};
@@ -239,7 +240,7 @@ impl Shell {
                         "checking reminders works again"
                     );
                 }
-                (self.sink)(Event::Due(due))
+                (self.sink)(Event::Remind(RemindEvent::Due(due)))
             }
             Err(e) => match &mut self.ticks_failing {
                 Some((since, n)) if since.elapsed() < REPEAT_FAILURE => {
@@ -257,25 +258,13 @@ impl Shell {
     fn run_effect(&mut self, effect: Effect) {
         let now = self.clock.now();
         let result = match &effect {
-            Effect::SaveReminder {
-                id,
-                phrase,
-                schedule,
-            } => {
-                let r = self
-                    .store
-                    .save_reminder(*id, phrase, schedule, now)
-                    .map(|_| ());
-                self.report_reminders();
+            Effect::Remind(e) => {
+                let r = crate::remind::apply(&mut self.store, e, now);
+                if matches!(e, RemindEffect::Save { .. } | RemindEffect::Delete(_)) {
+                    self.report_reminders();
+                }
                 r
             }
-            Effect::DeleteReminder(id) => {
-                let r = self.store.delete_reminder(*id);
-                self.report_reminders();
-                r
-            }
-            Effect::MarkDone(id) => self.store.mark_done(*id, now),
-            Effect::Snooze { id, until } => self.store.snooze(*id, *until),
             Effect::SaveTextSize(t) => self.store.set_setting("text_size", t.as_str()),
             Effect::PlayChime => {
                 self.chime.play();
@@ -302,7 +291,10 @@ impl Shell {
         };
         if let Err(e) = result {
             self.failed("saving", e);
-        } else if matches!(effect, Effect::MarkDone(_) | Effect::Snooze { .. }) {
+        } else if matches!(
+            effect,
+            Effect::Remind(RemindEffect::Done(_) | RemindEffect::Snooze { .. })
+        ) {
             self.tick();
         }
     }
@@ -342,7 +334,7 @@ impl Shell {
 
     fn report_reminders(&mut self) {
         match self.store.reminders() {
-            Ok(list) => (self.sink)(Event::Reminders(list)),
+            Ok(list) => (self.sink)(Event::Remind(RemindEvent::List(list))),
             Err(e) => self.failed("reading reminders", e),
         }
     }

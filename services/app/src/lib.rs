@@ -17,10 +17,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId};
-use engawa_remind::{DueOccurrence, Phrase, Reminder, Schedule};
+use engawa_remind::{DueOccurrence, Reminder};
 
 pub use key::Key;
-use remind::{Draft, EditOutcome};
+use remind::{Draft, RemindEffect, RemindScreen};
 use shop::{Shop, ShopNotice};
 use watch::WatchScreen;
 
@@ -34,10 +34,8 @@ pub enum Event {
     Key(Key),
     /// The clock moved (the runtime sends one every second).
     Tick(DateTime<Utc>),
-    /// The stored reminders, after start or after a change.
-    Reminders(Vec<Reminder>),
-    /// Occurrences waiting for the resident now, oldest first.
-    Due(Vec<DueOccurrence>),
+    /// The reminders' store and scheduler.
+    Remind(remind::RemindEvent),
     /// Stored settings at start.
     TextSize(TextSize),
     /// A side effect failed; the resident is told in plain words.
@@ -67,17 +65,8 @@ pub struct Pairing {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    SaveReminder {
-        id: Option<ReminderId>,
-        phrase: Phrase,
-        schedule: Schedule,
-    },
-    DeleteReminder(ReminderId),
-    MarkDone(OccurrenceId),
-    Snooze {
-        id: OccurrenceId,
-        until: DateTime<Utc>,
-    },
+    /// For the reminders' store and scheduler.
+    Remind(remind::RemindEffect),
     PlayChime,
     SaveTextSize(TextSize),
     /// Something the resident did (any key): the watch-over's activity signal.
@@ -140,8 +129,8 @@ pub enum Screen {
     Ride(ride::RideScreen),
     /// 安心 and its pages.
     Watch(watch::WatchScreen),
-    RemindList,
-    RemindEdit(Box<Draft>),
+    /// The reminders: the list and the form.
+    Remind(remind::RemindScreen),
     Settings,
 }
 
@@ -313,22 +302,7 @@ impl App {
                 self.key(k, &mut fx);
             }
             Event::Tick(now) => self.now = now,
-            Event::Reminders(list) => {
-                self.reminders = list;
-                let n = self.list_len();
-                if let Screen::RemindList = self.page().screen {
-                    let p = self.page_mut();
-                    p.focus = p.focus.min(n.saturating_sub(1));
-                }
-            }
-            Event::Due(list) => {
-                self.answered
-                    .retain(|key| list.iter().any(|o| (o.id, o.show_at) == *key));
-                self.due = list
-                    .into_iter()
-                    .filter(|o| !self.answered.contains(&(o.id, o.show_at)))
-                    .collect();
-            }
+            Event::Remind(e) => self.remind_event(e),
             Event::TextSize(t) => self.text_size = t,
             Event::Failed(kind) => self.dialog = Some(Dialog::Error(kind)),
             Event::PairingCode { user_code } => {
@@ -373,14 +347,14 @@ impl App {
                 Answer::SafetyCheck => self.safety_check = false,
                 Answer::Done(showing) => {
                     self.answer(showing);
-                    fx.push(Effect::MarkDone(showing.0));
+                    fx.push(Effect::Remind(RemindEffect::Done(showing.0)));
                 }
                 Answer::Snooze(showing) => {
                     self.answer(showing);
-                    fx.push(Effect::Snooze {
+                    fx.push(Effect::Remind(RemindEffect::Snooze {
                         id: showing.0,
                         until: self.now + chrono::Duration::minutes(SNOOZE_MINUTES),
-                    });
+                    }));
                 }
                 Answer::RideSeen(id) => self.ride.soon_seen.push(id),
                 Answer::Nothing => {} // the overlay says which keys close it
@@ -415,10 +389,10 @@ impl App {
     fn dialog_key(&mut self, d: Dialog, k: Key, fx: &mut Vec<Effect>) {
         match (d, k) {
             (Dialog::DeleteReminder(id), Key::Ok) => {
-                fx.push(Effect::DeleteReminder(id));
+                fx.push(Effect::Remind(RemindEffect::Delete(id)));
                 self.reminders.retain(|r| r.id != id);
                 // Deleting from the edit screen leaves it: the reminder is gone.
-                if matches!(self.page().screen, Screen::RemindEdit(_)) {
+                if matches!(self.page().screen, Screen::Remind(RemindScreen::Edit(_))) {
                     self.back();
                 }
                 let n = self.list_len();
@@ -452,7 +426,7 @@ impl App {
 
     /// 戻る: one level back; never leaves home. Asks before losing an edited draft.
     fn back(&mut self) {
-        if let Screen::RemindEdit(d) = &self.page().screen
+        if let Screen::Remind(RemindScreen::Edit(d)) = &self.page().screen
             && d.is_changed()
         {
             self.dialog = Some(Dialog::DiscardDraft);
@@ -479,28 +453,7 @@ impl App {
                     fx.push(Effect::SaveTextSize(self.text_size));
                 }
             }
-            Screen::RemindList => self.list_key(focus, k),
-            Screen::RemindEdit(mut draft) => {
-                let today = self.now.with_timezone(&engawa_core::TOKYO).date_naive();
-                match draft.key(k, today, self.now) {
-                    EditOutcome::Stay => {}
-                    EditOutcome::Save {
-                        id,
-                        phrase,
-                        schedule,
-                    } => {
-                        fx.push(Effect::SaveReminder {
-                            id,
-                            phrase,
-                            schedule,
-                        });
-                        self.pop();
-                        return;
-                    }
-                    EditOutcome::Delete(id) => self.dialog = Some(Dialog::DeleteReminder(id)),
-                }
-                self.page_mut().screen = Screen::RemindEdit(draft);
-            }
+            Screen::Remind(r) => self.remind_key(r, focus, k, fx),
         }
     }
 
@@ -563,7 +516,7 @@ impl App {
                 None => return,
             },
         };
-        self.push(Screen::RemindEdit(Box::new(draft)));
+        self.push(Screen::Remind(RemindScreen::Edit(Box::new(draft))));
     }
 }
 

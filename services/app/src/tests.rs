@@ -2,12 +2,14 @@
 
 use super::remind::{DraftError, Field, RepeatKind};
 use super::*;
+use crate::remind::{RemindEffect, RemindEvent, RemindScreen};
 use crate::ride::RideScreen;
 use crate::shop::ShopScreen;
 use crate::watch::{WatchEffect, WatchEvent, WatchScreen};
 use Key::*;
 use chrono::{NaiveDate, NaiveTime};
 use engawa_core::clock::tokyo;
+use engawa_remind::{Phrase, Schedule};
 use engawa_remind::{Repeat, WeekdaySet};
 
 #[test]
@@ -113,7 +115,7 @@ fn due(id: i64, phrase: &str) -> DueOccurrence {
 
 fn draft(app: &App) -> &Draft {
     match &app.page().screen {
-        Screen::RemindEdit(d) => d,
+        Screen::Remind(RemindScreen::Edit(d)) => d,
         s => panic!("not editing: {s:?}"),
     }
 }
@@ -134,7 +136,7 @@ fn home_tiles_by_arrows_and_numbers() {
     press(&mut a, &[Back, Digit(3)]);
     assert_eq!(a.page().screen, Screen::Watch(WatchScreen::Menu));
     press(&mut a, &[Digit(1)]);
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
     press(&mut a, &[Home, Digit(4)]);
     assert_eq!(a.page().screen, Screen::Settings);
     press(&mut a, &[Back, Digit(9), Digit(0)]);
@@ -165,18 +167,18 @@ fn add_a_daily_medicine_reminder_in_a_few_presses() {
     let fx = press(&mut a, &[Digit(3), Digit(1), Ok, Green]);
     assert_eq!(
         fx,
-        vec![Effect::SaveReminder {
+        vec![Effect::Remind(RemindEffect::Save {
             id: None,
             phrase: Phrase::parse("お薬を飲む").unwrap(),
             schedule: Schedule {
                 time: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
                 repeat: Repeat::Daily
             },
-        }]
+        })]
     );
     assert_eq!(
         a.page().screen,
-        Screen::RemindList,
+        Screen::Remind(RemindScreen::List),
         "back on the list after saving"
     );
 }
@@ -197,9 +199,9 @@ fn weekday_garbage_reminder() {
     // 火 and 金: cursor starts on 月.
     press(&mut a, &[Right, Ok, Right, Right, Right, Ok]);
     let fx = press(&mut a, &[Green]);
-    let Effect::SaveReminder {
+    let Effect::Remind(RemindEffect::Save {
         phrase, schedule, ..
-    } = &fx[0]
+    }) = &fx[0]
     else {
         panic!("{fx:?}")
     };
@@ -228,7 +230,7 @@ fn once_reminder_in_the_past_is_refused_then_tomorrow_is_fine() {
     );
     press(&mut a, &[Right]);
     let fx = press(&mut a, &[Green]);
-    let Effect::SaveReminder { schedule, .. } = &fx[0] else {
+    let Effect::Remind(RemindEffect::Save { schedule, .. }) = &fx[0] else {
         panic!("{fx:?}")
     };
     assert_eq!(
@@ -253,18 +255,18 @@ fn monthly_day_and_minutes_wrap_sensibly() {
 fn editing_and_deleting_ask_before_losing_anything() {
     let mut a = app();
     press(&mut a, &[Digit(3), Digit(1)]);
-    a.handle(Event::Reminders(vec![reminder(
+    a.handle(Event::Remind(RemindEvent::List(vec![reminder(
         7,
         "病院の日",
         9,
         Repeat::Monthly(31),
-    )]));
+    )])));
     press(&mut a, &[Down, Ok]);
     assert_eq!(draft(&a).id, Some(ReminderId(7)));
     assert_eq!(draft(&a).month_day, 31);
     // Unchanged: 戻る leaves without asking.
     press(&mut a, &[Back]);
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
     // Changed: 戻る asks; 戻る again keeps editing; 決定 discards.
     press(&mut a, &[Ok, Down, Right, Back]);
     assert_eq!(a.dialog, Some(Dialog::DiscardDraft));
@@ -272,13 +274,16 @@ fn editing_and_deleting_ask_before_losing_anything() {
     assert!(a.dialog.is_none());
     assert_eq!(draft(&a).hour, 10);
     press(&mut a, &[Back, Ok]);
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
     // 赤 on the list asks; other keys keep asking; 決定 deletes.
     let fx = press(&mut a, &[Red, Down, Digit(1)]);
     assert!(fx.is_empty());
     assert_eq!(a.dialog, Some(Dialog::DeleteReminder(ReminderId(7))));
     let fx = press(&mut a, &[Ok]);
-    assert_eq!(fx, vec![Effect::DeleteReminder(ReminderId(7))]);
+    assert_eq!(
+        fx,
+        vec![Effect::Remind(RemindEffect::Delete(ReminderId(7)))]
+    );
     assert!(a.reminders.is_empty());
     assert_eq!(a.page().focus, 0);
 }
@@ -286,17 +291,20 @@ fn editing_and_deleting_ask_before_losing_anything() {
 #[test]
 fn delete_from_the_edit_screen_returns_to_the_list() {
     let mut a = app();
-    a.handle(Event::Reminders(vec![reminder(
+    a.handle(Event::Remind(RemindEvent::List(vec![reminder(
         7,
         "病院の日",
         9,
         Repeat::Daily,
-    )]));
+    )])));
     press(&mut a, &[Digit(3), Digit(1), Digit(2), Red]);
     assert_eq!(a.dialog, Some(Dialog::DeleteReminder(ReminderId(7))));
     let fx = press(&mut a, &[Ok]);
-    assert_eq!(fx, vec![Effect::DeleteReminder(ReminderId(7))]);
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(
+        fx,
+        vec![Effect::Remind(RemindEffect::Delete(ReminderId(7)))]
+    );
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
 }
 
 #[test]
@@ -305,7 +313,7 @@ fn list_pages_in_whole_screens() {
     let list: Vec<Reminder> = (1..=12)
         .map(|i| reminder(i, "水分をとる", (i % 24) as u32, Repeat::Daily))
         .collect();
-    a.handle(Event::Reminders(list));
+    a.handle(Event::Remind(RemindEvent::List(list)));
     press(&mut a, &[Digit(3), Digit(1), Right]);
     assert_eq!(a.page().focus, 5, "next page starts at row 6");
     press(&mut a, &[Right, Right, Right]);
@@ -324,40 +332,52 @@ fn list_pages_in_whole_screens() {
 fn reminder_overlay_chimes_once_and_is_answered_with_one_press() {
     let mut a = app();
     press(&mut a, &[Digit(3), Digit(1)]);
-    let fx = a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]));
+    let fx = a.handle(Event::Remind(RemindEvent::Due(vec![
+        due(1, "お薬を飲む"),
+        due(2, "水分をとる"),
+    ])));
     assert_eq!(fx, vec![Effect::PlayChime]);
     // The same list again (next tick): no second chime.
     assert!(
-        a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]))
-            .is_empty()
+        a.handle(Event::Remind(RemindEvent::Due(vec![
+            due(1, "お薬を飲む"),
+            due(2, "水分をとる")
+        ])))
+        .is_empty()
     );
     // Keys other than 決定/黄 do nothing while it is up, and don't reach the page.
     assert!(press(&mut a, &[Down, Back, Home, Red]).is_empty());
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
     assert_eq!(
         press(&mut a, &[Ok]),
-        vec![Effect::MarkDone(OccurrenceId(1)), Effect::PlayChime]
+        vec![
+            Effect::Remind(RemindEffect::Done(OccurrenceId(1))),
+            Effect::PlayChime
+        ]
     );
     assert_eq!(a.overlay().unwrap().id, OccurrenceId(2));
     // A stale Due list (the store has not caught up) does not bring #1 back.
     assert!(
-        a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]))
-            .is_empty()
+        a.handle(Event::Remind(RemindEvent::Due(vec![
+            due(1, "お薬を飲む"),
+            due(2, "水分をとる")
+        ])))
+        .is_empty()
     );
     assert_eq!(a.overlay().unwrap().id, OccurrenceId(2));
     let fx = press(&mut a, &[Yellow]);
     assert_eq!(
         fx,
-        vec![Effect::Snooze {
+        vec![Effect::Remind(RemindEffect::Snooze {
             id: OccurrenceId(2),
             until: tokyo(2026, 11, 25, 16, 48)
-        }]
+        })]
     );
     assert!(a.overlay().is_none());
     // Ten minutes later it is back, with a chime.
-    a.handle(Event::Due(vec![]));
+    a.handle(Event::Remind(RemindEvent::Due(vec![])));
     assert_eq!(
-        a.handle(Event::Due(vec![due(2, "水分をとる")])),
+        a.handle(Event::Remind(RemindEvent::Due(vec![due(2, "水分をとる")]))),
         vec![Effect::PlayChime]
     );
 }
@@ -365,12 +385,15 @@ fn reminder_overlay_chimes_once_and_is_answered_with_one_press() {
 #[test]
 fn a_held_ok_on_the_overlay_answers_only_one_reminder() {
     let mut a = app();
-    a.handle(Event::Due(vec![due(1, "お薬を飲む"), due(2, "水分をとる")]));
+    a.handle(Event::Remind(RemindEvent::Due(vec![
+        due(1, "お薬を飲む"),
+        due(2, "水分をとる"),
+    ])));
     // The input layer drops repeats of 決定, so a held key is one Ok: one answered.
     let fx = press(&mut a, &[Ok]);
     assert_eq!(
         fx.iter()
-            .filter(|e| matches!(e, Effect::MarkDone(_)))
+            .filter(|e| matches!(e, Effect::Remind(RemindEffect::Done(_))))
             .count(),
         1
     );
@@ -409,7 +432,7 @@ fn text_size_setting() {
 #[test]
 fn every_key_counts_as_activity() {
     let mut a = app();
-    a.handle(Event::Due(vec![due(1, "お薬を飲む")]));
+    a.handle(Event::Remind(RemindEvent::Due(vec![due(1, "お薬を飲む")])));
     assert!(a.handle(Event::Key(Down)).contains(&Effect::Activity));
     assert!(
         !a.handle(Event::Tick(tokyo(2026, 11, 25, 17, 0)))
@@ -420,11 +443,11 @@ fn every_key_counts_as_activity() {
 #[test]
 fn a_key_storm_never_panics_and_keeps_state_consistent() {
     let mut a = app();
-    a.handle(Event::Reminders(
+    a.handle(Event::Remind(RemindEvent::List(
         (1..=7)
             .map(|i| reminder(i, "お薬を飲む", 8, Repeat::Daily))
             .collect(),
-    ));
+    )));
     let keys = [
         Up,
         Down,
@@ -473,12 +496,12 @@ fn an_unpaired_box_shows_its_code_until_connected() {
     assert_eq!(a.dialog, Some(Dialog::Help));
     press(&mut a, &[Ok]);
     assert_eq!(
-        a.handle(Event::Due(vec![due(1, "お薬を飲む")])),
+        a.handle(Event::Remind(RemindEvent::Due(vec![due(1, "お薬を飲む")]))),
         vec![Effect::PlayChime]
     );
     press(&mut a, &[Ok]);
     a.handle(Event::Connected);
     assert!(a.pairing.is_none() && a.connected);
     press(&mut a, &[Digit(3), Digit(1)]);
-    assert_eq!(a.page().screen, Screen::RemindList);
+    assert_eq!(a.page().screen, Screen::Remind(RemindScreen::List));
 }

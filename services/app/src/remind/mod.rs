@@ -6,11 +6,102 @@
 
 pub mod view;
 
+/// The reminders' screens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemindScreen {
+    List,
+    Edit(Box<Draft>),
+}
+
+/// What the reminders' store and scheduler tell the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemindEvent {
+    /// The stored reminders, after start or after a change.
+    List(Vec<Reminder>),
+    /// Occurrences waiting for the resident now, oldest first.
+    Due(Vec<engawa_remind::DueOccurrence>),
+}
+
+/// What the screens ask of the reminders' store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RemindEffect {
+    Save {
+        id: Option<ReminderId>,
+        phrase: Phrase,
+        schedule: Schedule,
+    },
+    Delete(ReminderId),
+    /// The due card was answered 決定.
+    Done(engawa_core::OccurrenceId),
+    /// 黄 on the due card: again at `until`.
+    Snooze {
+        id: engawa_core::OccurrenceId,
+        until: DateTime<Utc>,
+    },
+}
+
+impl crate::App {
+    pub(crate) fn remind_event(&mut self, e: RemindEvent) {
+        match e {
+            RemindEvent::List(list) => {
+                self.reminders = list;
+                let n = self.list_len();
+                if let Screen::Remind(RemindScreen::List) = self.page().screen {
+                    let p = self.page_mut();
+                    p.focus = p.focus.min(n.saturating_sub(1));
+                }
+            }
+            RemindEvent::Due(list) => {
+                self.answered
+                    .retain(|key| list.iter().any(|o| (o.id, o.show_at) == *key));
+                self.due = list
+                    .into_iter()
+                    .filter(|o| !self.answered.contains(&(o.id, o.show_at)))
+                    .collect();
+            }
+        }
+    }
+
+    pub(crate) fn remind_key(
+        &mut self,
+        r: RemindScreen,
+        focus: usize,
+        k: Key,
+        fx: &mut Vec<Effect>,
+    ) {
+        match r {
+            RemindScreen::List => self.list_key(focus, k),
+            RemindScreen::Edit(mut draft) => {
+                let today = self.now.with_timezone(&engawa_core::TOKYO).date_naive();
+                match draft.key(k, today, self.now) {
+                    EditOutcome::Stay => {}
+                    EditOutcome::Save {
+                        id,
+                        phrase,
+                        schedule,
+                    } => {
+                        fx.push(Effect::Remind(RemindEffect::Save {
+                            id,
+                            phrase,
+                            schedule,
+                        }));
+                        self.pop();
+                        return;
+                    }
+                    EditOutcome::Delete(id) => self.dialog = Some(Dialog::DeleteReminder(id)),
+                }
+                self.page_mut().screen = Screen::Remind(RemindScreen::Edit(draft));
+            }
+        }
+    }
+}
+
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc, Weekday};
 use engawa_core::ReminderId;
 use engawa_remind::{PHRASES, Phrase, Reminder, Repeat, Schedule, WeekdaySet};
 
 use super::Key;
+use crate::{Dialog, Effect, Screen};
 
 pub const MINUTE_STEP: u32 = 5;
 /// A one-off reminder can be set up to a year ahead.

@@ -5,7 +5,7 @@ use chrono::{NaiveTime, Weekday};
 use engawa_core::{TOKYO, jp};
 use engawa_remind::{DueOccurrence, Reminder, Repeat, Schedule, WeekdaySet};
 
-use crate::remind::{Draft, DraftError, Field, RepeatKind};
+use crate::remind::{Draft, DraftError, Field, RemindScreen, RepeatKind};
 use crate::view::frame::{
     DayView, FieldKind, FieldView, Frame, KeyColour, Lang, OverlayView, PageKind, Row, back_hint,
     help_hint, hint, ok_hint, t, time_text,
@@ -89,7 +89,7 @@ pub(crate) fn reminder_card(o: &DueOccurrence, l: Lang) -> OverlayView {
     }
 }
 
-pub(crate) fn remind_list(f: &mut Frame, app: &App, l: Lang) {
+fn remind_list(f: &mut Frame, app: &App, l: Lang) {
     f.page = Some(PageKind::List);
     f.title = t(l, "安心 ＞ リマインド", "Peace of mind > Reminders");
     let focus = app.page().focus;
@@ -158,7 +158,7 @@ pub(crate) fn reminder_detail(l: Lang, r: &Reminder, app: &App) -> String {
     detail
 }
 
-pub(crate) fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
+fn remind_edit(f: &mut Frame, d: &Draft, l: Lang) {
     f.page = Some(PageKind::Form);
     f.title = match (d.id, l) {
         (None, Lang::Ja) => "リマインド ＞ あたらしく つくる".into(),
@@ -262,5 +262,25 @@ pub(crate) fn hour_text(l: Lang, h: u32) -> String {
             l,
             NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN),
         ),
+    }
+}
+
+/// The page of one of the reminders' screens.
+pub fn page(f: &mut Frame, app: &App, r: &RemindScreen, l: Lang) {
+    match r {
+        RemindScreen::List => remind_list(f, app, l),
+        RemindScreen::Edit(d) => remind_edit(f, d, l),
+    }
+}
+
+/// 青's text for one of the reminders' screens (in Japanese).
+pub fn help(r: &RemindScreen) -> &'static str {
+    match r {
+        RemindScreen::List => {
+            "決定で ひらきます。「あたらしく つくる」で リマインドを ふやせます。\n赤で けせます（けす前に ききます）。"
+        }
+        RemindScreen::Edit(_) => {
+            "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。"
+        }
     }
 }

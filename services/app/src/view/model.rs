@@ -8,7 +8,7 @@ pub use super::frame::{
     OverlayView, PageKind, Row, SummaryView, Tile, time_text,
 };
 use super::frame::{back_hint, help_hint, hint, ok_hint, phone_text, t};
-use crate::remind::view::{remind_edit, remind_list, reminder_card, schedule_text};
+use crate::remind::view::{reminder_card, schedule_text};
 use crate::watch::view::safety_check;
 use crate::{App, Dialog, Overlay, Pairing, Screen, TextSize};
 
@@ -49,8 +49,7 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
         Screen::Ride(s) if crate::ride::view::page(f, app, s, info, l) => {}
         Screen::Home => home(f, l),
         Screen::Watch(w) => crate::watch::view::page(f, app, w, l),
-        Screen::RemindList => remind_list(f, app, l),
-        Screen::RemindEdit(d) => remind_edit(f, d, l),
+        Screen::Remind(r) => crate::remind::view::page(f, app, r, l),
         Screen::Settings => settings(f, app, info, l),
         // An order no longer listed.
         Screen::Shop(_) | Screen::Ride(_) => home(f, l),
@@ -254,12 +253,7 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
         (Screen::Home, Lang::Ja) => {
             "矢印で えらんで 決定を押します。番号の ボタンでも えらべます。\n戻るを押すと ひとつ前に もどります。"
         }
-        (Screen::RemindList, Lang::Ja) => {
-            "決定で ひらきます。「あたらしく つくる」で リマインドを ふやせます。\n赤で けせます（けす前に ききます）。"
-        }
-        (Screen::RemindEdit(_), Lang::Ja) => {
-            "▲▼で 行をえらび、◀▶で かえます。\nできたら 緑を押すと ほぞんします。"
-        }
+        (Screen::Remind(r), Lang::Ja) => crate::remind::view::help(r),
         (Screen::Settings, Lang::Ja) => "◀▶で 文字の大きさを かえます。",
         (Screen::Watch(w), Lang::Ja) => crate::watch::view::help(w),
         (_, Lang::En) => {
@@ -279,6 +273,7 @@ fn help_text(app: &App, info: &BoxInfo, l: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remind::RemindEvent;
     use crate::{Event, Key};
     use chrono::{NaiveTime, Weekday};
     use engawa_core::clock::tokyo;
@@ -338,11 +333,11 @@ mod tests {
             late: false,
             from_family,
         };
-        app.handle(Event::Due(vec![occurrence(true)]));
+        app.handle(Event::Remind(RemindEvent::Due(vec![occurrence(true)])));
         let card = frame(&app, &info(), Lang::Ja).overlay.unwrap();
         assert_eq!(card.label, "家族からの リマインド");
         assert_eq!(card.text, "お薬を飲む");
-        app.handle(Event::Due(vec![occurrence(false)]));
+        app.handle(Event::Remind(RemindEvent::Due(vec![occurrence(false)])));
         assert_eq!(
             frame(&app, &info(), Lang::Ja).overlay.unwrap().label,
             "リマインド"
@@ -385,7 +380,7 @@ mod tests {
             },
             from_family: false,
         };
-        app.handle(Event::Reminders((1..=6).map(r).collect()));
+        app.handle(Event::Remind(RemindEvent::List((1..=6).map(r).collect())));
         keys(&mut app, &[Key::Digit(3), Key::Digit(1)]);
         let f = frame(&app, &info(), Lang::Ja);
         assert_eq!(f.title, "安心 ＞ リマインド");

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::remind::RemindScreen;
 use crate::{AWAY_DAYS, App, Dialog, Effect, Key, ListMove, Screen, WatchInfo, list_move};
 
 pub mod view;
@@ -63,7 +64,7 @@ impl App {
                 ListMove::Focus(f) => self.page_mut().focus = f,
                 ListMove::Open(0) => {
                     self.page_mut().focus = 0;
-                    self.push(Screen::RemindList)
+                    self.push(Screen::Remind(RemindScreen::List))
                 }
                 ListMove::Open(2) => {
                     self.page_mut().focus = 2;
