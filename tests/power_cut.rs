@@ -260,9 +260,16 @@ fn an_order_cut_off_by_kill_9_is_placed_once_or_not_at_all_and_the_box_says_whic
         );
         // A slow head-end, so that the cuts land while the order is in flight:
         // 200 ms before it is handled, 400 ms after it is committed.
-        let router =
-            engawa_headend::routes::router(app).layer(axum::middleware::from_fn(slow_orders));
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let headend = engawa_headend::startup::start(
+            app,
+            engawa_headend::startup::Tasks::default(),
+            engawa_headend::startup::CancellationToken::new(),
+        );
+        tokio::spawn(headend.serve_wrapped(
+            listener,
+            engawa_headend::http::server::Limits::default(),
+            |r| r.layer(axum::middleware::from_fn(slow_orders)),
+        ));
         (db, url)
     });
     let config = dir.path().join("box.toml");

@@ -14,7 +14,8 @@
 use std::time::Duration;
 
 use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
+/// The one shutdown signal of a started head-end.
+pub use tokio_util::sync::CancellationToken;
 
 use crate::http::server::Limits;
 use crate::{AppState, http, retention, ride, routes, watch};
@@ -109,14 +110,25 @@ impl Headend {
     /// requests (up to `limits.drain`) and for every task to finish its pass.
     /// If the server fails, the tasks are stopped too.
     pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        limits: Limits,
+    ) -> std::io::Result<()> {
+        self.serve_wrapped(listener, limits, |r| r).await
+    }
+
+    /// [`Headend::serve`] with the router wrapped first — a test's fault
+    /// injection (a slow head-end) around the real routes.
+    pub async fn serve_wrapped(
         mut self,
         listener: tokio::net::TcpListener,
         limits: Limits,
+        wrap: impl FnOnce(axum::Router) -> axum::Router,
     ) -> std::io::Result<()> {
         let stop = self.stop.clone();
         let served = http::server::serve(
             listener,
-            routes::router(self.state.clone()),
+            wrap(routes::router(self.state.clone())),
             limits,
             stop.cancelled_owned(),
         )
