@@ -23,7 +23,11 @@ pub struct Refused {
 }
 
 impl Refused {
-    fn new(field: &'static str, ja: impl Into<String>, en: impl Into<String>) -> Refused {
+    pub(crate) fn new(
+        field: &'static str,
+        ja: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Refused {
         Refused {
             field,
             ja: ja.into(),

@@ -27,9 +27,8 @@ fn window(from: &str, to: &str) -> String {
     format!("{}〜{}", clock(from, false), clock(to, true))
 }
 
-/// The page of one of the ride's screens; `false` when there is nothing to show
-/// (an order no longer listed).
-pub fn page(f: &mut Frame, app: &App, screen: &RideScreen, info: &BoxInfo, l: Lang) -> bool {
+/// The page of one of the taxi's screens.
+pub fn page(f: &mut Frame, app: &App, screen: &RideScreen, info: &BoxInfo, l: Lang) {
     match screen {
         RideScreen::Places => home(f, app, info, l),
         RideScreen::From => from(f, app, l),
@@ -38,7 +37,6 @@ pub fn page(f: &mut Frame, app: &App, screen: &RideScreen, info: &BoxInfo, l: La
         RideScreen::Done(b) => done(f, b, l),
         RideScreen::Bookings => bookings(f, app, l),
     }
-    true
 }
 
 fn paged(f: &mut Frame, focus: usize, rows: Vec<Row>, l: Lang) {

@@ -46,13 +46,13 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
 fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
     match &app.page().screen {
         Screen::Shop(s) if crate::shop::view::page(f, app, s, info, l) => {}
-        Screen::Ride(s) if crate::ride::view::page(f, app, s, info, l) => {}
+        Screen::Ride(s) => crate::ride::view::page(f, app, s, info, l),
         Screen::Home => home(f, l),
         Screen::Watch(w) => crate::watch::view::page(f, app, w, l),
         Screen::Remind(r) => crate::remind::view::page(f, app, r, l),
         Screen::Settings => settings(f, app, info, l),
         // An order no longer listed.
-        Screen::Shop(_) | Screen::Ride(_) => home(f, l),
+        Screen::Shop(_) => home(f, l),
     }
 }
 

@@ -520,11 +520,7 @@ async fn change_setup(
     s: &AppState,
     f: &AddForm,
 ) -> Result<Result<String, checks::Refused>, sqlx::Error> {
-    let refused = |field: &'static str, ja: &str| checks::Refused {
-        field,
-        ja: ja.into(),
-        en: String::new(),
-    };
+    let refused = |field, ja: &str| checks::Refused::new(field, ja, ja);
     Ok(Ok(match f.what.as_str() {
         "vehicle" => {
             let (name, vehicle) = match checks::vehicle(

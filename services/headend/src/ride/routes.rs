@@ -74,6 +74,14 @@ fn tv(auth: &BoxAuth) -> Channel {
     }
 }
 
+/// The household as the taxi sees it (no household: not registered).
+async fn rider(s: &AppState, household: i64) -> Result<Rider, ApiError> {
+    match s.db.rider(household).await? {
+        Some(r) => Ok(r),
+        None => refusal(s, household, Refusal::NotRegistered).await,
+    }
+}
+
 /// What a decision about a household's request reads besides the day.
 struct Asking {
     rider: Rider,
@@ -84,11 +92,8 @@ struct Asking {
 
 impl Asking {
     async fn of(s: &AppState, household: i64) -> Result<Asking, ApiError> {
-        let Some(rider) = s.db.rider(household).await? else {
-            return refusal(s, household, Refusal::NotRegistered).await;
-        };
         Ok(Asking {
-            rider,
+            rider: rider(s, household).await?,
             places: s.db.places_for(household).await?,
             zones: s.db.zones().await?,
             fares: s.db.fares().await?,
@@ -328,8 +333,9 @@ pub async fn book_for(
 }
 
 async fn bookings(State(s): State<AppState>, auth: BoxAuth) -> Result<Response, ApiError> {
-    let a = Asking::of(&s, auth.household_id).await?;
-    if let Err(r) = booking::fare(&a.fares, &a.rider, &tv(&auth)) {
+    // Only who may ride is needed here, not the places and zones of a request.
+    let rider = rider(&s, auth.household_id).await?;
+    if let Err(r) = booking::fare(&s.db.fares().await?, &rider, &tv(&auth)) {
         return refusal(&s, auth.household_id, r).await;
     }
     let (day, _) = today(s.clock.now());
