@@ -82,6 +82,23 @@ pub enum Command {
     /// Monthly billing files.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// JMA disaster reports (防災情報XML).
+    #[command(subcommand)]
+    Alert(AlertCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Read JMA reports and print one JSON line per file: file, status,
+    /// info_type, event_id, serial (null when empty) and cities, the sorted
+    /// 7-digit municipality codes the report names. A file that is not a
+    /// well-formed report is named on stderr with the reason, and the command
+    /// exits 1 after reading the others.
+    Parse {
+        /// The report files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -691,6 +708,17 @@ pub async fn run(cli: Cli) -> Result<()> {
                 );
             }
             crate::bench::run(o).await
+        }
+        Command::Alert(AlertCommand::Parse { files }) => {
+            let bad = crate::disaster::parse_files(
+                &files,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )?;
+            if bad > 0 {
+                bail!("{bad} of {} files are not JMA reports", files.len());
+            }
+            Ok(())
         }
     }
 }

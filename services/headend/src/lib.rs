@@ -11,6 +11,7 @@ pub mod cli;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod disaster;
 pub mod error;
 pub mod html;
 pub mod http;
