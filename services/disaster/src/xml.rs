@@ -191,29 +191,21 @@ pub fn parse(bytes: &[u8], limits: Limits) -> Result<Element, XmlError> {
             at: reader.error_position(),
             message: err.to_string(),
         })?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                let _ = e;
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            if root.is_some() {
                 return Err(XmlError::AfterRoot);
             }
-            Event::Start(e) => {
-                count += 1;
-                if count > limits.max_elements {
-                    return Err(XmlError::TooManyElements(limits.max_elements));
-                }
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::TooDeep(limits.max_depth));
-                }
-                stack.push(open(&e, at)?);
+            count += 1;
+            if count > limits.max_elements {
+                return Err(XmlError::TooManyElements(limits.max_elements));
             }
+            if stack.len() >= limits.max_depth {
+                return Err(XmlError::TooDeep(limits.max_depth));
+            }
+        }
+        match event {
+            Event::Start(e) => stack.push(open(&e, at)?),
             Event::Empty(e) => {
-                count += 1;
-                if count > limits.max_elements {
-                    return Err(XmlError::TooManyElements(limits.max_elements));
-                }
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::TooDeep(limits.max_depth));
-                }
                 let element = open(&e, at)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
