@@ -71,12 +71,18 @@ pub struct Heartbeat {
 }
 
 /// The head-end's answer to a heartbeat: what the box should fetch again.
+/// Unknown fields are allowed: a newer head-end may add versions an older box
+/// does not follow yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HeartbeatAnswer {
     /// The household's watch-over settings version (`GET /v1/watch` when it
     /// differs from the one the box has).
     pub watch_version: i64,
+    /// The household's alert version (`GET /v1/alert` when it differs): the
+    /// fallback for a box whose alert stream is down. 0 from a head-end
+    /// without the disaster service.
+    #[serde(default)]
+    pub alert_version: i64,
 }
 
 /// The largest JSON answer a box reads from the head-end; a larger one is refused

@@ -28,14 +28,169 @@ pub struct Policy {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Hazard {
-    Earthquake { intensity: Intensity },
-    Warning { code: String, name: String },
+    Earthquake {
+        intensity: Intensity,
+    },
+    Warning {
+        code: String,
+        name: String,
+    },
     Landslide,
+    /// Issued by the municipality's headquarters for chosen districts, with
+    /// the hazard its shelters must suit.
+    Order {
+        order: Order,
+        danger: ShelterUse,
+    },
 }
 
 impl Hazard {
     fn is_quake(&self) -> bool {
         matches!(self, Hazard::Earthquake { .. })
+    }
+
+    /// 警戒レベル (or its 相当) for the card's colour; `None` for an
+    /// earthquake and for warnings without one (wind, snow, waves).
+    pub fn level(&self) -> Option<u8> {
+        match self {
+            Hazard::Earthquake { .. } => None,
+            Hazard::Landslide => Some(4),
+            Hazard::Order { order, .. } => Some(order.level()),
+            Hazard::Warning { code, .. } => match code.as_str() {
+                // 大雨特別警報, 高潮特別警報.
+                "33" | "38" => Some(5),
+                // 高潮警報.
+                "08" => Some(4),
+                // 大雨警報, 洪水警報.
+                "03" | "04" => Some(3),
+                _ => None,
+            },
+        }
+    }
+
+    /// Which kind of shelter this hazard needs; `None`: any open shelter.
+    pub fn shelter_use(&self) -> Option<ShelterUse> {
+        match self {
+            Hazard::Earthquake { .. } => Some(ShelterUse::Earthquake),
+            Hazard::Landslide => Some(ShelterUse::Landslide),
+            Hazard::Order { danger, .. } => Some(*danger),
+            Hazard::Warning { code, .. } => match code.as_str() {
+                "03" | "04" | "33" => Some(ShelterUse::Flood),
+                "08" | "38" => Some(ShelterUse::StormSurge),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The three evacuation orders a municipality issues (避難情報).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Order {
+    /// 高齢者等避難 (警戒レベル３)
+    ElderlyFirst,
+    /// 避難指示 (警戒レベル４)
+    Evacuate,
+    /// 緊急安全確保 (警戒レベル５)
+    Emergency,
+}
+
+impl Order {
+    pub const ALL: [Order; 3] = [Order::ElderlyFirst, Order::Evacuate, Order::Emergency];
+
+    pub fn level(self) -> u8 {
+        match self {
+            Order::ElderlyFirst => 3,
+            Order::Evacuate => 4,
+            Order::Emergency => 5,
+        }
+    }
+
+    pub fn to_ja(self) -> &'static str {
+        match self {
+            Order::ElderlyFirst => "高齢者等避難",
+            Order::Evacuate => "避難指示",
+            Order::Emergency => "緊急安全確保",
+        }
+    }
+
+    /// The form's value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Order::ElderlyFirst => "elderly",
+            Order::Evacuate => "evacuate",
+            Order::Emergency => "emergency",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Order> {
+        Order::ALL.into_iter().find(|o| o.key() == s)
+    }
+}
+
+/// The hazards a designated emergency evacuation site (指定緊急避難場所) is
+/// fit for: the hazard columns of the 自治体標準オープンデータセット.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ShelterUse {
+    Flood,
+    Landslide,
+    StormSurge,
+    Earthquake,
+    Tsunami,
+    Fire,
+    InlandFlood,
+    Volcano,
+}
+
+impl ShelterUse {
+    pub const ALL: [ShelterUse; 8] = [
+        ShelterUse::Flood,
+        ShelterUse::Landslide,
+        ShelterUse::StormSurge,
+        ShelterUse::Earthquake,
+        ShelterUse::Tsunami,
+        ShelterUse::Fire,
+        ShelterUse::InlandFlood,
+        ShelterUse::Volcano,
+    ];
+
+    /// The open-data CSV's column heading.
+    pub fn column(self) -> &'static str {
+        match self {
+            ShelterUse::Flood => "洪水",
+            ShelterUse::Landslide => "崖崩れ、土石流及び地滑り",
+            ShelterUse::StormSurge => "高潮",
+            ShelterUse::Earthquake => "地震",
+            ShelterUse::Tsunami => "津波",
+            ShelterUse::Fire => "大規模な火事",
+            ShelterUse::InlandFlood => "内水氾濫",
+            ShelterUse::Volcano => "火山現象",
+        }
+    }
+
+    /// Short, for the console.
+    pub fn to_ja(self) -> &'static str {
+        match self {
+            ShelterUse::Landslide => "土砂災害",
+            other => other.column(),
+        }
+    }
+
+    /// As stored and in forms.
+    pub fn key(self) -> &'static str {
+        match self {
+            ShelterUse::Flood => "flood",
+            ShelterUse::Landslide => "landslide",
+            ShelterUse::StormSurge => "storm_surge",
+            ShelterUse::Earthquake => "earthquake",
+            ShelterUse::Tsunami => "tsunami",
+            ShelterUse::Fire => "fire",
+            ShelterUse::InlandFlood => "inland_flood",
+            ShelterUse::Volcano => "volcano",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<ShelterUse> {
+        ShelterUse::ALL.into_iter().find(|u| u.key() == s)
     }
 }
 

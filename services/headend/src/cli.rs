@@ -99,6 +99,82 @@ pub enum AlertCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Add a municipality or change its JMA city codes and rules: which JMA
+    /// reports open a 安否確認 for its households.
+    Municipality(MunicipalityArgs),
+    /// Import a municipality's shelters from its open-data CSV (the
+    /// 自治体標準オープンデータセット 指定緊急避難場所 columns: ID, 名称,
+    /// 所在地, 緯度, 経度, 想定収容人数 and the hazard flags). Known IDs are
+    /// updated; whether a shelter is open stays as the headquarters set it.
+    Shelters {
+        #[command(flatten)]
+        db: DbFile,
+        /// The municipality's code.
+        #[arg(long)]
+        municipality: String,
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+    },
+    /// Put a household in a municipality, with its JMA city code and its
+    /// place on the 避難行動要支援者 list (the date of consent only — never
+    /// the reason).
+    Household {
+        #[command(flatten)]
+        db: DbFile,
+        household: i64,
+        #[arg(long)]
+        municipality: String,
+        /// The 7-digit JMA city code (one of the municipality's).
+        #[arg(long)]
+        jma_city: String,
+        /// On the 要支援者 list since this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        support_consent: Option<chrono::NaiveDate>,
+    },
+    /// Register a household's helper (避難支援者: 民生委員, a neighbour).
+    Helper {
+        #[command(flatten)]
+        db: DbFile,
+        household: i64,
+        #[arg(long)]
+        name: String,
+        /// 民生委員, 近所 …
+        #[arg(long, default_value = "")]
+        role: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MunicipalityArgs {
+    #[command(flatten)]
+    pub db: DbFile,
+    /// 全国地方公共団体コード (6 digits).
+    #[arg(long)]
+    pub code: String,
+    #[arg(long)]
+    pub name: String,
+    /// A JMA 市町村等 code (7 digits) its reports name it by; repeat.
+    #[arg(long = "city", required = true, value_name = "CODE")]
+    pub cities: Vec<String>,
+    /// The weakest intensity that asks (1…4, 5-, 5+, 6-, 6+, 7); none: earthquakes never ask.
+    #[arg(long, value_name = "INTENSITY", allow_hyphen_values = true)]
+    pub quake_from: Option<String>,
+    /// A JMA warning kind code that asks (33 大雨特別警報 …); repeat.
+    #[arg(long = "warning", value_name = "CODE")]
+    pub warnings: Vec<String>,
+    /// 土砂災害警戒情報 asks.
+    #[arg(long)]
+    pub landslide: bool,
+    /// Minutes without an answer before the family is mailed.
+    #[arg(long, default_value_t = 30, value_name = "MINUTES")]
+    pub family_after: i64,
+    /// Minutes without an answer before the household's helpers are mailed.
+    #[arg(long, default_value_t = 60, value_name = "MINUTES")]
+    pub helpers_after: i64,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +201,18 @@ pub struct Serve {
     /// Taxi travel times between places from a routing engine.
     #[arg(long, value_name = "FILE")]
     pub travel_matrix: Option<PathBuf>,
+    /// A JMA Atom feed to follow (repeat for several: JMA's extra.xml and
+    /// eqvol.xml). Without one, alerts come only from the headquarters.
+    #[arg(long = "jma-feed", value_name = "URL")]
+    pub jma_feeds: Vec<String>,
+    /// Seconds between passes over the JMA feeds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub jma_every: u64,
+    /// Connections served at once: every box holds one for its alert stream,
+    /// so this must exceed the boxes in service (and the process's open-file
+    /// limit must exceed this).
+    #[arg(long, default_value_t = crate::http::server::Limits::default().max_connections)]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -430,6 +518,9 @@ pub enum DispatchCommand {
 
 #[derive(Debug, Args)]
 pub struct Bench {
+    /// Another bench instead of heartbeats and orders.
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
     /// Paired boxes sending heartbeats.
     #[arg(long)]
     pub boxes: Option<usize>,
@@ -442,6 +533,19 @@ pub struct Bench {
     /// Orders in the burst.
     #[arg(long)]
     pub orders: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// 防災: N boxes hold the alert stream; an earthquake report for their
+    /// municipality comes on a loopback JMA feed, each box answers, then the
+    /// report is cancelled. Prints p50/p95/max of feed → card, answer →
+    /// counted on the board, 取消 → card gone, the board's time and the
+    /// head-end's RSS (it runs as a child process).
+    Alert {
+        #[arg(long, default_value_t = 10_000)]
+        boxes: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -504,6 +608,9 @@ fn today() -> NaiveDate {
 
 /// Carry out one command.
 pub async fn run(cli: Cli) -> Result<()> {
+    // reqwest (the JMA feeds, the benches) uses rustls with the ring provider,
+    // installed once for the process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let now = SystemClock.now();
     match cli.command {
         Command::Serve(a) => serve(a).await,
@@ -688,6 +795,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Ride(r) => ride(r).await,
         Command::Dispatch(d) => dispatch(d),
+        Command::Bench(Bench {
+            what: Some(BenchWhat::Alert { boxes }),
+            ..
+        }) => {
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "note: a debug build; measure with `cargo run --release -p engawa-headend -- bench alert`"
+                );
+            }
+            crate::disaster::bench::run(crate::disaster::bench::Options { boxes }).await
+        }
         Command::Bench(a) => {
             let mut o = crate::bench::Options::default();
             if let Some(v) = a.boxes {
@@ -708,6 +826,143 @@ pub async fn run(cli: Cli) -> Result<()> {
                 );
             }
             crate::bench::run(o).await
+        }
+        Command::Alert(AlertCommand::Municipality(a)) => {
+            let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+            if !digits(&a.code, 6) {
+                bail!("--code {}: a municipality code has 6 digits", a.code);
+            }
+            if let Some(bad) = a.cities.iter().find(|c| !digits(c, 7)) {
+                bail!("--city {bad}: a JMA city code has 7 digits");
+            }
+            if let Some(bad) = a.warnings.iter().find(|c| !digits(c, 2)) {
+                bail!("--warning {bad}: a JMA warning code has 2 digits");
+            }
+            let quake_from = match &a.quake_from {
+                None => None,
+                Some(q) => Some(engawa_disaster::Intensity::from_code(q).with_context(|| {
+                    format!("--quake-from {q}: an intensity is 1…4, 5-, 5+, 6-, 6+ or 7")
+                })?),
+            };
+            if !(1..=24 * 60).contains(&a.family_after) || !(1..=24 * 60).contains(&a.helpers_after)
+            {
+                bail!("--family-after and --helpers-after are minutes, 1 to 1440");
+            }
+            let db = a.db.open().await?;
+            let mut m = crate::disaster::db::Municipality::new(
+                &a.code,
+                &a.name,
+                a.cities.iter().cloned().collect(),
+                engawa_disaster::policy::Policy {
+                    quake_from,
+                    warnings: a.warnings.iter().cloned().collect(),
+                    landslide: a.landslide,
+                },
+            );
+            m.family_after_min = a.family_after;
+            m.helpers_after_min = a.helpers_after;
+            db.set_municipality(&m).await?;
+            println!("municipality {} {} saved", a.code, a.name);
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Shelters {
+            db,
+            municipality,
+            file,
+        }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} (UTF-8 CSV)", file.display()))?;
+            let shelters = crate::disaster::import::shelters_csv(&text).map_err(|bad| {
+                let lines: Vec<String> = bad
+                    .iter()
+                    .map(|(l, why)| format!("{}:{l}: {why}", file.display()))
+                    .collect();
+                anyhow::anyhow!("nothing imported:\n{}", lines.join("\n"))
+            })?;
+            let db = db.open().await?;
+            if !db
+                .municipalities()
+                .await?
+                .iter()
+                .any(|m| m.code == municipality)
+            {
+                bail!("no municipality {municipality} (engawa-headend alert municipality)");
+            }
+            let (added, updated) = db
+                .import_shelters(&municipality, &shelters, SystemClock.now())
+                .await?;
+            println!("{added} shelters added, {updated} updated");
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Household {
+            db,
+            household,
+            municipality,
+            jma_city,
+            support_consent,
+        }) => {
+            let db = db.open().await?;
+            let Some(m) = db
+                .municipalities()
+                .await?
+                .into_iter()
+                .find(|m| m.code == municipality)
+            else {
+                bail!("no municipality {municipality} (engawa-headend alert municipality)");
+            };
+            if !m.jma_cities.contains(&jma_city) {
+                bail!(
+                    "--jma-city {jma_city} is not one of {}'s ({})",
+                    m.name,
+                    m.jma_cities.iter().cloned().collect::<Vec<_>>().join(", ")
+                );
+            }
+            if !db
+                .set_household_disaster(
+                    household,
+                    Some(&municipality),
+                    Some(&jma_city),
+                    support_consent,
+                )
+                .await?
+            {
+                bail!("no household {household}");
+            }
+            println!("household {household} is in {}", m.name);
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Helper {
+            db,
+            household,
+            name,
+            role,
+            phone,
+            email,
+        }) => {
+            if name.trim().is_empty() {
+                bail!("--name is empty");
+            }
+            if !email.is_empty()
+                && let Err(why) = engawa_mail::check_address(&email)
+            {
+                bail!("--email {email}: {why}");
+            }
+            let db = db.open().await?;
+            if !db.households().await?.iter().any(|h| h.id == household) {
+                bail!("no household {household}");
+            }
+            let id = db
+                .add_helper(
+                    household,
+                    name.trim(),
+                    role.trim(),
+                    phone.trim(),
+                    email.trim(),
+                    SystemClock.now(),
+                )
+                .await?;
+            println!("helper {id} added");
+            Ok(())
         }
         Command::Alert(AlertCommand::Parse { files }) => {
             let bad = crate::disaster::parse_files(
@@ -761,12 +1016,26 @@ async fn serve(a: Serve) -> Result<()> {
         tracing::info!("shutting down");
         on_signal.cancel();
     });
+    for url in &a.jma_feeds {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            anyhow::bail!("--jma-feed {url}: not an http(s) address");
+        }
+    }
     let tasks = crate::startup::Tasks {
         mail,
+        feeds: crate::disaster::feed::FeedConfig {
+            urls: a.jma_feeds.clone(),
+            every: std::time::Duration::from_secs(a.jma_every.max(1)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let limits = crate::http::server::Limits {
+        max_connections: a.max_connections.max(16),
         ..Default::default()
     };
     crate::startup::start(state, tasks, stop)
-        .serve(listener, crate::http::server::Limits::default())
+        .serve(listener, limits)
         .await?;
     Ok(())
 }

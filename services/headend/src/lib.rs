@@ -44,6 +44,8 @@ pub struct AppState {
     /// Travel times for the taxi: haversine × road factor by default, or a
     /// routing engine's matrix (`serve --travel-matrix FILE`).
     pub travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
+    /// The alert versions the boxes' streams follow.
+    pub alerts: disaster::Hub,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             public_url: Arc::from("http://127.0.0.1:8080"),
             mail_domain: Arc::from("engawa.invalid"),
             travel: Arc::new(engawa_ride::travel::Haversine::default()),
+            alerts: disaster::Hub::default(),
         }
     }
 

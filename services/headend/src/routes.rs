@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::shop::router())
         .merge(crate::watch::router())
         .merge(crate::ride::router())
+        .merge(crate::disaster::router())
         .merge(crate::console::router())
         .fallback(|| async {
             ApiError::new(
@@ -144,6 +145,7 @@ async fn heartbeat(
         .await?;
     Ok(Json(HeartbeatAnswer {
         watch_version: s.db.watch_version(auth.household_id).await?,
+        alert_version: s.db.alert_version(auth.household_id).await?,
     }))
 }
 

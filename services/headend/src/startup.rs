@@ -9,7 +9,10 @@
 //!   without one, mails stay queued;
 //! - the watch-over monitor (offline boxes, digests) — `watch::run_monitor`;
 //! - the taxi plan improver — `ride::run_improver`;
-//! - retention — `retention::run`.
+//! - retention — `retention::run`;
+//! - the alert hub's refresh (`disaster::hub::run`; it also ends every open
+//!   alert stream at the stop), the JMA feeds (`disaster::feed::run`) and the
+//!   安否確認 mails (`disaster::mails::run`, every `monitor_every`).
 
 use std::time::Duration;
 
@@ -18,7 +21,7 @@ use tokio::task::JoinSet;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::http::server::Limits;
-use crate::{AppState, http, retention, ride, routes, watch};
+use crate::{AppState, disaster, http, retention, ride, routes, watch};
 
 /// Which tasks run, and how often.
 #[derive(Clone)]
@@ -29,6 +32,9 @@ pub struct Tasks {
     pub monitor_every: Duration,
     pub improver_every: Duration,
     pub retention_every: Duration,
+    /// How often the alert hub reads the versions (changes made elsewhere).
+    pub alert_hub_every: Duration,
+    pub feeds: disaster::feed::FeedConfig,
 }
 
 impl Default for Tasks {
@@ -39,6 +45,8 @@ impl Default for Tasks {
             monitor_every: Duration::from_secs(60),
             improver_every: Duration::from_secs(60),
             retention_every: retention::EVERY,
+            alert_hub_every: Duration::from_secs(1),
+            feeds: disaster::feed::FeedConfig::default(),
         }
     }
 }
@@ -96,6 +104,22 @@ pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Head
     set.spawn(retention::run(
         state.clone(),
         tasks.retention_every,
+        stop.clone().cancelled_owned(),
+    ));
+    set.spawn(disaster::hub::run(
+        state.alerts.clone(),
+        state.db.clone(),
+        tasks.alert_hub_every,
+        stop.clone().cancelled_owned(),
+    ));
+    set.spawn(disaster::mails::run(
+        state.clone(),
+        tasks.monitor_every,
+        stop.clone().cancelled_owned(),
+    ));
+    set.spawn(disaster::feed::run(
+        state.clone(),
+        tasks.feeds.clone(),
         stop.clone().cancelled_owned(),
     ));
     Headend {

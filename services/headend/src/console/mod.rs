@@ -58,7 +58,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// The console's pages, in its navigation bar.
-const NAV: [(&str, &str); 12] = [
+const NAV: [(&str, &str); 13] = [
     ("/console", "ホーム"),
     ("/console/orders", "きょうの注文"),
     ("/console/picking", "ピッキング"),
@@ -66,6 +66,7 @@ const NAV: [(&str, &str); 12] = [
     ("/console/households", "世帯"),
     ("/console/watch", "見守り"),
     ("/console/ride", "タクシー"),
+    ("/console/disaster", "防災"),
     ("/console/pairing", "機械の登録"),
     ("/console/sellers", "お店"),
     ("/console/catalogue", "品ぞろえ"),

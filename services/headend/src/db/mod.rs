@@ -134,6 +134,7 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
         crate::shop::schema::MIGRATIONS,
         crate::ride::schema::MIGRATIONS,
         crate::watch::schema::MIGRATIONS,
+        crate::disaster::schema::MIGRATIONS,
     ]
     .concat();
     all.sort_by_key(|m| m.0);

@@ -1,12 +1,35 @@
-//! The disaster service (防災) on the head-end. So far: reading JMA reports
-//! from files (`engawa-headend alert parse`), with the pure reader in
-//! `engawa_disaster`.
+//! The disaster service (防災) on the head-end: the JMA feeds (`feed`), the
+//! stream hub (`hub`), the boxes' routes (`routes`), the SQL (`db`) and the
+//! tables (`schema`), and reading JMA reports from files (`engawa-headend
+//! alert parse`), with the pure reader and rules in `engawa_disaster`.
+
+pub mod bench;
+pub mod console;
+pub mod db;
+pub mod feed;
+pub mod hub;
+pub mod import;
+pub mod mails;
+pub mod routes;
+pub mod schema;
 
 use std::io::Write;
 use std::path::Path;
 
+use axum::Router;
 use engawa_disaster::Report;
 use serde::Serialize;
+
+use crate::AppState;
+
+pub use hub::Hub;
+
+/// The disaster service's box routes and console pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(crate::http::box_api(routes::router()))
+        .merge(console::router())
+}
 
 /// What `alert parse` prints for one report: strings, `null` when the report
 /// leaves them empty.

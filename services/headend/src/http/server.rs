@@ -52,9 +52,10 @@ impl Default for Limits {
             // The largest request is a catalogue upload of 2 MiB from an
             // operator's office line.
             request: Duration::from_secs(60),
-            // Each connection costs a task and two buffers (≈ 20 KiB); 2,000
-            // boxes on a minute's heartbeat need a handful at a time.
-            max_connections: 1024,
+            // Every box holds one connection for its alert stream (≈ 20 KiB
+            // each: a task and two buffers), so this is the boxes in service
+            // plus room for the console; the unit's LimitNOFILE is above it.
+            max_connections: 16_384,
             drain: Duration::from_secs(10),
         }
     }
