@@ -1,10 +1,12 @@
 //! engawa's disaster service (防災), the pure part: JMA disaster XML read
-//! safely (`xml`, `jma`), the Atom feeds that announce it (`atom`), each
+//! safely (`xml`, `jma`), the Atom feeds that announce it (`atom`), district
+//! boundaries drawn for the headquarters' map (`geo`), each
 //! municipality's rules for opening a 安否確認 campaign (`policy`), the words
 //! on the TV (`words`) and the wire types between box and head-end (`api`).
 
 pub mod api;
 pub mod atom;
+pub mod geo;
 pub mod jma;
 pub mod policy;
 pub mod words;

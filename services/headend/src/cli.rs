@@ -115,6 +115,21 @@ pub enum AlertCommand {
         #[arg(value_name = "FILE.csv")]
         file: PathBuf,
     },
+    /// Import a municipality's district boundaries (GeoJSON: a
+    /// FeatureCollection of Polygons or MultiPolygons, the district's name in
+    /// a property) for the board's map; replaces the ones it had. The names
+    /// must be the households' districts.
+    Districts {
+        #[command(flatten)]
+        db: DbFile,
+        #[arg(long)]
+        municipality: String,
+        /// The property that holds the district's name.
+        #[arg(long, default_value = "name")]
+        name_property: String,
+        #[arg(value_name = "FILE.geojson")]
+        file: PathBuf,
+    },
     /// Put a household in a municipality, with its JMA city code and its
     /// place on the 避難行動要支援者 list (the date of consent only — never
     /// the reason).
@@ -892,6 +907,49 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .import_shelters(&municipality, &shelters, SystemClock.now())
                 .await?;
             println!("{added} shelters added, {updated} updated");
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Districts {
+            db,
+            municipality,
+            name_property,
+            file,
+        }) => {
+            let meta = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            if meta.len() > 16 * 1024 * 1024 {
+                bail!(
+                    "{}: larger than 16 MiB; simplify the boundaries first",
+                    file.display()
+                );
+            }
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} (UTF-8 GeoJSON)", file.display()))?;
+            let shapes = engawa_disaster::geo::districts(&text, &name_property)
+                .map_err(|why| anyhow::anyhow!("{}: {why}; nothing imported", file.display()))?;
+            let db = db.open().await?;
+            if !db
+                .municipalities()
+                .await?
+                .iter()
+                .any(|m| m.code == municipality)
+            {
+                bail!("no municipality {municipality} (engawa-headend alert municipality)");
+            }
+            let known = db.districts(&municipality).await?;
+            let unknown: Vec<&str> = shapes
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .filter(|n| !known.iter().any(|k| k == n))
+                .collect();
+            db.set_district_shapes(&municipality, &shapes).await?;
+            println!("{} districts imported", shapes.len());
+            if !unknown.is_empty() {
+                eprintln!(
+                    "note: no household is in {} (yet); those are drawn grey",
+                    unknown.join(", ")
+                );
+            }
             Ok(())
         }
         Command::Alert(AlertCommand::Household {

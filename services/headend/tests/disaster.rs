@@ -583,6 +583,33 @@ async fn the_headquarters_issue_an_order_watch_the_board_print_the_patrol_list_a
     assert_eq!(s, StatusCode::OK);
 
     let (_, board) = c.get(&format!("/console/disaster/{id}")).await;
+    assert!(
+        board.contains("<rect"),
+        "bars while no boundaries are imported"
+    );
+    let square = |x: f64| {
+        vec![vec![
+            (x, 35.0),
+            (x + 0.1, 35.0),
+            (x + 0.1, 35.1),
+            (x, 35.1),
+            (x, 35.0),
+        ]]
+    };
+    h.db.set_district_shapes(
+        "223069",
+        &[
+            ("仁科".into(), square(138.0)),
+            ("宇久須".into(), square(138.1)),
+        ],
+    )
+    .await
+    .unwrap();
+    let (_, board) = c.get(&format!("/console/disaster/{id}")).await;
+    assert_eq!(board.matches("<path").count(), 2, "the map: {board}");
+    // 仁科: one of two answered (amber); 宇久須 is not in the order (grey).
+    assert!(board.contains("fill=\"#e0a100\""), "{board}");
+    assert!(board.contains("fill=\"#cccccc\""), "{board}");
     assert!(board.contains("http-equiv=\"refresh\""), "refreshes itself");
     assert!(board.contains("仁科に 避難指示（警戒レベル４）"), "{board}");
     assert!(board.contains("⚠ たすけが必要"));
@@ -714,4 +741,96 @@ async fn family_hear_after_thirty_minutes_helpers_after_sixty_and_answers_at_onc
         .await
         .unwrap();
     assert_eq!(mails().await.len(), 3, "each mail once");
+}
+
+/// A head-end of our own on a listener we choose, stoppable.
+async fn serve_on(
+    state: engawa_headend::AppState,
+    listener: tokio::net::TcpListener,
+) -> (
+    engawa_headend::startup::CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let stop = engawa_headend::startup::CancellationToken::new();
+    let started = engawa_headend::startup::start(
+        state,
+        engawa_headend::startup::Tasks::default(),
+        stop.clone(),
+    );
+    let served = tokio::spawn(started.serve(listener, Default::default()));
+    (stop, served)
+}
+
+#[tokio::test]
+async fn a_head_end_restarted_mid_campaign_keeps_every_answer_and_the_streams_come_back() {
+    let h = Headend::start().await;
+    let t = town(&h).await;
+    h.operator().await;
+    // A second head-end process on the same database file (as after a
+    // restart); the test's own one stays up for setting up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let db = engawa_headend::Db::open(&h.dir.path().join("headend.db"))
+        .await
+        .unwrap();
+    let state = engawa_headend::AppState::new(db.clone(), h.clock.clone());
+    let (stop, served) = serve_on(state.clone(), listener).await;
+    let base = format!("http://{addr}");
+    let mut box_a = clone_of(&h, db.clone(), state.clone());
+    box_a.base = base;
+
+    let id = evacuate(&h, &["仁科"], false).await.unwrap();
+    let stream = open_stream(&box_a, &t.a.1).await;
+    // The order came from the other process: this one's hub reads it within
+    // its refresh (a second).
+    let version = db.alert_version(t.a.0).await.unwrap();
+    wait_for("the stream to carry the order's version", || async {
+        stream.last() == Some(version)
+    })
+    .await;
+    let (s, _) = answer(&box_a, &t.a.1, id, "help", "answer-key-3001").await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Stopping ends the open streams at once: the server does not wait out
+    // its drain for them.
+    let stopping = std::time::Instant::now();
+    stop.cancel();
+    served.await.unwrap().unwrap();
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(5),
+        "stopped in {:?}",
+        stopping.elapsed()
+    );
+
+    // Back on the same address and file: the stream reconnects to the same
+    // version, the card still knows the answer, the board still counts it,
+    // and the retried answer (same key) is still one answer.
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let (_stop, _served) = serve_on(state.clone(), listener).await;
+    let again = open_stream(&box_a, &t.a.1).await;
+    wait_for("the stream after the restart", || async {
+        again.last().is_some()
+    })
+    .await;
+    assert_eq!(again.last(), Some(version));
+    assert_eq!(
+        alert(&box_a, &t.a.1).await.alert.unwrap().answer,
+        Some(Answer::Help)
+    );
+    let (s, _) = answer(&box_a, &t.a.1, id, "help", "answer-key-3001").await;
+    assert_eq!(s, StatusCode::OK);
+    let board = db.board(id, h.clock.now()).await.unwrap().unwrap();
+    assert_eq!((board.total.help, board.total.no_answer), (1, 1));
+}
+
+/// The test's client pointed at another head-end on the same file.
+fn clone_of(h: &Headend, db: engawa_headend::Db, state: engawa_headend::AppState) -> Headend {
+    Headend {
+        base: h.base.clone(),
+        db,
+        clock: h.clock.clone(),
+        http: reqwest::Client::new(),
+        dir: tempfile::tempdir().unwrap(),
+        state,
+    }
 }

@@ -165,8 +165,29 @@ fn standing_cell(r: &BoardRow) -> Markup {
     }
 }
 
+/// The district map: each imported boundary filled by the share answered,
+/// its name and share written on it; grey where no household lives.
+fn district_map(b: &Board, shapes: &[(String, engawa_disaster::geo::Rings)]) -> Markup {
+    let (w, h) = (720.0, 480.0);
+    let drawn = engawa_disaster::geo::draw(shapes, w - 20.0, h - 20.0);
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" width=(w) height=(h) viewBox=(format!("-10 -10 {w} {h}")) role="img" aria-label="地区ごとの 応答の 割合の 地図" {
+            @for d in &drawn {
+                @let tally = b.districts.iter().find(|(n, _)| *n == d.name).map(|(_, t)| t);
+                path d=(d.d) fill=(tally.map_or("#cccccc", |t| share_colour(t.answered_share()))) fill-rule="evenodd" stroke="#222" stroke-width="1.5" {}
+            }
+            @for d in &drawn {
+                @let tally = b.districts.iter().find(|(n, _)| *n == d.name).map(|(_, t)| t);
+                text x=(format!("{:.0}", d.label.0)) y=(format!("{:.0}", d.label.1)) font-size="18" text-anchor="middle" font-weight="bold" fill="#000" stroke="#fff" stroke-width="4" paint-order="stroke" {
+                    (d.name) @if let Some(t) = tally { " " (format!("{:.0}%", t.answered_share() * 100.0)) }
+                }
+            }
+        }
+    }
+}
+
 /// The districts, coloured by the share answered (no tiles, no JavaScript):
-/// one bar per district until boundaries are imported.
+/// one bar per district while no boundaries are imported.
 fn district_bars(b: &Board) -> Markup {
     let h = 28 * b.districts.len().max(1) + 8;
     html! {
@@ -214,6 +235,7 @@ async fn board_page(s: &AppState, session: &Session, id: i64, message: Markup) -
         )
             .into_response();
     };
+    let shapes = try_db!(s.db.district_shapes(&b.campaign.municipality).await);
     let c = &b.campaign;
     let title = format!(
         "{}安否確認 {} — {}",
@@ -243,7 +265,8 @@ async fn board_page(s: &AppState, session: &Session, id: i64, message: Markup) -
         h2 { "合計" }
         table { tr { (tally_head()) } tr { (tally_cells(&b.total)) } }
         h2 { "地区ごと" }
-        (district_bars(&b))
+        @if shapes.is_empty() { (district_bars(&b)) } @else { (district_map(&b, &shapes)) }
+        p { "色: 応答が 3割未満は 赤、6割台までは 黄、それより 多いと 緑。" @if !shapes.is_empty() { "灰色は 対象の 世帯が ない 地区。" } }
         table {
             tr { th { "地区" } (tally_head()) }
             @for (d, t) in &b.districts { tr { td { (d) } (tally_cells(t)) } }

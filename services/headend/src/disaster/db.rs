@@ -412,6 +412,51 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Replaces a municipality's district boundaries (from its GeoJSON).
+    pub async fn set_district_shapes(
+        &self,
+        municipality: &str,
+        shapes: &[(String, engawa_disaster::geo::Rings)],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM district_shapes WHERE municipality = ?")
+            .bind(municipality)
+            .execute(&mut *tx)
+            .await?;
+        for (district, rings) in shapes {
+            sqlx::query(
+                "INSERT INTO district_shapes (municipality, district, rings) VALUES (?, ?, ?)",
+            )
+            .bind(municipality)
+            .bind(district)
+            .bind(serde_json::to_string(rings).expect("rings serialise"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn district_shapes(
+        &self,
+        municipality: &str,
+    ) -> Result<Vec<(String, engawa_disaster::geo::Rings)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT district, rings FROM district_shapes WHERE municipality = ? ORDER BY district",
+        )
+        .bind(municipality)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    serde_json::from_str(&r.try_get::<String, _>(1)?)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                ))
+            })
+            .collect()
+    }
+
     /// The districts of a municipality's households, in name order.
     pub async fn districts(&self, municipality: &str) -> Result<Vec<String>, sqlx::Error> {
         sqlx::query_scalar(
@@ -1013,6 +1058,11 @@ impl Db {
         req: &AnswerRequest,
         now: DateTime<Utc>,
     ) -> Result<Result<AnswerReceipt, AnswerRefusal>, sqlx::Error> {
+        let _turn = self
+            .hot_writers
+            .acquire()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         let mut tx = self.write_tx().await?;
         let seen = sqlx::query(
             "SELECT campaign_id, answer FROM answer_keys WHERE box_id = ? AND idem_key = ?",

@@ -8,8 +8,9 @@
 pub const MIGRATIONS: &[(u32, &str)] = &[
     // 16: 防災 — municipalities (policy as JSON of engawa_disaster's Policy,
     // the JMA city codes they cover, the alert version boxes follow),
-    // household fields, helpers, shelters, feeds, reports, campaigns,
-    // orders' shelters, the mails sent about each household (once each),
+    // household fields, helpers, district boundaries (for the board's map), shelters, feeds, reports, campaigns,
+    // orders' shelters, boxes by household (the board reads each one's last
+    // heartbeat), the mails sent about each household (once each),
     // answers and the answers' idempotency keys.
     (
         16,
@@ -26,6 +27,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     ALTER TABLE households ADD COLUMN jma_city TEXT;
     ALTER TABLE households ADD COLUMN support_consent TEXT;
     CREATE INDEX households_municipality ON households (municipality, district);
+    CREATE INDEX boxes_household ON boxes (household_id);
     CREATE TABLE helpers (
         id INTEGER PRIMARY KEY,
         household_id INTEGER NOT NULL REFERENCES households(id),
@@ -37,6 +39,12 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         removed_at INTEGER
     );
     CREATE INDEX helpers_household ON helpers (household_id);
+    CREATE TABLE district_shapes (
+        municipality TEXT NOT NULL REFERENCES municipalities(code),
+        district TEXT NOT NULL,
+        rings TEXT NOT NULL,
+        PRIMARY KEY (municipality, district)
+    );
     CREATE TABLE shelters (
         id INTEGER PRIMARY KEY,
         municipality TEXT NOT NULL REFERENCES municipalities(code),
