@@ -60,9 +60,12 @@ fn xdotool(x: &Xvfb, args: &[&str]) -> String {
 /// Real key presses into the engawa window (xdotool key names).
 #[allow(dead_code)]
 pub fn press(x: &Xvfb, keys: &[&str]) {
+    // --onlyvisible: a window that exists but is not mapped yet cannot take
+    // the focus (X answers BadMatch; seen once in a run).
     let mut args = vec![
         "search",
         "--sync",
+        "--onlyvisible",
         "--name",
         "^engawa$",
         "windowfocus",
@@ -82,11 +85,14 @@ pub fn window_pixels(x: &Xvfb) -> (u32, u32, Vec<u8>) {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
 
-    let id: u32 = xdotool(x, &["search", "--sync", "--name", "^engawa$"])
-        .lines()
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("the engawa window's id");
+    let id: u32 = xdotool(
+        x,
+        &["search", "--sync", "--onlyvisible", "--name", "^engawa$"],
+    )
+    .lines()
+    .next()
+    .and_then(|l| l.trim().parse().ok())
+    .expect("the engawa window's id");
     let (conn, _) = x11rb::connect(Some(&x.display)).expect("connect to Xvfb");
     let geometry = conn.get_geometry(id).unwrap().reply().unwrap();
     let (w, h) = (geometry.width, geometry.height);
