@@ -895,14 +895,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 anyhow::anyhow!("nothing imported:\n{}", lines.join("\n"))
             })?;
             let db = db.open().await?;
-            if !db
-                .municipalities()
-                .await?
-                .iter()
-                .any(|m| m.code == municipality)
-            {
-                bail!("no municipality {municipality} (engawa-headend alert municipality)");
-            }
+            municipality_named(&db, &municipality).await?;
             let (added, updated) = db
                 .import_shelters(&municipality, &shelters, SystemClock.now())
                 .await?;
@@ -928,14 +921,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let shapes = engawa_disaster::geo::districts(&text, &name_property)
                 .map_err(|why| anyhow::anyhow!("{}: {why}; nothing imported", file.display()))?;
             let db = db.open().await?;
-            if !db
-                .municipalities()
-                .await?
-                .iter()
-                .any(|m| m.code == municipality)
-            {
-                bail!("no municipality {municipality} (engawa-headend alert municipality)");
-            }
+            municipality_named(&db, &municipality).await?;
             let known = db.districts(&municipality).await?;
             let unknown: Vec<&str> = shapes
                 .iter()
@@ -960,14 +946,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             support_consent,
         }) => {
             let db = db.open().await?;
-            let Some(m) = db
-                .municipalities()
-                .await?
-                .into_iter()
-                .find(|m| m.code == municipality)
-            else {
-                bail!("no municipality {municipality} (engawa-headend alert municipality)");
-            };
+            let m = municipality_named(&db, &municipality).await?;
             if !m.jma_cities.contains(&jma_city) {
                 bail!(
                     "--jma-city {jma_city} is not one of {}'s ({})",
@@ -1034,6 +1013,15 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The municipality with this code, or an error naming the command that adds it.
+async fn municipality_named(db: &Db, code: &str) -> Result<crate::disaster::db::Municipality> {
+    db.municipalities()
+        .await?
+        .into_iter()
+        .find(|m| m.code == code)
+        .with_context(|| format!("no municipality {code} (engawa-headend alert municipality)"))
 }
 
 async fn serve(a: Serve) -> Result<()> {

@@ -215,6 +215,19 @@ pub fn share_colour(share: f64) -> &'static str {
     }
 }
 
+/// 404: no campaign with that number.
+fn no_campaign(session: &Session) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        page(
+            "見つかりません",
+            Some(session),
+            err("その 安否確認は ありません。"),
+        ),
+    )
+        .into_response()
+}
+
 async fn board(
     State(s): State<AppState>,
     Operator(session): Operator,
@@ -225,15 +238,7 @@ async fn board(
 
 async fn board_page(s: &AppState, session: &Session, id: i64, message: Markup) -> Response {
     let Some(b) = try_db!(s.db.board(id, s.clock.now()).await) else {
-        return (
-            StatusCode::NOT_FOUND,
-            page(
-                "見つかりません",
-                Some(session),
-                err("その 安否確認は ありません。"),
-            ),
-        )
-            .into_response();
+        return no_campaign(session);
     };
     let shapes = try_db!(s.db.district_shapes(&b.campaign.municipality).await);
     let c = &b.campaign;
@@ -294,15 +299,7 @@ async fn patrol(
     Path(id): Path<i64>,
 ) -> Response {
     let Some(mut b) = try_db!(s.db.board(id, s.clock.now()).await) else {
-        return (
-            StatusCode::NOT_FOUND,
-            page(
-                "見つかりません",
-                Some(&session),
-                err("その 安否確認は ありません。"),
-            ),
-        )
-            .into_response();
+        return no_campaign(&session);
     };
     b.households.sort_by_key(BoardRow::need);
     let c = &b.campaign;
@@ -390,15 +387,7 @@ async fn close(
     CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
     let Some(c) = try_db!(s.db.campaign(id).await) else {
-        return (
-            StatusCode::NOT_FOUND,
-            page(
-                "見つかりません",
-                Some(&session),
-                err("その 安否確認は ありません。"),
-            ),
-        )
-            .into_response();
+        return no_campaign(&session);
     };
     let why = if matches!(c.hazard, Hazard::Order { .. }) {
         "解除"
