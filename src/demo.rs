@@ -8,6 +8,7 @@ use engawa_core::clock::tokyo;
 use engawa_core::{ErrorKind, OccurrenceId, ReminderId, Yen};
 use engawa_remind::{DueOccurrence, Phrase, Reminder, Repeat, Schedule, WeekdaySet};
 
+use engawa_disaster::api::AlertCard;
 use engawa_shop::api::{Catalogue, CatalogueItem, Order};
 use engawa_shop::cart::Cart;
 use engawa_shop::delivery::DeliveryRules;
@@ -212,6 +213,27 @@ pub const SCENES: &[(&str, &str)] = &[
         "overlay-ride-soon",
         "taxi: 「タクシーが まもなく 来ます」 ten minutes before",
     ),
+    (
+        "alert-order",
+        "防災: 避難指示（警戒レベル４） over the shop, with shelters",
+    ),
+    ("alert-emergency", "防災: 緊急安全確保（警戒レベル５）"),
+    ("alert-quake", "防災: 震度５強の 地震 (no level)"),
+    (
+        "alert-drill-large",
+        "防災: a drill of 高齢者等避難（警戒レベル３）, large text",
+    ),
+    ("alert-armed", "防災: 決定 pressed once — press it again"),
+    ("alert-told", "防災: 「無事です」と つたえました"),
+    (
+        "alert-waiting",
+        "防災: たすけ asked while the head-end cannot be reached",
+    ),
+    ("home-alert", "home with an answered alert's banner"),
+    (
+        "home-alert-large",
+        "home with an alert's banner, large text",
+    ),
 ];
 
 /// The demo catalogue as the head-end would send it (ids in catalogue order).
@@ -381,7 +403,106 @@ pub fn scene(name: &str) -> Option<App> {
         shop_scene(name, &mut app)?;
         return Some(app);
     }
+    if name.starts_with("alert-") || name.starts_with("home-alert") {
+        return alert_scene(name);
+    }
     scene_keys(name)
+}
+
+/// The alert a demo municipality's HQ might send, in the head-end's words.
+pub fn alert_card(order: engawa_disaster::policy::Order, drill: bool) -> AlertCard {
+    use engawa_disaster::api::ShelterNear;
+    use engawa_disaster::policy::Hazard;
+    let hazard = Hazard::Order {
+        order,
+        danger: engawa_disaster::policy::ShelterUse::Flood,
+    };
+    let shelter = |name: &str, m, crowded| ShelterNear {
+        name: name.into(),
+        distance_m: Some(m),
+        crowded,
+    };
+    AlertCard {
+        campaign_id: 1,
+        drill,
+        level: hazard.level(),
+        what: engawa_disaster::words::what(&hazard, "みどり町 東区"),
+        place: "みどり町 東区".into(),
+        todo: engawa_disaster::words::todo(&hazard).into(),
+        shelters: vec![
+            shelter("みどり小学校 体育館", 650, false),
+            shelter("みどり町 公民館", 1_380, true),
+            shelter("みどり中学校", 2_240, false),
+        ],
+        opened_at: tokyo(2026, 11, 25, 16, 31),
+        answer: None,
+    }
+}
+
+fn alert_scene(name: &str) -> Option<App> {
+    use crate::app::disaster::DisasterEvent;
+    use Key::*;
+    use engawa_disaster::api::Answer;
+    use engawa_disaster::policy::Order;
+    let mut app = App::new(scene_time());
+    app.handle(Event::Remind(RemindEvent::List(demo_list())));
+    app.handle(Event::Connected);
+    let (card, keys): (AlertCard, &[Key]) = match name {
+        "alert-order" => (alert_card(Order::Evacuate, false), &[Digit(1)]),
+        "alert-emergency" => (alert_card(Order::Emergency, false), &[]),
+        "alert-drill-large" => (alert_card(Order::ElderlyFirst, true), &[]),
+        "alert-quake" => {
+            let quake = engawa_disaster::policy::Hazard::Earthquake {
+                intensity: engawa_disaster::jma::Intensity::I5Upper,
+            };
+            let mut c = alert_card(Order::Evacuate, false);
+            c.level = quake.level();
+            c.what = engawa_disaster::words::what(&quake, "みどり町");
+            c.place = "みどり町".into();
+            c.todo = engawa_disaster::words::todo(&quake).into();
+            c.shelters.clear();
+            (c, &[])
+        }
+        "alert-armed" => (alert_card(Order::Evacuate, false), &[Ok]),
+        "alert-told" | "home-alert" | "home-alert-large" => {
+            (alert_card(Order::Evacuate, false), &[Ok, Ok])
+        }
+        "alert-waiting" => (alert_card(Order::Evacuate, false), &[Red, Red]),
+        _ => return None,
+    };
+    let (before, after) = match name {
+        "alert-order" => (keys, &[][..]),
+        _ => (&[][..], keys),
+    };
+    for k in before {
+        app.handle(Event::Key(*k));
+    }
+    app.handle(Event::Disaster(DisasterEvent::Now(Some(card))));
+    for k in after {
+        app.handle(Event::Key(*k));
+    }
+    match name {
+        "alert-told" | "home-alert" | "home-alert-large" => {
+            app.handle(Event::Disaster(DisasterEvent::Delivered {
+                campaign_id: 1,
+                answer: Answer::Safe,
+            }));
+        }
+        "alert-waiting" => {
+            app.handle(Event::Disaster(DisasterEvent::Waiting {
+                campaign_id: 1,
+                answer: Answer::Help,
+            }));
+        }
+        _ => {}
+    }
+    if name.starts_with("home-alert") {
+        app.handle(Event::Key(Home)); // closes 「つたえました」
+    }
+    if name.ends_with("-large") {
+        app.handle(Event::TextSize(TextSize::Large));
+    }
+    Some(app)
 }
 
 fn scene_keys(name: &str) -> Option<App> {

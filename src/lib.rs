@@ -9,6 +9,7 @@ pub use engawa_app as app;
 pub mod config;
 pub mod demo;
 pub mod diag;
+pub mod disaster;
 pub mod fonts;
 pub mod input;
 pub mod remind;

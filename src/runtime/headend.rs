@@ -13,6 +13,7 @@ use engawa_core::api::{
     ErrorBody, Heartbeat, HeartbeatAnswer, MAX_ANSWER_BYTES, PairingGrant, PairingRequest,
     TokenGrant, TokenRequest, codes,
 };
+use engawa_disaster::api::{AlertNow, AnswerReceipt, AnswerRequest};
 use engawa_ride::api::{BookRequest, Booking, Places, Quote, RideRequest};
 use engawa_shop::api::{Catalogue, Order, OrderRequest, Settled};
 use engawa_watch::api::{WatchConfig, WatchReport};
@@ -97,6 +98,9 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>,
 pub struct HeadendClient {
     base: String,
     http: reqwest::Client,
+    /// For the alert stream, which stays open: no overall timeout (the
+    /// reader has its own for silence).
+    long: reqwest::Client,
 }
 
 impl HeadendClient {
@@ -112,9 +116,17 @@ impl HeadendClient {
             .user_agent(concat!("engawa/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let long = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_keepalive(Duration::from_secs(30))
+            .user_agent(concat!("engawa/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
         Ok(HeadendClient {
             base: base.trim_end_matches('/').to_string(),
             http,
+            long,
         })
     }
 
@@ -349,6 +361,59 @@ pub fn save_token(state_dir: &Path, token: &str) -> std::io::Result<()> {
     f.sync_all()?;
     std::fs::rename(&tmp, token_path(state_dir))?;
     std::fs::File::open(state_dir)?.sync_all()
+}
+
+/// 防災's requests (contract in `engawa_disaster::api`).
+impl HeadendClient {
+    pub async fn alert_now(&self, token: &str) -> Result<AlertNow, ClientError> {
+        self.get(engawa_disaster::api::ALERT_PATH, token).await
+    }
+
+    pub async fn alert_answer(
+        &self,
+        token: &str,
+        req: &AnswerRequest,
+        key: &str,
+    ) -> Result<AnswerReceipt, ClientError> {
+        self.post(
+            engawa_disaster::api::ANSWER_PATH,
+            req,
+            Some(token),
+            Some(key),
+        )
+        .await?
+        .ok_or_else(empty_answer)
+    }
+
+    /// The open stream of alert versions (server-sent events); the caller
+    /// reads it with `Response::chunk`.
+    pub async fn alert_stream(&self, token: &str) -> Result<reqwest::Response, ClientError> {
+        let resp = self
+            .long
+            .get(format!(
+                "{}{}",
+                self.base,
+                engawa_disaster::api::ALERT_STREAM_PATH
+            ))
+            .header("Accept", "text/event-stream")
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| ClientError::NotSent(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let bytes = read_capped(resp, MAX_ANSWER_BYTES).await?;
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(ErrorBody { error }) if status.is_client_error() => Err(ClientError::Refused {
+                status: status.as_u16(),
+                code: error.code,
+                message_ja: error.message_ja,
+            }),
+            _ => Err(ClientError::Unavailable(format!("alert stream: {status}"))),
+        }
+    }
 }
 
 /// The shared taxi's requests (contract in `engawa_ride::api`).

@@ -17,6 +17,7 @@ use std::time::Duration;
 use engawa_core::{Clock, ErrorKind};
 use tokio::sync::{mpsc, watch};
 
+use crate::app::disaster::DisasterEffect;
 use crate::app::remind::{RemindEffect, RemindEvent};
 use crate::app::ride::RideEffect;
 use crate::app::shop::ShopEffect;
@@ -87,6 +88,11 @@ pub fn spawn(
         Some(_) => Some(Store::open(store.path()).map_err(std::io::Error::other)?),
         None => None,
     };
+    // 防災's worker follows the alert stream with its own connection too.
+    let disaster_store = match &config.headend {
+        Some(_) => Some(Store::open(store.path()).map_err(std::io::Error::other)?),
+        None => None,
+    };
     let (applied_tx, applied_rx) = mpsc::unbounded_channel();
     let join = std::thread::Builder::new()
         .name("engawa runtime".into())
@@ -116,6 +122,19 @@ pub fn spawn(
                     sink: sink.clone(),
                 };
                 tokio::spawn(ride_worker.run(ride_rx));
+                let (versions_tx, versions_rx) = mpsc::unbounded_channel();
+                let disaster = disaster_store.map(|store| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    let worker = crate::disaster::worker::Worker {
+                        store,
+                        client: client.clone(),
+                        token: token_rx.clone(),
+                        sink: sink.clone(),
+                        clock: clock.clone(),
+                    };
+                    tokio::spawn(worker.run(rx, versions_tx.clone(), versions_rx));
+                    tx
+                });
                 if let (Some(settings), Some(mail_store)) = (config.mail.clone(), mail_store) {
                     tokio::spawn(engawa_mail::run(
                         mail_store,
@@ -147,6 +166,7 @@ pub fn spawn(
                     activity: LastActivity::default(),
                     shop: shop_tx,
                     ride: ride_tx,
+                    disaster,
                     ticks_failing: None,
                 };
                 if let (Some(h), Some(client), Some(sync_store)) =
@@ -157,6 +177,7 @@ pub fn spawn(
                         store: sync_store,
                         applied: applied_tx,
                         clock: shell.clock.clone(),
+                        alert_versions: versions_tx,
                     };
                     connect(h, client, dir, sink, shell.activity.clone(), token_tx, sync);
                 }
@@ -175,6 +196,8 @@ struct Shell {
     activity: LastActivity,
     shop: mpsc::UnboundedSender<ShopEffect>,
     ride: mpsc::UnboundedSender<RideEffect>,
+    /// 防災's worker (with a head-end only).
+    disaster: Option<mpsc::UnboundedSender<DisasterEffect>>,
     /// Since when the scheduler's ticks fail (a full or read-only disk): the
     /// error is logged once, then every `REPEAT_FAILURE`, not every tick.
     ticks_failing: Option<(std::time::Instant, u64)>,
@@ -282,6 +305,7 @@ impl Shell {
             }
             Effect::Shop(e) => self.to_shop(e.clone()),
             Effect::Ride(e) => self.to_ride(e.clone()),
+            Effect::Disaster(e) => self.to_disaster(e.clone()),
             Effect::Watch(e) => {
                 if let Some(w) = &mut self.watch {
                     w.effect(e, &mut self.store, now, &self.sink);
@@ -319,6 +343,18 @@ impl Shell {
     fn to_ride(&self, c: RideEffect) -> Result<(), StoreError> {
         if self.ride.send(c).is_err() {
             tracing::error!("the taxi worker has stopped");
+            (self.sink)(Event::Failed(ErrorKind::Internal));
+        }
+        Ok(())
+    }
+
+    fn to_disaster(&self, e: DisasterEffect) -> Result<(), StoreError> {
+        let sent = match &self.disaster {
+            Some(tx) => tx.send(e).is_ok(),
+            None => false,
+        };
+        if !sent {
+            tracing::error!("防災's worker is not running; an answer was not kept");
             (self.sink)(Event::Failed(ErrorKind::Internal));
         }
         Ok(())
@@ -448,6 +484,9 @@ struct SyncTask {
     store: Store,
     applied: mpsc::UnboundedSender<()>,
     clock: Arc<dyn Clock>,
+    /// 防災's worker: the alert version each heartbeat answers, for when
+    /// the stream is down.
+    alert_versions: mpsc::UnboundedSender<i64>,
 }
 
 /// Heartbeats until the head-end itself refuses the token (401 with its
@@ -473,6 +512,7 @@ async fn send_heartbeats(
         match client.heartbeat(token, &hb, &key).await {
             Ok(answer) => {
                 tracing::debug!(seq, "heartbeat sent");
+                let _ = sync.alert_versions.send(answer.alert_version);
                 let now = sync.clock.now();
                 crate::watch::sync::after_heartbeat(
                     client,

@@ -73,6 +73,7 @@ pub(crate) fn migrations() -> Vec<(u32, &'static str)> {
         CORE,
         crate::shop::schema::MIGRATIONS,
         crate::watch::schema::MIGRATIONS,
+        crate::disaster::schema::MIGRATIONS,
     ]
     .concat();
     all.sort_by_key(|m| m.0);

@@ -9,16 +9,28 @@ use engawa_ui::{Api, AppWindow, Page, Theme};
 use super::model::{Frame, Hint, PageKind};
 use crate::input::Key;
 
+fn hint(h: &Hint) -> engawa_ui::Hint {
+    engawa_ui::Hint {
+        colour: h.colour as i32,
+        key: h.key.as_str().into(),
+        text: h.text.as_str().into(),
+    }
+}
+
 fn hints(h: &[Hint]) -> ModelRc<engawa_ui::Hint> {
-    ModelRc::new(VecModel::from(
-        h.iter()
-            .map(|h| engawa_ui::Hint {
-                colour: h.colour as i32,
-                key: h.key.as_str().into(),
-                text: h.text.as_str().into(),
+    ModelRc::new(VecModel::from(h.iter().map(hint).collect::<Vec<_>>()))
+}
+
+fn rows(r: &[super::model::Row]) -> ModelRc<engawa_ui::Row> {
+    model(
+        r.iter()
+            .map(|r| engawa_ui::Row {
+                number: r.number.as_str().into(),
+                text: r.text.as_str().into(),
+                detail: r.detail.as_str().into(),
             })
-            .collect::<Vec<_>>(),
-    ))
+            .collect(),
+    )
 }
 
 /// One model row per line, so the screen can put air between them.
@@ -74,16 +86,7 @@ pub fn apply(window: &AppWindow, f: &Frame) {
     api.set_notice_heading(f.notice_heading.as_str().into());
     api.set_notice_body(paragraphs(&f.notice_body));
     api.set_notice_phone(f.notice_phone.as_str().into());
-    api.set_rows(model(
-        f.rows
-            .iter()
-            .map(|r| engawa_ui::Row {
-                number: r.number.as_str().into(),
-                text: r.text.as_str().into(),
-                detail: r.detail.as_str().into(),
-            })
-            .collect(),
-    ));
+    api.set_rows(rows(&f.rows));
     api.set_page_label(f.page_label.as_str().into());
     api.set_list_note(f.list_note.as_str().into());
     api.set_fields(model(
@@ -154,6 +157,30 @@ pub fn apply(window: &AppWindow, f: &Frame) {
         api.set_overlay_text(o.text.as_str().into());
         api.set_overlay_note(o.note.as_str().into());
         api.set_overlay_hints(hints(&o.hints));
+    }
+    api.set_alert_visible(f.alert.is_some());
+    if let Some(a) = &f.alert {
+        api.set_alert_level(a.level);
+        api.set_alert_drill(a.drill.as_str().into());
+        api.set_alert_band(a.band.as_str().into());
+        api.set_alert_time(a.time.as_str().into());
+        api.set_alert_what(a.what.as_str().into());
+        api.set_alert_place(a.place.as_str().into());
+        api.set_alert_todo(a.todo.as_str().into());
+        api.set_alert_shelter_heading(a.shelter_heading.as_str().into());
+        api.set_alert_shelters(rows(&a.shelters));
+        api.set_alert_note(a.note.as_str().into());
+        api.set_alert_answers(hints(&a.answers));
+        api.set_alert_hints(hints(&a.hints));
+    }
+    api.set_banner_visible(f.banner.is_some());
+    if let Some(b) = &f.banner {
+        api.set_banner_level(b.level);
+        api.set_banner_drill(b.drill.as_str().into());
+        api.set_banner_band(b.band.as_str().into());
+        api.set_banner_text(b.text.as_str().into());
+        api.set_banner_detail(b.detail.as_str().into());
+        api.set_banner_hint(hint(&b.hint));
     }
 }
 

@@ -6,6 +6,7 @@
 //! wish to change the world leaves as an `Effect` for the runtime. Every behaviour is
 //! tested here with key sequences.
 
+pub mod disaster;
 pub mod key;
 pub mod remind;
 pub mod ride;
@@ -54,6 +55,8 @@ pub enum Event {
     Watch(watch::WatchEvent),
     /// The shared taxi's answers.
     Ride(RideEvent),
+    /// 防災: the alert to show, and how its answer is getting on.
+    Disaster(disaster::DisasterEvent),
 }
 
 /// A box waiting to be paired with the head-end (「せつぞくコード」 on screen).
@@ -77,6 +80,8 @@ pub enum Effect {
     Watch(watch::WatchEffect),
     /// For the taxi's worker.
     Ride(ride::RideEffect),
+    /// For the disaster worker: an answer to keep and send.
+    Disaster(disaster::DisasterEffect),
 }
 
 /// What the head-end answered the taxi.
@@ -180,6 +185,8 @@ pub const HOME_TILES: usize = 4; // 買い物, タクシー, 安心, 設定
 /// [`App::top_overlay`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Overlay<'a> {
+    /// 防災: an alert, over everything; its keys are pressed twice.
+    Alert(&'a disaster::Alert),
     /// 「お元気ですか？」: any key answers it.
     SafetyCheck,
     /// A reminder that is due: 決定 (done) or 黄 (again in 10 minutes).
@@ -206,6 +213,8 @@ impl Overlay<'_> {
             (Overlay::Reminder(o), Key::Yellow) => Answer::Snooze((o.id, o.show_at)),
             (Overlay::Reminder(_), _) => Answer::Nothing,
             (Overlay::RideSoon(b), _) => Answer::RideSeen(b.id),
+            // Handled before any other overlay (`App::alert_key`).
+            (Overlay::Alert(_), _) => Answer::Nothing,
         }
     }
 }
@@ -233,6 +242,8 @@ pub struct App {
     pub away_until: Option<DateTime<Utc>>,
     pub watch_info: WatchInfo,
     pub ride: ride::Ride,
+    /// 防災: the active alert, if any.
+    pub alert: Option<disaster::Alert>,
 }
 
 impl App {
@@ -256,6 +267,7 @@ impl App {
             away_until: None,
             watch_info: WatchInfo::default(),
             ride: ride::Ride::default(),
+            alert: None,
         }
     }
 
@@ -285,6 +297,9 @@ impl App {
     /// one place that decides it. Keys go to it (`key`) and the view draws it
     /// (`view::model::frame`).
     pub fn top_overlay(&self) -> Option<Overlay<'_>> {
+        if let Some(a) = self.alert.as_ref().filter(|a| a.on_top()) {
+            return Some(Overlay::Alert(a));
+        }
         if self.safety_check {
             return Some(Overlay::SafetyCheck);
         }
@@ -326,7 +341,9 @@ impl App {
             Event::Shop(e) => self.shop_event(e, &mut fx),
             Event::Watch(e) => self.watch_event(e, &mut fx),
             Event::Ride(e) => self.ride_event(e, &mut fx),
+            Event::Disaster(e) => self.disaster_event(e),
         }
+        self.alert_clock(&mut fx);
         self.chime_if_new(&mut fx);
         fx
     }
@@ -340,8 +357,12 @@ impl App {
     }
 
     fn key(&mut self, k: Key, fx: &mut Vec<Effect>) {
-        // Priority: the safety check (any key answers it — the key press itself
-        // is the sign of life), the reminder overlay, a dialog, the screen.
+        // Priority: an alert (its keys pressed twice), the safety check (any
+        // key answers it — the key press itself is the sign of life), the
+        // reminder overlay, a dialog, the screen.
+        if self.alert_key(k, fx) {
+            return;
+        }
         if let Some(top) = self.top_overlay() {
             match top.answered_by(k) {
                 Answer::SafetyCheck => self.safety_check = false,
@@ -376,6 +397,8 @@ impl App {
         match k {
             Key::Home => self.go_home(),
             Key::Back => self.back(),
+            // Home's banner: 青 shows the active alert again.
+            Key::Blue if self.stack.len() == 1 && self.alert_reopen() => {}
             Key::Blue => self.dialog = Some(Dialog::Help),
             _ => self.screen_key(k, fx),
         }

@@ -2,13 +2,15 @@
 //! safely (`xml`, `jma`), the Atom feeds that announce it (`atom`), district
 //! boundaries drawn for the headquarters' map (`geo`), each
 //! municipality's rules for opening a 安否確認 campaign (`policy`), the words
-//! on the TV (`words`) and the wire types between box and head-end (`api`).
+//! on the TV (`words`), the wire types between box and head-end (`api`) and
+//! the reader of the head-end's alert stream (`stream`).
 
 pub mod api;
 pub mod atom;
 pub mod geo;
 pub mod jma;
 pub mod policy;
+pub mod stream;
 pub mod words;
 pub mod xml;
 

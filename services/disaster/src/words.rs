@@ -41,7 +41,7 @@ pub fn todo(hazard: &Hazard) -> &'static str {
 }
 
 /// A digit as the TV writes it in running text: ４.
-fn wide(d: u8) -> char {
+pub fn wide(d: u8) -> char {
     char::from_u32(u32::from('０') + u32::from(d % 10)).unwrap_or('？')
 }
 

@@ -7,8 +7,6 @@ use chrono::{DateTime, Utc};
 use crate::Db;
 use crate::db::NewHousehold;
 
-/// Seed an empty database (a seeded one is left as it is). Returns the demo
-/// household.
 /// Where the box's demo serves its head-end, so the console has an address a
 /// newcomer can type (README); another free port if this one is taken.
 pub const PORT: u16 = 8090;
@@ -25,6 +23,8 @@ pub async fn operator(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seed an empty database (a seeded one is left as it is). Returns the demo
+/// household.
 pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
     if let Some(id) = db.first_household().await? {
         return Ok(id);
@@ -99,6 +99,65 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
             db.add_favourite(household, id).await?;
         }
     }
+    disaster(db, household, now).await?;
     tracing::info!(items = n, household, "demo head-end seeded");
     Ok(household)
 }
+
+/// The demo town as a municipality for 防災: its rules (震度5弱 and more,
+/// 洪水警報 and 大雨特別警報, landslide alerts), the household in it, and two
+/// open shelters, so an order issued on the console reaches the demo box.
+async fn disaster(db: &Db, household: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use crate::disaster::db::{Municipality, NewShelter, ShelterState};
+    use engawa_disaster::policy::{Policy, ShelterUse};
+    db.set_municipality(&Municipality::new(
+        DEMO_MUNICIPALITY,
+        "みどり町",
+        [DEMO_JMA_CITY.to_string()].into(),
+        Policy {
+            quake_from: Some(engawa_disaster::Intensity::I5Lower),
+            warnings: ["04".to_string(), "33".to_string()].into(),
+            landslide: true,
+        },
+    ))
+    .await?;
+    db.set_household_disaster(
+        household,
+        Some(DEMO_MUNICIPALITY),
+        Some(DEMO_JMA_CITY),
+        None,
+    )
+    .await?;
+    let shelter = |id: &str, name: &str, at: (f64, f64), uses: &[ShelterUse]| NewShelter {
+        source_id: id.into(),
+        name: name.into(),
+        address: format!("長野県 みどり町 {name}"),
+        lat: Some(at.0),
+        lon: Some(at.1),
+        capacity: Some(200),
+        uses: uses.iter().copied().collect(),
+    };
+    let all = [
+        ShelterUse::Flood,
+        ShelterUse::Landslide,
+        ShelterUse::Earthquake,
+        ShelterUse::Fire,
+    ];
+    db.import_shelters(
+        DEMO_MUNICIPALITY,
+        &[
+            shelter("S1", "みどり小学校 体育館", (35.6150, 137.9330), &all),
+            shelter("S2", "みどり町 公民館", (35.6102, 137.9365), &all),
+        ],
+        now,
+    )
+    .await?;
+    for s in db.shelters(DEMO_MUNICIPALITY).await? {
+        db.set_shelter_state(s.id, ShelterState::Open, now).await?;
+    }
+    Ok(())
+}
+
+/// The demo town's municipal code and its JMA city code (fictional).
+pub const DEMO_MUNICIPALITY: &str = "209996";
+pub const DEMO_JMA_CITY: &str = "2099900";

@@ -103,6 +103,42 @@ pub struct OverlayView {
     pub hints: Vec<Hint>,
 }
 
+/// 防災: the alert card over everything.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct AlertView {
+    /// 警戒レベル 1–5 for the band's colour (5 黒, 4 紫, 3 赤, 2 黄, 1 白);
+    /// 0 for an earthquake (no level).
+    pub level: i32,
+    /// 「訓練」 on a drill, else empty.
+    pub drill: String,
+    /// 「警戒レベル４」「緊急の お知らせ」
+    pub band: String,
+    pub time: String,
+    /// 「震度５強の 地震が ありました」
+    pub what: String,
+    /// Where, when `what` does not say it already.
+    pub place: String,
+    pub todo: String,
+    pub shelter_heading: String,
+    pub shelters: Vec<Row>,
+    /// What a second press does, or where the answer stands.
+    pub note: String,
+    /// The two answers, drawn big: 決定 無事です, 赤 たすけが ひつようです.
+    pub answers: Vec<Hint>,
+    pub hints: Vec<Hint>,
+}
+
+/// 防災: home's banner while an alert is active.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BannerView {
+    pub level: i32,
+    pub drill: String,
+    pub band: String,
+    pub text: String,
+    pub detail: String,
+    pub hint: Hint,
+}
+
 /// The item page of the shop.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ItemView {
@@ -154,6 +190,12 @@ pub struct Frame {
     pub info: Vec<(String, String)>,
     pub dialog: Option<DialogView>,
     pub overlay: Option<OverlayView>,
+    /// 防災: the alert card, over everything (then `overlay` is `None`).
+    #[serde(default)]
+    pub alert: Option<AlertView>,
+    /// 防災: home's banner.
+    #[serde(default)]
+    pub banner: Option<BannerView>,
     pub item: Option<ItemView>,
     pub summary: Option<SummaryView>,
     pub scale: f32,

@@ -4,8 +4,8 @@
 use engawa_core::{TOKYO, jp};
 
 pub use super::frame::{
-    BoxInfo, DayView, DialogView, FieldKind, FieldView, Frame, Hint, ItemView, KeyColour, Lang,
-    OverlayView, PageKind, Row, SummaryView, Tile, time_text,
+    AlertView, BannerView, BoxInfo, DayView, DialogView, FieldKind, FieldView, Frame, Hint,
+    ItemView, KeyColour, Lang, OverlayView, PageKind, Row, SummaryView, Tile, time_text,
 };
 use super::frame::{back_hint, help_hint, hint, ok_hint, phone_text, t};
 use crate::remind::view::{reminder_card, schedule_text};
@@ -35,11 +35,20 @@ pub fn frame(app: &App, info: &BoxInfo, l: Lang) -> Frame {
         None => page(&mut f, app, info, l),
     }
     f.dialog = app.dialog.as_ref().map(|d| dialog(d, app, info, l));
-    f.overlay = app.top_overlay().map(|o| match o {
-        Overlay::SafetyCheck => safety_check(l),
-        Overlay::Reminder(o) => reminder_card(o, l),
-        Overlay::RideSoon(b) => crate::ride::view::soon_card(b, l),
-    });
+    f.overlay = match app.top_overlay() {
+        Some(Overlay::Alert(a)) => {
+            f.alert = Some(crate::disaster::view::card(
+                a,
+                app.text_size == TextSize::Large,
+                l,
+            ));
+            None
+        }
+        Some(Overlay::SafetyCheck) => Some(safety_check(l)),
+        Some(Overlay::Reminder(o)) => Some(reminder_card(o, l)),
+        Some(Overlay::RideSoon(b)) => Some(crate::ride::view::soon_card(b, l)),
+        None => None,
+    };
     f
 }
 
@@ -47,7 +56,17 @@ fn page(f: &mut Frame, app: &App, info: &BoxInfo, l: Lang) {
     match &app.page().screen {
         Screen::Shop(s) if crate::shop::view::page(f, app, s, info, l) => {}
         Screen::Ride(s) => crate::ride::view::page(f, app, s, info, l),
-        Screen::Home => home(f, l),
+        Screen::Home => {
+            home(f, l);
+            if let Some(a) = &app.alert {
+                // 青 shows the alert again here, not the help.
+                let banner = crate::disaster::view::banner(a, l);
+                for h in f.hints.iter_mut().filter(|h| h.colour == KeyColour::Blue) {
+                    *h = banner.hint.clone();
+                }
+                f.banner = Some(banner);
+            }
+        }
         Screen::Watch(w) => crate::watch::view::page(f, app, w, l),
         Screen::Remind(r) => crate::remind::view::page(f, app, r, l),
         Screen::Settings => settings(f, app, info, l),
