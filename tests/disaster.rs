@@ -102,7 +102,7 @@ impl World {
                 &["上沢".to_string()],
                 &[],
                 false,
-                self.operator,
+                Some(self.operator),
                 self.clock.now(),
             ))
             .unwrap()

@@ -273,6 +273,8 @@ def main():
         walk(box, vm, log)
     if "latency" not in skip:
         figures["latency"] = latency(box, vm, a.keys, log)
+    if "disaster" not in skip:
+        disaster(box, vm, household, figures, log)
     rss = vm.sh("ps -o rss= -C engawa | head -n 1").strip()
     figures["rss"] = int(rss) / 1024
     log(f"engawa RSS in the guest: {figures['rss']:.1f} MB")
@@ -529,6 +531,43 @@ def power_cuts(box, vm, log):
     log(f"occurrences of reminder {rid}: {rows}")
     if rows.strip() != "done:1":
         raise VmError(f"reminder {rid} should be shown and answered once: {rows}")
+
+
+def disaster(box, vm, household, figures, log):
+    """防災: the headquarters' 避難指示 (by the head-end's CLI) reaches the TV
+    over the alert stream and covers it; 決定 決定 by IR answers 「無事です」,
+    the TV says 「つたえました」 once the head-end has it, the board counts it;
+    home shows the banner; lifting the order clears it."""
+    headend(vm, "alert municipality --code 209996 --name みどり町 --city 2099900 --quake-from 5-")
+    headend(vm, f"alert household {household} --municipality 209996 --jma-city 2099900")
+    box.press("home")
+    box.wait_frame(lambda f: f["overlay"] is None and f.get("alert") is None, "home without a card", timeout=60)
+    t0 = time.monotonic()
+    out = headend(vm, "alert order --municipality 209996 --order evacuate --hazard flood --district 中心部")
+    campaign = re.search(r"campaign (\d+)", out).group(1)
+    d = box.wait_frame(lambda f: f.get("alert") is not None, "the alert card", timeout=60)
+    figures["alert"] = time.monotonic() - t0
+    card = d["frame"]["alert"]
+    log(f"alert card on the TV {figures['alert']:.1f} s after the order: 「{card['band']}」 「{card['what']}」")
+    if card["level"] != 4 or "避難指示" not in card["what"]:
+        raise VmError(f"the card says {card}")
+    box.compare("alert")
+    box.press("ok")
+    box.wait_frame(lambda f: f.get("alert") and "もういちど" in f["alert"]["note"], "the second-press prompt")
+    box.press("ok")
+    d = box.wait_frame(lambda f: f.get("alert") and "つたえました" in f["alert"]["note"], "「つたえました」", timeout=60)
+    log(f"two presses of 決定 by IR: 「{d['frame']['alert']['note']}」")
+    box.compare("alert-told")
+    board = headend(vm, f"alert board {campaign}")
+    if not re.search(r"無事\s+1\b", board):
+        raise VmError(f"the board does not count the answer:\n{board}")
+    log("the head-end's board counts it: " + board.strip().splitlines()[0])
+    box.press("ok")
+    box.wait_frame(lambda f: f.get("alert") is None and f.get("banner"), "home with the banner")
+    box.compare("alert-banner")
+    log(headend(vm, f"alert lift {campaign}").strip())
+    box.wait_frame(lambda f: f.get("banner") is None and f.get("alert") is None, "the banner gone", timeout=60)
+    log("lifted: the banner is gone")
 
 
 def answer_cards(box, log, until, what, timeout):
@@ -890,6 +929,8 @@ def print_figures(f, box, log):
     if lat:
         log(f"  IR key → DRM frame ({lat['n']} keys, host send → changed screendump)  "
             f"p50 {lat['p50'] * 1000:.0f} ms  p99 {lat['p99'] * 1000:.0f} ms  max {lat['max'] * 1000:.0f} ms")
+    if "alert" in f:
+        log(f"  HQ order (CLI) → alert card in the box's frame   {f['alert']:.1f} s")
     log(f"  engawa RSS in the guest   {f['rss']:.1f} MB")
     log(f"  systemd-analyze security: engawa-headend {f['exposure engawa-headend']}, "
         f"engawa {f['exposure engawa']}")
@@ -897,7 +938,7 @@ def print_figures(f, box, log):
 
 
 RUNNING = []
-STAGES = ["flows", "walk", "latency", "power_cuts", "wellbeing", "bad_remote", "bad_keymap", "faults", "hot_plug", "upgrade"]
+STAGES = ["flows", "walk", "latency", "disaster", "power_cuts", "wellbeing", "bad_remote", "bad_keymap", "faults", "hot_plug", "upgrade"]
 
 
 if __name__ == "__main__":

@@ -146,6 +146,47 @@ pub enum AlertCommand {
         #[arg(long, value_name = "DATE")]
         support_consent: Option<chrono::NaiveDate>,
     },
+    /// Issue the headquarters' evacuation order for some districts of a
+    /// municipality (none: all of it), as the console's 防災 page does: every
+    /// box there shows it within seconds. Prints the campaign's number.
+    Order {
+        #[command(flatten)]
+        db: DbFile,
+        #[arg(long)]
+        municipality: String,
+        /// elderly (高齢者等避難), evacuate (避難指示) or emergency (緊急安全確保).
+        #[arg(long, value_name = "ORDER")]
+        order: String,
+        /// The danger, which picks the shelters fit for it: flood, landslide,
+        /// storm_surge, earthquake, tsunami, fire, inland_flood, volcano.
+        #[arg(long, value_name = "HAZARD")]
+        hazard: String,
+        /// A district (repeat); none: the whole municipality.
+        #[arg(long = "district", value_name = "NAME")]
+        districts: Vec<String>,
+        /// A shelter to list on the card, by its number (repeat).
+        #[arg(long = "shelter", value_name = "ID")]
+        shelters: Vec<i64>,
+        /// A drill (訓練): every card and page says so; never counted as real.
+        #[arg(long)]
+        drill: bool,
+    },
+    /// Lift an order or end a campaign: the cards clear on every box.
+    Lift {
+        #[command(flatten)]
+        db: DbFile,
+        campaign: i64,
+        /// Why, for the record.
+        #[arg(long, default_value = "解除")]
+        why: String,
+    },
+    /// A campaign's board as text: its tally in total, then by district
+    /// (無事 / たすけが必要 / 応答なし / 機械が つながらない).
+    Board {
+        #[command(flatten)]
+        db: DbFile,
+        campaign: i64,
+    },
     /// Register a household's helper (避難支援者: 民生委員, a neighbour).
     Helper {
         #[command(flatten)]
@@ -999,6 +1040,99 @@ pub async fn run(cli: Cli) -> Result<()> {
                 )
                 .await?;
             println!("helper {id} added");
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Order {
+            db,
+            municipality,
+            order,
+            hazard,
+            districts,
+            shelters,
+            drill,
+        }) => {
+            use engawa_disaster::policy::{Order, ShelterUse};
+            let order = Order::from_key(&order)
+                .with_context(|| format!("--order {order}: one of elderly, evacuate, emergency"))?;
+            let danger = ShelterUse::from_key(&hazard).with_context(|| {
+                let all: Vec<&str> = ShelterUse::ALL.iter().map(|u| u.key()).collect();
+                format!("--hazard {hazard}: one of {}", all.join(", "))
+            })?;
+            let db = db.open().await?;
+            let m = municipality_named(&db, &municipality).await?;
+            let known = db.districts(&municipality).await?;
+            if let Some(bad) = districts.iter().find(|d| !known.contains(d)) {
+                bail!(
+                    "--district {bad}: no household of {} is there (its districts: {})",
+                    m.name,
+                    known.join(", ")
+                );
+            }
+            let theirs = db.shelters(&municipality).await?;
+            if let Some(bad) = shelters
+                .iter()
+                .find(|id| !theirs.iter().any(|s| s.id == **id))
+            {
+                bail!("--shelter {bad}: not one of {}'s shelters", m.name);
+            }
+            let now = SystemClock.now();
+            let id = db
+                .issue_order(
+                    &municipality,
+                    order,
+                    danger,
+                    &districts,
+                    &shelters,
+                    drill,
+                    None,
+                    now,
+                )
+                .await?;
+            let place = if districts.is_empty() {
+                m.name.clone()
+            } else {
+                districts.join("・")
+            };
+            println!(
+                "campaign {id} opened: {}{}",
+                if drill { "【訓練】" } else { "" },
+                engawa_disaster::words::what(
+                    &engawa_disaster::policy::Hazard::Order { order, danger },
+                    &place
+                )
+            );
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Lift { db, campaign, why }) => {
+            let db = db.open().await?;
+            if db.campaign(campaign).await?.is_none() {
+                bail!("no campaign {campaign}");
+            }
+            if db
+                .close_campaign(campaign, None, why.trim(), SystemClock.now())
+                .await?
+            {
+                println!("campaign {campaign} lifted");
+            } else {
+                println!("campaign {campaign} was already lifted");
+            }
+            Ok(())
+        }
+        Command::Alert(AlertCommand::Board { db, campaign }) => {
+            let db = db.open().await?;
+            let Some(b) = db.board(campaign, SystemClock.now()).await? else {
+                bail!("no campaign {campaign}");
+            };
+            let line = |t: &crate::disaster::db::Tally| {
+                format!(
+                    "無事 {}  たすけが必要 {}  応答なし {}  機械が つながらない {}",
+                    t.safe, t.help, t.no_answer, t.offline
+                )
+            };
+            println!("合計  {}", line(&b.total));
+            for (district, t) in &b.districts {
+                println!("{district}  {}", line(t));
+            }
             Ok(())
         }
         Command::Alert(AlertCommand::Parse { files }) => {

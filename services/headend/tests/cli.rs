@@ -159,3 +159,114 @@ fn taxi_setup_on_the_command_line_is_checked_too() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("vehicle 1 added"), "{}", text(&out));
 }
+
+#[test]
+fn the_headquarters_order_from_the_command_line_is_checked_counted_and_lifted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("headend.db");
+    let db_arg = db.to_str().unwrap();
+    let run = |args: &[&str]| headend(&[args, &["--db", db_arg]].concat());
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        text(&out)
+    };
+    ok(&[
+        "household",
+        "add",
+        "--name",
+        "山田 花子",
+        "--address",
+        "みどり町 1",
+        "--phone",
+        "0265-11-2222",
+        "--district",
+        "上沢",
+    ]);
+    ok(&[
+        "alert",
+        "municipality",
+        "--code",
+        "209996",
+        "--name",
+        "みどり町",
+        "--city",
+        "2099900",
+    ]);
+    ok(&[
+        "alert",
+        "household",
+        "1",
+        "--municipality",
+        "209996",
+        "--jma-city",
+        "2099900",
+    ]);
+    let order = ["alert", "order", "--municipality", "209996"];
+    let refused: [(&[&str], &str); 5] = [
+        (
+            &["--order", "leave", "--hazard", "flood"],
+            "--order leave: one of elderly",
+        ),
+        (
+            &["--order", "evacuate", "--hazard", "rain"],
+            "--hazard rain: one of flood",
+        ),
+        (
+            &[
+                "--order",
+                "evacuate",
+                "--hazard",
+                "flood",
+                "--district",
+                "下沢",
+            ],
+            "--district 下沢: no household of みどり町 is there (its districts: 上沢)",
+        ),
+        (
+            &["--order", "evacuate", "--hazard", "flood", "--shelter", "9"],
+            "--shelter 9: not one of みどり町's shelters",
+        ),
+        (
+            &[
+                "--order",
+                "evacuate",
+                "--hazard",
+                "flood",
+                "--municipality",
+                "999999",
+            ],
+            "",
+        ),
+    ];
+    for (extra, why) in refused {
+        let out = run(&[&order[..], extra].concat());
+        assert_ne!(out.status.code(), Some(0), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{extra:?}: {}", text(&out));
+    }
+    let out = ok(&[
+        &order[..],
+        &[
+            "--order",
+            "evacuate",
+            "--hazard",
+            "flood",
+            "--district",
+            "上沢",
+        ],
+    ]
+    .concat());
+    assert!(
+        out.contains("campaign 1 opened: 上沢に 避難指示（警戒レベル４）"),
+        "{out}"
+    );
+    let board = ok(&["alert", "board", "1"]);
+    assert!(
+        board.contains("合計  無事 0  たすけが必要 0  応答なし 0  機械が つながらない 1"),
+        "{board}"
+    );
+    assert!(board.contains("上沢  無事 0"), "{board}");
+    assert!(ok(&["alert", "lift", "1"]).contains("campaign 1 lifted"));
+    assert!(ok(&["alert", "lift", "1"]).contains("already lifted"));
+    assert_eq!(run(&["alert", "board", "7"]).status.code(), Some(1));
+}

@@ -207,7 +207,7 @@ async fn evacuate(h: &Headend, districts: &[&str], drill: bool) -> Result<i64, s
         &districts,
         &[],
         drill,
-        1,
+        Some(1),
         h.clock.now(),
     )
     .await

@@ -527,7 +527,7 @@ async fn issue_order(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
             &chosen,
             &shelters,
             drill,
-            session.operator_id,
+            Some(session.operator_id),
             s.clock.now()
         )
         .await

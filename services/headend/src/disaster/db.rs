@@ -815,7 +815,8 @@ impl Db {
     }
 
     /// The headquarters issues an evacuation order for some districts (none:
-    /// the whole municipality), with the shelters to list.
+    /// the whole municipality), with the shelters to list; `operator_id` is
+    /// `None` from the command line.
     #[allow(clippy::too_many_arguments)]
     pub async fn issue_order(
         &self,
@@ -825,7 +826,7 @@ impl Db {
         districts: &[String],
         shelters: &[i64],
         drill: bool,
-        operator_id: i64,
+        operator_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         let mut tx = self.write_tx().await?;
