@@ -160,6 +160,30 @@ pub struct Report {
     pub intensities: BTreeMap<String, CityIntensity>,
     /// Warning reports: the kinds each municipality code is given.
     pub warnings: BTreeMap<String, Vec<Warning>>,
+    /// Tsunami reports (津波警報・注意報・予報): the kind each 津波予報区
+    /// code is given.
+    pub tsunami: BTreeMap<String, TsunamiKind>,
+}
+
+/// A 津波予報区's kind in a tsunami report (`Body/Tsunami/Forecast/Item`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TsunamiKind {
+    /// 大津波警報：発表, 津波警報, 津波注意報, 警報解除 …
+    pub name: String,
+    /// 52/53 大津波警報, 51 津波警報, 62 津波注意報, 50/60 解除, 7x 予報, 00 なし.
+    pub code: String,
+}
+
+impl TsunamiKind {
+    /// 大津波警報 or 津波警報: leave the coast for high ground now.
+    pub fn is_warning(&self) -> bool {
+        matches!(self.code.as_str(), "51" | "52" | "53")
+    }
+
+    /// 大津波警報.
+    pub fn is_major(&self) -> bool {
+        matches!(self.code.as_str(), "52" | "53")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -299,6 +323,28 @@ impl Report {
                 }
             }
         }
+        let mut tsunami = BTreeMap::new();
+        for item in root
+            .at(&["Body", "Tsunami", "Forecast"])
+            .into_iter()
+            .flat_map(|f| f.children_named("Item"))
+        {
+            let (Some(area), Some(kind)) = (
+                item.value_at(&["Area", "Code"]),
+                item.at(&["Category", "Kind"]),
+            ) else {
+                continue;
+            };
+            if let Some(name) = kind.value_at(&["Name"]) {
+                tsunami.insert(
+                    area.to_owned(),
+                    TsunamiKind {
+                        name: name.to_owned(),
+                        code: kind.value_at(&["Code"]).unwrap_or("").to_owned(),
+                    },
+                );
+            }
+        }
         Ok(Report {
             title,
             status: owned(control.value_at(&["Status"])),
@@ -310,6 +356,7 @@ impl Report {
             cities,
             intensities,
             warnings,
+            tsunami,
         })
     }
 

@@ -24,6 +24,14 @@ pub struct Policy {
     pub warnings: BTreeSet<String>,
     /// 土砂災害警戒情報 for one of its cities asks.
     pub landslide: bool,
+    /// The 津波予報区 codes (3 digits, e.g. 380 静岡県伊豆) its coast lies
+    /// in: a 大津波警報 or 津波警報 for one of them asks (a 津波注意報 does
+    /// not: it keeps people off the beach, not out of their homes).
+    #[serde(default)]
+    pub tsunami_areas: BTreeSet<String>,
+    /// The districts by the sea a tsunami campaign asks; empty: all of them.
+    #[serde(default)]
+    pub coastal_districts: BTreeSet<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +44,10 @@ pub enum Hazard {
         name: String,
     },
     Landslide,
+    /// 大津波警報 or 津波警報 for one of its 津波予報区.
+    Tsunami {
+        major: bool,
+    },
     /// Issued by the municipality's headquarters for chosen districts, with
     /// the hazard its shelters must suit.
     Order {
@@ -53,7 +65,8 @@ impl Hazard {
     /// earthquake and for warnings without one (wind, snow, waves).
     pub fn level(&self) -> Option<u8> {
         match self {
-            Hazard::Earthquake { .. } => None,
+            // A tsunami has no 警戒レベル: its card is the emergency colour.
+            Hazard::Earthquake { .. } | Hazard::Tsunami { .. } => None,
             Hazard::Landslide => Some(4),
             Hazard::Order { order, .. } => Some(order.level()),
             Hazard::Warning { code, .. } => match code.as_str() {
@@ -72,6 +85,7 @@ impl Hazard {
     pub fn shelter_use(&self) -> Option<ShelterUse> {
         match self {
             Hazard::Earthquake { .. } => Some(ShelterUse::Earthquake),
+            Hazard::Tsunami { .. } => Some(ShelterUse::Tsunami),
             Hazard::Landslide => Some(ShelterUse::Landslide),
             Hazard::Order { danger, .. } => Some(*danger),
             Hazard::Warning { code, .. } => match code.as_str() {
@@ -203,6 +217,21 @@ pub fn hazards(report: &Report, policy: &Policy, cities: &BTreeSet<String>) -> V
     {
         out.push(Hazard::Earthquake { intensity });
     }
+    let tsunami: Vec<_> = policy
+        .tsunami_areas
+        .iter()
+        .filter_map(|a| report.tsunami.get(a))
+        .filter(|k| k.is_warning())
+        .collect();
+    if !tsunami.is_empty() {
+        // The strongest first: a tsunami outranks the earthquake behind it.
+        out.insert(
+            0,
+            Hazard::Tsunami {
+                major: tsunami.iter().any(|k| k.is_major()),
+            },
+        );
+    }
     for city in cities {
         for w in report.warnings.get(city).into_iter().flatten() {
             if !w.in_force() {
@@ -275,6 +304,8 @@ pub fn decide(
             (Hazard::Earthquake { intensity: was }, Hazard::Earthquake { intensity: now_int }) => {
                 now_int <= was && now - c.opened_at < AFTERSHOCK_WINDOW
             }
+            // 津波警報 raised to 大津波警報: asked again, in the new words.
+            (Hazard::Tsunami { major: false }, Hazard::Tsunami { major: true }) => false,
             (was, new) => was == new || (c.event_id.is_some() && c.event_id == report.event_id),
         });
     match joined {

@@ -10,6 +10,8 @@ pub fn what(hazard: &Hazard, place: &str) -> String {
         Hazard::Earthquake { intensity } => format!("{}の 地震が ありました", intensity.to_ja()),
         Hazard::Warning { name, .. } => format!("{place}に {name}が 出ました"),
         Hazard::Landslide => format!("{place}に 土砂災害警戒情報が 出ました"),
+        Hazard::Tsunami { major: true } => format!("{place}に 大津波警報が 出ました"),
+        Hazard::Tsunami { major: false } => format!("{place}に 津波警報が 出ました"),
         Hazard::Order { order, .. } => {
             format!(
                 "{place}に {}（警戒レベル{}）",
@@ -27,6 +29,9 @@ pub fn todo(hazard: &Hazard) -> &'static str {
             "あわてずに 身の安全を まもってください。火の元を たしかめてください。"
         }
         Hazard::Landslide => "がけや 山の近くの方は すぐに 避難してください。",
+        Hazard::Tsunami { .. } => {
+            "海から はなれて、高い ところへ すぐに 避難してください。もどらないでください。"
+        }
         Hazard::Order { order, .. } => match order {
             Order::ElderlyFirst => "お年寄りや 体の不自由な方は 避難を はじめてください。",
             Order::Evacuate => "危ない 場所に いる方は 全員 避難してください。",

@@ -27,6 +27,7 @@ fn policy() -> Policy {
         quake_from: Some(Intensity::I5Lower),
         warnings: ["33".to_string()].into(),
         landslide: true,
+        ..Policy::default()
     }
 }
 
@@ -207,4 +208,75 @@ fn cancellations_and_tests_never_ask() {
     quake.status = Some("何か".into());
     quake.info_type = Some("発表".into());
     assert_eq!(decide(&quake, &policy(), &here, &[], now), Decision::Ignore);
+}
+
+#[test]
+fn a_tsunami_warning_for_its_coast_asks_and_an_advisory_does_not() {
+    // 2011-03-11 14:49: 大津波警報 for 宮城県 (220), 津波警報 for 北海道太平洋沿岸中部
+    // (101), 津波注意報 for 静岡県 (380).
+    let first = sample("32-39_11_02_250206_VTSE41.xml");
+    let now = Utc.with_ymd_and_hms(2011, 3, 11, 5, 50, 0).unwrap();
+    let coast = |areas: &[&str]| Policy {
+        tsunami_areas: areas.iter().map(|a| a.to_string()).collect(),
+        ..policy()
+    };
+    let open = |major| Decision::Open {
+        hazard: Hazard::Tsunami { major },
+        drill: false,
+    };
+    let none = BTreeSet::new();
+    assert_eq!(
+        decide(&first, &coast(&["220"]), &none, &[], now),
+        open(true)
+    );
+    assert_eq!(
+        decide(&first, &coast(&["101"]), &none, &[], now),
+        open(false)
+    );
+    assert_eq!(
+        decide(&first, &coast(&["380"]), &none, &[], now),
+        Decision::Ignore,
+        "an advisory keeps people off the beach; it does not ask"
+    );
+    assert_eq!(decide(&first, &policy(), &none, &[], now), Decision::Ignore);
+    // Raised from 津波警報 to 大津波警報: asked again, not joined.
+    let was = Campaign {
+        id: 4,
+        opened_at: now - Duration::minutes(20),
+        drill: false,
+        hazard: Hazard::Tsunami { major: false },
+        event_id: first.event_id.clone(),
+    };
+    assert_eq!(
+        decide(
+            &first,
+            &coast(&["220"]),
+            &none,
+            std::slice::from_ref(&was),
+            now
+        ),
+        open(true)
+    );
+    // The same warning again (a later serial) joins.
+    assert_eq!(
+        decide(&first, &coast(&["101"]), &none, &[was], now),
+        Decision::Join { campaign: 4 }
+    );
+    // Its words and shelters.
+    let h = Hazard::Tsunami { major: true };
+    assert_eq!(
+        engawa_disaster::words::what(&h, "仁科"),
+        "仁科に 大津波警報が 出ました"
+    );
+    assert_eq!(
+        h.shelter_use(),
+        Some(engawa_disaster::policy::ShelterUse::Tsunami)
+    );
+    // Only 津波予報 left (the last report of the event): nothing asks.
+    let last = sample("32-39_11_13_250206_VTSE41.xml");
+    assert!(last.tsunami.values().all(|k| !k.is_warning()));
+    assert_eq!(
+        decide(&last, &coast(&["220"]), &none, &[], now),
+        Decision::Ignore
+    );
 }

@@ -225,6 +225,13 @@ pub struct MunicipalityArgs {
     /// 土砂災害警戒情報 asks.
     #[arg(long)]
     pub landslide: bool,
+    /// A 津波予報区 code (3 digits, e.g. 380 静岡県) its coast lies in: a
+    /// 大津波警報 or 津波警報 there asks; repeat.
+    #[arg(long = "tsunami-area", value_name = "CODE")]
+    pub tsunami_areas: Vec<String>,
+    /// A district by the sea, the only ones a tsunami asks; repeat (none: all).
+    #[arg(long = "coastal", value_name = "DISTRICT")]
+    pub coastal: Vec<String>,
     /// Minutes without an answer before the family is mailed.
     #[arg(long, default_value_t = 30, value_name = "MINUTES")]
     pub family_after: i64,
@@ -894,6 +901,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             if let Some(bad) = a.warnings.iter().find(|c| !digits(c, 2)) {
                 bail!("--warning {bad}: a JMA warning code has 2 digits");
             }
+            if let Some(bad) = a.tsunami_areas.iter().find(|c| !digits(c, 3)) {
+                bail!("--tsunami-area {bad}: a 津波予報区 code has 3 digits");
+            }
+            if !a.coastal.is_empty() && a.tsunami_areas.is_empty() {
+                bail!("--coastal needs the --tsunami-area its coast lies in");
+            }
             let quake_from = match &a.quake_from {
                 None => None,
                 Some(q) => Some(engawa_disaster::Intensity::from_code(q).with_context(|| {
@@ -913,6 +926,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                     quake_from,
                     warnings: a.warnings.iter().cloned().collect(),
                     landslide: a.landslide,
+                    tsunami_areas: a.tsunami_areas.iter().cloned().collect(),
+                    coastal_districts: a
+                        .coastal
+                        .iter()
+                        .map(|d| d.trim().to_string())
+                        .filter(|d| !d.is_empty())
+                        .collect(),
                 },
             );
             m.family_after_min = a.family_after;

@@ -118,6 +118,7 @@ async fn disaster(db: &Db, household: i64, now: DateTime<Utc>) -> anyhow::Result
             quake_from: Some(engawa_disaster::Intensity::I5Lower),
             warnings: ["04".to_string(), "33".to_string()].into(),
             landslide: true,
+            ..Default::default()
         },
     ))
     .await?;

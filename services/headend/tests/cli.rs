@@ -193,6 +193,27 @@ fn the_headquarters_order_from_the_command_line_is_checked_counted_and_lifted() 
         "--city",
         "2099900",
     ]);
+    for (extra, why) in [
+        (
+            &["--tsunami-area", "38"][..],
+            "--tsunami-area 38: a 津波予報区 code has 3 digits",
+        ),
+        (&["--coastal", "上沢"], "--coastal needs the --tsunami-area"),
+    ] {
+        let base = [
+            "alert",
+            "municipality",
+            "--code",
+            "209996",
+            "--name",
+            "みどり町",
+            "--city",
+            "2099900",
+        ];
+        let out = run(&[&base[..], extra].concat());
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{extra:?}: {}", text(&out));
+    }
     ok(&[
         "alert",
         "household",

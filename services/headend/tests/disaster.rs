@@ -124,6 +124,7 @@ async fn nishiizu(h: &Headend) {
             quake_from: Some(Intensity::I5Lower),
             warnings: ["33".to_string()].into(),
             landslide: true,
+            ..Default::default()
         },
     ))
     .await
@@ -833,4 +834,59 @@ fn clone_of(h: &Headend, db: engawa_headend::Db, state: engawa_headend::AppState
         dir: tempfile::tempdir().unwrap(),
         state,
     }
+}
+
+#[tokio::test]
+async fn a_tsunami_warning_asks_the_coastal_districts_only_and_the_last_forecast_ends_it() {
+    let h = Headend::start().await;
+    let t = town(&h).await;
+    // As if 西伊豆町's coast were in 宮城県 (220), which the 2011 samples cover:
+    // 仁科 by the sea, 宇久須 not.
+    let mut m = Municipality::new(
+        "223069",
+        "西伊豆町",
+        ["2230600".to_string()].into(),
+        Policy {
+            quake_from: Some(Intensity::I5Lower),
+            tsunami_areas: ["220".to_string()].into(),
+            coastal_districts: ["仁科".to_string()].into(),
+            ..Default::default()
+        },
+    );
+    m.family_after_min = 30;
+    h.db.set_municipality(&m).await.unwrap();
+    let warning = engawa_disaster::Report::parse(&sample("32-39_11_02_250206_VTSE41.xml")).unwrap();
+    let Ingested::Done(actions) = h.db.ingest_report(&warning, h.clock.now()).await.unwrap() else {
+        panic!("a new report")
+    };
+    let [(code, engawa_headend::disaster::db::Action::Opened(campaign))] = &actions[..] else {
+        panic!("{actions:?}")
+    };
+    let campaign = *campaign;
+    assert_eq!(code, "223069");
+    let card = alert(&h, &t.a.1).await.alert.expect("仁科 is asked");
+    assert_eq!(card.campaign_id, campaign);
+    assert_eq!(card.what, "仁科に 大津波警報が 出ました");
+    assert_eq!(card.level, None, "no 警戒レベル: the emergency colour");
+    assert!(card.todo.contains("高い ところへ"), "{}", card.todo);
+    assert!(
+        alert(&h, &t.c.1).await.alert.is_none(),
+        "宇久須 is not by the sea"
+    );
+    let board = h.db.board(campaign, h.clock.now()).await.unwrap().unwrap();
+    let counted = board.total.safe + board.total.help + board.total.no_answer + board.total.offline;
+    assert_eq!(counted, 2, "A and B of 仁科 only");
+    // The event's last report: only 津波予報 left for 220.
+    let over = engawa_disaster::Report::parse(&sample("32-39_11_13_250206_VTSE41.xml")).unwrap();
+    let Ingested::Done(actions) = h.db.ingest_report(&over, h.clock.now()).await.unwrap() else {
+        panic!("a new report")
+    };
+    assert!(
+        actions.contains(&(
+            "223069".to_string(),
+            engawa_headend::disaster::db::Action::Closed(campaign)
+        )),
+        "{actions:?}"
+    );
+    assert!(alert(&h, &t.a.1).await.alert.is_none());
 }

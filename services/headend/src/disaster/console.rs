@@ -43,6 +43,8 @@ fn hazard_words(h: &Hazard) -> String {
         Hazard::Earthquake { intensity } => format!("地震（{}）", intensity.to_ja()),
         Hazard::Warning { name, .. } => name.clone(),
         Hazard::Landslide => "土砂災害警戒情報".into(),
+        Hazard::Tsunami { major: true } => "大津波警報".into(),
+        Hazard::Tsunami { major: false } => "津波警報".into(),
         Hazard::Order { order, danger } => {
             format!(
                 "{}（警戒レベル{}・{}）",
