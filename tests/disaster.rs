@@ -312,3 +312,33 @@ fn a_box_restarted_while_the_head_end_is_out_of_reach_shows_the_kept_alert() {
     });
     b.stop();
 }
+
+#[test]
+fn a_household_put_in_a_municipality_after_its_box_connected_gets_the_alert_and_a_fresh_stream() {
+    let w = world();
+    let household = w.rt.block_on(w.db.first_household()).unwrap().unwrap();
+    let move_to = |m: Option<&str>, city: Option<&str>| {
+        assert!(
+            w.rt.block_on(w.db.set_household_disaster(household, m, city, None))
+                .unwrap()
+        )
+    };
+    move_to(None, None);
+    let streams = || {
+        w.gate
+            .streams_opened
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let mut b = w.boot(Duration::from_millis(500));
+    b.until(10, "connected", |a| a.connected);
+    boxed::wait("the stream open", 10, || streams() == 1);
+    // The stream follows no municipality; the heartbeat reads the household.
+    move_to(
+        Some(DEMO_MUNICIPALITY),
+        Some(engawa_headend::demo::DEMO_JMA_CITY),
+    );
+    w.evacuate();
+    b.until(10, "the card, through the heartbeat", on_top);
+    boxed::wait("a new stream, for the municipality", 10, || streams() >= 2);
+    b.stop();
+}

@@ -34,6 +34,16 @@ pub const SILENCE: Duration = Duration::from_secs(60);
 /// The longest wait before reconnecting the stream or resending an answer.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
+/// An alert version, and who told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Stream(i64),
+    /// The heartbeat's answer: read from the database for this household,
+    /// so it also catches a stream that follows the wrong municipality (the
+    /// household was moved into one after the stream opened).
+    Heartbeat(i64),
+}
+
 pub struct Worker {
     pub store: Store,
     pub client: Option<HeadendClient>,
@@ -45,6 +55,8 @@ pub struct Worker {
 struct State {
     /// The version of the alert last fetched.
     known: Option<i64>,
+    /// The version the open stream last announced.
+    stream: Option<i64>,
     /// Fetch again (the last try failed) at the retry time.
     refresh_due: bool,
     retry_at: Option<Instant>,
@@ -56,14 +68,21 @@ impl Worker {
     pub async fn run(
         mut self,
         mut rx: mpsc::UnboundedReceiver<DisasterEffect>,
-        versions_tx: mpsc::UnboundedSender<i64>,
-        mut versions: mpsc::UnboundedReceiver<i64>,
+        versions_tx: mpsc::UnboundedSender<Version>,
+        mut versions: mpsc::UnboundedReceiver<Version>,
     ) {
+        let stale = Arc::new(tokio::sync::Notify::new());
         if let Some(client) = self.client.clone() {
-            tokio::spawn(follow(client, self.token.clone(), versions_tx));
+            tokio::spawn(follow(
+                client,
+                self.token.clone(),
+                versions_tx,
+                stale.clone(),
+            ));
         }
         let mut st = State {
             known: None,
+            stream: None,
             refresh_due: false,
             retry_at: None,
             wait: Duration::from_secs(2),
@@ -88,6 +107,20 @@ impl Worker {
                     None => break,
                 },
                 Some(v) = versions.recv() => {
+                    let v = match v {
+                        Version::Stream(v) => {
+                            st.stream = Some(v);
+                            v
+                        }
+                        Version::Heartbeat(v) => {
+                            if st.stream.is_some_and(|s| s != v) {
+                                tracing::info!(stream = st.stream, heartbeat = v, "the alert stream is behind the heartbeat; reopening it");
+                                st.stream = None;
+                                stale.notify_one();
+                            }
+                            v
+                        }
+                    };
                     if st.known != Some(v) {
                         self.refresh(&mut st).await;
                     }
@@ -338,7 +371,8 @@ fn random_fraction() -> f64 {
 async fn follow(
     client: HeadendClient,
     mut token: watch::Receiver<Option<String>>,
-    versions: mpsc::UnboundedSender<i64>,
+    versions: mpsc::UnboundedSender<Version>,
+    stale: Arc<tokio::sync::Notify>,
 ) {
     // First wait 1–3 s, then up to 45 s: half fixed, half random.
     let mut wait = Duration::from_secs(2);
@@ -348,7 +382,7 @@ async fn follow(
             Err(_) => return, // the runtime stopped
         };
         let opened = Instant::now();
-        match read_stream(&client, &t, &versions).await {
+        match read_stream(&client, &t, &versions, &stale).await {
             Ok(()) => tracing::info!("the alert stream ended; reconnecting"),
             Err(e) => tracing::warn!(error = %e, "the alert stream failed; reconnecting"),
         }
@@ -369,7 +403,8 @@ async fn follow(
 async fn read_stream(
     client: &HeadendClient,
     token: &str,
-    versions: &mpsc::UnboundedSender<i64>,
+    versions: &mpsc::UnboundedSender<Version>,
+    stale: &tokio::sync::Notify,
 ) -> Result<(), String> {
     let mut resp = client
         .alert_stream(token)
@@ -378,10 +413,12 @@ async fn read_stream(
     tracing::debug!("alert stream open");
     let mut reader = StreamReader::default();
     loop {
-        let chunk = tokio::time::timeout(SILENCE, resp.chunk())
-            .await
-            .map_err(|_| format!("nothing for {} s", SILENCE.as_secs()))?
-            .map_err(|e| e.to_string())?;
+        let chunk = tokio::select! {
+            c = tokio::time::timeout(SILENCE, resp.chunk()) => c
+                .map_err(|_| format!("nothing for {} s", SILENCE.as_secs()))?
+                .map_err(|e| e.to_string())?,
+            _ = stale.notified() => return Err("behind the heartbeat".into()),
+        };
         let Some(chunk) = chunk else {
             return Ok(());
         };
@@ -390,7 +427,7 @@ async fn read_stream(
             .feed(&chunk)
             .map_err(|_| "a line too long on the alert stream".to_string())?
         {
-            if versions.send(v).is_err() {
+            if versions.send(Version::Stream(v)).is_err() {
                 return Ok(());
             }
         }

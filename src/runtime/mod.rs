@@ -486,7 +486,7 @@ struct SyncTask {
     clock: Arc<dyn Clock>,
     /// 防災's worker: the alert version each heartbeat answers, for when
     /// the stream is down.
-    alert_versions: mpsc::UnboundedSender<i64>,
+    alert_versions: mpsc::UnboundedSender<crate::disaster::worker::Version>,
 }
 
 /// Heartbeats until the head-end itself refuses the token (401 with its
@@ -512,7 +512,11 @@ async fn send_heartbeats(
         match client.heartbeat(token, &hb, &key).await {
             Ok(answer) => {
                 tracing::debug!(seq, "heartbeat sent");
-                let _ = sync.alert_versions.send(answer.alert_version);
+                let _ = sync
+                    .alert_versions
+                    .send(crate::disaster::worker::Version::Heartbeat(
+                        answer.alert_version,
+                    ));
                 let now = sync.clock.now();
                 crate::watch::sync::after_heartbeat(
                     client,

@@ -178,6 +178,9 @@ def seed_headend(vm, log):
     place = re.search(r"place (\d+) added", out).group(1)
     headend(vm, "ride place --name みどり駅 --kind 駅 --at 35.490,137.790")
     headend(vm, f"ride favourite --household {household} --place {place}")
+    # 防災: the town's rules, and the household in it (before its box is paired).
+    headend(vm, "alert municipality --code 209996 --name みどり町 --city 2099900 --quake-from 5-")
+    headend(vm, f"alert household {household} --municipality 209996 --jma-city 2099900")
     log(f"head-end seeded: household {household}, 5 items, 1 car, 2 places")
     return household
 
@@ -538,8 +541,6 @@ def disaster(box, vm, household, figures, log):
     over the alert stream and covers it; 決定 決定 by IR answers 「無事です」,
     the TV says 「つたえました」 once the head-end has it, the board counts it;
     home shows the banner; lifting the order clears it."""
-    headend(vm, "alert municipality --code 209996 --name みどり町 --city 2099900 --quake-from 5-")
-    headend(vm, f"alert household {household} --municipality 209996 --jma-city 2099900")
     box.press("home")
     box.wait_frame(lambda f: f["overlay"] is None and f.get("alert") is None, "home without a card", timeout=60)
     t0 = time.monotonic()

@@ -22,6 +22,8 @@ pub struct Gate {
     pub lose_answers: AtomicBool,
     /// 安否 answers that reached the head-end through the gate.
     pub answers_through: AtomicU64,
+    /// Alert streams the box opened through the gate.
+    pub streams_opened: AtomicU64,
 }
 
 impl Gate {
@@ -77,9 +79,12 @@ fn pipe(g: Arc<Gate>, client: TcpStream, server: TcpStream) {
                 Err(_) => break,
             };
             let chunk = &buf[..n];
-            if contains(chunk, b"GET /v1/alert/stream") && g_up.no_stream.load(Ordering::SeqCst) {
-                cut_up.store(true, Ordering::SeqCst);
-                break;
+            if contains(chunk, b"GET /v1/alert/stream") {
+                if g_up.no_stream.load(Ordering::SeqCst) {
+                    cut_up.store(true, Ordering::SeqCst);
+                    break;
+                }
+                g_up.streams_opened.fetch_add(1, Ordering::SeqCst);
             }
             if contains(chunk, b"POST /v1/alert/answer") {
                 g_up.answers_through.fetch_add(1, Ordering::SeqCst);
