@@ -47,6 +47,8 @@ struct FeedServer {
     not_modified: u32,
     /// An entry listed whose report answers 404.
     missing: Option<String>,
+    /// The feed answers only after this long.
+    slow: Option<std::time::Duration>,
 }
 
 type Shared = Arc<Mutex<FeedServer>>;
@@ -58,6 +60,10 @@ impl FeedServer {
 }
 
 async fn serve_feed(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let slow = s.lock().unwrap().slow;
+    if let Some(d) = slow {
+        tokio::time::sleep(d).await;
+    }
     let mut f = s.lock().unwrap();
     if f.down {
         return AxStatus::SERVICE_UNAVAILABLE.into_response();
@@ -447,7 +453,7 @@ async fn a_feed_entry_reaches_the_boxes_and_their_answers_reach_the_board() {
 }
 
 #[tokio::test]
-async fn a_feed_that_is_down_or_garbage_is_logged_retried_and_shown() {
+async fn a_feed_that_is_down_slow_or_garbage_is_logged_retried_and_shown() {
     let h = Headend::start().await;
     nishiizu(&h).await;
     let (base, server) = feed_server().await;
@@ -461,7 +467,17 @@ async fn a_feed_that_is_down_or_garbage_is_logged_retried_and_shown() {
     assert!(row.last_ok_at.is_none());
     assert!(row.last_error.as_deref().unwrap().contains("503"));
 
+    // Slower than the request's timeout: given up, recorded, tried next pass.
     server.lock().unwrap().down = false;
+    server.lock().unwrap().slow = Some(std::time::Duration::from_secs(3));
+    let impatient = feed::client(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let e = feed::poll(&h.state, &impatient, &url).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{e}");
+    let row = &h.db.feeds().await.unwrap()[0];
+    assert_eq!(row.last_error.as_deref(), Some(e.as_str()));
+    server.lock().unwrap().slow = None;
+
     server.lock().unwrap().garbage = true;
     let e = feed::poll(&h.state, &http, &url).await.unwrap_err();
     assert!(e.contains("not readable"), "{e}");
