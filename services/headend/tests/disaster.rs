@@ -906,3 +906,39 @@ async fn a_tsunami_warning_asks_the_coastal_districts_only_and_the_last_forecast
     );
     assert!(alert(&h, &t.a.1).await.alert.is_none());
 }
+
+#[tokio::test]
+async fn the_board_page_counts_in_sql_what_the_full_board_counts_and_lists_by_need() {
+    let h = Headend::start().await;
+    let t = town(&h).await;
+    h.operator().await;
+    let all = evacuate(&h, &[], false).await.unwrap();
+    let (s, _) = answer(&h, &t.b.1, all, "help", "answer-key-board-b").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = answer(&h, &t.c.1, all, "safe", "answer-key-board-c").await;
+    assert_eq!(s, StatusCode::OK);
+    let only = evacuate(&h, &["宇久須"], false).await.unwrap();
+    for campaign in [all, only] {
+        let full = h.db.board(campaign, h.clock.now()).await.unwrap().unwrap();
+        let page =
+            h.db.board_summary(campaign, h.clock.now(), 200)
+                .await
+                .unwrap()
+                .unwrap();
+        assert_eq!(page.total, full.total, "campaign {campaign}");
+        assert_eq!(page.districts, full.districts, "campaign {campaign}");
+        let mut by_need = full.households.clone();
+        by_need.sort_by_key(|r| r.need());
+        assert_eq!(page.households, by_need, "campaign {campaign}");
+    }
+    // Listing one: the household that asked for help, with its standing.
+    let page =
+        h.db.board_summary(all, h.clock.now(), 1)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(page.households.len(), 1);
+    assert_eq!(page.households[0].household_id, t.b.0);
+    assert_eq!(page.households[0].standing, Standing::Help);
+    assert_eq!(page.total.help + page.total.safe, 2);
+}

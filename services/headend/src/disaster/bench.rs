@@ -450,7 +450,21 @@ pub async fn run(o: Options) -> Result<()> {
         })
         .collect();
     let peak_rss = status_kb(pid, "VmRSS:").unwrap_or(0);
+    let mut summary_ms = Vec::new();
     for _ in 0..10 {
+        let t = Instant::now();
+        let s = reader
+            .board_summary(campaign, Utc::now(), crate::disaster::console::BOARD_LIST)
+            .await?
+            .context("no board")?;
+        summary_ms.push(t.elapsed().as_secs_f64());
+        if s.total.safe as usize != counted.len() {
+            bail!(
+                "the board page counts {} safe, the answers are {}",
+                s.total.safe,
+                counted.len()
+            );
+        }
         let t = Instant::now();
         let b = reader
             .board(campaign, Utc::now())
@@ -513,7 +527,12 @@ pub async fn run(o: Options) -> Result<()> {
     println!("answer key → counted on board   {}", pct(answers));
     println!("取消 → card gone                 {}", pct(cleared));
     println!(
-        "board query, {n} households     {}",
+        "board page's query (SQL tallies, {} listed) {}",
+        crate::disaster::console::BOARD_LIST,
+        pct(summary_ms).replace("boxes", "queries")
+    );
+    println!(
+        "full board (patrol list, CSV), {n} households {}",
         pct(board_ms).replace("boxes", "queries")
     );
     println!(

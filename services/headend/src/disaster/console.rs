@@ -81,7 +81,7 @@ async fn overview_page(s: &AppState, session: &Session, message: Markup) -> Resp
     let mut rows = Vec::new();
     for c in &campaigns {
         if c.closed_at.is_none() {
-            let b = try_db!(s.db.board(c.id, now).await);
+            let b = try_db!(s.db.board_summary(c.id, now, 0).await);
             rows.push((c, b.map(|b| b.total)));
         } else {
             rows.push((c, None));
@@ -238,8 +238,11 @@ async fn board(
     board_page(&s, &session, id, html! {}).await
 }
 
+/// Households listed on the board page; the patrol list and the CSV have all.
+pub const BOARD_LIST: i64 = 200;
+
 async fn board_page(s: &AppState, session: &Session, id: i64, message: Markup) -> Response {
-    let Some(b) = try_db!(s.db.board(id, s.clock.now()).await) else {
+    let Some(b) = try_db!(s.db.board_summary(id, s.clock.now(), BOARD_LIST).await) else {
         return no_campaign(session);
     };
     let shapes = try_db!(s.db.district_shapes(&b.campaign.municipality).await);
@@ -278,7 +281,13 @@ async fn board_page(s: &AppState, session: &Session, id: i64, message: Markup) -
             tr { th { "地区" } (tally_head()) }
             @for (d, t) in &b.districts { tr { td { (d) } (tally_cells(t)) } }
         }
-        h2 { "世帯（避難行動要支援者が 先）" }
+        h2 { "世帯（たすけが必要、避難行動要支援者が 先）" }
+        @let all = b.total.safe + b.total.help + b.total.no_answer + b.total.offline;
+        @if all > b.households.len() as i64 {
+            p { "必要の 高い 順に " (b.households.len()) " 世帯（全 " (all) " 世帯）。ぜんぶは "
+                a href=(format!("/console/disaster/{id}/patrol")) { "見回りの 名簿" } " と "
+                a href=(format!("/console/disaster/{id}/answers.csv")) { "CSV" } " に。" }
+        }
         table {
             tr { th { "世帯" } th { "地区" } th { "要支援者" } th { "状態" } th { "答えた 時刻" } th { "電話" } }
             @for r in &b.households {
