@@ -299,7 +299,8 @@ pub struct Board {
     /// By district, in name order.
     pub districts: Vec<(String, Tally)>,
     pub total: Tally,
-    /// 要支援者 first, then by district and id.
+    /// By need ([`BoardRow::need`]): たすけが必要, 要支援者 without an
+    /// answer, the rest without one, the safe.
     pub households: Vec<BoardRow>,
 }
 
@@ -1355,7 +1356,7 @@ impl Db {
         households: &BTreeSet<i64>,
     ) -> Result<BTreeMap<i64, Vec<HelperRow>>, sqlx::Error> {
         let helpers = sqlx::query(
-            "SELECT p.household_id, p.id, p.name, p.role, p.phone, p.email FROM helpers p
+            "SELECT p.id, p.name, p.role, p.phone, p.email, p.household_id FROM helpers p
              JOIN households h ON h.id = p.household_id
              WHERE h.municipality = ? AND p.removed_at IS NULL ORDER BY p.id",
         )
@@ -1364,100 +1365,22 @@ impl Db {
         .await?;
         let mut by_household: BTreeMap<i64, Vec<HelperRow>> = BTreeMap::new();
         for r in &helpers {
-            let id: i64 = r.try_get(0)?;
-            if !households.contains(&id) {
-                continue;
+            let id: i64 = r.try_get(5)?;
+            if households.contains(&id) {
+                by_household.entry(id).or_default().push(helper_from(r)?);
             }
-            by_household.entry(id).or_default().push(HelperRow {
-                id: r.try_get(1)?,
-                name: r.try_get(2)?,
-                role: r.try_get(3)?,
-                phone: r.try_get(4)?,
-                email: r.try_get(5)?,
-            });
         }
         Ok(by_household)
     }
 
+    /// Every household the campaign covers, in the patrol list's order (by
+    /// need), for the patrol list and the CSV.
     pub async fn board(
         &self,
         campaign_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Board>, sqlx::Error> {
-        let Some(campaign) = self.campaign(campaign_id).await? else {
-            return Ok(None);
-        };
-        let rows = sqlx::query(
-            "SELECT h.id, h.name, h.address, h.phone, h.district, h.support_consent IS NOT NULL,
-                    a.answer, a.answered_at,
-                    (SELECT MAX(b.last_heartbeat_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL)
-             FROM households h LEFT JOIN answers a ON a.campaign_id = ?1 AND a.household_id = h.id
-             WHERE h.municipality = ?2
-             ORDER BY h.support_consent IS NULL, h.district, h.id",
-        )
-        .bind(campaign_id)
-        .bind(&campaign.municipality)
-        .fetch_all(&self.pool)
-        .await?;
-        let helpers = sqlx::query(
-            "SELECT p.household_id, p.id, p.name, p.role, p.phone, p.email FROM helpers p
-             JOIN households h ON h.id = p.household_id
-             WHERE h.municipality = ? AND p.removed_at IS NULL ORDER BY p.id",
-        )
-        .bind(&campaign.municipality)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_household: BTreeMap<i64, Vec<HelperRow>> = BTreeMap::new();
-        for r in &helpers {
-            by_household
-                .entry(r.try_get(0)?)
-                .or_default()
-                .push(HelperRow {
-                    id: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    role: r.try_get(3)?,
-                    phone: r.try_get(4)?,
-                    email: r.try_get(5)?,
-                });
-        }
-        let cutoff = ts(now - OFFLINE_AFTER);
-        let mut households = Vec::new();
-        let mut districts: BTreeMap<String, Tally> = BTreeMap::new();
-        let mut total = Tally::default();
-        for r in &rows {
-            let district: String = r.try_get(4)?;
-            if !campaign.covers(&district) {
-                continue;
-            }
-            let answer: Option<String> = r.try_get(6)?;
-            let heartbeat: Option<i64> = r.try_get(8)?;
-            let standing = match answer.as_deref().and_then(Answer::parse) {
-                Some(Answer::Safe) => Standing::Safe,
-                Some(Answer::Help) => Standing::Help,
-                None if heartbeat.is_some_and(|t| t >= cutoff) => Standing::NoAnswer,
-                None => Standing::Offline,
-            };
-            total.add(standing);
-            districts.entry(district.clone()).or_default().add(standing);
-            let id: i64 = r.try_get(0)?;
-            households.push(BoardRow {
-                household_id: id,
-                name: r.try_get(1)?,
-                address: r.try_get(2)?,
-                phone: r.try_get(3)?,
-                district,
-                needs_support: r.try_get(5)?,
-                standing,
-                answered_at: from_ts(r.try_get(7)?),
-                helpers: by_household.remove(&id).unwrap_or_default(),
-            });
-        }
-        Ok(Some(Board {
-            campaign,
-            districts: districts.into_iter().collect(),
-            total,
-            households,
-        }))
+        self.board_summary(campaign_id, now, i64::MAX).await
     }
 }
 
