@@ -449,7 +449,12 @@ fn alert_scene(name: &str) -> Option<App> {
     app.handle(Event::Connected);
     let (card, keys): (AlertCard, &[Key]) = match name {
         "alert-order" => (alert_card(Order::Evacuate, false), &[Digit(1)]),
-        "alert-emergency" => (alert_card(Order::Emergency, false), &[]),
+        "alert-emergency" => {
+            // Too late to go out: no shelter reported open.
+            let mut c = alert_card(Order::Emergency, false);
+            c.shelters.clear();
+            (c, &[])
+        }
         "alert-drill-large" => (alert_card(Order::ElderlyFirst, true), &[]),
         "alert-quake" => {
             let quake = engawa_disaster::policy::Hazard::Earthquake {

@@ -334,6 +334,20 @@ fn a_new_campaign_replaces_the_old_one_and_asks() {
 }
 
 #[test]
+fn an_order_with_no_open_shelter_says_so() {
+    let mut app = app();
+    let mut card = order(7);
+    card.shelters.clear();
+    show(&mut app, card);
+    let card = f(&app).alert.unwrap();
+    assert!(card.shelters.is_empty());
+    assert_eq!(
+        card.shelter_heading,
+        "あいている ひなんじょの 知らせは まだ ありません。町の 放送も お聞きください。"
+    );
+}
+
+#[test]
 fn a_drill_says_so_on_the_card_and_the_banner() {
     let mut app = app();
     let mut drill = order(9);

@@ -175,14 +175,19 @@ pub(crate) fn card(a: &Alert, large: bool, l: Lang) -> AlertView {
             c.place.clone()
         },
         todo: c.todo.clone(),
-        shelter_heading: if c.shelters.is_empty() {
-            String::new()
-        } else {
-            t(
+        shelter_heading: match (c.shelters.is_empty(), c.level) {
+            (false, _) => t(
                 l,
                 "近くの ひなんじょ（あいています）",
                 "Open shelters nearby",
-            )
+            ),
+            // Told to evacuate, but no shelter is open yet: say so.
+            (true, Some(3..)) => t(
+                l,
+                "あいている ひなんじょの 知らせは まだ ありません。町の 放送も お聞きください。",
+                "No shelter is reported open yet; listen to the town's broadcast.",
+            ),
+            (true, _) => String::new(),
         },
         shelters: c
             .shelters
