@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use engawa_core::{Clock, ErrorKind};
-use engawa_disaster::api::{AlertCard, AnswerRequest};
+use engawa_disaster::api::{AlertCard, Answer, AnswerRequest};
 use engawa_disaster::stream::StreamReader;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -189,22 +189,13 @@ impl Worker {
     async fn send_once(&mut self, req: &AnswerRequest, key: &str) {
         let news = match self.connection() {
             Some((c, t)) => match c.alert_answer(&t, req, key).await {
-                Ok(_) => DisasterEvent::Delivered {
-                    campaign_id: req.campaign_id,
-                    answer: req.answer,
-                },
+                Ok(_) => delivered(req.campaign_id, req.answer),
                 Err(e) => {
                     tracing::warn!(error = %e, "安否 answer not delivered");
-                    DisasterEvent::Waiting {
-                        campaign_id: req.campaign_id,
-                        answer: req.answer,
-                    }
+                    waiting(req.campaign_id, req.answer)
                 }
             },
-            None => DisasterEvent::Waiting {
-                campaign_id: req.campaign_id,
-                answer: req.answer,
-            },
+            None => waiting(req.campaign_id, req.answer),
         };
         (self.sink)(Event::Disaster(news));
     }
@@ -233,10 +224,7 @@ impl Worker {
         let campaign_id = card.campaign_id;
         (self.sink)(Event::Disaster(DisasterEvent::Now(Some(card))));
         if let Some(answer) = pending {
-            (self.sink)(Event::Disaster(DisasterEvent::Waiting {
-                campaign_id,
-                answer,
-            }));
+            (self.sink)(Event::Disaster(waiting(campaign_id, answer)));
         }
     }
 
@@ -289,10 +277,7 @@ impl Worker {
         }
         let Some((c, t)) = self.connection() else {
             for p in &pending {
-                (self.sink)(Event::Disaster(DisasterEvent::Waiting {
-                    campaign_id: p.campaign_id,
-                    answer: p.answer,
-                }));
+                (self.sink)(Event::Disaster(waiting(p.campaign_id, p.answer)));
             }
             return;
         };
@@ -321,10 +306,7 @@ impl Worker {
                         "安否 answer delivered"
                     );
                     st.wait = Duration::from_secs(2);
-                    (self.sink)(Event::Disaster(DisasterEvent::Delivered {
-                        campaign_id: p.campaign_id,
-                        answer: p.answer,
-                    }));
+                    (self.sink)(Event::Disaster(delivered(p.campaign_id, p.answer)));
                 }
                 Err(ClientError::Refused { status, code, .. }) => {
                     tracing::error!(
@@ -346,16 +328,27 @@ impl Worker {
                 Err(e) => {
                     tracing::warn!(error = %e, "安否 answer not delivered yet; kept");
                     for q in &pending[i..] {
-                        (self.sink)(Event::Disaster(DisasterEvent::Waiting {
-                            campaign_id: q.campaign_id,
-                            answer: q.answer,
-                        }));
+                        (self.sink)(Event::Disaster(waiting(q.campaign_id, q.answer)));
                     }
                     self.retry_later(st);
                     return;
                 }
             }
         }
+    }
+}
+
+fn waiting(campaign_id: i64, answer: Answer) -> DisasterEvent {
+    DisasterEvent::Waiting {
+        campaign_id,
+        answer,
+    }
+}
+
+fn delivered(campaign_id: i64, answer: Answer) -> DisasterEvent {
+    DisasterEvent::Delivered {
+        campaign_id,
+        answer,
     }
 }
 

@@ -1308,6 +1308,15 @@ impl Db {
                 .add_n(standing(st), n);
             total.add_n(standing(st), n);
         }
+        // Only the tallies (the 防災 overview): no list to read.
+        if list <= 0 {
+            return Ok(Some(Board {
+                campaign,
+                districts: districts.into_iter().collect(),
+                total,
+                households: Vec::new(),
+            }));
+        }
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{ROWS} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
              ORDER BY CASE WHEN standing = 0 THEN 0 WHEN standing = 3 THEN 3
