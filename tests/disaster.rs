@@ -5,12 +5,15 @@
 //! receipt lost and the power cut before it was resent (delivered once after
 //! boot); the box cut off while the alert is issued (shown when it is back);
 //! the stream refused (the heartbeat brings it); a restart while the
-//! head-end is out of reach (the kept alert is shown).
+//! head-end is out of reach (the kept alert is shown); the disk refusing the
+//! answer (sent from memory until the head-end has it).
 
 #[path = "support/boxed.rs"]
 mod boxed;
 #[path = "support/gate.rs"]
 mod gate;
+#[path = "support/paired.rs"]
+mod paired;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,14 +22,13 @@ use std::time::Duration;
 use boxed::{TestBox, headend_config};
 use engawa::app::Key;
 use engawa::app::disaster::Stage;
-use engawa::runtime;
 use engawa::store::Store;
 use engawa_core::clock::tokyo;
 use engawa_core::{Clock, ManualClock};
 use engawa_disaster::api::Answer;
 use engawa_disaster::policy::{Order, ShelterUse};
+use engawa_headend::Db;
 use engawa_headend::demo::DEMO_MUNICIPALITY;
-use engawa_headend::{AppState, Db};
 use gate::Gate;
 
 struct World {
@@ -42,46 +44,26 @@ struct World {
 const SERIAL: &str = "EGW-BOSAI-0001";
 
 fn world() -> World {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let start = tokyo(2026, 12, 3, 9, 0);
-    let clock = Arc::new(ManualClock::new(start));
-    let (db, addr, token, operator) = rt.block_on(async {
-        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
-        let household = engawa_headend::demo::seed(&db, start).await.unwrap();
-        engawa_headend::demo::operator(&db, start).await.unwrap();
-        let (operator, _) = db
-            .operator_login(engawa_headend::demo::OPERATOR)
+    let h = paired::demo(tokyo(2026, 12, 3, 9, 0), SERIAL);
+    let operator = h.rt.block_on(async {
+        engawa_headend::demo::operator(&h.db, h.clock.now())
             .await
-            .unwrap()
             .unwrap();
-        let token = db.issue_token(household, SERIAL, start).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = AppState::new(db.clone(), clock.clone());
-        tokio::spawn(engawa_headend::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
-        (db, addr, token, operator)
+        let (operator, _) =
+            h.db.operator_login(engawa_headend::demo::OPERATOR)
+                .await
+                .unwrap()
+                .unwrap();
+        operator
     });
-    let state = dir.path().join("box");
-    std::fs::create_dir_all(&state).unwrap();
-    runtime::headend::save_token(&state, &token).unwrap();
     World {
-        rt,
-        db,
-        clock,
-        gate: gate::gate(addr),
-        state,
+        rt: h.rt,
+        db: h.db,
+        clock: h.clock,
+        gate: gate::gate(h.addr),
+        state: h.state,
         operator,
-        _dir: dir,
+        _dir: h.dir,
     }
 }
 
@@ -340,5 +322,47 @@ fn a_household_put_in_a_municipality_after_its_box_connected_gets_the_alert_and_
     w.evacuate();
     b.until(10, "the card, through the heartbeat", on_top);
     boxed::wait("a new stream, for the municipality", 10, || streams() >= 2);
+    b.stop();
+}
+
+#[test]
+fn an_answer_the_disk_will_not_keep_is_still_sent_until_the_head_end_has_it() {
+    let w = world();
+    let mut b = w.boot(Duration::from_secs(300));
+    b.until(10, "connected", |a| a.connected);
+    let campaign = w.evacuate();
+    b.until(10, "the card on top", on_top);
+    // The box's database refuses the outbox row (as a full or failing disk
+    // would), and the line is down when the answer is made.
+    rusqlite::Connection::open(w.state.join("engawa.db"))
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON alert_answers \
+             BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    w.gate.set(&w.gate.down, true);
+    b.keys(&[Key::Ok, Key::Ok]);
+    b.until(10, "waiting", |a| {
+        a.alert.as_ref().is_some_and(|a| {
+            a.sent == Some((Answer::Safe, engawa::app::disaster::Delivery::Waiting))
+        })
+    });
+    assert!(outbox(&w.state).is_empty(), "nothing was kept");
+    assert!(
+        matches!(
+            b.app.dialog,
+            Some(engawa::app::Dialog::Error(engawa_core::ErrorKind::Storage))
+        ),
+        "the failure is told, under the card: {:?}",
+        b.app.dialog
+    );
+    w.gate.set(&w.gate.down, false);
+    b.until(40, "delivered from memory once the line is back", |a| {
+        a.alert.as_ref().is_some_and(|a| {
+            a.sent == Some((Answer::Safe, engawa::app::disaster::Delivery::Delivered))
+        })
+    });
+    assert_eq!(w.tally(campaign), (1, 0));
     b.stop();
 }

@@ -6,6 +6,8 @@
 
 #[path = "support/boxed.rs"]
 mod boxed;
+#[path = "support/paired.rs"]
+mod paired;
 
 use engawa::app::ride::RideScreen;
 use std::sync::Arc;
@@ -14,11 +16,10 @@ use std::time::Duration;
 use boxed::{TestBox, headend_config};
 use engawa::app::ride::QuoteState;
 use engawa::app::{Dialog, Key, Screen};
-use engawa::runtime;
 use engawa::store::Store;
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
-use engawa_headend::{AppState, Db};
+use engawa_headend::Db;
 
 /// The demo head-end on 127.0.0.1 and a paired box talking to it through
 /// `proxy` (given the head-end's address, the address the box should use).
@@ -31,52 +32,24 @@ struct World {
 }
 
 fn world(proxy: impl FnOnce(std::net::SocketAddr) -> std::net::SocketAddr) -> World {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let start = tokyo(2026, 11, 25, 9, 32);
-    let clock = Arc::new(ManualClock::new(start));
-    let (db, addr, token) = rt.block_on(async {
-        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
-        let household = engawa_headend::demo::seed(&db, start).await.unwrap();
-        let token = db
-            .issue_token(household, "EGW-RIDE-0001", start)
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = AppState::new(db.clone(), clock.clone());
-        tokio::spawn(engawa_headend::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
-        (db, addr, token)
-    });
-    let state = dir.path().join("box");
-    std::fs::create_dir_all(&state).unwrap();
-    runtime::headend::save_token(&state, &token).unwrap();
+    let h = paired::demo(tokyo(2026, 11, 25, 9, 32), "EGW-RIDE-0001");
     let b = TestBox::spawn(
-        Store::open(&state.join("engawa.db")).unwrap(),
-        clock.clone(),
+        Store::open(&h.state.join("engawa.db")).unwrap(),
+        h.clock.clone(),
         headend_config(
-            &state,
-            &format!("http://{}", proxy(addr)),
+            &h.state,
+            &format!("http://{}", proxy(h.addr)),
             "EGW-RIDE-0001",
             Duration::from_millis(50),
             Duration::from_secs(60),
         ),
     );
     World {
-        rt,
-        db,
-        clock,
+        rt: h.rt,
+        db: h.db,
+        clock: h.clock,
         b,
-        _dir: dir,
+        _dir: h.dir,
     }
 }
 

@@ -28,6 +28,8 @@ use crate::runtime::headend::{ClientError, HeadendClient, new_key};
 use crate::runtime::sink::EventSink;
 use crate::store::Store;
 
+use super::store::PendingAnswer;
+
 /// The stream is dead after this long without a byte (the head-end writes a
 /// comment every 20 s).
 pub const SILENCE: Duration = Duration::from_secs(60);
@@ -61,6 +63,9 @@ struct State {
     refresh_due: bool,
     retry_at: Option<Instant>,
     wait: Duration,
+    /// Answers the disk would not keep: sent from memory with their key
+    /// until the head-end has them (lost only if the box restarts first).
+    unkept: Vec<PendingAnswer>,
 }
 
 impl Worker {
@@ -86,6 +91,7 @@ impl Worker {
             refresh_due: false,
             retry_at: None,
             wait: Duration::from_secs(2),
+            unkept: Vec::new(),
         };
         match self.store.alert_seen() {
             Ok(Some(seen)) => {
@@ -169,35 +175,21 @@ impl Worker {
                     .store
                     .queue_answer(&key, campaign_id, answer, answered_at)
                 {
-                    // The answer still goes out now; only a retry after a
+                    // Sent from memory instead: only a resend after a
                     // restart is lost with the disk.
-                    tracing::error!(error = %e, "cannot keep the 安否 answer; sending it once");
+                    tracing::error!(error = %e, "cannot keep the 安否 answer; sending it from memory");
                     (self.sink)(Event::Failed(ErrorKind::Storage));
-                    let req = AnswerRequest {
+                    st.unkept.push(PendingAnswer {
+                        id: 0,
+                        key,
                         campaign_id,
                         answer,
                         answered_at,
-                    };
-                    self.send_once(&req, &key).await;
-                    return;
+                    });
                 }
                 self.deliver(st).await;
             }
         }
-    }
-
-    async fn send_once(&mut self, req: &AnswerRequest, key: &str) {
-        let news = match self.connection() {
-            Some((c, t)) => match c.alert_answer(&t, req, key).await {
-                Ok(_) => delivered(req.campaign_id, req.answer),
-                Err(e) => {
-                    tracing::warn!(error = %e, "安否 answer not delivered");
-                    waiting(req.campaign_id, req.answer)
-                }
-            },
-            None => waiting(req.campaign_id, req.answer),
-        };
-        (self.sink)(Event::Disaster(news));
     }
 
     /// The card to show, with this box's own answer where the head-end does
@@ -263,26 +255,31 @@ impl Worker {
         }
     }
 
-    /// Send every kept answer, oldest first, until one cannot be.
+    /// Send every answer not yet delivered — those only in memory first,
+    /// then the kept ones oldest first — until one cannot be.
     async fn deliver(&mut self, st: &mut State) {
-        let pending = match self.store.pending_answers() {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the kept 安否 answers");
-                return;
-            }
-        };
+        let kept = self.store.pending_answers().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the kept 安否 answers");
+            Vec::new()
+        });
+        let pending: Vec<(bool, PendingAnswer)> = st
+            .unkept
+            .iter()
+            .cloned()
+            .map(|p| (false, p))
+            .chain(kept.into_iter().map(|p| (true, p)))
+            .collect();
         if pending.is_empty() {
             return;
         }
         let Some((c, t)) = self.connection() else {
-            for p in &pending {
+            for (_, p) in &pending {
                 (self.sink)(Event::Disaster(waiting(p.campaign_id, p.answer)));
             }
             return;
         };
-        for (i, p) in pending.iter().enumerate() {
-            if let Err(e) = self.store.answer_attempt(p.id) {
+        for (i, (kept, p)) in pending.iter().enumerate() {
+            if *kept && let Err(e) = self.store.answer_attempt(p.id) {
                 tracing::error!(error = %e, "cannot count a try of a 安否 answer");
             }
             let req = AnswerRequest {
@@ -290,16 +287,8 @@ impl Worker {
                 answer: p.answer,
                 answered_at: p.answered_at,
             };
-            match c.alert_answer(&t, &req, &p.key).await {
+            let (ok, what) = match c.alert_answer(&t, &req, &p.key).await {
                 Ok(receipt) => {
-                    let now = self.clock.now();
-                    if let Err(e) =
-                        self.store
-                            .settle_answer(p.id, true, receipt.answer.as_str(), now)
-                    {
-                        // Sent again at the next pass: the same key, counted once.
-                        tracing::error!(error = %e, "cannot record a delivered 安否 answer");
-                    }
                     tracing::info!(
                         campaign = p.campaign_id,
                         answer = p.answer.as_str(),
@@ -307,6 +296,7 @@ impl Worker {
                     );
                     st.wait = Duration::from_secs(2);
                     (self.sink)(Event::Disaster(delivered(p.campaign_id, p.answer)));
+                    (true, receipt.answer.as_str().to_string())
                 }
                 Err(ClientError::Refused { status, code, .. }) => {
                     tracing::error!(
@@ -315,24 +305,28 @@ impl Worker {
                         %code,
                         "the head-end refused a 安否 answer; it is not sent again"
                     );
-                    let why = format!("{status} {code}");
-                    if let Err(e) = self
-                        .store
-                        .settle_answer(p.id, false, &why, self.clock.now())
-                    {
-                        tracing::error!(error = %e, "cannot record a refused 安否 answer");
-                    }
-                    // What the head-end holds is what the card shows.
-                    self.refresh(st).await;
+                    (false, format!("{status} {code}"))
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "安否 answer not delivered yet; kept");
-                    for q in &pending[i..] {
+                    for (_, q) in &pending[i..] {
                         (self.sink)(Event::Disaster(waiting(q.campaign_id, q.answer)));
                     }
                     self.retry_later(st);
                     return;
                 }
+            };
+            if *kept {
+                if let Err(e) = self.store.settle_answer(p.id, ok, &what, self.clock.now()) {
+                    // Sent again at the next pass: the same key, counted once.
+                    tracing::error!(error = %e, "cannot record the end of a 安否 answer");
+                }
+            } else {
+                st.unkept.retain(|u| u.key != p.key);
+            }
+            if !ok {
+                // What the head-end holds is what the card shows.
+                self.refresh(st).await;
             }
         }
     }

@@ -63,26 +63,14 @@ fn pipe(g: Arc<Gate>, client: TcpStream, server: TcpStream) {
         s.set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
     }
-    let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let (c_in, s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
     let (g_up, lose_up, cut_up) = (g.clone(), lose.clone(), cut.clone());
     // Box → head-end.
     std::thread::spawn(move || {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            if g_up.down.load(Ordering::SeqCst) || cut_up.load(Ordering::SeqCst) {
-                break;
-            }
-            let n = match c_in.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if is_timeout(&e) => continue,
-                Err(_) => break,
-            };
-            let chunk = &buf[..n];
+        copy(&g_up, &cut_up, c_in, s_out, |chunk| {
             if contains(chunk, b"GET /v1/alert/stream") {
                 if g_up.no_stream.load(Ordering::SeqCst) {
-                    cut_up.store(true, Ordering::SeqCst);
-                    break;
+                    return false;
                 }
                 g_up.streams_opened.fetch_add(1, Ordering::SeqCst);
             }
@@ -92,37 +80,39 @@ fn pipe(g: Arc<Gate>, client: TcpStream, server: TcpStream) {
                     lose_up.store(true, Ordering::SeqCst);
                 }
             }
-            if s_out.write_all(chunk).is_err() {
-                break;
-            }
-        }
-        cut_up.store(true, Ordering::SeqCst);
+            true
+        })
     });
-    // Head-end → box.
-    let (mut s_in, mut c_out) = (server, client);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            if g.down.load(Ordering::SeqCst) || cut.load(Ordering::SeqCst) {
-                break;
-            }
-            let n = match s_in.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if is_timeout(&e) => continue,
-                Err(_) => break,
-            };
-            if lose.load(Ordering::SeqCst) {
-                break; // the head-end answered; the box hears nothing
-            }
-            if c_out.write_all(&buf[..n]).is_err() {
-                break;
-            }
+    // Head-end → box: once an answer is to be lost, the head-end answers
+    // and the box hears nothing.
+    std::thread::spawn(move || copy(&g, &cut, server, client, |_| !lose.load(Ordering::SeqCst)));
+}
+
+/// Copies `from` to `to` until either side closes, the gate goes down or
+/// the pair is cut; `pass` sees each chunk first and stops the copy by
+/// saying no. Either direction ending cuts the pair.
+fn copy(
+    g: &Gate,
+    cut: &AtomicBool,
+    mut from: TcpStream,
+    mut to: TcpStream,
+    mut pass: impl FnMut(&[u8]) -> bool,
+) {
+    let mut buf = [0u8; 16 * 1024];
+    while !g.down.load(Ordering::SeqCst) && !cut.load(Ordering::SeqCst) {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if is_timeout(&e) => continue,
+            Err(_) => break,
+        };
+        if !pass(&buf[..n]) || to.write_all(&buf[..n]).is_err() {
+            break;
         }
-        cut.store(true, Ordering::SeqCst);
-        let _ = c_out.shutdown(Shutdown::Both);
-        let _ = s_in.shutdown(Shutdown::Both);
-    });
+    }
+    cut.store(true, Ordering::SeqCst);
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {

@@ -392,3 +392,26 @@ fn the_alert_outranks_the_safety_check_and_a_reminder_which_wait_underneath() {
     assert!(fr.alert.is_none());
     assert_eq!(fr.overlay.unwrap().text, "お元気ですか？", "still asked");
 }
+
+#[test]
+fn a_title_too_long_for_one_line_is_broken_before_its_level_not_inside_it() {
+    use super::view::title;
+    let long = "みどり町 東区に 高齢者等避難（警戒レベル３）";
+    assert_eq!(
+        title(long, true),
+        "みどり町 東区に 高齢者等避難\n（警戒レベル３）"
+    );
+    assert_eq!(title(long, false), long, "fits one line in standard text");
+    let longer = "みどり町 東区・西区・北区に 緊急安全確保（警戒レベル５）";
+    assert_eq!(
+        title(longer, false),
+        "みどり町 東区・西区・北区に 緊急安全確保\n（警戒レベル５）"
+    );
+    // Short titles, and titles without a level, stay as they are.
+    assert_eq!(
+        title("上沢に 避難指示（警戒レベル４）", true),
+        "上沢に 避難指示（警戒レベル４）"
+    );
+    let quake = "震度５強の 地震が ありました";
+    assert_eq!(title(quake, true), quake);
+}

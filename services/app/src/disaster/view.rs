@@ -107,6 +107,27 @@ fn answer_hints(l: Lang) -> Vec<Hint> {
     ]
 }
 
+/// About how many full-width characters of the title fit on one line of
+/// the card: its panel is 1,644 px wide inside and the title 72 px (22.8),
+/// 86 px in 大きい文字 (19.0); an ASCII space or digit counts a half.
+const TITLE_EMS: f32 = 22.5;
+const TITLE_EMS_LARGE: f32 = 18.0;
+
+/// The title with its 「（警戒レベル３）」 kept whole: Slint may break
+/// Japanese between any two characters, so a title too long for one line
+/// is broken before the bracket rather than inside it.
+pub(crate) fn title(what: &str, large: bool) -> String {
+    let ems: f32 = what
+        .chars()
+        .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
+        .sum();
+    let fits = if large { TITLE_EMS_LARGE } else { TITLE_EMS };
+    match what.rfind('（') {
+        Some(i) if ems > fits && i > 0 => format!("{}\n{}", what[..i].trim_end(), &what[i..]),
+        _ => what.to_string(),
+    }
+}
+
 /// The card on top of everything.
 pub(crate) fn card(a: &Alert, large: bool, l: Lang) -> AlertView {
     let c = &a.card;
@@ -167,7 +188,7 @@ pub(crate) fn card(a: &Alert, large: bool, l: Lang) -> AlertView {
         drill: drill_label(c, l),
         band: band(c, l),
         time: crate::view::frame::time_text(l, opened),
-        what: c.what.clone(),
+        what: title(&c.what, large),
         // 「仁科に 避難指示…」 names the place already.
         place: if c.what.contains(&c.place) {
             String::new()

@@ -1248,14 +1248,12 @@ impl Db {
 
     // ----- the board -----------------------------------------------------
 
-    /// The headquarters' board for one campaign: every household it covers
-    /// with its standing (an offline box is never "no answer"), by district
-    /// and in total.
-    /// The board as the HQ's page shows it: the tallies counted in SQL, and
-    /// only the first `list` households by need (たすけが必要, then
-    /// 要支援者 without an answer, then the rest without one, then the
-    /// safe). With 10,000 households decoding every row was most of the
-    /// page's time; the patrol list and the CSV still read them all
+    /// The board as the HQ's page shows it: every household the campaign
+    /// covers counted by district and standing in SQL (an offline box is
+    /// never "no answer"), and only the first `list` households by need
+    /// (たすけが必要, then 要支援者 without an answer, then the rest without
+    /// one, then the safe). With 10,000 households decoding every row was
+    /// most of the page's time; the patrol list and the CSV read them all
     /// ([`Db::board`]).
     pub async fn board_summary(
         &self,
@@ -1263,6 +1261,57 @@ impl Db {
         now: DateTime<Utc>,
         list: i64,
     ) -> Result<Option<Board>, sqlx::Error> {
+        let Some(scope) = self.board_scope(campaign_id, now).await? else {
+            return Ok(None);
+        };
+        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{BOARD_ROWS} SELECT district, standing, COUNT(*) FROM rows GROUP BY district, standing"
+        )))
+        .bind(campaign_id)
+        .bind(&scope.campaign.municipality)
+        .bind(&scope.only)
+        .bind(scope.cutoff)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tally = BoardTally::default();
+        for r in &counts {
+            let (district, st, n): (String, i64, i64) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            tally.add(district, standing_of(st), n);
+        }
+        // Only the tallies (the 防災 overview): no list to read.
+        let households = if list <= 0 {
+            Vec::new()
+        } else {
+            self.board_rows(&scope, list).await?
+        };
+        Ok(Some(tally.board(scope.campaign, households)))
+    }
+
+    /// Every household the campaign covers, in the patrol list's order (by
+    /// need), for the patrol list and the CSV: one query, the tallies
+    /// counted from its rows.
+    pub async fn board(
+        &self,
+        campaign_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Board>, sqlx::Error> {
+        let Some(scope) = self.board_scope(campaign_id, now).await? else {
+            return Ok(None);
+        };
+        let households = self.board_rows(&scope, i64::MAX).await?;
+        let mut tally = BoardTally::default();
+        for h in &households {
+            tally.add(h.district.clone(), h.standing, 1);
+        }
+        Ok(Some(tally.board(scope.campaign, households)))
+    }
+
+    async fn board_scope(
+        &self,
+        campaign_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BoardScope>, sqlx::Error> {
         let Some(campaign) = self.campaign(campaign_id).await? else {
             return Ok(None);
         };
@@ -1272,69 +1321,37 @@ impl Db {
         } else {
             format!(",{},", campaign.districts.join(","))
         };
-        const ROWS: &str = "WITH rows AS (
-            SELECT h.id, h.name, h.address, h.phone, h.district,
-                   h.support_consent IS NOT NULL AS support, a.answer, a.answered_at,
-                   CASE WHEN a.answer = 'safe' THEN 3 WHEN a.answer = 'help' THEN 0
-                        WHEN (SELECT MAX(b.last_heartbeat_at) FROM boxes b
-                              WHERE b.household_id = h.id AND b.revoked_at IS NULL) >= ?4 THEN 1
-                        ELSE 2 END AS standing
-            FROM households h LEFT JOIN answers a ON a.campaign_id = ?1 AND a.household_id = h.id
-            WHERE h.municipality = ?2 AND (?3 = '' OR instr(?3, ',' || h.district || ',') > 0))";
-        let cutoff = ts(now - OFFLINE_AFTER);
-        let standing = |n: i64| match n {
-            0 => Standing::Help,
-            1 => Standing::NoAnswer,
-            2 => Standing::Offline,
-            _ => Standing::Safe,
-        };
-        let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ROWS} SELECT district, standing, COUNT(*) FROM rows GROUP BY district, standing"
-        )))
-        .bind(campaign_id)
-        .bind(&campaign.municipality)
-        .bind(&only)
-        .bind(cutoff)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut districts: BTreeMap<String, Tally> = BTreeMap::new();
-        let mut total = Tally::default();
-        for r in &counts {
-            let (district, st, n): (String, i64, i64) =
-                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-            districts
-                .entry(district)
-                .or_default()
-                .add_n(standing(st), n);
-            total.add_n(standing(st), n);
-        }
-        // Only the tallies (the 防災 overview): no list to read.
-        if list <= 0 {
-            return Ok(Some(Board {
-                campaign,
-                districts: districts.into_iter().collect(),
-                total,
-                households: Vec::new(),
-            }));
-        }
+        Ok(Some(BoardScope {
+            campaign,
+            only,
+            cutoff: ts(now - OFFLINE_AFTER),
+        }))
+    }
+
+    /// The first `limit` households of the board by need, with their helpers.
+    async fn board_rows(
+        &self,
+        scope: &BoardScope,
+        limit: i64,
+    ) -> Result<Vec<BoardRow>, sqlx::Error> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ROWS} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
+            "{BOARD_ROWS} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
              ORDER BY CASE WHEN standing = 0 THEN 0 WHEN standing = 3 THEN 3
                            WHEN support THEN 1 ELSE 2 END, id
              LIMIT ?5"
         )))
-        .bind(campaign_id)
-        .bind(&campaign.municipality)
-        .bind(&only)
-        .bind(cutoff)
-        .bind(list)
+        .bind(scope.campaign.id)
+        .bind(&scope.campaign.municipality)
+        .bind(&scope.only)
+        .bind(scope.cutoff)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         let ids: BTreeSet<i64> = rows
             .iter()
             .map(|r| r.try_get::<i64, _>(0))
             .collect::<Result<_, _>>()?;
-        let mut by_household = self.helpers_of(&campaign.municipality, &ids).await?;
+        let mut by_household = self.helpers_of(&scope.campaign.municipality, &ids).await?;
         let mut households = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get(0)?;
@@ -1345,17 +1362,12 @@ impl Db {
                 phone: r.try_get(3)?,
                 district: r.try_get(4)?,
                 needs_support: r.try_get(5)?,
-                standing: standing(r.try_get(6)?),
+                standing: standing_of(r.try_get(6)?),
                 answered_at: from_ts(r.try_get(7)?),
                 helpers: by_household.remove(&id).unwrap_or_default(),
             });
         }
-        Ok(Some(Board {
-            campaign,
-            districts: districts.into_iter().collect(),
-            total,
-            households,
-        }))
+        Ok(households)
     }
 
     /// The registered helpers of these households of a municipality.
@@ -1381,15 +1393,58 @@ impl Db {
         }
         Ok(by_household)
     }
+}
 
-    /// Every household the campaign covers, in the patrol list's order (by
-    /// need), for the patrol list and the CSV.
-    pub async fn board(
-        &self,
-        campaign_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Board>, sqlx::Error> {
-        self.board_summary(campaign_id, now, i64::MAX).await
+/// The households a campaign's board covers, each with its standing (0 help,
+/// 1 no answer, 2 box offline, 3 safe). Binds: ?1 campaign, ?2 municipality,
+/// ?3 ",district,…," or '' for all, ?4 the offline cut-off.
+const BOARD_ROWS: &str = "WITH rows AS (
+    SELECT h.id, h.name, h.address, h.phone, h.district,
+           h.support_consent IS NOT NULL AS support, a.answer, a.answered_at,
+           CASE WHEN a.answer = 'safe' THEN 3 WHEN a.answer = 'help' THEN 0
+                WHEN (SELECT MAX(b.last_heartbeat_at) FROM boxes b
+                      WHERE b.household_id = h.id AND b.revoked_at IS NULL) >= ?4 THEN 1
+                ELSE 2 END AS standing
+    FROM households h LEFT JOIN answers a ON a.campaign_id = ?1 AND a.household_id = h.id
+    WHERE h.municipality = ?2 AND (?3 = '' OR instr(?3, ',' || h.district || ',') > 0))";
+
+fn standing_of(n: i64) -> Standing {
+    match n {
+        0 => Standing::Help,
+        1 => Standing::NoAnswer,
+        2 => Standing::Offline,
+        _ => Standing::Safe,
+    }
+}
+
+struct BoardScope {
+    campaign: CampaignRow,
+    only: String,
+    cutoff: i64,
+}
+
+#[derive(Default)]
+struct BoardTally {
+    districts: BTreeMap<String, Tally>,
+    total: Tally,
+}
+
+impl BoardTally {
+    fn add(&mut self, district: String, standing: Standing, n: i64) {
+        self.districts
+            .entry(district)
+            .or_default()
+            .add_n(standing, n);
+        self.total.add_n(standing, n);
+    }
+
+    fn board(self, campaign: CampaignRow, households: Vec<BoardRow>) -> Board {
+        Board {
+            campaign,
+            districts: self.districts.into_iter().collect(),
+            total: self.total,
+            households,
+        }
     }
 }
 
