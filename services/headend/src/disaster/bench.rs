@@ -166,6 +166,24 @@ struct Clients {
     /// bench's own queue of answers never delays another box's card.
     reads: Arc<tokio::sync::Semaphore>,
     writes: Arc<tokio::sync::Semaphore>,
+    failures: Arc<Failures>,
+}
+
+/// Requests that failed (and were tried again, as a box does).
+#[derive(Default)]
+struct Failures {
+    count: std::sync::atomic::AtomicUsize,
+    first: Mutex<Option<String>>,
+}
+
+impl Failures {
+    fn note(&self, what: impl std::fmt::Display) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        let mut first = self.first.lock().expect("failures lock");
+        if first.is_none() {
+            *first = Some(what.to_string());
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -208,20 +226,39 @@ async fn a_box(
                     let _ = ready.send(()).await;
                     continue;
                 }
-                let slot = c.reads.acquire().await;
-                let Ok(r) = c
-                    .requests
-                    .get(format!("{base}/v1/alert"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await
-                else {
-                    continue;
-                };
-                let Ok(now) = r.json::<engawa_disaster::api::AlertNow>().await else {
-                    continue;
-                };
-                drop(slot);
+                // The card, tried again after a second when it fails (the
+                // box's worker does the same, with a growing wait).
+                let mut now = None;
+                for _ in 0..30 {
+                    let slot = c.reads.acquire().await;
+                    let got = match c
+                        .requests
+                        .get(format!("{base}/v1/alert"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => r
+                            .json::<engawa_disaster::api::AlertNow>()
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Ok(r) => Err(format!("GET /v1/alert: {}", r.status())),
+                        Err(e) => Err(format!("GET /v1/alert: {e}")),
+                    };
+                    drop(slot);
+                    match got {
+                        Ok(n) => {
+                            now = Some(n);
+                            break;
+                        }
+                        Err(e) => {
+                            c.failures.note(e);
+                            tokio::time::sleep(Duration::from_millis(1000 + (me as u64 % 500)))
+                                .await;
+                        }
+                    }
+                }
+                let Some(now) = now else { continue };
                 let t = start.elapsed().as_secs_f64();
                 match (phase.load(Ordering::SeqCst), now.alert) {
                     (ALERT, Some(card)) if state.card_at.is_none() => {
@@ -234,17 +271,27 @@ async fn a_box(
                         };
                         let _slot = c.writes.acquire().await;
                         let sent = start.elapsed().as_secs_f64();
-                        let ok = c
-                            .requests
-                            .post(format!("{base}/v1/alert/answer"))
-                            .bearer_auth(&token)
-                            .header("Idempotency-Key", &key)
-                            .json(&body)
-                            .send()
-                            .await
-                            .is_ok_and(|r| r.status().is_success());
-                        if ok {
-                            state.answered_at = Some(sent);
+                        for _ in 0..30 {
+                            match c
+                                .requests
+                                .post(format!("{base}/v1/alert/answer"))
+                                .bearer_auth(&token)
+                                .header("Idempotency-Key", &key)
+                                .json(&body)
+                                .send()
+                                .await
+                            {
+                                Ok(r) if r.status().is_success() => {
+                                    state.answered_at = Some(sent);
+                                    break;
+                                }
+                                Ok(r) => c
+                                    .failures
+                                    .note(format!("POST /v1/alert/answer: {}", r.status())),
+                                Err(e) => c.failures.note(format!("POST /v1/alert/answer: {e}")),
+                            }
+                            tokio::time::sleep(Duration::from_millis(1000 + (me as u64 % 500)))
+                                .await;
                         }
                         let _ = seen.send((me, state));
                     }
@@ -292,8 +339,28 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// (soft, hard) limit of open files of this process, from /proc.
+fn open_files_limit() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = s.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut n = line["Max open files".len()..].split_whitespace();
+    let num = |v: Option<&str>| v.and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
+    Some((num(n.next()), num(n.next())))
+}
+
 pub async fn run(o: Options) -> Result<()> {
     let n = o.boxes;
+    // Each box's stream is a file here and one in the head-end (a child
+    // with the same limit), plus the request pool and a few.
+    let need = (n + REQUEST_CONNECTIONS + 128) as u64;
+    if let Some((soft, hard)) = open_files_limit()
+        && need > soft
+    {
+        bail!(
+            "{n} boxes need about {need} open files in this process and as many in the head-end; \
+             this process may open {soft} (hard limit {hard}): raise `ulimit -n` or use fewer boxes"
+        );
+    }
     let dir = std::env::temp_dir().join(format!("engawa-bench-alert-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("headend.db");
@@ -325,7 +392,13 @@ pub async fn run(o: Options) -> Result<()> {
         .arg(&path)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .args(["--jma-feed", &feed_url, "--jma-every", "1"])
-        .args(["--max-connections", &(n + 512).to_string()])
+        // Room for the streams, the bench's own request pool and the HQ's
+        // page: with exactly n + 512 the page's new connection waited in the
+        // accept queue until one of the pool's idle ones timed out (4 s).
+        .args([
+            "--max-connections",
+            &(n + REQUEST_CONNECTIONS + 64).to_string(),
+        ])
         .env("RUST_LOG", "error")
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -361,12 +434,14 @@ pub async fn run(o: Options) -> Result<()> {
         .build()?;
     let reads = Arc::new(tokio::sync::Semaphore::new(REQUEST_CONNECTIONS / 2));
     let writes = Arc::new(tokio::sync::Semaphore::new(REQUEST_CONNECTIONS / 2));
+    let failures = Arc::new(Failures::default());
     for (i, token) in tokens.into_iter().enumerate() {
         let c = Clients {
             stream: clients[i / PER_ADDRESS].clone(),
             requests: requests.clone(),
             reads: reads.clone(),
             writes: writes.clone(),
+            failures: failures.clone(),
         };
         tokio::spawn(a_box(
             c,
@@ -536,8 +611,13 @@ pub async fn run(o: Options) -> Result<()> {
         pct(board_ms).replace("boxes", "queries")
     );
     println!(
-        "board page over HTTP            {}",
-        pct(page_ms).replace("boxes", "pages")
+        "board page over HTTP            {}  (each: {})",
+        pct(page_ms.clone()).replace("boxes", "pages"),
+        page_ms
+            .iter()
+            .map(|t| format!("{:.0}", t * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "head-end RSS: {} MB idle, {} MB during the alert, peak {} MB; load now {}",
@@ -546,6 +626,13 @@ pub async fn run(o: Options) -> Result<()> {
         hwm / 1024,
         loadavg()
     );
+    let failed = failures.count.load(Ordering::SeqCst);
+    match failures.first.lock().expect("failures lock").as_deref() {
+        Some(first) => {
+            println!("requests that failed and were tried again: {failed} (the first: {first})")
+        }
+        None => println!("requests that failed: 0"),
+    }
     println!("goals at 10,000: delivery p95 ≤ 5 s, answers counted p95 ≤ 5 s, board ≤ 200 ms");
     let _ = child.start_kill();
     let _ = child.wait().await;
