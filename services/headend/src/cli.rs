@@ -627,6 +627,58 @@ pub enum BillingCommand {
         #[command(flatten)]
         db: DbFile,
     },
+    /// The platform's running cost for a month (in yen), which
+    /// `contributions` splits among the municipalities; without --yen, shows it.
+    Cost {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "YEN")]
+        yen: Option<i64>,
+        /// Who enters it (kept with it).
+        #[arg(long, value_name = "NAME", default_value = "platform operator")]
+        by: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// The key that splits the cost: percent per factor, all five adding up
+    /// to 100 (equal = 均等割; the others in proportion to each
+    /// municipality's registered households, active boxes, orders and taxi
+    /// rides of the month). Without weights, shows the key in force.
+    Key {
+        /// 均等割: shared the same by every municipality.
+        #[arg(long, value_name = "PERCENT")]
+        equal: Option<i64>,
+        /// By the households registered by the month's last day.
+        #[arg(long, value_name = "PERCENT")]
+        households: Option<i64>,
+        /// By the boxes provisioned by the month's last day and not revoked before its first.
+        #[arg(long, value_name = "PERCENT")]
+        boxes: Option<i64>,
+        /// By the orders delivered in the month (not cancelled).
+        #[arg(long, value_name = "PERCENT")]
+        orders: Option<i64>,
+        /// By the taxi rides booked for a day of the month.
+        #[arg(long, value_name = "PERCENT")]
+        rides: Option<i64>,
+        #[arg(long, value_name = "NAME", default_value = "platform operator")]
+        by: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// 負担金: the month's cost split among the municipalities by the key,
+    /// to the yen; writes contributions-YYYY-MM.csv with each one's basis
+    /// (columns in services/headend/src/platform/contributions.rs).
+    Contributions {
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
+        /// Start the file with a byte-order mark (for Excel).
+        #[arg(long)]
+        bom: bool,
+        #[command(flatten)]
+        db: DbFile,
+    },
 }
 
 /// `--time-limit 10` or `2.5`: seconds.
@@ -856,6 +908,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Billing(b) => platform_billing(b).await,
         Command::Ride(r) => ride(r).await,
         Command::Dispatch(d) => dispatch(d),
         Command::Bench(Bench {
@@ -1499,6 +1552,129 @@ pub fn command_paths() -> Vec<Vec<String>> {
     let mut out = Vec::new();
     walk(&<Cli as clap::CommandFactory>::command(), &[], &mut out);
     out
+}
+
+/// `billing cost`, `billing key`, `billing contributions`.
+async fn platform_billing(b: BillingCommand) -> Result<()> {
+    use crate::platform::contributions::{self, FACTORS, Key};
+    let month_of = |month: &str| {
+        crate::billing::month_bounds(month)
+            .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))
+    };
+    match b {
+        BillingCommand::Export { .. } => unreachable!("handled with the other billing files"),
+        BillingCommand::Cost { month, yen, by, db } => {
+            month_of(&month)?;
+            let db = db.open().await?;
+            match yen {
+                None => match db.platform_cost(&month).await? {
+                    Some(y) => println!("{month}: the platform's cost is {}", Yen(y).to_ja()),
+                    None => println!("{month}: no cost entered yet"),
+                },
+                Some(y) if y < 0 => bail!("--yen: a cost cannot be negative ({y})"),
+                Some(y) => {
+                    let before = db
+                        .set_platform_cost(&month, y, &by, SystemClock.now())
+                        .await?;
+                    match before {
+                        Some(b) => println!(
+                            "{month}: the platform's cost is {} (was {})",
+                            Yen(y).to_ja(),
+                            Yen(b).to_ja()
+                        ),
+                        None => println!("{month}: the platform's cost is {}", Yen(y).to_ja()),
+                    }
+                }
+            }
+            Ok(())
+        }
+        BillingCommand::Key {
+            equal,
+            households,
+            boxes,
+            orders,
+            rides,
+            by,
+            db,
+        } => {
+            let given = [equal, households, boxes, orders, rides];
+            let db = db.open().await?;
+            if given.iter().all(Option::is_none) {
+                println!("key: {}", db.contribution_key().await?.describe());
+                return Ok(());
+            }
+            let missing: Vec<String> = FACTORS
+                .iter()
+                .zip(given)
+                .filter(|(_, g)| g.is_none())
+                .map(|(f, _)| format!("--{f}"))
+                .collect();
+            if !missing.is_empty() {
+                bail!(
+                    "a key gives all five weights; missing {}",
+                    missing.join(", ")
+                );
+            }
+            let key = Key::new(given.map(|g| g.unwrap_or(0))).map_err(anyhow::Error::msg)?;
+            db.set_contribution_key(key, &by, SystemClock.now()).await?;
+            println!("key: {}", key.describe());
+            Ok(())
+        }
+        BillingCommand::Contributions {
+            month,
+            out_dir,
+            bom,
+            db,
+        } => {
+            let (first, last) = month_of(&month)?;
+            let db = db.open().await?;
+            let Some(cost) = db.platform_cost(&month).await? else {
+                bail!(
+                    "{month}: no cost entered; `engawa-headend billing cost --month {month} --yen N` first"
+                );
+            };
+            let key = db.contribution_key().await?;
+            let basis = db.contribution_basis(first, last).await?;
+            let split = contributions::split(&month, cost, key, &basis.municipalities)
+                .map_err(anyhow::Error::msg)?;
+            if split.total() != cost {
+                bail!(
+                    "the shares add up to {} yen, not the cost {cost}; nothing written",
+                    split.total()
+                );
+            }
+            let path = out_dir.join(format!("contributions-{month}.csv"));
+            crate::billing::write_private(&path, contributions::csv(&split, bom).as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+            println!("{month}: {} by {}", Yen(cost).to_ja(), key.describe());
+            for s in &split.shares {
+                println!(
+                    "  {} {}: {} (households {}, boxes {}, orders {}, rides {})",
+                    s.code,
+                    s.name,
+                    Yen(s.yen).to_ja(),
+                    s.counts[1],
+                    s.counts[2],
+                    s.counts[3],
+                    s.counts[4]
+                );
+            }
+            if !split.shared_equally.is_empty() {
+                println!(
+                    "  nobody had any {} this month: that part is shared equally",
+                    split.shared_equally.join(", ")
+                );
+            }
+            if basis.households_without > 0 {
+                println!(
+                    "  {} households have no municipality and are in nobody's share",
+                    basis.households_without
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

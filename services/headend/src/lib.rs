@@ -15,6 +15,7 @@ pub mod disaster;
 pub mod error;
 pub mod html;
 pub mod http;
+pub mod platform;
 pub mod retention;
 pub mod ride;
 pub mod routes;

@@ -291,3 +291,242 @@ fn the_headquarters_order_from_the_command_line_is_checked_counted_and_lifted() 
     assert!(ok(&["alert", "lift", "1"]).contains("already lifted"));
     assert_eq!(run(&["alert", "board", "7"]).status.code(), Some(1));
 }
+
+/// 負担金 from the command line: the month's cost and the key are checked,
+/// each municipality's counts come from its own households, boxes, orders
+/// and rides of the month, and the shares add up to the cost to the yen.
+#[test]
+fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
+    use chrono::{Datelike, Utc};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("headend.db");
+    let db_arg = db.to_str().unwrap();
+    let run = |args: &[&str]| headend(&[args, &["--db", db_arg]].concat());
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        text(&out)
+    };
+    let refused = |args: &[&str], why: &str| {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{args:?}: {}", text(&out));
+    };
+    // This month (the households are registered today), in Tokyo.
+    let today = Utc::now().with_timezone(&engawa_core::TOKYO).date_naive();
+    let month = format!("{:04}-{:02}", today.year(), today.month());
+    let first = today.with_day(1).unwrap();
+    let next_month = first + chrono::Months::new(1);
+    for (code, name, city) in [
+        ("209996", "みどり町", "2099900"),
+        ("209997", "あおば村", "2099901"),
+    ] {
+        ok(&[
+            "alert",
+            "municipality",
+            "--code",
+            code,
+            "--name",
+            name,
+            "--city",
+            city,
+        ]);
+    }
+    // みどり町: households 1 and 2; あおば村: 3; 4 is in neither.
+    for (i, m) in [
+        (1, Some(("209996", "2099900"))),
+        (2, Some(("209996", "2099900"))),
+        (3, Some(("209997", "2099901"))),
+        (4, None),
+    ] {
+        ok(&[
+            "household",
+            "add",
+            "--name",
+            &format!("世帯 {i}"),
+            "--address",
+            "1-1",
+            "--phone",
+            "0265-11-2222",
+        ]);
+        if let Some((m, city)) = m {
+            ok(&[
+                "alert",
+                "household",
+                &i.to_string(),
+                "--municipality",
+                m,
+                "--jma-city",
+                city,
+            ]);
+        }
+    }
+    // Boxes, orders and rides, written as the services would have.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db_arg}")).await.unwrap();
+        let now = Utc::now().timestamp();
+        let long_ago = now - 90 * 86_400;
+        // (household, revoked_at): household 1's second box was revoked
+        // long before this month, so it is not active in it.
+        for (i, (h, revoked)) in [(1, None), (1, Some(long_ago)), (2, None), (3, None)]
+            .into_iter()
+            .enumerate()
+        {
+            sqlx::query(
+                "INSERT INTO boxes (household_id, serial, token_hash, created_at, revoked_at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(h)
+            .bind(format!("EGW-{i}"))
+            .bind(format!("hash-{i}"))
+            .bind(long_ago - 1)
+            .bind(revoked)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        // (household, delivery day, cancelled): one cancelled, one next month.
+        for (h, day, cancelled) in [
+            (1, first, None),
+            (2, first, None),
+            (2, first, Some(now)),
+            (1, next_month, None),
+            (3, first, None),
+        ] {
+            sqlx::query(
+                "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until,
+                                     cancelled_at, total_yen) VALUES (?, 1, ?, ?, ?, ?, 500)",
+            )
+            .bind(h)
+            .bind(now)
+            .bind(day.to_string())
+            .bind(now)
+            .bind(cancelled)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        // (household, state): あおば村 rides twice, once cancelled.
+        for (h, state) in [(1, "booked"), (3, "booked"), (3, "booked"), (3, "cancelled")] {
+            sqlx::query(
+                "INSERT INTO rides (household_id, day, people, pickup_from, pickup_to, arrive_at,
+                                    fare_yen, state, created_at) VALUES (?, ?, 1, 0, 0, 0, 300, ?, ?)",
+            )
+            .bind(h)
+            .bind(first.to_string())
+            .bind(state)
+            .bind(now)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    });
+
+    refused(
+        &["billing", "contributions", "--month", &month],
+        "no cost entered",
+    );
+    refused(
+        &["billing", "cost", "--month", "2026/11", "--yen", "5"],
+        "expected YYYY-MM",
+    );
+    refused(
+        &["billing", "cost", "--month", &month, "--yen=-5"],
+        "cannot be negative",
+    );
+    assert!(ok(&["billing", "cost", "--month", &month]).contains("no cost entered yet"));
+    ok(&["billing", "cost", "--month", &month, "--yen", "900000"]);
+    assert!(
+        ok(&["billing", "cost", "--month", &month, "--yen", "1000001"]).contains("(was 900,000円)")
+    );
+    assert!(
+        ok(&["billing", "key"]).contains("equal 0, households 50, boxes 20, orders 15, rides 15")
+    );
+    refused(
+        &["billing", "key", "--equal", "10", "--households", "40"],
+        "missing --boxes, --orders, --rides",
+    );
+    refused(
+        &[
+            "billing",
+            "key",
+            "--equal",
+            "10",
+            "--households",
+            "40",
+            "--boxes",
+            "20",
+            "--orders",
+            "20",
+            "--rides",
+            "5",
+        ],
+        "add up to 100, not 95",
+    );
+    ok(&[
+        "billing",
+        "key",
+        "--equal",
+        "10",
+        "--households",
+        "40",
+        "--boxes",
+        "20",
+        "--orders",
+        "20",
+        "--rides",
+        "10",
+    ]);
+
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let said = ok(&[
+        "billing",
+        "contributions",
+        "--month",
+        &month,
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(said.contains("1 households have no municipality"), "{said}");
+    let csv = std::fs::read_to_string(out_dir.join(format!("contributions-{month}.csv"))).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "month",
+            "municipality",
+            "name",
+            "households",
+            "boxes",
+            "orders",
+            "rides",
+            "exact_yen",
+            "share_yen"
+        ]
+    );
+    // Counts: みどり町 2 households, 2 active boxes, 2 orders, 1 ride;
+    // あおば村 1, 1, 1, 2.
+    assert_eq!(rows[1][1..7], ["209996", "みどり町", "2", "2", "2", "1"]);
+    assert_eq!(rows[2][1..7], ["209997", "あおば村", "1", "1", "1", "2"]);
+    let cost = 1_000_001.0;
+    let exact = |h: f64, b: f64, o: f64, r: f64| {
+        cost * (0.10 / 2.0 + 0.40 * h / 3.0 + 0.20 * b / 3.0 + 0.20 * o / 3.0 + 0.10 * r / 3.0)
+    };
+    let shares: Vec<i64> = rows[1..3].iter().map(|r| r[8].parse().unwrap()).collect();
+    for (share, want) in shares
+        .iter()
+        .zip([exact(2.0, 2.0, 2.0, 1.0), exact(1.0, 1.0, 1.0, 2.0)])
+    {
+        assert!((*share as f64 - want).abs() < 1.0, "{share} vs {want}");
+    }
+    assert_eq!(shares.iter().sum::<i64>(), 1_000_001, "to the yen");
+    assert_eq!(rows[3][1], "total");
+    assert_eq!(rows[3][8], "1000001");
+    assert_eq!(rows[4][1], "key");
+}

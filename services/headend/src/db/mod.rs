@@ -135,6 +135,7 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
         crate::ride::schema::MIGRATIONS,
         crate::watch::schema::MIGRATIONS,
         crate::disaster::schema::MIGRATIONS,
+        crate::platform::schema::MIGRATIONS,
     ]
     .concat();
     all.sort_by_key(|m| m.0);
