@@ -57,7 +57,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO operators (name, password_hash, created_at) VALUES (?, ?, ?)
+            "INSERT INTO operators (name, password_hash, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
              RETURNING id",
         )
@@ -70,7 +70,7 @@ impl Db {
 
     /// (id, argon2 hash) of an operator.
     pub async fn operator_login(&self, name: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE name = ?")
+        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -90,9 +90,9 @@ impl Db {
         let since = ts(now) - LOGIN_WINDOW_S;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO login_attempts (at, account, source)
-             SELECT ?1, ?2, ?3
-             WHERE (SELECT COUNT(*) FROM login_attempts WHERE source = ?3 AND at > ?4) < ?5
-               AND (SELECT COUNT(*) FROM login_attempts WHERE account = ?2 AND at > ?4) < ?6
+             SELECT $1, $2, $3
+             WHERE (SELECT COUNT(*) FROM login_attempts WHERE source = $3 AND at > $4) < $5
+               AND (SELECT COUNT(*) FROM login_attempts WHERE account = $2 AND at > $4) < $6
              RETURNING id",
         )
         .bind(ts(now))
@@ -107,7 +107,7 @@ impl Db {
             return Ok(Ok(id));
         }
         let from_source: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE source = ? AND at > ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_attempts WHERE source = $1 AND at > $2")
                 .bind(source)
                 .bind(since)
                 .fetch_one(&self.pool)
@@ -121,7 +121,7 @@ impl Db {
 
     /// The password was right: the reserved attempt does not count.
     pub async fn login_succeeded(&self, attempt: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM login_attempts WHERE id = ?")
+        sqlx::query("DELETE FROM login_attempts WHERE id = $1")
             .bind(attempt)
             .execute(&self.pool)
             .await?;
@@ -137,7 +137,7 @@ impl Db {
         ttl_s: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, operator_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, operator_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(operator_id)
@@ -156,7 +156,7 @@ impl Db {
     ) -> Result<Option<Session>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT s.operator_id, o.name, s.csrf FROM sessions s JOIN operators o ON o.id = s.operator_id
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(ts(now))
@@ -173,7 +173,7 @@ impl Db {
     }
 
     pub async fn end_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -216,15 +216,15 @@ impl Db {
         limit: i64,
     ) -> Result<(Vec<PendingPairing>, i64), sqlx::Error> {
         let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pairings WHERE approved_at IS NULL AND expires_at > ?",
+            "SELECT COUNT(*) FROM pairings WHERE approved_at IS NULL AND expires_at > $1",
         )
         .bind(ts(now))
         .fetch_one(&self.pool)
         .await?;
         let rows = sqlx::query(
             "SELECT user_code, serial, created_at FROM pairings
-             WHERE approved_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id DESC
-             LIMIT ? OFFSET ?",
+             WHERE approved_at IS NULL AND expires_at > $1 ORDER BY created_at DESC, id DESC
+             LIMIT $2 OFFSET $3",
         )
         .bind(ts(now))
         .bind(limit)

@@ -316,7 +316,7 @@ impl Db {
     ) -> Result<i64, sqlx::Error> {
         let row = sqlx::query(
             "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from, district, eligibility)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(&h.name)
         .bind(&h.address)
@@ -353,9 +353,9 @@ impl Db {
             let user_code = secret::new_user_code();
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO pairings (device_code_hash, user_code, serial, software_version, source, created_at, expires_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
-                 WHERE (SELECT COUNT(*) FROM pairings WHERE source = ?5 AND created_at > ?6 - ?8) < ?9
-                   AND NOT EXISTS (SELECT 1 FROM pairings WHERE user_code = ?2 AND expires_at > ?6 AND token_issued_at IS NULL)
+                 SELECT $1, $2, $3, $4, $5, $6, $7
+                 WHERE (SELECT COUNT(*) FROM pairings WHERE source = $5 AND created_at > $6 - $8) < $9
+                   AND NOT EXISTS (SELECT 1 FROM pairings WHERE user_code = $2 AND expires_at > $6 AND token_issued_at IS NULL)
                  RETURNING id",
             )
             .bind(secret::hash(&device_code))
@@ -378,7 +378,7 @@ impl Db {
                 }));
             }
             let recent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pairings WHERE source = ? AND created_at > ?",
+                "SELECT COUNT(*) FROM pairings WHERE source = $1 AND created_at > $2",
             )
             .bind(source)
             .bind(ts(now) - PAIRING_WINDOW_S)
@@ -403,7 +403,7 @@ impl Db {
         if self.failed_approvals(now).await? >= MAX_FAILED_APPROVALS {
             return Ok(Err(ApproveRefusal::TooManyAttempts));
         }
-        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = ?")
+        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = $1")
             .bind(household_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -415,7 +415,7 @@ impl Db {
             Some(code) => {
                 sqlx::query(
                     "SELECT user_code, serial, created_at FROM pairings
-                     WHERE user_code = ? AND expires_at > ? AND approved_at IS NULL",
+                     WHERE user_code = $1 AND expires_at > $2 AND approved_at IS NULL",
                 )
                 .bind(&code)
                 .bind(ts(now))
@@ -424,7 +424,7 @@ impl Db {
             }
         };
         let Some(r) = row else {
-            sqlx::query("INSERT INTO approval_failures (at) VALUES (?)")
+            sqlx::query("INSERT INTO approval_failures (at) VALUES ($1)")
                 .bind(ts(now))
                 .execute(&self.pool)
                 .await?;
@@ -438,7 +438,7 @@ impl Db {
     }
 
     async fn failed_approvals(&self, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > $1")
             .bind(ts(now) - FAILED_APPROVAL_WINDOW_S)
             .fetch_one(&self.pool)
             .await
@@ -455,14 +455,14 @@ impl Db {
     ) -> Result<Result<String, ApproveRefusal>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let failures: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM approval_failures WHERE at > $1")
                 .bind(ts(now) - FAILED_APPROVAL_WINDOW_S)
                 .fetch_one(&mut *tx)
                 .await?;
         if failures >= MAX_FAILED_APPROVALS {
             return Ok(Err(ApproveRefusal::TooManyAttempts));
         }
-        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = ?")
+        let household: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = $1")
             .bind(household_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -473,8 +473,8 @@ impl Db {
             None => None,
             Some(code) => {
                 sqlx::query_scalar(
-                    "UPDATE pairings SET household_id = ?, approved_at = ?
-                     WHERE user_code = ? AND expires_at > ? AND approved_at IS NULL
+                    "UPDATE pairings SET household_id = $1, approved_at = $2
+                     WHERE user_code = $3 AND expires_at > $4 AND approved_at IS NULL
                      RETURNING serial",
                 )
                 .bind(household_id)
@@ -486,7 +486,7 @@ impl Db {
             }
         };
         let Some(serial) = serial else {
-            sqlx::query("INSERT INTO approval_failures (at) VALUES (?)")
+            sqlx::query("INSERT INTO approval_failures (at) VALUES ($1)")
                 .bind(ts(now))
                 .execute(&mut *tx)
                 .await?;
@@ -508,7 +508,7 @@ impl Db {
     ) -> Result<Result<TokenGrant, PollRefusal>, sqlx::Error> {
         let hash = secret::hash(device_code);
         let row = sqlx::query(
-            "SELECT expires_at, approved_at, token_issued_at, last_poll_at FROM pairings WHERE device_code_hash = ?",
+            "SELECT expires_at, approved_at, token_issued_at, last_poll_at FROM pairings WHERE device_code_hash = $1",
         )
         .bind(&hash)
         .fetch_optional(&self.pool)
@@ -537,7 +537,7 @@ impl Db {
             if last_poll.is_some_and(|t| ts(now) - t < POLL_INTERVAL_S) {
                 return Ok(Err(PollRefusal::SlowDown));
             }
-            sqlx::query("UPDATE pairings SET last_poll_at = ? WHERE device_code_hash = ?")
+            sqlx::query("UPDATE pairings SET last_poll_at = $1 WHERE device_code_hash = $2")
                 .bind(ts(now))
                 .bind(&hash)
                 .execute(&self.pool)
@@ -546,8 +546,8 @@ impl Db {
         }
         let mut tx = self.write_tx().await?;
         let claimed = sqlx::query(
-            "UPDATE pairings SET token_issued_at = ?, last_poll_at = ?
-             WHERE device_code_hash = ? AND approved_at IS NOT NULL AND token_issued_at IS NULL AND expires_at > ?
+            "UPDATE pairings SET token_issued_at = $1, last_poll_at = $2
+             WHERE device_code_hash = $3 AND approved_at IS NOT NULL AND token_issued_at IS NULL AND expires_at > $4
              RETURNING household_id, serial",
         )
         .bind(ts(now))
@@ -564,7 +564,7 @@ impl Db {
         let serial: String = row.try_get(1)?;
         let token = secret::new_secret();
         sqlx::query(
-            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(household_id)
         .bind(&serial)
@@ -581,7 +581,7 @@ impl Db {
 
     pub async fn box_by_token(&self, token: &str) -> Result<Option<BoxAuth>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT id, household_id FROM boxes WHERE token_hash = ? AND revoked_at IS NULL",
+            "SELECT id, household_id FROM boxes WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(secret::hash(token))
         .fetch_optional(&self.pool)
@@ -602,8 +602,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE boxes SET software_version = ?, uptime_s = ?, last_heartbeat_at = ?, last_activity_at = ?
-             WHERE id = ?",
+            "UPDATE boxes SET software_version = $1, uptime_s = $2, last_heartbeat_at = $3, last_activity_at = $4
+             WHERE id = $5",
         )
         .bind(&hb.software_version)
         .bind(i64::try_from(hb.uptime_s).unwrap_or(i64::MAX))
@@ -631,7 +631,7 @@ impl Db {
     ) -> Result<String, sqlx::Error> {
         let token = secret::new_secret();
         sqlx::query(
-            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO boxes (household_id, serial, token_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(household_id)
         .bind(serial)
@@ -648,7 +648,7 @@ impl Db {
         // have been found by someone who also holds an old mail.
         let mut tx = self.write_tx().await?;
         let household: Option<i64> = sqlx::query_scalar(
-            "UPDATE boxes SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING household_id",
+            "UPDATE boxes SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING household_id",
         )
         .bind(ts(now))
         .bind(box_id)
@@ -658,19 +658,19 @@ impl Db {
             return Ok(false);
         };
         let contacts: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM contacts WHERE household_id = ? AND removed_at IS NULL",
+            "SELECT id FROM contacts WHERE household_id = $1 AND removed_at IS NULL",
         )
         .bind(household)
         .fetch_all(&mut *tx)
         .await?;
         for c in contacts {
-            sqlx::query("UPDATE contacts SET link_token = ? WHERE id = ?")
+            sqlx::query("UPDATE contacts SET link_token = $1 WHERE id = $2")
                 .bind(secret::new_secret())
                 .bind(c)
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = ?")
+        sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = $1")
             .bind(household)
             .execute(&mut *tx)
             .await?;

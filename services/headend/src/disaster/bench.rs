@@ -110,7 +110,7 @@ async fn prepare(db: &Db, n: usize) -> Result<Vec<String>> {
     for i in 0..n {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO households (name, address, phone, lat, lon, created_at, district, municipality, jma_city, support_consent)
-             VALUES (?, ?, '0000-00-0000', 35.0, 138.0, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, '0000-00-0000', 35.0, 138.0, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(format!("世帯{i}"))
         .bind(format!("ベンチ町 {i}"))
@@ -123,7 +123,7 @@ async fn prepare(db: &Db, n: usize) -> Result<Vec<String>> {
         .await?;
         let token = crate::secret::new_secret();
         sqlx::query(
-            "INSERT INTO boxes (household_id, serial, token_hash, created_at, last_heartbeat_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO boxes (household_id, serial, token_hash, created_at, last_heartbeat_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
         .bind(format!("bench-{i}"))
@@ -495,7 +495,7 @@ pub async fn run(o: Options) -> Result<()> {
             // is timed on its own below; polling it here would load the
             // machine the head-end runs on).
             let ids: Vec<i64> =
-                sqlx::query_scalar("SELECT household_id FROM answers WHERE campaign_id = ?")
+                sqlx::query_scalar("SELECT household_id FROM answers WHERE campaign_id = $1")
                     .bind(campaign)
                     .fetch_all(&reader.pool)
                     .await?;

@@ -364,7 +364,7 @@ impl Db {
     pub async fn set_municipality(&self, m: &Municipality) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO municipalities (code, name, jma_cities, policy, family_after_min, helpers_after_min)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, jma_cities = excluded.jma_cities,
                  policy = excluded.policy, family_after_min = excluded.family_after_min,
                  helpers_after_min = excluded.helpers_after_min",
@@ -412,7 +412,7 @@ impl Db {
         support_consent: Option<NaiveDate>,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE households SET municipality = ?, jma_city = ?, support_consent = ? WHERE id = ?",
+            "UPDATE households SET municipality = $1, jma_city = $2, support_consent = $3 WHERE id = $4",
         )
         .bind(municipality)
         .bind(jma_city)
@@ -430,13 +430,13 @@ impl Db {
         shapes: &[(String, engawa_disaster::geo::Rings)],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM district_shapes WHERE municipality = ?")
+        sqlx::query("DELETE FROM district_shapes WHERE municipality = $1")
             .bind(municipality)
             .execute(&mut *tx)
             .await?;
         for (district, rings) in shapes {
             sqlx::query(
-                "INSERT INTO district_shapes (municipality, district, rings) VALUES (?, ?, ?)",
+                "INSERT INTO district_shapes (municipality, district, rings) VALUES ($1, $2, $3)",
             )
             .bind(municipality)
             .bind(district)
@@ -452,7 +452,7 @@ impl Db {
         municipality: &str,
     ) -> Result<Vec<(String, engawa_disaster::geo::Rings)>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT district, rings FROM district_shapes WHERE municipality = ? ORDER BY district",
+            "SELECT district, rings FROM district_shapes WHERE municipality = $1 ORDER BY district",
         )
         .bind(municipality)
         .fetch_all(&self.pool)
@@ -471,7 +471,7 @@ impl Db {
     /// The districts of a municipality's households, in name order.
     pub async fn districts(&self, municipality: &str) -> Result<Vec<String>, sqlx::Error> {
         sqlx::query_scalar(
-            "SELECT DISTINCT district FROM households WHERE municipality = ? AND district != '' ORDER BY district",
+            "SELECT DISTINCT district FROM households WHERE municipality = $1 AND district != '' ORDER BY district",
         )
         .bind(municipality)
         .fetch_all(&self.pool)
@@ -489,7 +489,7 @@ impl Db {
     ) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
             "INSERT INTO helpers (household_id, name, role, phone, email, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(household_id)
         .bind(name)
@@ -504,7 +504,7 @@ impl Db {
     pub async fn helpers(&self, household_id: i64) -> Result<Vec<HelperRow>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT id, name, role, phone, email FROM helpers
-             WHERE household_id = ? AND removed_at IS NULL ORDER BY id",
+             WHERE household_id = $1 AND removed_at IS NULL ORDER BY id",
         )
         .bind(household_id)
         .fetch_all(&self.pool)
@@ -525,7 +525,7 @@ impl Db {
         let (mut added, mut updated) = (0, 0);
         for s in shelters {
             let known: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM shelters WHERE municipality = ? AND source_id = ?",
+                "SELECT id FROM shelters WHERE municipality = $1 AND source_id = $2",
             )
             .bind(municipality)
             .bind(&s.source_id)
@@ -533,7 +533,7 @@ impl Db {
             .await?;
             sqlx::query(
                 "INSERT INTO shelters (municipality, source_id, name, address, lat, lon, capacity, uses, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (municipality, source_id) DO UPDATE SET name = excluded.name,
                      address = excluded.address, lat = excluded.lat, lon = excluded.lon,
                      capacity = excluded.capacity, uses = excluded.uses, updated_at = excluded.updated_at",
@@ -564,7 +564,7 @@ impl Db {
     pub async fn shelters(&self, municipality: &str) -> Result<Vec<ShelterRow>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT id, municipality, source_id, name, address, lat, lon, capacity, uses, state
-             FROM shelters WHERE municipality = ? ORDER BY source_id, id",
+             FROM shelters WHERE municipality = $1 ORDER BY source_id, id",
         )
         .bind(municipality)
         .fetch_all(&self.pool)
@@ -582,7 +582,7 @@ impl Db {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let m: Option<String> = sqlx::query_scalar(
-            "UPDATE shelters SET state = ?, updated_at = ? WHERE id = ? RETURNING municipality",
+            "UPDATE shelters SET state = $1, updated_at = $2 WHERE id = $3 RETURNING municipality",
         )
         .bind(state.key())
         .bind(ts(now))
@@ -600,7 +600,7 @@ impl Db {
     /// The `Last-Modified` the feed last answered with, for `If-Modified-Since`.
     pub async fn feed_last_modified(&self, url: &str) -> Result<Option<String>, sqlx::Error> {
         Ok(sqlx::query_scalar::<_, Option<String>>(
-            "SELECT last_modified FROM jma_feeds WHERE url = ?",
+            "SELECT last_modified FROM jma_feeds WHERE url = $1",
         )
         .bind(url)
         .fetch_optional(&self.pool)
@@ -617,9 +617,9 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO jma_feeds (url, last_modified, last_ok_at, entries) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (url) DO UPDATE SET last_modified = COALESCE(?2, last_modified),
-                 last_ok_at = ?3, entries = entries + ?4",
+            "INSERT INTO jma_feeds (url, last_modified, last_ok_at, entries) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (url) DO UPDATE SET last_modified = COALESCE($2, last_modified),
+                 last_ok_at = $3, entries = entries + $4",
         )
         .bind(url)
         .bind(last_modified)
@@ -638,8 +638,8 @@ impl Db {
     ) -> Result<(), sqlx::Error> {
         let error: String = error.chars().take(500).collect();
         sqlx::query(
-            "INSERT INTO jma_feeds (url, last_error_at, last_error) VALUES (?1, ?2, ?3)
-             ON CONFLICT (url) DO UPDATE SET last_error_at = ?2, last_error = ?3",
+            "INSERT INTO jma_feeds (url, last_error_at, last_error) VALUES ($1, $2, $3)
+             ON CONFLICT (url) DO UPDATE SET last_error_at = $2, last_error = $3",
         )
         .bind(url)
         .bind(ts(now))
@@ -670,7 +670,7 @@ impl Db {
 
     pub async fn entry_seen(&self, entry_id: &str) -> Result<bool, sqlx::Error> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM jma_entries WHERE entry_id = ?")
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM jma_entries WHERE entry_id = $1")
                 .bind(entry_id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -689,7 +689,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO jma_entries (entry_id, feed_url, link, seen_at, outcome) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO jma_entries (entry_id, feed_url, link, seen_at, outcome) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (entry_id) DO NOTHING",
         )
         .bind(entry_id)
@@ -724,7 +724,7 @@ impl Db {
         };
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO jma_reports (title, event_id, serial, info_type, status, headline, reported_at, received_at, outcome)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(&r.title)
         .bind(r.event_id.as_deref().unwrap_or(""))
@@ -768,7 +768,7 @@ impl Db {
                     for c in of_event {
                         match &now_asks {
                             Some(h) => {
-                                sqlx::query("UPDATE campaigns SET hazard = ? WHERE id = ?")
+                                sqlx::query("UPDATE campaigns SET hazard = $1 WHERE id = $2")
                                     .bind(hazard_json(h))
                                     .bind(c.id)
                                     .execute(&mut *tx)
@@ -813,7 +813,7 @@ impl Db {
                             };
                             let id: i64 = sqlx::query_scalar(
                                 "INSERT INTO campaigns (municipality, drill, hazard, districts, event_id, opened_at)
-                                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                             )
                             .bind(&m.code)
                             .bind(drill)
@@ -855,7 +855,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (municipality, drill, hazard, districts, opened_at, opened_by)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(municipality)
         .bind(drill)
@@ -868,7 +868,7 @@ impl Db {
         for s in shelters {
             sqlx::query(
                 "INSERT INTO campaign_shelters (campaign_id, shelter_id)
-                 SELECT ?, id FROM shelters WHERE id = ? AND municipality = ?",
+                 SELECT $1, id FROM shelters WHERE id = $2 AND municipality = $3",
             )
             .bind(id)
             .bind(s)
@@ -900,7 +900,7 @@ impl Db {
 
     pub async fn campaign(&self, id: i64) -> Result<Option<CampaignRow>, sqlx::Error> {
         let sql = format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality WHERE c.id = ?"
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality WHERE c.id = $1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -913,7 +913,7 @@ impl Db {
     pub async fn campaigns(&self, limit: i64) -> Result<Vec<CampaignRow>, sqlx::Error> {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality
-             ORDER BY c.closed_at IS NOT NULL, c.id DESC LIMIT ?"
+             ORDER BY c.closed_at IS NOT NULL, c.id DESC LIMIT $1"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(limit)
@@ -940,7 +940,7 @@ impl Db {
         household_id: i64,
     ) -> Result<Option<String>, sqlx::Error> {
         Ok(sqlx::query_scalar::<_, Option<String>>(
-            "SELECT municipality FROM households WHERE id = ?",
+            "SELECT municipality FROM households WHERE id = $1",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -952,7 +952,7 @@ impl Db {
     pub async fn alert_version(&self, household_id: i64) -> Result<i64, sqlx::Error> {
         Ok(sqlx::query_scalar::<_, i64>(
             "SELECT m.alert_version FROM households h JOIN municipalities m ON m.code = h.municipality
-             WHERE h.id = ?",
+             WHERE h.id = $1",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -965,7 +965,7 @@ impl Db {
     pub async fn alert_now(&self, household_id: i64) -> Result<AlertNow, sqlx::Error> {
         let h = sqlx::query(
             "SELECT h.municipality, h.district, h.lat, h.lon, COALESCE(m.alert_version, 0)
-             FROM households h LEFT JOIN municipalities m ON m.code = h.municipality WHERE h.id = ?",
+             FROM households h LEFT JOIN municipalities m ON m.code = h.municipality WHERE h.id = $1",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -988,7 +988,7 @@ impl Db {
         };
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality
-             WHERE c.municipality = ? AND c.closed_at IS NULL ORDER BY c.id DESC"
+             WHERE c.municipality = $1 AND c.closed_at IS NULL ORDER BY c.id DESC"
         );
         let open = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&municipality)
@@ -1009,14 +1009,14 @@ impl Db {
             });
         };
         let answer: Option<String> = sqlx::query_scalar(
-            "SELECT answer FROM answers WHERE campaign_id = ? AND household_id = ?",
+            "SELECT answer FROM answers WHERE campaign_id = $1 AND household_id = $2",
         )
         .bind(c.id)
         .bind(household_id)
         .fetch_optional(&self.pool)
         .await?;
         let listed: Vec<i64> =
-            sqlx::query_scalar("SELECT shelter_id FROM campaign_shelters WHERE campaign_id = ?")
+            sqlx::query_scalar("SELECT shelter_id FROM campaign_shelters WHERE campaign_id = $1")
                 .bind(c.id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -1089,7 +1089,7 @@ impl Db {
             .map_err(|_| sqlx::Error::PoolClosed)?;
         let mut tx = self.write_tx().await?;
         let seen = sqlx::query(
-            "SELECT campaign_id, answer FROM answer_keys WHERE box_id = ? AND idem_key = ?",
+            "SELECT campaign_id, answer FROM answer_keys WHERE box_id = $1 AND idem_key = $2",
         )
         .bind(auth.box_id)
         .bind(key)
@@ -1107,7 +1107,7 @@ impl Db {
         }
         let ours: Option<i64> = sqlx::query_scalar(
             "SELECT c.id FROM campaigns c JOIN households h ON h.municipality = c.municipality
-             WHERE c.id = ? AND h.id = ?",
+             WHERE c.id = $1 AND h.id = $2",
         )
         .bind(req.campaign_id)
         .bind(auth.household_id)
@@ -1116,7 +1116,7 @@ impl Db {
         if ours.is_none() {
             return Ok(Err(AnswerRefusal::UnknownCampaign));
         }
-        sqlx::query("INSERT INTO answer_keys (box_id, idem_key, campaign_id, answer, at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO answer_keys (box_id, idem_key, campaign_id, answer, at) VALUES ($1, $2, $3, $4, $5)")
             .bind(auth.box_id)
             .bind(key)
             .bind(req.campaign_id)
@@ -1128,9 +1128,9 @@ impl Db {
         let answered_at = req.answered_at.min(now);
         sqlx::query(
             "INSERT INTO answers (campaign_id, household_id, box_id, answer, answered_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (campaign_id, household_id) DO UPDATE SET box_id = ?3, answer = ?4,
-                 answered_at = ?5, received_at = ?6 WHERE answers.answered_at <= ?5",
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (campaign_id, household_id) DO UPDATE SET box_id = $3, answer = $4,
+                 answered_at = $5, received_at = $6 WHERE answers.answered_at <= $5",
         )
         .bind(req.campaign_id)
         .bind(auth.household_id)
@@ -1141,7 +1141,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let held: String = sqlx::query_scalar(
-            "SELECT answer FROM answers WHERE campaign_id = ? AND household_id = ?",
+            "SELECT answer FROM answers WHERE campaign_id = $1 AND household_id = $2",
         )
         .bind(req.campaign_id)
         .bind(auth.household_id)
@@ -1176,9 +1176,9 @@ impl Db {
             let minutes = (now - c.opened_at).num_minutes();
             let rows = sqlx::query(
                 "SELECT h.id, h.name, h.address, h.phone, h.district, a.answer, a.answered_at,
-                        (SELECT group_concat(kind) FROM campaign_mails x WHERE x.campaign_id = ?1 AND x.household_id = h.id)
-                 FROM households h LEFT JOIN answers a ON a.campaign_id = ?1 AND a.household_id = h.id
-                 WHERE h.municipality = ?2 ORDER BY h.id",
+                        (SELECT group_concat(kind) FROM campaign_mails x WHERE x.campaign_id = $1 AND x.household_id = h.id)
+                 FROM households h LEFT JOIN answers a ON a.campaign_id = $1 AND a.household_id = h.id
+                 WHERE h.municipality = $2 ORDER BY h.id",
             )
             .bind(c.id)
             .bind(&c.municipality)
@@ -1234,7 +1234,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO campaign_mails (campaign_id, household_id, kind, at) VALUES (?, ?, ?, ?)
+            "INSERT INTO campaign_mails (campaign_id, household_id, kind, at) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING",
         )
         .bind(campaign_id)
@@ -1338,7 +1338,7 @@ impl Db {
             "{BOARD_ROWS} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
              ORDER BY CASE WHEN standing = 0 THEN 0 WHEN standing = 3 THEN 3
                            WHEN support THEN 1 ELSE 2 END, id
-             LIMIT ?5"
+             LIMIT $5"
         )))
         .bind(scope.campaign.id)
         .bind(&scope.campaign.municipality)
@@ -1379,7 +1379,7 @@ impl Db {
         let helpers = sqlx::query(
             "SELECT p.id, p.name, p.role, p.phone, p.email, p.household_id FROM helpers p
              JOIN households h ON h.id = p.household_id
-             WHERE h.municipality = ? AND p.removed_at IS NULL ORDER BY p.id",
+             WHERE h.municipality = $1 AND p.removed_at IS NULL ORDER BY p.id",
         )
         .bind(municipality)
         .fetch_all(&self.pool)
@@ -1403,10 +1403,10 @@ const BOARD_ROWS: &str = "WITH rows AS (
            h.support_consent IS NOT NULL AS support, a.answer, a.answered_at,
            CASE WHEN a.answer = 'safe' THEN 3 WHEN a.answer = 'help' THEN 0
                 WHEN (SELECT MAX(b.last_heartbeat_at) FROM boxes b
-                      WHERE b.household_id = h.id AND b.revoked_at IS NULL) >= ?4 THEN 1
+                      WHERE b.household_id = h.id AND b.revoked_at IS NULL) >= $4 THEN 1
                 ELSE 2 END AS standing
-    FROM households h LEFT JOIN answers a ON a.campaign_id = ?1 AND a.household_id = h.id
-    WHERE h.municipality = ?2 AND (?3 = '' OR instr(?3, ',' || h.district || ',') > 0))";
+    FROM households h LEFT JOIN answers a ON a.campaign_id = $1 AND a.household_id = h.id
+    WHERE h.municipality = $2 AND ($3 = '' OR instr($3, ',' || h.district || ',') > 0))";
 
 fn standing_of(n: i64) -> Standing {
     match n {
@@ -1476,7 +1476,7 @@ fn shelter_from(r: &sqlx::sqlite::SqliteRow) -> Result<ShelterRow, sqlx::Error> 
 type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 async fn bump(tx: &mut Tx, municipality: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE municipalities SET alert_version = alert_version + 1 WHERE code = ?")
+    sqlx::query("UPDATE municipalities SET alert_version = alert_version + 1 WHERE code = $1")
         .bind(municipality)
         .execute(&mut **tx)
         .await?;
@@ -1492,8 +1492,8 @@ async fn close(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE campaigns SET closed_at = ?, closed_by = ?, closed_why = ?
-         WHERE id = ? AND closed_at IS NULL RETURNING municipality",
+        "UPDATE campaigns SET closed_at = $1, closed_by = $2, closed_why = $3
+         WHERE id = $4 AND closed_at IS NULL RETURNING municipality",
     )
     .bind(ts(now))
     .bind(operator_id)
@@ -1506,7 +1506,7 @@ async fn close(
 async fn open_campaigns(tx: &mut Tx, municipality: &str) -> Result<Vec<Campaign>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, opened_at, drill, hazard, event_id FROM campaigns
-         WHERE municipality = ? AND closed_at IS NULL ORDER BY id",
+         WHERE municipality = $1 AND closed_at IS NULL ORDER BY id",
     )
     .bind(municipality)
     .fetch_all(&mut **tx)

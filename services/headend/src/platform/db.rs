@@ -36,13 +36,13 @@ impl Db {
     ) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let before: Option<i64> =
-            sqlx::query_scalar("SELECT yen FROM platform_costs WHERE month = ?")
+            sqlx::query_scalar("SELECT yen FROM platform_costs WHERE month = $1")
                 .bind(month)
                 .fetch_optional(&mut *tx)
                 .await?;
         sqlx::query(
-            "INSERT INTO platform_costs (month, yen, entered_at, entered_by) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (month) DO UPDATE SET yen = ?2, entered_at = ?3, entered_by = ?4",
+            "INSERT INTO platform_costs (month, yen, entered_at, entered_by) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (month) DO UPDATE SET yen = $2, entered_at = $3, entered_by = $4",
         )
         .bind(month)
         .bind(yen)
@@ -55,7 +55,7 @@ impl Db {
     }
 
     pub async fn platform_cost(&self, month: &str) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT yen FROM platform_costs WHERE month = ?")
+        sqlx::query_scalar("SELECT yen FROM platform_costs WHERE month = $1")
             .bind(month)
             .fetch_optional(&self.pool)
             .await
@@ -89,9 +89,9 @@ impl Db {
         let k = key.0;
         sqlx::query(
             "INSERT INTO contribution_key (id, equal, households, boxes, orders, rides, set_at, set_by)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (id) DO UPDATE SET equal = ?1, households = ?2, boxes = ?3,
-                 orders = ?4, rides = ?5, set_at = ?6, set_by = ?7",
+             VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET equal = $1, households = $2, boxes = $3,
+                 orders = $4, rides = $5, set_at = $6, set_by = $7",
         )
         .bind(k[0])
         .bind(k[1])
@@ -118,16 +118,16 @@ impl Db {
         let rows = sqlx::query(
             "SELECT m.code, m.name,
                 (SELECT COUNT(*) FROM households h
-                 WHERE h.municipality = m.code AND h.created_at <= ?2),
+                 WHERE h.municipality = m.code AND h.created_at <= $2),
                 (SELECT COUNT(*) FROM boxes b JOIN households h ON h.id = b.household_id
-                 WHERE h.municipality = m.code AND b.created_at <= ?2
-                   AND (b.revoked_at IS NULL OR b.revoked_at >= ?1)),
+                 WHERE h.municipality = m.code AND b.created_at <= $2
+                   AND (b.revoked_at IS NULL OR b.revoked_at >= $1)),
                 (SELECT COUNT(*) FROM orders o JOIN households h ON h.id = o.household_id
                  WHERE h.municipality = m.code AND o.cancelled_at IS NULL
-                   AND o.delivery_day BETWEEN ?3 AND ?4),
+                   AND o.delivery_day BETWEEN $3 AND $4),
                 (SELECT COUNT(*) FROM rides r JOIN households h ON h.id = r.household_id
                  WHERE h.municipality = m.code AND r.state = 'booked'
-                   AND r.day BETWEEN ?3 AND ?4)
+                   AND r.day BETWEEN $3 AND $4)
              FROM municipalities m ORDER BY m.code",
         )
         .bind(start)
@@ -151,7 +151,7 @@ impl Db {
             });
         }
         let households_without = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM households WHERE municipality IS NULL AND created_at <= ?",
+            "SELECT COUNT(*) FROM households WHERE municipality IS NULL AND created_at <= $1",
         )
         .bind(end)
         .fetch_one(&self.pool)

@@ -151,8 +151,8 @@ impl Db {
         extra_minutes: i64,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE households SET eligibility = coalesce(?, eligibility), ride_needs = ?, ride_extra_minutes = ?
-             WHERE id = ?",
+            "UPDATE households SET eligibility = coalesce($1, eligibility), ride_needs = $2, ride_extra_minutes = $3
+             WHERE id = $4",
         )
         .bind(eligibility)
         .bind(needs)
@@ -166,7 +166,7 @@ impl Db {
     pub async fn add_vehicle(&self, name: &str, v: &Vehicle) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
             "INSERT INTO ride_vehicles (name, seats, shift_start, shift_end, depot_lat, depot_lon, wheelchair)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(name)
         .bind(v.seats)
@@ -187,7 +187,7 @@ impl Db {
         district: &str,
     ) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO ride_places (name, kind, lat, lon, district) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO ride_places (name, kind, lat, lon, district) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(kind)
@@ -199,7 +199,7 @@ impl Db {
     }
 
     pub async fn add_favourite(&self, household_id: i64, place_id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO ride_favourites (household_id, place_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO ride_favourites (household_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(household_id)
             .bind(place_id)
             .execute(&self.pool)
@@ -216,7 +216,7 @@ impl Db {
     pub async fn places_for(&self, household_id: i64) -> Result<Vec<KnownPlace>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT p.id, p.name, p.kind, p.lat, p.lon, f.place_id IS NOT NULL AS fav, p.district
-             FROM ride_places p LEFT JOIN ride_favourites f ON f.place_id = p.id AND f.household_id = ?
+             FROM ride_places p LEFT JOIN ride_favourites f ON f.place_id = p.id AND f.household_id = $1
              ORDER BY fav DESC, p.id",
         )
         .bind(household_id)
@@ -238,7 +238,7 @@ impl Db {
 
     pub async fn rider(&self, household_id: i64) -> Result<Option<Rider>, sqlx::Error> {
         let r = sqlx::query(
-            "SELECT ride, name, lat, lon, eligibility, ride_needs, ride_extra_minutes, district FROM households WHERE id = ?",
+            "SELECT ride, name, lat, lon, eligibility, ride_needs, ride_extra_minutes, district FROM households WHERE id = $1",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -266,7 +266,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES (?, ?, ?, ?)",
+            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES ($1, $2, $3, $4)",
         )
         .bind(household_id)
         .bind(ts(now))
@@ -295,7 +295,7 @@ impl Db {
     ) -> Result<Vec<(DateTime<Utc>, String, String, String)>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT f.at, coalesce(h.name, ''), f.code, f.detail FROM ride_refusals f
-             LEFT JOIN households h ON h.id = f.household_id WHERE f.at >= ? AND f.at < ? ORDER BY f.id",
+             LEFT JOIN households h ON h.id = f.household_id WHERE f.at >= $1 AND f.at < $2 ORDER BY f.id",
         )
         .bind(ts(from))
         .bind(ts(to))
@@ -323,9 +323,9 @@ impl Db {
         at: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         let sql = if drop {
-            "UPDATE rides SET dropped_at = coalesce(dropped_at, ?) WHERE id = ? AND state = 'booked'"
+            "UPDATE rides SET dropped_at = coalesce(dropped_at, $1) WHERE id = $2 AND state = 'booked'"
         } else {
-            "UPDATE rides SET picked_up_at = coalesce(picked_up_at, ?) WHERE id = ? AND state = 'booked'"
+            "UPDATE rides SET picked_up_at = coalesce(picked_up_at, $1) WHERE id = $2 AND state = 'booked'"
         };
         let r = sqlx::query(sql)
             .bind(ts(at))
@@ -364,7 +364,7 @@ impl Db {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let row: Option<(i64, i64, i64)> = sqlx::query_as(
-            "UPDATE rides SET unmet = ?1 WHERE id = ?2 AND state = 'booked' AND picked_up_at IS NULL AND unmet IS NULL
+            "UPDATE rides SET unmet = $1 WHERE id = $2 AND state = 'booked' AND picked_up_at IS NULL AND unmet IS NULL
              RETURNING household_id, pickup_from, pickup_to",
         )
         .bind(why)
@@ -375,7 +375,7 @@ impl Db {
             return Ok(false);
         };
         sqlx::query(
-            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES (?, ?, ?, ?)",
+            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES ($1, $2, $3, $4)",
         )
         .bind(household)
         .bind(ts(at))
@@ -393,7 +393,7 @@ impl Db {
 
     /// Rides of a day that were cancelled.
     pub async fn cancelled_rides(&self, day: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT count(*) FROM rides WHERE day = ? AND state = 'cancelled'")
+        sqlx::query_scalar("SELECT count(*) FROM rides WHERE day = $1 AND state = 'cancelled'")
             .bind(day)
             .fetch_one(&self.pool)
             .await
@@ -412,7 +412,7 @@ impl Db {
         day: &str,
     ) -> Result<Vec<RideRow>, sqlx::Error> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.household_id = ? AND r.day = ? ORDER BY r.pickup_from, r.id"
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.household_id = $1 AND r.day = $2 ORDER BY r.pickup_from, r.id"
         )))
         .bind(household_id)
         .bind(day)
@@ -442,7 +442,7 @@ impl Db {
         let key_owner = box_id.unwrap_or(0);
         let mut tx = self.write_tx().await?;
         let seen =
-            sqlx::query("SELECT ride_id, request FROM ride_keys WHERE box_id = ? AND key = ?")
+            sqlx::query("SELECT ride_id, request FROM ride_keys WHERE box_id = $1 AND key = $2")
                 .bind(key_owner)
                 .bind(key)
                 .fetch_optional(&mut *tx)
@@ -467,7 +467,7 @@ impl Db {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rides (household_id, box_id, day, from_place, to_place, people, pickup_from, pickup_to,
                                 arrive_at, fare_yen, state, created_at, arrive_by, return_of)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'booked', $11, $12, $13) RETURNING id",
         )
         .bind(household_id)
         // None: booked by the operator (a phone call), not by a box.
@@ -497,20 +497,22 @@ impl Db {
                 .collect(),
         );
         save_plan(&mut tx, day, &routes).await?;
-        sqlx::query("INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES (?, ?, ?, ?)")
-            .bind(key_owner)
-            .bind(key)
-            .bind(request)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key_owner)
+        .bind(key)
+        .bind(request)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Ok(BookOutcome::Booked(id)))
     }
 
     pub async fn ride(&self, id: i64) -> Result<Option<RideRow>, sqlx::Error> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = ?"
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = $1"
         )))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -529,7 +531,7 @@ impl Db {
     ) -> Result<Option<Result<(), ()>>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = ? AND r.household_id = ? AND r.state = 'booked'"
+            "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.id = $1 AND r.household_id = $2 AND r.state = 'booked'"
         )))
         .bind(id)
         .bind(household_id)
@@ -543,11 +545,11 @@ impl Db {
             tx.rollback().await?;
             return Ok(Some(Err(())));
         }
-        let day: String = sqlx::query_scalar("SELECT day FROM rides WHERE id = ?")
+        let day: String = sqlx::query_scalar("SELECT day FROM rides WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query("UPDATE rides SET state = 'cancelled', cancelled_at = ? WHERE id = ?")
+        sqlx::query("UPDATE rides SET state = 'cancelled', cancelled_at = $1 WHERE id = $2")
             .bind(ts(now))
             .bind(id)
             .execute(&mut *tx)
@@ -572,7 +574,7 @@ impl Db {
             .map(|r| Ok((r.try_get(0)?, Yen(r.try_get(1)?))))
             .collect::<Result<_, sqlx::Error>>()?;
         let discount: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(TV_DISCOUNT)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -586,7 +588,7 @@ impl Db {
     pub async fn set_category(&self, name: &str, fare_yen: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO ride_categories (name, fare_yen, position)
-             VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM ride_categories))
+             VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM ride_categories))
              ON CONFLICT (name) DO UPDATE SET fare_yen = excluded.fare_yen",
         )
         .bind(name)
@@ -599,7 +601,7 @@ impl Db {
     /// Remove a category: `false` if there was none. Riders only in it are no
     /// longer eligible.
     pub async fn remove_category(&self, name: &str) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query("DELETE FROM ride_categories WHERE name = ?")
+        let r = sqlx::query("DELETE FROM ride_categories WHERE name = $1")
             .bind(name)
             .execute(&self.pool)
             .await?;
@@ -608,7 +610,7 @@ impl Db {
 
     pub async fn set_tv_discount(&self, yen: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(TV_DISCOUNT)
         .bind(yen.to_string())
@@ -632,9 +634,9 @@ impl Db {
     pub async fn link_zones(&self, a: &str, b: &str, linked: bool) -> Result<(), sqlx::Error> {
         let (a, b) = if a < b { (a, b) } else { (b, a) };
         let sql = if linked {
-            "INSERT OR IGNORE INTO ride_zone_links (a, b) VALUES (?, ?)"
+            "INSERT OR IGNORE INTO ride_zone_links (a, b) VALUES ($1, $2)"
         } else {
-            "DELETE FROM ride_zone_links WHERE a = ? AND b = ?"
+            "DELETE FROM ride_zone_links WHERE a = $1 AND b = $2"
         };
         sqlx::query(sql)
             .bind(a)
@@ -691,7 +693,7 @@ async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow
 }
 
 async fn plan_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<Routes, sqlx::Error> {
-    let json: Option<String> = sqlx::query_scalar("SELECT routes FROM ride_plans WHERE day = ?")
+    let json: Option<String> = sqlx::query_scalar("SELECT routes FROM ride_plans WHERE day = $1")
         .bind(day)
         .fetch_optional(&mut *conn)
         .await?;
@@ -708,7 +710,7 @@ async fn save_plan(
 ) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(routes).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
-        "INSERT INTO ride_plans (day, routes) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET routes = excluded.routes",
+        "INSERT INTO ride_plans (day, routes) VALUES ($1, $2) ON CONFLICT (day) DO UPDATE SET routes = excluded.routes",
     )
     .bind(day)
     .bind(json)
@@ -720,7 +722,7 @@ async fn save_plan(
 async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayRows, sqlx::Error> {
     let vehicles = vehicles_on(conn).await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.day = ? AND r.state = 'booked' ORDER BY r.id"
+        "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.day = $1 AND r.state = 'booked' ORDER BY r.id"
     )))
     .bind(day)
     .fetch_all(&mut *conn)

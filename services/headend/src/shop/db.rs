@@ -118,7 +118,7 @@ impl Db {
     async fn delivery_rules_in(
         conn: &mut sqlx::SqliteConnection,
     ) -> Result<DeliveryRules, sqlx::Error> {
-        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(RULES_KEY)
             .fetch_optional(&mut *conn)
             .await?;
@@ -131,7 +131,7 @@ impl Db {
     pub async fn set_delivery_rules(&self, rules: &DeliveryRules) -> Result<(), sqlx::Error> {
         let json = serde_json::to_string(rules).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?)
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(RULES_KEY)
@@ -174,9 +174,9 @@ impl Db {
             "SELECT l.item_id FROM order_lines l
              JOIN orders o ON o.id = l.order_id
              JOIN items i ON i.id = l.item_id
-             WHERE o.household_id = ? AND o.cancelled_at IS NULL AND i.on_sale = 1
+             WHERE o.household_id = $1 AND o.cancelled_at IS NULL AND i.on_sale = 1
              GROUP BY l.item_id ORDER BY COUNT(*) DESC, MAX(o.placed_at) DESC, l.item_id
-             LIMIT ?",
+             LIMIT $2",
         )
         .bind(household_id)
         .bind(USUAL_MAX)
@@ -195,7 +195,7 @@ impl Db {
         order: &mut Order,
     ) -> Result<(), sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT item_id, name, unit, price_yen, qty FROM order_lines WHERE order_id = ? ORDER BY line",
+            "SELECT item_id, name, unit, price_yen, qty FROM order_lines WHERE order_id = $1 ORDER BY line",
         )
         .bind(order.id)
         .fetch_all(&mut *conn)
@@ -250,7 +250,7 @@ impl Db {
     ) -> Result<Result<(Order, bool), OrderRefusal>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let seen = sqlx::query(
-            "SELECT request_hash, order_id FROM idempotency WHERE box_id = ? AND key = ?",
+            "SELECT request_hash, order_id FROM idempotency WHERE box_id = $1 AND key = $2",
         )
         .bind(box_id)
         .bind(key)
@@ -271,7 +271,7 @@ impl Db {
             };
         }
         let registered: Option<bool> = sqlx::query_scalar(
-            "SELECT shop = 1 AND shop_until IS NULL FROM households WHERE id = ?",
+            "SELECT shop = 1 AND shop_until IS NULL FROM households WHERE id = $1",
         )
         .bind(household_id)
         .fetch_optional(&mut *tx)
@@ -282,7 +282,7 @@ impl Db {
         let mut stock = Vec::with_capacity(items.len());
         for &id in items {
             let row = sqlx::query(
-                "SELECT seller_id, name, unit, price_yen, on_sale FROM items WHERE id = ?",
+                "SELECT seller_id, name, unit, price_yen, on_sale FROM items WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -305,7 +305,7 @@ impl Db {
         };
         let order_id: i64 = sqlx::query_scalar(
             "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until, total_yen)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(household_id)
         .bind(box_id)
@@ -318,7 +318,7 @@ impl Db {
         for (i, l) in priced.lines.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO order_lines (order_id, line, item_id, seller_id, name, unit, price_yen, qty)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(order_id)
             .bind(i as i64)
@@ -332,7 +332,7 @@ impl Db {
             .await?;
         }
         sqlx::query(
-            "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(box_id)
         .bind(key)
@@ -359,7 +359,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO idempotency (box_id, key, request_hash, order_id, created_at)
-             VALUES (?, ?, NULL, NULL, ?) ON CONFLICT (box_id, key) DO NOTHING",
+             VALUES ($1, $2, NULL, NULL, $3) ON CONFLICT (box_id, key) DO NOTHING",
         )
         .bind(box_id)
         .bind(key)
@@ -367,7 +367,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let order_id: Option<i64> =
-            sqlx::query_scalar("SELECT order_id FROM idempotency WHERE box_id = ? AND key = ?")
+            sqlx::query_scalar("SELECT order_id FROM idempotency WHERE box_id = $1 AND key = $2")
                 .bind(box_id)
                 .bind(key)
                 .fetch_one(&mut *tx)
@@ -422,7 +422,7 @@ impl Db {
         if !order.can_cancel(now) {
             return Ok(Some(Err(order)));
         }
-        sqlx::query("UPDATE orders SET cancelled_at = ? WHERE id = ?")
+        sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2")
             .bind(ts(now))
             .bind(order_id)
             .execute(&mut *tx)
@@ -441,7 +441,7 @@ impl Db {
                     h.id AS hid, h.name AS hname, h.address AS haddr, h.district AS hdistrict,
                     h.phone AS hphone
              FROM orders o JOIN households h ON h.id = o.household_id
-             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL
+             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL
              ORDER BY h.district, h.address, o.id",
         )
         .bind(day.to_string())
@@ -469,7 +469,7 @@ impl Db {
             "SELECT s.name, l.name, l.unit, l.qty, l.price_yen * l.qty, h.id, h.name, h.district
              FROM order_lines l JOIN orders o ON o.id = l.order_id
              JOIN sellers s ON s.id = l.seller_id JOIN households h ON h.id = o.household_id
-             WHERE o.delivery_day = ? AND o.cancelled_at IS NULL
+             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL
              ORDER BY s.id, l.item_id, h.district, h.id",
         )
         .bind(day.to_string())
@@ -513,17 +513,17 @@ impl Db {
         let (f, l) = (first.to_string(), last.to_string());
         let rows = sqlx::query(
             "SELECT h.id, h.name,
-                    (h.shop_from IS NOT NULL AND h.shop_from <= ?2
-                     AND (h.shop_until IS NULL OR h.shop_until >= ?1)) AS registered,
+                    (h.shop_from IS NOT NULL AND h.shop_from <= $2
+                     AND (h.shop_until IS NULL OR h.shop_until >= $1)) AS registered,
                     COALESCE((SELECT SUM(ln.price_yen * ln.qty) FROM orders o JOIN order_lines ln ON ln.order_id = o.id
                               WHERE o.household_id = h.id AND o.cancelled_at IS NULL
-                                AND o.delivery_day BETWEEN ?1 AND ?2), 0) AS goods,
+                                AND o.delivery_day BETWEEN $1 AND $2), 0) AS goods,
                     (SELECT COUNT(*) FROM orders o WHERE o.household_id = h.id AND o.cancelled_at IS NULL
-                       AND o.delivery_day BETWEEN ?1 AND ?2) AS n,
+                       AND o.delivery_day BETWEEN $1 AND $2) AS n,
                     (SELECT COUNT(*) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
-                       AND r.day BETWEEN ?1 AND ?2) AS rides,
+                       AND r.day BETWEEN $1 AND $2) AS rides,
                     COALESCE((SELECT SUM(r.fare_yen) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
-                       AND r.day BETWEEN ?1 AND ?2), 0) AS ride_yen
+                       AND r.day BETWEEN $1 AND $2), 0) AS ride_yen
              FROM households h ORDER BY h.id",
         )
         .bind(&f)
@@ -552,7 +552,7 @@ impl Db {
         let rows = sqlx::query(
             "SELECT s.id, s.name, SUM(ln.price_yen * ln.qty)
              FROM order_lines ln JOIN orders o ON o.id = ln.order_id JOIN sellers s ON s.id = ln.seller_id
-             WHERE o.cancelled_at IS NULL AND o.delivery_day BETWEEN ?1 AND ?2
+             WHERE o.cancelled_at IS NULL AND o.delivery_day BETWEEN $1 AND $2
              GROUP BY s.id ORDER BY s.id",
         )
         .bind(&f)
@@ -587,7 +587,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = ?")
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = $1")
             .bind(item_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -595,7 +595,7 @@ impl Db {
             return Ok(None);
         }
         let version: i64 = sqlx::query_scalar(
-            "INSERT INTO item_photos (item_id, png, version, updated_at) VALUES (?, ?, 1, ?)
+            "INSERT INTO item_photos (item_id, png, version, updated_at) VALUES ($1, $2, 1, $3)
              ON CONFLICT (item_id) DO UPDATE SET png = excluded.png,
                version = item_photos.version + 1, updated_at = excluded.updated_at
              RETURNING version",
@@ -610,7 +610,7 @@ impl Db {
     }
 
     pub async fn photo(&self, item_id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
-        sqlx::query_scalar("SELECT png FROM item_photos WHERE item_id = ?")
+        sqlx::query_scalar("SELECT png FROM item_photos WHERE item_id = $1")
             .bind(item_id)
             .fetch_optional(&self.pool)
             .await
@@ -623,7 +623,7 @@ impl Db {
         on_sale: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE items SET on_sale = ?, updated_at = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE items SET on_sale = $1, updated_at = $2 WHERE id = $3")
             .bind(on_sale)
             .bind(ts(now))
             .bind(item_id)
@@ -693,7 +693,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(
-            "INSERT INTO sellers (name, phone, created_at) VALUES (?, ?, ?) RETURNING id",
+            "INSERT INTO sellers (name, phone, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(name)
         .bind(phone)
@@ -713,7 +713,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         let mut errors = Vec::new();
         for r in rows {
-            let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = ?")
+            let seller: Option<i64> = sqlx::query_scalar("SELECT id FROM sellers WHERE name = $1")
                 .bind(&r.seller)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -727,7 +727,7 @@ impl Db {
             };
             sqlx::query(
                 "INSERT INTO items (seller_id, category, name, price_yen, unit, on_sale, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (seller_id, name) DO UPDATE SET
                    category = excluded.category, price_yen = excluded.price_yen,
                    unit = excluded.unit, on_sale = excluded.on_sale, updated_at = excluded.updated_at",

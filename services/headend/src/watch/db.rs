@@ -189,7 +189,7 @@ async fn bump(
     tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
     household_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = ?")
+    let done = sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = $1")
         .bind(household_id)
         .execute(&mut **tx)
         .await?;
@@ -236,7 +236,7 @@ impl Db {
             ),
         ] {
             sqlx::query(
-                "INSERT INTO settings (key, value) VALUES (?, ?)
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             )
             .bind(k)
@@ -248,7 +248,7 @@ impl Db {
     }
 
     pub async fn watch_version(&self, household_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT watch_version FROM households WHERE id = ?")
+        sqlx::query_scalar("SELECT watch_version FROM households WHERE id = $1")
             .bind(household_id)
             .fetch_one(&self.pool)
             .await
@@ -262,7 +262,7 @@ impl Db {
     ) -> Result<bool, sqlx::Error> {
         let json = serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query("UPDATE households SET watch_policy = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE households SET watch_policy = $1 WHERE id = $2")
             .bind(json)
             .bind(household_id)
             .execute(&mut *tx)
@@ -282,7 +282,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Result<i64, ContactRefusal>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = ?")
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM households WHERE id = $1")
             .bind(household_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -291,7 +291,7 @@ impl Db {
         }
         let (count, last): (i64, Option<i64>) = {
             let r = sqlx::query(
-                "SELECT count(*), max(position) FROM contacts WHERE household_id = ? AND removed_at IS NULL",
+                "SELECT count(*), max(position) FROM contacts WHERE household_id = $1 AND removed_at IS NULL",
             )
             .bind(household_id)
             .fetch_one(&mut *tx)
@@ -303,7 +303,7 @@ impl Db {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO contacts (household_id, position, name, email, link_token, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(household_id)
         .bind(last.unwrap_or(0) + 1)
@@ -326,7 +326,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         self.retire(
-            "UPDATE contacts SET removed_at = ? WHERE id = ? AND household_id = ? AND removed_at IS NULL",
+            "UPDATE contacts SET removed_at = $1 WHERE id = $2 AND household_id = $3 AND removed_at IS NULL",
             household_id,
             contact_id,
             now,
@@ -363,8 +363,8 @@ impl Db {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
-            "UPDATE contacts SET link_token = ?, bounced_at = NULL, bounce_reason = NULL
-             WHERE id = ? AND household_id = ? AND removed_at IS NULL",
+            "UPDATE contacts SET link_token = $1, bounced_at = NULL, bounce_reason = NULL
+             WHERE id = $2 AND household_id = $3 AND removed_at IS NULL",
         )
         .bind(secret::new_secret())
         .bind(contact_id)
@@ -378,7 +378,7 @@ impl Db {
 
     pub async fn contacts(&self, household_id: i64) -> Result<Vec<ContactRow>, sqlx::Error> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE household_id = ? AND removed_at IS NULL
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE household_id = $1 AND removed_at IS NULL
              ORDER BY position, id"
         )))
         .bind(household_id)
@@ -390,7 +390,7 @@ impl Db {
     /// The contact a family-page link belongs to, if it is still valid.
     pub async fn contact_by_link(&self, token: &str) -> Result<Option<ContactRow>, sqlx::Error> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE link_token = ? AND removed_at IS NULL"
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE link_token = $1 AND removed_at IS NULL"
         )))
         .bind(token)
         .fetch_optional(&self.pool)
@@ -405,7 +405,7 @@ impl Db {
         until: Option<DateTime<Utc>>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE households SET paused_until = ? WHERE id = ?")
+        sqlx::query("UPDATE households SET paused_until = $1 WHERE id = $2")
             .bind(until.map(ts))
             .bind(household_id)
             .execute(&mut *tx)
@@ -428,7 +428,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         let window_start = ts(now) - PAUSE_WINDOW_DAYS * 86_400;
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT from_at, until_at FROM watch_pauses WHERE household_id = ? AND until_at > ?",
+            "SELECT from_at, until_at FROM watch_pauses WHERE household_id = $1 AND until_at > $2",
         )
         .bind(household_id)
         .bind(window_start)
@@ -445,7 +445,7 @@ impl Db {
             return Ok(Err(PauseRefusal::OverMonthlyCap { left_days }));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO watch_pauses (household_id, contact_id, from_at, until_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO watch_pauses (household_id, contact_id, from_at, until_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(household_id)
         .bind(contact_id)
@@ -453,7 +453,7 @@ impl Db {
         .bind(ts(until))
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("UPDATE households SET paused_until = ? WHERE id = ?")
+        sqlx::query("UPDATE households SET paused_until = $1 WHERE id = $2")
             .bind(ts(until))
             .bind(household_id)
             .execute(&mut *tx)
@@ -471,13 +471,13 @@ impl Db {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
-            "UPDATE watch_pauses SET until_at = ?1 WHERE household_id = ?2 AND until_at > ?1",
+            "UPDATE watch_pauses SET until_at = $1 WHERE household_id = $2 AND until_at > $1",
         )
         .bind(ts(now))
         .bind(household_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE households SET paused_until = NULL WHERE id = ?")
+        sqlx::query("UPDATE households SET paused_until = NULL WHERE id = $1")
             .bind(household_id)
             .execute(&mut *tx)
             .await?;
@@ -497,7 +497,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO family_reminders (household_id, contact_id, phrase, schedule, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(household_id)
         .bind(contact_id)
@@ -518,7 +518,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         self.retire(
-            "UPDATE family_reminders SET removed_at = ? WHERE id = ? AND household_id = ? AND removed_at IS NULL",
+            "UPDATE family_reminders SET removed_at = $1 WHERE id = $2 AND household_id = $3 AND removed_at IS NULL",
             household_id,
             id,
             now,
@@ -532,7 +532,7 @@ impl Db {
     ) -> Result<Vec<api::FamilyReminder>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT id, phrase, schedule FROM family_reminders
-             WHERE household_id = ? AND removed_at IS NULL ORDER BY id",
+             WHERE household_id = $1 AND removed_at IS NULL ORDER BY id",
         )
         .bind(household_id)
         .fetch_all(&self.pool)
@@ -559,7 +559,7 @@ impl Db {
         link_base: &str,
     ) -> Result<WatchConfig, sqlx::Error> {
         let r = sqlx::query(
-            "SELECT watch_version, watch_policy, paused_until FROM households WHERE id = ?",
+            "SELECT watch_version, watch_policy, paused_until FROM households WHERE id = $1",
         )
         .bind(household_id)
         .fetch_one(&self.pool)
@@ -594,8 +594,8 @@ impl Db {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
-            "UPDATE households SET watch_state = ?, watch_threshold_min = ?, watch_adaptive = ?, away_until = ?
-             WHERE id = ?",
+            "UPDATE households SET watch_state = $1, watch_threshold_min = $2, watch_adaptive = $3, away_until = $4
+             WHERE id = $5",
         )
         .bind(state_name(rep.state))
         .bind(rep.threshold_min)
@@ -607,7 +607,7 @@ impl Db {
         for a in &rep.alerts {
             sqlx::query(
                 "INSERT INTO watch_alerts (household_id, box_id, box_alert_id, kind, n, at)
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (box_id, box_alert_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (box_id, box_alert_id) DO NOTHING",
             )
             .bind(household_id)
             .bind(box_id)
@@ -620,7 +620,7 @@ impl Db {
         }
         for b in &rep.bounces {
             let fresh = sqlx::query(
-                "INSERT INTO bounces_seen (box_id, box_mail_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                "INSERT INTO bounces_seen (box_id, box_mail_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(box_id)
             .bind(b.id)
@@ -645,7 +645,7 @@ impl Db {
                     (SELECT max(last_activity_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL),
                     (SELECT max(last_heartbeat_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL),
                     (SELECT serial FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL ORDER BY id DESC LIMIT 1)
-             FROM households h WHERE h.id = ?",
+             FROM households h WHERE h.id = $1",
         )
         .bind(household_id)
         .fetch_optional(&self.pool)
@@ -654,7 +654,7 @@ impl Db {
             return Ok(None);
         };
         let alerts = sqlx::query(
-            "SELECT kind, n, at, detail FROM watch_alerts WHERE household_id = ? ORDER BY at DESC, id DESC LIMIT 30",
+            "SELECT kind, n, at, detail FROM watch_alerts WHERE household_id = $1 ORDER BY at DESC, id DESC LIMIT 30",
         )
         .bind(household_id)
         .fetch_all(&self.pool)
@@ -697,7 +697,7 @@ impl Db {
              FROM boxes b JOIN households h ON h.id = b.household_id
              LEFT JOIN offline_alerts o ON o.box_id = b.id AND o.resolved_at IS NULL
              WHERE b.revoked_at IS NULL AND b.last_heartbeat_at IS NOT NULL
-               AND (b.last_heartbeat_at < ? OR o.id IS NOT NULL)
+               AND (b.last_heartbeat_at < $1 OR o.id IS NOT NULL)
              ORDER BY b.id",
         )
         .bind(ts(before))
@@ -736,7 +736,7 @@ impl Db {
         let (sql, kind, id) = match step {
             OfflineStep::Raise { box_id, since } => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO offline_alerts (box_id, since, operator_at) VALUES (?, ?, ?) RETURNING id",
+                    "INSERT INTO offline_alerts (box_id, since, operator_at) VALUES ($1, $2, $3) RETURNING id",
                 )
                 .bind(box_id)
                 .bind(ts(since))
@@ -746,13 +746,15 @@ impl Db {
                 (None, "offline", id)
             }
             OfflineStep::Family { alert_id } => (
-                Some("UPDATE offline_alerts SET family_at = ? WHERE id = ? AND family_at IS NULL"),
+                Some(
+                    "UPDATE offline_alerts SET family_at = $1 WHERE id = $2 AND family_at IS NULL",
+                ),
                 "offline_family",
                 alert_id,
             ),
             OfflineStep::Resolve { alert_id } => (
                 Some(
-                    "UPDATE offline_alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+                    "UPDATE offline_alerts SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL",
                 ),
                 "online",
                 alert_id,
@@ -770,7 +772,7 @@ impl Db {
             }
         }
         sqlx::query(
-            "INSERT INTO watch_alerts (household_id, kind, n, at, detail) VALUES (?, ?, 1, ?, ?)",
+            "INSERT INTO watch_alerts (household_id, kind, n, at, detail) VALUES ($1, $2, 1, $3, $4)",
         )
         .bind(household_id)
         .bind(kind)
@@ -850,7 +852,7 @@ async fn enqueue(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO mail_outbox (message_id, household_id, contact_id, to_name, to_addr, subject, body, created_at, state, next_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (message_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9) ON CONFLICT (message_id) DO NOTHING",
     )
     .bind(&m.message_id)
     .bind(m.household_id)
@@ -876,8 +878,8 @@ async fn flag_bounce(
 ) -> Result<(), sqlx::Error> {
     let reason: String = reason.chars().take(300).collect();
     sqlx::query(
-        "UPDATE contacts SET bounced_at = ?, bounce_reason = ?
-         WHERE household_id = ? AND removed_at IS NULL AND (id = ? OR email = ?)",
+        "UPDATE contacts SET bounced_at = $1, bounce_reason = $2
+         WHERE household_id = $3 AND removed_at IS NULL AND (id = $4 OR email = $5)",
     )
     .bind(ts(at))
     .bind(reason)
@@ -902,7 +904,7 @@ impl engawa_mail::Outbox for Db {
     ) -> Result<Vec<engawa_mail::QueuedMail>, engawa_mail::StoreError> {
         let rows = sqlx::query(
             "SELECT id, message_id, to_name, to_addr, subject, body, attempts FROM mail_outbox
-             WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT 20",
+             WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT 20",
         )
         .bind(ts(now))
         .fetch_all(&self.pool)
@@ -929,7 +931,7 @@ impl engawa_mail::Outbox for Db {
         now: DateTime<Utc>,
     ) -> Result<(), engawa_mail::StoreError> {
         sqlx::query(
-            "UPDATE mail_outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE mail_outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2",
         )
         .bind(ts(now))
         .bind(m.id)
@@ -945,7 +947,7 @@ impl engawa_mail::Outbox for Db {
         error: &str,
     ) -> Result<(), engawa_mail::StoreError> {
         sqlx::query(
-            "UPDATE mail_outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE mail_outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE id = $3",
         )
         .bind(ts(next_at))
         .bind(error)
@@ -963,8 +965,8 @@ impl engawa_mail::Outbox for Db {
     ) -> Result<(), engawa_mail::StoreError> {
         let mut tx = self.write_tx().await?;
         let r = sqlx::query(
-            "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?
-             WHERE id = ? RETURNING household_id, contact_id",
+            "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = $1
+             WHERE id = $2 RETURNING household_id, contact_id",
         )
         .bind(error)
         .bind(m.id)
