@@ -316,8 +316,52 @@ async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() 
     c.goto(&format!("{base}/console/billing?month=2026-11"))
         .await
         .unwrap();
-    assert!(text(&c).await.contains("合計は 一致しています"));
+    let page = text(&c).await;
+    assert!(page.contains("合計は 一致しています"));
+    assert!(page.contains("運用費は まだ 入力されていません"), "{page}");
+    // 負担金: the platform operator enters the month's cost (CLI); the
+    // page splits it among the municipalities, to the yen.
+    for (code, name) in [("209996", "みどり町"), ("209997", "あおば村")] {
+        h.db.set_municipality(&engawa_headend::disaster::db::Municipality::new(
+            code,
+            name,
+            Default::default(),
+            Default::default(),
+        ))
+        .await
+        .unwrap();
+    }
+    h.db.set_platform_cost("2026-11", 100_001, "test", h.clock.now())
+        .await
+        .unwrap();
+    c.goto(&format!("{base}/console/billing?month=2026-11"))
+        .await
+        .unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("1円まで 一致しています"), "{page}");
+    assert!(page.contains("あおば村（209997）"), "{page}");
     shot(&c, "billing").await;
+    // The same session, outside the browser (it would download the file).
+    let cookie = c.get_named_cookie("__Host-engawa_session").await.unwrap();
+    let csv = h
+        .http
+        .get(format!(
+            "{base}/console/billing/contributions.csv?month=2026-11"
+        ))
+        .header(
+            "cookie",
+            format!("__Host-engawa_session={}", cookie.value()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("2026-11,total,,"), "{csv}");
+    assert!(
+        csv.ends_with(",,\r\n") && csv.contains(",100001\r\n"),
+        "{csv}"
+    );
 
     // Logging out ends the session.
     c.goto(&format!("{base}/console")).await.unwrap();

@@ -875,8 +875,63 @@ async fn billing(
             a href=(csv("households", true)) { "世帯" } " · "
             a href=(csv("sellers", true)) { "お店" }
         }
+        (try_db!(contributions_section(&s, &month, first, last).await))
     };
     page(&format!("請求 {month}"), Some(&session), body).into_response()
+}
+
+/// 負担金: the platform's cost of the month split among the municipalities
+/// (the cost and the key are the platform operator's, set with the CLI).
+async fn contributions_section(
+    s: &AppState,
+    month: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Markup, sqlx::Error> {
+    use crate::platform::contributions;
+    let key = s.db.contribution_key().await?;
+    let Some(cost) = s.db.platform_cost(month).await? else {
+        return Ok(html! {
+            h2 { "負担金（共同利用の 運用費の 分担）" }
+            p { "この月の 運用費は まだ 入力されていません（"
+                code { "engawa-headend billing cost --month " (month) " --yen 金額" } "）。" }
+            p { "分担の きまり（%）: " (key.describe_ja()) }
+        });
+    };
+    let basis = s.db.contribution_basis(first, last).await?;
+    let split = contributions::split(month, cost, key, &basis.municipalities);
+    Ok(html! {
+        h2 { "負担金（共同利用の 運用費の 分担）" }
+        p { "運用費 " (Yen(cost).to_ja()) "　分担の きまり（%）: " (key.describe_ja()) }
+        @match &split {
+            Err(why) => { (err(&format!("分担できません: {why}"))) }
+            Ok(split) => {
+                @if split.total() == cost {
+                    (ok("分担の 合計は 運用費と 1円まで 一致しています。"))
+                } @else {
+                    (err("分担の 合計が 運用費と 一致しません。"))
+                }
+                table {
+                    tr { th { "自治体" } th { "世帯" } th { "機械" } th { "注文" } th { "乗車" } th { "負担金" } }
+                    @for sh in &split.shares {
+                        tr {
+                            td { (sh.name) "（" (sh.code) "）" }
+                            td.n { (sh.counts[1]) } td.n { (sh.counts[2]) }
+                            td.n { (sh.counts[3]) } td.n { (sh.counts[4]) }
+                            td.n { (Yen(sh.yen).to_ja()) }
+                        }
+                    }
+                }
+                @if !split.shared_equally.is_empty() {
+                    p { "この月は だれにも ない 項目（" (split.shared_equally.join("・")) "）の 分は 均等に 分けています。" }
+                }
+                @if basis.households_without > 0 {
+                    p { "自治体の ない 世帯が " (basis.households_without) " 世帯 あります（どの 分担にも 入りません）。" }
+                }
+                p { a href=(format!("/console/billing/contributions.csv?month={month}")) { "負担金 CSV" } }
+            }
+        }
+    })
 }
 
 async fn billing_csv(
@@ -900,6 +955,26 @@ async fn billing_csv(
     let (data, name) = match file.as_str() {
         "households.csv" => (e.households_csv, format!("households-{month}.csv")),
         "sellers.csv" => (e.sellers_csv, format!("sellers-{month}.csv")),
+        "contributions.csv" => {
+            let Some(cost) = try_db!(s.db.platform_cost(&month).await) else {
+                return (StatusCode::NOT_FOUND, "no platform cost for this month").into_response();
+            };
+            let key = try_db!(s.db.contribution_key().await);
+            let basis = try_db!(s.db.contribution_basis(first, last).await);
+            let split = match crate::platform::contributions::split(
+                &month,
+                cost,
+                key,
+                &basis.municipalities,
+            ) {
+                Ok(split) => split,
+                Err(why) => return (StatusCode::CONFLICT, why).into_response(),
+            };
+            (
+                crate::platform::contributions::csv(&split, q.bom.is_some()).into_bytes(),
+                format!("contributions-{month}.csv"),
+            )
+        }
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     (

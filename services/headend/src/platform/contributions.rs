@@ -48,6 +48,16 @@ impl Key {
         Ok(Key(weights))
     }
 
+    /// 「均等割 0・世帯 50・機械 20・注文 15・乗車 15」 (percent), for the console.
+    pub fn describe_ja(&self) -> String {
+        ["均等割", "世帯", "機械", "注文", "乗車"]
+            .iter()
+            .zip(self.0)
+            .map(|(f, w)| format!("{f} {w}"))
+            .collect::<Vec<_>>()
+            .join("・")
+    }
+
     /// "equal 0, households 50, boxes 20, orders 15, rides 15".
     pub fn describe(&self) -> String {
         FACTORS
