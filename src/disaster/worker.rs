@@ -295,7 +295,6 @@ impl Worker {
                         "安否 answer delivered"
                     );
                     st.wait = Duration::from_secs(2);
-                    (self.sink)(Event::Disaster(delivered(p.campaign_id, p.answer)));
                     (true, receipt.answer.as_str().to_string())
                 }
                 Err(ClientError::Refused { status, code, .. }) => {
@@ -324,7 +323,11 @@ impl Worker {
             } else {
                 st.unkept.retain(|u| u.key != p.key);
             }
-            if !ok {
+            // Recorded first, then told: 「つたえました」 never shows an
+            // answer the box would still send.
+            if ok {
+                (self.sink)(Event::Disaster(delivered(p.campaign_id, p.answer)));
+            } else {
                 // What the head-end holds is what the card shows.
                 self.refresh(st).await;
             }

@@ -378,7 +378,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
         {
             sqlx::query(
                 "INSERT INTO boxes (household_id, serial, token_hash, created_at, revoked_at)
-                 VALUES (?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(h)
             .bind(format!("EGW-{i}"))
@@ -399,7 +399,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
         ] {
             sqlx::query(
                 "INSERT INTO orders (household_id, box_id, placed_at, delivery_day, cancel_until,
-                                     cancelled_at, total_yen) VALUES (?, 1, ?, ?, ?, ?, 500)",
+                                     cancelled_at, total_yen) VALUES ($1, 1, $2, $3, $4, $5, 500)",
             )
             .bind(h)
             .bind(now)
@@ -414,7 +414,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
         for (h, state) in [(1, "booked"), (3, "booked"), (3, "booked"), (3, "cancelled")] {
             sqlx::query(
                 "INSERT INTO rides (household_id, day, people, pickup_from, pickup_to, arrive_at,
-                                    fare_yen, state, created_at) VALUES (?, ?, 1, 0, 0, 0, 300, ?, ?)",
+                                    fare_yen, state, created_at) VALUES ($1, $2, 1, 0, 0, 0, 300, $3, $4)",
             )
             .bind(h)
             .bind(first.to_string())

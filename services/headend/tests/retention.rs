@@ -44,34 +44,34 @@ async fn bookkeeping(h: &Headend, household: i64, tag: &str) {
         .unwrap();
     for (q, n) in [
         (
-            "INSERT INTO idempotency (box_id, key, created_at) VALUES (?1, 'k-' || ?3, ?2)",
+            "INSERT INTO idempotency (box_id, key, created_at) VALUES ($1, 'k-' || $3, $2)",
             1,
         ),
         (
             "INSERT INTO rides (household_id, box_id, day, people, pickup_from, pickup_to, arrive_at, fare_yen, state, created_at)
-             VALUES (?4, ?1, '2026-01-01', 1, ?2, ?2, ?2, 300, 'booked', ?2)",
+             VALUES ($4, $1, '2026-01-01', 1, $2, $2, $2, 300, 'booked', $2)",
             1,
         ),
         (
-            "INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES (?1, 'r-' || ?3, '{}', (SELECT MAX(id) FROM rides))",
+            "INSERT INTO ride_keys (box_id, key, request, ride_id) VALUES ($1, 'r-' || $3, '{}', (SELECT MAX(id) FROM rides))",
             1,
         ),
         (
             "INSERT INTO mail_outbox (message_id, to_name, to_addr, subject, body, created_at, state, next_at)
-             VALUES ('sent-' || ?3, 'a', 'a@example.jp', 's', 'b', ?2, 'sent', ?2),
-                    ('pending-' || ?3, 'a', 'a@example.jp', 's', 'b', ?2, 'pending', ?2)",
+             VALUES ('sent-' || $3, 'a', 'a@example.jp', 's', 'b', $2, 'sent', $2),
+                    ('pending-' || $3, 'a', 'a@example.jp', 's', 'b', $2, 'pending', $2)",
             2,
         ),
         (
-            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES (?4, ?2, 'full', '')",
+            "INSERT INTO ride_refusals (household_id, at, code, detail) VALUES ($4, $2, 'full', '')",
             1,
         ),
         (
-            "INSERT INTO watch_alerts (household_id, kind, n, at) VALUES (?4, 'no_activity', 1, ?2)",
+            "INSERT INTO watch_alerts (household_id, kind, n, at) VALUES ($4, 'no_activity', 1, $2)",
             1,
         ),
         (
-            "INSERT INTO offline_alerts (box_id, since, operator_at, resolved_at) VALUES (?1, ?2, ?2, ?2)",
+            "INSERT INTO offline_alerts (box_id, since, operator_at, resolved_at) VALUES ($1, $2, $2, $2)",
             1,
         ),
     ] {

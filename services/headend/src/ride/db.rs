@@ -634,7 +634,7 @@ impl Db {
     pub async fn link_zones(&self, a: &str, b: &str, linked: bool) -> Result<(), sqlx::Error> {
         let (a, b) = if a < b { (a, b) } else { (b, a) };
         let sql = if linked {
-            "INSERT OR IGNORE INTO ride_zone_links (a, b) VALUES ($1, $2)"
+            "INSERT INTO ride_zone_links (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM ride_zone_links WHERE a = $1 AND b = $2"
         };
