@@ -376,6 +376,14 @@ async fn box_reports_land_once_and_a_refusing_mailbox_is_flagged() {
     let console = h.console().await;
     let (_, page) = console.get(&format!("/console/watch/{a}")).await;
     assert!(page.contains("メールが 届きません"), "{page}");
+    // The family-page links are never shown in full.
+    for c in h.db.contacts(a).await.unwrap() {
+        assert!(!page.contains(&c.link_token), "{page}");
+        assert!(
+            page.contains(&format!("/family/{}…", &c.link_token[..4])),
+            "{page}"
+        );
+    }
     assert!(page.contains("no such mailbox"));
     assert_eq!(
         page.matches("家族に 1回目の メール").count(),

@@ -243,7 +243,9 @@ async fn household_page(
                         }
                     }
                     td {
-                        small { (s.public_url) "/family/" (c.link_token) }
+                        // The link is the family's key to their page: the
+                        // console shows only enough to tell links apart.
+                        small { (s.public_url) "/family/" (masked(&c.link_token)) }
                         form method="post" action={ "/console/watch/" (id) "/contacts/" (c.id) "/link" } {
                             (csrf_field(session))
                             button type="submit" { "リンクを 作りなおす" }
@@ -522,4 +524,10 @@ async fn save_settings(
     try_db!(s.db.set_watch_settings(&w).await);
     tracing::info!(operator = %session.operator, "watch-over settings changed");
     settings_page(&s, &session, ok("保存しました。")).await
+}
+
+/// 「AbCd…」: the first four characters of a family-page token.
+fn masked(token: &str) -> String {
+    let head: String = token.chars().take(4).collect();
+    format!("{head}…")
 }
