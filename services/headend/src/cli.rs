@@ -314,9 +314,24 @@ pub struct HouseholdAdd {
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
-    /// Add a console login; the password (10 characters or more) is read from
-    /// standard input.
+    /// Add a console login, or give an existing one a new password; the
+    /// password (10 characters or more) is read from standard input. A new
+    /// password ends every session the login had.
     Add {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Stop a console login: it cannot log in and its sessions end now.
+    Disable {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Let a disabled console login log in again.
+    Enable {
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -788,6 +803,33 @@ pub async fn run(cli: Cli) -> Result<()> {
             let hash = crate::console::hash_password(password)?;
             let id = db.open().await?.add_operator(&name, &hash, now).await?;
             println!("operator {id} ({name}) can log in at /console");
+            Ok(())
+        }
+        Command::Operator(OperatorCommand::Disable { name, db }) => {
+            match db
+                .open()
+                .await?
+                .set_operator_disabled(&name, true, now)
+                .await?
+            {
+                None => bail!("no console login named {name:?}"),
+                Some(ended) => {
+                    tracing::info!(operator = %name, sessions = ended, "console login disabled");
+                    println!("{name} can no longer log in; {ended} sessions ended");
+                }
+            }
+            Ok(())
+        }
+        Command::Operator(OperatorCommand::Enable { name, db }) => {
+            match db
+                .open()
+                .await?
+                .set_operator_disabled(&name, false, now)
+                .await?
+            {
+                None => bail!("no console login named {name:?}"),
+                Some(_) => println!("{name} can log in again"),
+            }
             Ok(())
         }
         Command::Boxes(BoxCommand::List { db }) => {

@@ -485,3 +485,59 @@ async fn console_forms_need_a_session_and_its_csrf_token() {
     let r = common::login(&http, &h.base, "suzuki", "correct horse battery", None).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// A disabled login cannot log in and its open sessions end at once; a new
+/// password ends every session of the old one; enabled again, it logs in.
+#[tokio::test]
+async fn a_disabled_login_or_a_new_password_ends_the_sessions() {
+    let h = Headend::start().await;
+    let c = h.console().await;
+    let other = h.console().await;
+    assert_eq!(c.get("/console/households").await.0, StatusCode::OK);
+    assert_eq!(other.get("/console/households").await.0, StatusCode::OK);
+    let logged_out = |c: &common::Console| {
+        let c = c.clone();
+        async move {
+            let (s, _) = c.get("/console/households").await;
+            s == StatusCode::SEE_OTHER
+        }
+    };
+
+    assert_eq!(
+        h.db.set_operator_disabled("suzuki", true, h.clock.now())
+            .await
+            .unwrap(),
+        Some(2),
+        "both sessions ended"
+    );
+    assert!(logged_out(&c).await && logged_out(&other).await);
+    let http = h.operator().await;
+    let r = common::login(&http, &h.base, "suzuki", common::PASSWORD, None).await;
+    assert_ne!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a disabled login is refused"
+    );
+    assert!(
+        common::set_cookie(&r, "__Host-engawa_session").is_none(),
+        "no session"
+    );
+    assert_eq!(
+        h.db.set_operator_disabled("nobody", true, h.clock.now())
+            .await
+            .unwrap(),
+        None
+    );
+
+    h.db.set_operator_disabled("suzuki", false, h.clock.now())
+        .await
+        .unwrap();
+    let c = h.console().await;
+    assert_eq!(c.get("/console/households").await.0, StatusCode::OK);
+    // A new password (the CLI's `operator add` for an existing name).
+    let hash = engawa_headend::console::hash_password("another long password").unwrap();
+    h.db.add_operator("suzuki", &hash, h.clock.now())
+        .await
+        .unwrap();
+    assert!(logged_out(&c).await, "the old session ended");
+}

@@ -50,13 +50,17 @@ pub struct PendingPairing {
 }
 
 impl Db {
+    /// Adds a console login, or sets a new password for an existing one:
+    /// then every session it had ends (a password change logs the old
+    /// holder out everywhere).
     pub async fn add_operator(
         &self,
         name: &str,
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO operators (name, password_hash, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
              RETURNING id",
@@ -64,16 +68,54 @@ impl Db {
         .bind(name)
         .bind(password_hash)
         .bind(ts(now))
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE operator_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
-    /// (id, argon2 hash) of an operator.
+    /// Disables (or enables again) a console login; disabling ends its
+    /// sessions. `None` when there is no such login; else the sessions ended.
+    pub async fn set_operator_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u64>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE operators SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, $3) END
+             WHERE name = $1 RETURNING id",
+        )
+        .bind(name)
+        .bind(disabled)
+        .bind(ts(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let ended = sqlx::query("DELETE FROM sessions WHERE operator_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Some(ended))
+    }
+
+    /// (id, argon2 hash) of an operator who may log in (not disabled).
     pub async fn operator_login(&self, name: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
-        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM operators WHERE name = $1 AND disabled_at IS NULL",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
@@ -156,7 +198,7 @@ impl Db {
     ) -> Result<Option<Session>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT s.operator_id, o.name, s.csrf FROM sessions s JOIN operators o ON o.id = s.operator_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(ts(now))

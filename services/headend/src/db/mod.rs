@@ -123,6 +123,8 @@ const CORE: &[(u32, &str)] = &[
     CREATE INDEX pairings_source ON pairings (source, created_at);
     CREATE INDEX pairings_expires ON pairings (expires_at);",
     ),
+    // 18: a console login can be disabled (its sessions end with it).
+    (18, "ALTER TABLE operators ADD COLUMN disabled_at INTEGER;"),
 ];
 
 /// Every migration in order: the head-end's own and each service's (its

@@ -185,6 +185,7 @@ pub async fn login(
 }
 
 /// A logged-in operator over plain HTTP (the browser tests use Chromium).
+#[derive(Clone)]
 pub struct Console {
     pub http: reqwest::Client,
     pub base: String,
@@ -196,13 +197,16 @@ pub struct Console {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl Headend {
-    /// Adds the operator `suzuki`; a client that does not follow redirects.
+    /// Adds the operator `suzuki` (once: setting the password again would
+    /// end the sessions it has); a client that does not follow redirects.
     pub async fn operator(&self) -> reqwest::Client {
-        let hash = engawa_headend::console::hash_password(PASSWORD).unwrap();
-        self.db
-            .add_operator("suzuki", &hash, self.clock.now())
-            .await
-            .unwrap();
+        if self.db.operator_login("suzuki").await.unwrap().is_none() {
+            let hash = engawa_headend::console::hash_password(PASSWORD).unwrap();
+            self.db
+                .add_operator("suzuki", &hash, self.clock.now())
+                .await
+                .unwrap();
+        }
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
