@@ -806,30 +806,14 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Operator(OperatorCommand::Disable { name, db }) => {
-            match db
-                .open()
-                .await?
-                .set_operator_disabled(&name, true, now)
-                .await?
-            {
-                None => bail!("no console login named {name:?}"),
-                Some(ended) => {
-                    tracing::info!(operator = %name, sessions = ended, "console login disabled");
-                    println!("{name} can no longer log in; {ended} sessions ended");
-                }
-            }
+            let ended = set_disabled(&db, &name, true).await?;
+            tracing::info!(operator = %name, sessions = ended, "console login disabled");
+            println!("{name} can no longer log in; {ended} sessions ended");
             Ok(())
         }
         Command::Operator(OperatorCommand::Enable { name, db }) => {
-            match db
-                .open()
-                .await?
-                .set_operator_disabled(&name, false, now)
-                .await?
-            {
-                None => bail!("no console login named {name:?}"),
-                Some(_) => println!("{name} can log in again"),
-            }
+            set_disabled(&db, &name, false).await?;
+            println!("{name} can log in again");
             Ok(())
         }
         Command::Boxes(BoxCommand::List { db }) => {
@@ -911,46 +895,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("{} orders for delivery on {day}", orders.len());
             Ok(())
         }
-        Command::Billing(BillingCommand::Export {
-            month,
-            out_dir,
-            bom,
-            db,
-        }) => {
-            let (first, last) = crate::billing::month_bounds(&month)
-                .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))?;
-            let b = db.open().await?.billing_month(first, last).await?;
-            let e = crate::billing::export(&month, &b, bom)?;
-            if !e.totals.reconciles() {
-                bail!(
-                    "the month does not reconcile: {:?}; nothing written",
-                    e.totals
-                );
-            }
-            for (name, data) in [
-                (format!("households-{month}.csv"), &e.households_csv),
-                (format!("sellers-{month}.csv"), &e.sellers_csv),
-            ] {
-                let path = out_dir.join(name);
-                crate::billing::write_private(&path, data)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                println!("wrote {}", path.display());
-            }
-            let t = e.totals;
-            println!(
-                "{month}: {} households, monthly fees {}, goods {}, {} taxi rides {}; sellers gross {} = fee {} + payout {}",
-                t.households,
-                Yen(t.monthly_fees).to_ja(),
-                Yen(t.goods).to_ja(),
-                t.rides,
-                Yen(t.ride_yen).to_ja(),
-                Yen(t.gross).to_ja(),
-                Yen(t.fees).to_ja(),
-                Yen(t.payouts).to_ja(),
-            );
-            Ok(())
-        }
-        Command::Billing(b) => platform_billing(b).await,
+        Command::Billing(b) => billing(b).await,
         Command::Ride(r) => ride(r).await,
         Command::Dispatch(d) => dispatch(d),
         Command::Bench(Bench {
@@ -1596,15 +1541,62 @@ pub fn command_paths() -> Vec<Vec<String>> {
     out
 }
 
-/// `billing cost`, `billing key`, `billing contributions`.
-async fn platform_billing(b: BillingCommand) -> Result<()> {
+/// Sets a console login disabled or enabled; how many sessions ended.
+async fn set_disabled(db: &DbFile, name: &str, disabled: bool) -> Result<u64> {
+    db.open()
+        .await?
+        .set_operator_disabled(name, disabled, SystemClock.now())
+        .await?
+        .with_context(|| format!("no console login named {name:?}"))
+}
+
+/// `billing export|cost|key|contributions`.
+async fn billing(b: BillingCommand) -> Result<()> {
     use crate::platform::contributions::{self, FACTORS, Key};
     let month_of = |month: &str| {
         crate::billing::month_bounds(month)
             .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))
     };
     match b {
-        BillingCommand::Export { .. } => unreachable!("handled with the other billing files"),
+        BillingCommand::Export {
+            month,
+            out_dir,
+            bom,
+            db,
+        } => {
+            let (first, last) = crate::billing::month_bounds(&month)
+                .with_context(|| format!("--month: expected YYYY-MM, got {month:?}"))?;
+            let b = db.open().await?.billing_month(first, last).await?;
+            let e = crate::billing::export(&month, &b, bom)?;
+            if !e.totals.reconciles() {
+                bail!(
+                    "the month does not reconcile: {:?}; nothing written",
+                    e.totals
+                );
+            }
+            for (name, data) in [
+                (format!("households-{month}.csv"), &e.households_csv),
+                (format!("sellers-{month}.csv"), &e.sellers_csv),
+            ] {
+                let path = out_dir.join(name);
+                crate::billing::write_private(&path, data)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            let t = e.totals;
+            println!(
+                "{month}: {} households, monthly fees {}, goods {}, {} taxi rides {}; sellers gross {} = fee {} + payout {}",
+                t.households,
+                Yen(t.monthly_fees).to_ja(),
+                Yen(t.goods).to_ja(),
+                t.rides,
+                Yen(t.ride_yen).to_ja(),
+                Yen(t.gross).to_ja(),
+                Yen(t.fees).to_ja(),
+                Yen(t.payouts).to_ja(),
+            );
+            Ok(())
+        }
         BillingCommand::Cost { month, yen, by, db } => {
             month_of(&month)?;
             let db = db.open().await?;

@@ -22,6 +22,31 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// A head-end database in a temporary folder, and the CLI run on it.
+struct OnDb {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl OnDb {
+    fn new() -> OnDb {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("headend.db").to_str().unwrap().to_string();
+        OnDb { dir, db }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        headend(&[args, &["--db", &self.db]].concat())
+    }
+
+    /// Runs `args`, which must succeed; what it said.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        text(&out)
+    }
+}
+
 #[test]
 fn every_command_answers_help() {
     let paths = engawa_headend::cli::command_paths();
@@ -162,15 +187,9 @@ fn taxi_setup_on_the_command_line_is_checked_too() {
 
 #[test]
 fn the_headquarters_order_from_the_command_line_is_checked_counted_and_lifted() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("headend.db");
-    let db_arg = db.to_str().unwrap();
-    let run = |args: &[&str]| headend(&[args, &["--db", db_arg]].concat());
-    let ok = |args: &[&str]| {
-        let out = run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        text(&out)
-    };
+    let on = OnDb::new();
+    let run = |args: &[&str]| on.run(args);
+    let ok = |args: &[&str]| on.ok(args);
     ok(&[
         "household",
         "add",
@@ -298,17 +317,11 @@ fn the_headquarters_order_from_the_command_line_is_checked_counted_and_lifted() 
 #[test]
 fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
     use chrono::{Datelike, Utc};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("headend.db");
-    let db_arg = db.to_str().unwrap();
-    let run = |args: &[&str]| headend(&[args, &["--db", db_arg]].concat());
-    let ok = |args: &[&str]| {
-        let out = run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out));
-        text(&out)
-    };
+    let on = OnDb::new();
+    let db_arg = on.db.as_str();
+    let ok = |args: &[&str]| on.ok(args);
     let refused = |args: &[&str], why: &str| {
-        let out = run(args);
+        let out = on.run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert!(text(&out).contains(why), "{args:?}: {}", text(&out));
     };
@@ -483,7 +496,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
         "10",
     ]);
 
-    let out_dir = dir.path().join("out");
+    let out_dir = on.dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     let said = ok(&[
         "billing",
