@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use engawa_core::{Clock, SystemClock, Yen};
 
 use crate::db::ApproveRefusal;
+use crate::db::Location;
 use crate::{AppState, Db, checks};
 
 #[derive(Debug, Parser)]
@@ -19,8 +20,9 @@ use crate::{AppState, Db, checks};
     name = "engawa-headend",
     version,
     about = "engawa-headend — the CATV operator's service for engawa boxes",
-    after_help = "The database defaults to ./engawa-headend.db (SQLite). \
-                  `engawa-headend COMMAND --help` explains each command."
+    after_help = "The database defaults to ./engawa-headend.db (SQLite); \
+                  --db postgres://USER@HOST/DATABASE uses PostgreSQL (the shared \
+                  regional platform). `engawa-headend COMMAND --help` explains each command."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,16 +32,23 @@ pub struct Cli {
 /// The head-end's database, for every command that reads or changes it.
 #[derive(Debug, Args)]
 pub struct DbFile {
-    /// The SQLite database (created 0600 if missing).
-    #[arg(long, value_name = "FILE", default_value = "engawa-headend.db")]
-    pub db: PathBuf,
+    /// The database: a SQLite file (created 0600 if missing) or a PostgreSQL
+    /// URL, `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`
+    /// (the database must exist; its tables are made on first use).
+    #[arg(long, value_name = "FILE|URL", default_value = "engawa-headend.db")]
+    pub db: String,
 }
 
 impl DbFile {
+    pub fn location(&self) -> Location {
+        Location::parse(&self.db)
+    }
+
     async fn open(&self) -> Result<Db> {
-        Db::open(&self.db)
+        let at = self.location();
+        Db::connect(&at)
             .await
-            .with_context(|| format!("cannot open the database {}", self.db.display()))
+            .with_context(|| format!("cannot open the database {at}"))
     }
 }
 

@@ -1,7 +1,8 @@
-//! Catalogue import against a real SQLite file: all or nothing, every bad row named.
+//! Catalogue import against a real database: all or nothing, every bad row named.
+
+mod common;
 
 use engawa_core::clock::tokyo;
-use engawa_headend::Db;
 use engawa_headend::shop::catalogue::parse;
 
 const HEADER: &str = "seller,category,name,price_yen,unit,on_sale\n";
@@ -9,7 +10,7 @@ const HEADER: &str = "seller,category,name,price_yen,unit,on_sale\n";
 #[tokio::test]
 async fn a_file_with_an_unknown_seller_imports_nothing_then_a_fixed_one_imports_all() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("h.db")).await.unwrap();
+    let db = common::open_db(&common::test_db(dir.path(), "h.db").await).await;
     let now = tokyo(2026, 11, 25, 9, 0);
     db.add_seller("やまだ農園", "0265-22-3333", now)
         .await

@@ -2,9 +2,18 @@
 //! explains itself with `--help`, and what the CLI stores is checked exactly
 //! as the console's forms check it (nothing is stored when a field is wrong).
 
+mod common;
+
 use std::process::{Command, Output};
 
-use engawa_headend::Db;
+/// `common::test_db` for a test without a runtime of its own.
+fn test_db(dir: &tempfile::TempDir) -> String {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(common::test_db(dir.path(), "headend.db"))
+}
 
 fn headend(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_engawa-headend"))
@@ -31,7 +40,7 @@ struct OnDb {
 impl OnDb {
     fn new() -> OnDb {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("headend.db").to_str().unwrap().to_string();
+        let db = test_db(&dir);
         OnDb { dir, db }
     }
 
@@ -87,8 +96,8 @@ fn unknown_commands_and_options_are_refused_pointing_to_help() {
 #[tokio::test]
 async fn household_add_checks_what_the_console_checks() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("headend.db");
-    let db_arg = db.to_str().unwrap();
+    let db = common::test_db(dir.path(), "headend.db").await;
+    let db_arg = db.as_str();
     let base = [
         "household",
         "add",
@@ -131,7 +140,7 @@ async fn household_add_checks_what_the_console_checks() {
     );
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("household 1 added"), "{}", text(&out));
-    let rows = Db::open(&db).await.unwrap().households().await.unwrap();
+    let rows = common::open_db(&db).await.households().await.unwrap();
     assert_eq!(rows.len(), 1, "only the good one is stored");
     assert_eq!(rows[0].name, "山田 花子");
     assert_eq!(rows[0].eligibility, "65歳以上");
@@ -140,8 +149,8 @@ async fn household_add_checks_what_the_console_checks() {
 #[test]
 fn taxi_setup_on_the_command_line_is_checked_too() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("headend.db");
-    let db_arg = db.to_str().unwrap();
+    let db = test_db(&dir);
+    let db_arg = db.as_str();
     let vehicle = |seats: &'static str, shift: &'static str| -> Vec<&'static str> {
         vec![
             "ride",
@@ -380,7 +389,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db_arg}")).await.unwrap();
+        let mut conn = common::sql_connection(db_arg).await;
         let now = Utc::now().timestamp();
         let long_ago = now - 90 * 86_400;
         // (household, revoked_at): household 1's second box was revoked
@@ -398,7 +407,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
             .bind(format!("hash-{i}"))
             .bind(long_ago - 1)
             .bind(revoked)
-            .execute(&pool)
+            .execute(&mut conn)
             .await
             .unwrap();
         }
@@ -419,7 +428,7 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
             .bind(day.to_string())
             .bind(now)
             .bind(cancelled)
-            .execute(&pool)
+            .execute(&mut conn)
             .await
             .unwrap();
         }
@@ -433,11 +442,11 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
             .bind(first.to_string())
             .bind(state)
             .bind(now)
-            .execute(&pool)
+            .execute(&mut conn)
             .await
             .unwrap();
         }
-        pool.close().await;
+        sqlx::Connection::close(conn).await.unwrap();
     });
 
     refused(

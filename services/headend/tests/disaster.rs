@@ -787,9 +787,7 @@ async fn a_head_end_restarted_mid_campaign_keeps_every_answer_and_the_streams_co
     // restart); the test's own one stays up for setting up.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let db = engawa_headend::Db::open(&h.dir.path().join("headend.db"))
-        .await
-        .unwrap();
+    let db = common::open_db(&h.location).await;
     let state = engawa_headend::AppState::new(db.clone(), h.clock.clone());
     let (stop, served) = serve_on(state.clone(), listener).await;
     let base = format!("http://{addr}");
@@ -845,6 +843,7 @@ fn clone_of(h: &Headend, db: engawa_headend::Db, state: engawa_headend::AppState
     Headend {
         base: h.base.clone(),
         db,
+        location: h.location.clone(),
         clock: h.clock.clone(),
         http: reqwest::Client::new(),
         dir: tempfile::tempdir().unwrap(),

@@ -11,8 +11,8 @@ use std::time::Duration;
 use common::{Headend, PASSWORD, login};
 use engawa_core::ManualClock;
 use engawa_core::clock::tokyo;
+use engawa_headend::AppState;
 use engawa_headend::http::server::Limits;
-use engawa_headend::{AppState, Db};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -144,7 +144,7 @@ async fn a_login_without_its_form_token_is_refused() {
 /// A head-end with tight limits, on its own port.
 async fn strict(limits: Limits) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+    let db = common::open_db(&common::test_db(dir.path(), "headend.db").await).await;
     let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -301,19 +301,9 @@ async fn pairing_requests_are_limited_per_address() {
 
 #[tokio::test]
 async fn polls_with_unknown_codes_do_not_wait_for_the_write_lock() {
-    use sqlx::Connection;
     let h = Headend::start().await;
     // Another writer holds the database's write lock (a long export, a backup).
-    let mut writer = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        h.dir.path().join("headend.db").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut writer)
-        .await
-        .unwrap();
+    let writer = h.db.write_tx().await.unwrap();
     // A made-up device code is refused from a read: 401, not a 500 after the
     // write lock's busy timeout.
     let (s, body) = h
@@ -324,7 +314,7 @@ async fn polls_with_unknown_codes_do_not_wait_for_the_write_lock() {
         )
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
-    sqlx::query("ROLLBACK").execute(&mut writer).await.unwrap();
+    writer.rollback().await.unwrap();
 }
 
 #[tokio::test]
@@ -398,7 +388,7 @@ async fn the_waiting_boxes_are_listed_a_page_at_a_time() {
 #[tokio::test]
 async fn the_server_and_every_task_stop_at_one_signal() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+    let db = common::open_db(&common::test_db(dir.path(), "headend.db").await).await;
     let state = AppState::new(db, Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0))));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

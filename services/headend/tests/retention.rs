@@ -9,15 +9,8 @@ use chrono::Duration;
 use common::{Headend, login};
 use engawa_core::Clock;
 use engawa_headend::retention;
-use sqlx::{Connection, SqliteConnection};
-
-async fn sql(h: &Headend) -> SqliteConnection {
-    SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        h.dir.path().join("headend.db").display()
-    ))
-    .await
-    .unwrap()
+async fn sql(h: &Headend) -> sqlx::AnyConnection {
+    common::sql_connection(&h.location).await
 }
 
 /// One row of each kind of bookkeeping at the clock's time, through the real

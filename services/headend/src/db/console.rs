@@ -1,6 +1,7 @@
 //! What the operator console stores and lists: operators, sessions, and the
 //! tables it shows (households, sellers, waiting boxes).
 
+use crate::db::Flag;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -239,8 +240,8 @@ impl Db {
                     address: r.try_get(2)?,
                     district: r.try_get(3)?,
                     phone: r.try_get(4)?,
-                    shop: r.try_get(5)?,
-                    ride: r.try_get(6)?,
+                    shop: r.try_get::<Flag, _>(5)?.0,
+                    ride: r.try_get::<Flag, _>(6)?.0,
                     eligibility: r.try_get(7)?,
                     boxes: r.try_get(8)?,
                     last_heartbeat_at: from_ts(r.try_get(9)?),

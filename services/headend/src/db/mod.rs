@@ -1,32 +1,30 @@
 //! The head-end's storage layer: every SQL statement of the head-end lives here.
 //!
-//! SQLite (one file, WAL, `synchronous=FULL`) through sqlx, so that PostgreSQL for a
-//! multi-municipality cloud later means changing this file only. Times are stored
-//! as Unix seconds.
+//! SQLite (one file, WAL, `synchronous=FULL`) or PostgreSQL (the shared
+//! regional platform) through sqlx's Any driver; what differs between them is
+//! in `engine`. Times are stored as Unix seconds.
 
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use engawa_core::api::{Heartbeat, PairingGrant, TokenGrant};
-use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::{AnyPool, Row};
 
 use crate::secret;
 
 pub mod console;
+pub mod engine;
 pub mod retention;
 pub use console::{HouseholdRow, PendingPairing, Session};
+pub(crate) use engine::{Conn, Flag};
+pub use engine::{Engine, Location, Tx};
 
 /// How long a pairing code is valid, and how often a box may poll.
 pub const PAIRING_TTL_S: i64 = 15 * 60;
 pub const POLL_INTERVAL_S: i64 = 5;
 /// Wrong pairing codes accepted per window before approvals are refused.
-/// How long a write waits for the database's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections one head-end instance keeps to PostgreSQL.
+pub const POSTGRES_CONNECTIONS: u32 = 16;
 pub const MAX_FAILED_APPROVALS: i64 = 10;
 /// Pairing requests (`POST /v1/pairing`) accepted from one source address per
 /// window: a box asks again only when its code expires or it restarts, so this
@@ -128,7 +126,8 @@ const CORE: &[(u32, &str)] = &[
 ];
 
 /// Every migration in order: the head-end's own and each service's (its
-/// `schema` module), in one numbering recorded in `PRAGMA user_version`.
+/// `schema` module), in one numbering recorded in `PRAGMA user_version` (SQLite)
+/// or the table `engawa_schema` (PostgreSQL).
 /// Append only: never edit a migration that has shipped.
 pub fn migrations() -> Vec<(u32, &'static str)> {
     let mut all = [
@@ -146,7 +145,8 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
 
 #[derive(Clone)]
 pub struct Db {
-    pub(crate) pool: SqlitePool,
+    pub(crate) pool: AnyPool,
+    pub(crate) engine: Engine,
     /// Hot write paths (10,000 安否 answers in a minute) take a turn here
     /// before they take a pooled connection: a write waiting for SQLite's
     /// lock would otherwise hold a connection the readers need.
@@ -252,63 +252,45 @@ impl Db {
     /// files the database file's mode).
     pub async fn open(path: &Path) -> Result<Db, sqlx::Error> {
         private_file(path).map_err(sqlx::Error::Io)?;
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
-            .create_if_missing(true)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        // WAL is a property of the file: set it once, on a connection of its own.
-        // Setting it on every pooled connection takes a lock that busy_timeout
-        // cannot wait for, and fails ("database is locked") under load.
-        {
-            use sqlx::Connection;
-            let conn = sqlx::SqliteConnection::connect_with(
-                &options.clone().journal_mode(SqliteJournalMode::Wal),
-            )
-            .await?;
-            conn.close().await?;
+        let pool = engine::sqlite_pool(path).await?;
+        Db::on(pool, Engine::Sqlite).await
+    }
+
+    /// Opens the database at `location`: a SQLite file (created if missing, as
+    /// `open`) or a PostgreSQL database (which must exist; its tables are made
+    /// here), with at most `POSTGRES_CONNECTIONS` connections to PostgreSQL.
+    pub async fn connect(location: &Location) -> Result<Db, sqlx::Error> {
+        match location {
+            Location::Sqlite(path) => Db::open(path).await,
+            Location::Postgres(url) => {
+                let pool = engine::postgres_pool(url, POSTGRES_CONNECTIONS).await?;
+                Db::on(pool, Engine::Postgres).await
+            }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+    }
+
+    async fn on(pool: AnyPool, engine: Engine) -> Result<Db, sqlx::Error> {
         let db = Db {
             pool,
+            engine,
             hot_writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         };
-        db.migrate().await?;
+        engine.migrate(&db.pool, &migrations()).await?;
         Ok(db)
     }
 
-    /// A write transaction holding the database's write lock from its first
-    /// statement (`BEGIN IMMEDIATE`), so that what it reads cannot change before it
-    /// writes. Everything inside it must use the transaction's own connection: a
-    /// second connection from the pool could deadlock against writers waiting for
-    /// the lock while holding the rest of the pool.
-    pub(crate) async fn write_tx(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
-    async fn migrate(&self) -> Result<(), sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&mut *conn)
-            .await?;
-        for (n, sql) in migrations() {
-            if i64::from(n) <= version {
-                continue;
-            }
-            // Our own constant migrations, not input: safe to run as text.
-            let script = format!("BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {n}; COMMIT;");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
-                .execute(&mut *conn)
-                .await?;
-            tracing::info!(version = n, "head-end database migrated");
-        }
-        Ok(())
+    /// A write transaction holding the database's write lock from its first
+    /// statement (SQLite's `BEGIN IMMEDIATE`, an advisory lock on PostgreSQL), so
+    /// that what it reads cannot change before it writes. Everything inside it
+    /// must use the transaction's own connection: a second connection from the
+    /// pool could deadlock against writers waiting for the lock while holding
+    /// the rest of the pool.
+    pub async fn write_tx(&self) -> Result<Tx, sqlx::Error> {
+        self.engine.write_tx(&self.pool).await
     }
 
     pub async fn add_household(
@@ -325,8 +307,8 @@ impl Db {
         .bind(&h.phone)
         .bind(h.lat)
         .bind(h.lon)
-        .bind(h.shop)
-        .bind(h.ride)
+        .bind(i64::from(h.shop))
+        .bind(i64::from(h.ride))
         .bind(ts(now))
         .bind(
             h.shop

@@ -5,6 +5,8 @@
 //! Anything a box should fetch again bumps its municipality's
 //! `alert_version` in the same transaction as the change.
 
+use crate::db::Tx;
+use crate::db::{Engine, Flag};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -340,12 +342,12 @@ fn hazard_from(s: &str) -> Result<Hazard, sqlx::Error> {
     serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-fn campaign_from(r: &sqlx::sqlite::SqliteRow) -> Result<CampaignRow, sqlx::Error> {
+fn campaign_from(r: &crate::db::engine::Row) -> Result<CampaignRow, sqlx::Error> {
     Ok(CampaignRow {
         id: r.try_get("id")?,
         municipality: r.try_get("municipality")?,
         municipality_name: r.try_get("mname")?,
-        drill: r.try_get("drill")?,
+        drill: r.try_get::<Flag, _>("drill")?.0,
         hazard: hazard_from(&r.try_get::<String, _>("hazard")?)?,
         event_id: r.try_get("event_id")?,
         districts: parse_list(&r.try_get::<String, _>("districts")?),
@@ -618,8 +620,8 @@ impl Db {
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO jma_feeds (url, last_modified, last_ok_at, entries) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (url) DO UPDATE SET last_modified = COALESCE($2, last_modified),
-                 last_ok_at = $3, entries = entries + $4",
+             ON CONFLICT (url) DO UPDATE SET last_modified = COALESCE($2, jma_feeds.last_modified),
+                 last_ok_at = $3, entries = jma_feeds.entries + $4",
         )
         .bind(url)
         .bind(last_modified)
@@ -816,7 +818,7 @@ impl Db {
                                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                             )
                             .bind(&m.code)
-                            .bind(drill)
+                            .bind(i64::from(drill))
                             .bind(hazard_json(&hazard))
                             .bind(districts)
                             .bind(r.event_id.as_deref())
@@ -858,7 +860,7 @@ impl Db {
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(municipality)
-        .bind(drill)
+        .bind(i64::from(drill))
         .bind(hazard_json(&Hazard::Order { order, danger }))
         .bind(districts.join(","))
         .bind(ts(now))
@@ -1176,7 +1178,7 @@ impl Db {
             let minutes = (now - c.opened_at).num_minutes();
             let rows = sqlx::query(
                 "SELECT h.id, h.name, h.address, h.phone, h.district, a.answer, a.answered_at,
-                        (SELECT group_concat(kind) FROM campaign_mails x WHERE x.campaign_id = $1 AND x.household_id = h.id)
+                        (SELECT string_agg(kind, ',') FROM campaign_mails x WHERE x.campaign_id = $1 AND x.household_id = h.id)
                  FROM households h LEFT JOIN answers a ON a.campaign_id = $1 AND a.household_id = h.id
                  WHERE h.municipality = $2 ORDER BY h.id",
             )
@@ -1265,7 +1267,8 @@ impl Db {
             return Ok(None);
         };
         let counts = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{BOARD_ROWS} SELECT district, standing, COUNT(*) FROM rows GROUP BY district, standing"
+            "{} SELECT district, standing, COUNT(*) FROM rows GROUP BY district, standing",
+            board_rows(self.engine)
         )))
         .bind(campaign_id)
         .bind(&scope.campaign.municipality)
@@ -1335,10 +1338,11 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<BoardRow>, sqlx::Error> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{BOARD_ROWS} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
+            "{} SELECT id, name, address, phone, district, support, standing, answered_at FROM rows
              ORDER BY CASE WHEN standing = 0 THEN 0 WHEN standing = 3 THEN 3
                            WHEN support THEN 1 ELSE 2 END, id
-             LIMIT $5"
+             LIMIT $5",
+            board_rows(self.engine)
         )))
         .bind(scope.campaign.id)
         .bind(&scope.campaign.municipality)
@@ -1361,7 +1365,7 @@ impl Db {
                 address: r.try_get(2)?,
                 phone: r.try_get(3)?,
                 district: r.try_get(4)?,
-                needs_support: r.try_get(5)?,
+                needs_support: r.try_get::<Flag, _>(5)?.0,
                 standing: standing_of(r.try_get(6)?),
                 answered_at: from_ts(r.try_get(7)?),
                 helpers: by_household.remove(&id).unwrap_or_default(),
@@ -1398,7 +1402,10 @@ impl Db {
 /// The households a campaign's board covers, each with its standing (0 help,
 /// 1 no answer, 2 box offline, 3 safe). Binds: ?1 campaign, ?2 municipality,
 /// ?3 ",district,…," or '' for all, ?4 the offline cut-off.
-const BOARD_ROWS: &str = "WITH rows AS (
+fn board_rows(engine: Engine) -> String {
+    let in_districts = engine.contains("$3", "',' || h.district || ','");
+    format!(
+        "WITH rows AS (
     SELECT h.id, h.name, h.address, h.phone, h.district,
            h.support_consent IS NOT NULL AS support, a.answer, a.answered_at,
            CASE WHEN a.answer = 'safe' THEN 3 WHEN a.answer = 'help' THEN 0
@@ -1406,7 +1413,9 @@ const BOARD_ROWS: &str = "WITH rows AS (
                       WHERE b.household_id = h.id AND b.revoked_at IS NULL) >= $4 THEN 1
                 ELSE 2 END AS standing
     FROM households h LEFT JOIN answers a ON a.campaign_id = $1 AND a.household_id = h.id
-    WHERE h.municipality = $2 AND ($3 = '' OR instr($3, ',' || h.district || ',') > 0))";
+    WHERE h.municipality = $2 AND ($3 = '' OR {in_districts}))"
+    )
+}
 
 fn standing_of(n: i64) -> Standing {
     match n {
@@ -1448,7 +1457,7 @@ impl BoardTally {
     }
 }
 
-fn helper_from(r: &sqlx::sqlite::SqliteRow) -> Result<HelperRow, sqlx::Error> {
+fn helper_from(r: &crate::db::engine::Row) -> Result<HelperRow, sqlx::Error> {
     Ok(HelperRow {
         id: r.try_get(0)?,
         name: r.try_get(1)?,
@@ -1458,7 +1467,7 @@ fn helper_from(r: &sqlx::sqlite::SqliteRow) -> Result<HelperRow, sqlx::Error> {
     })
 }
 
-fn shelter_from(r: &sqlx::sqlite::SqliteRow) -> Result<ShelterRow, sqlx::Error> {
+fn shelter_from(r: &crate::db::engine::Row) -> Result<ShelterRow, sqlx::Error> {
     Ok(ShelterRow {
         id: r.try_get(0)?,
         municipality: r.try_get(1)?,
@@ -1472,8 +1481,6 @@ fn shelter_from(r: &sqlx::sqlite::SqliteRow) -> Result<ShelterRow, sqlx::Error> 
         state: ShelterState::from_key(&r.try_get::<String, _>(9)?).unwrap_or(ShelterState::Closed),
     })
 }
-
-type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 async fn bump(tx: &mut Tx, municipality: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE municipalities SET alert_version = alert_version + 1 WHERE code = $1")
@@ -1516,7 +1523,7 @@ async fn open_campaigns(tx: &mut Tx, municipality: &str) -> Result<Vec<Campaign>
             Ok(Campaign {
                 id: r.try_get(0)?,
                 opened_at: from_ts(r.try_get(1)?).unwrap_or_default(),
-                drill: r.try_get(2)?,
+                drill: r.try_get::<Flag, _>(2)?.0,
                 hazard: hazard_from(&r.try_get::<String, _>(3)?)?,
                 event_id: r.try_get(4)?,
             })

@@ -5,6 +5,7 @@
 //! ride, the new plan and the box's key in one `BEGIN IMMEDIATE` transaction:
 //! two bookings can never be placed against the same old plan.
 
+use crate::db::Flag;
 use chrono::{DateTime, Utc};
 use engawa_core::Yen;
 use engawa_ride::booking::NEW_RIDE;
@@ -63,7 +64,7 @@ const RIDE_COLUMNS: &str = "r.id, r.household_id, r.from_place, r.to_place,
 const RIDE_FROM: &str = "FROM rides r JOIN households h ON h.id = r.household_id
     LEFT JOIN ride_places fp ON fp.id = r.from_place LEFT JOIN ride_places tp ON tp.id = r.to_place";
 
-fn ride_of(r: &sqlx::sqlite::SqliteRow) -> Result<RideRow, sqlx::Error> {
+fn ride_of(r: &crate::db::engine::Row) -> Result<RideRow, sqlx::Error> {
     let id: i64 = r.try_get(0)?;
     let people: i64 = r.try_get(6)?;
     let (pf, pt): (i64, i64) = (r.try_get(7)?, r.try_get(8)?);
@@ -174,7 +175,7 @@ impl Db {
         .bind(v.shift.1)
         .bind(v.depot.0)
         .bind(v.depot.1)
-        .bind(v.wheelchair)
+        .bind(i64::from(v.wheelchair))
         .fetch_one(&self.pool)
         .await
     }
@@ -229,7 +230,7 @@ impl Db {
                     name: r.try_get(1)?,
                     kind: r.try_get(2)?,
                     at: (r.try_get(3)?, r.try_get(4)?),
-                    favourite: r.try_get(5)?,
+                    favourite: r.try_get::<Flag, _>(5)?.0,
                     district: r.try_get(6)?,
                 })
             })
@@ -246,7 +247,7 @@ impl Db {
         r.map(|r| {
             let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get(2)?, r.try_get(3)?);
             Ok(Rider {
-                registered: r.try_get(0)?,
+                registered: r.try_get::<Flag, _>(0)?.0,
                 needs: r.try_get(5)?,
                 extra_minutes: r.try_get(6)?,
                 name: r.try_get(1)?,
@@ -670,7 +671,7 @@ pub enum BookOutcome {
     KeyReused,
 }
 
-async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow>, sqlx::Error> {
+async fn vehicles_on(conn: &mut crate::db::Conn) -> Result<Vec<VehicleRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, name, seats, shift_start, shift_end, depot_lat, depot_lon, wheelchair FROM ride_vehicles ORDER BY id",
     )
@@ -683,7 +684,7 @@ async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow
                 name: r.try_get(1)?,
                 vehicle: Vehicle {
                     seats: r.try_get(2)?,
-                    wheelchair: r.try_get(7)?,
+                    wheelchair: r.try_get::<Flag, _>(7)?.0,
                     shift: (r.try_get(3)?, r.try_get(4)?),
                     depot: (r.try_get(5)?, r.try_get(6)?),
                 },
@@ -692,7 +693,7 @@ async fn vehicles_on(conn: &mut sqlx::SqliteConnection) -> Result<Vec<VehicleRow
         .collect()
 }
 
-async fn plan_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<Routes, sqlx::Error> {
+async fn plan_on(conn: &mut crate::db::Conn, day: &str) -> Result<Routes, sqlx::Error> {
     let json: Option<String> = sqlx::query_scalar("SELECT routes FROM ride_plans WHERE day = $1")
         .bind(day)
         .fetch_optional(&mut *conn)
@@ -704,7 +705,7 @@ async fn plan_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<Routes,
 }
 
 async fn save_plan(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::db::Conn,
     day: &str,
     routes: &Routes,
 ) -> Result<(), sqlx::Error> {
@@ -719,7 +720,7 @@ async fn save_plan(
     Ok(())
 }
 
-async fn day_on(conn: &mut sqlx::SqliteConnection, day: &str) -> Result<DayRows, sqlx::Error> {
+async fn day_on(conn: &mut crate::db::Conn, day: &str) -> Result<DayRows, sqlx::Error> {
     let vehicles = vehicles_on(conn).await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RIDE_COLUMNS} {RIDE_FROM} WHERE r.day = $1 AND r.state = 'booked' ORDER BY r.id"

@@ -5,6 +5,7 @@
 //! the key is looked up inside that same transaction. A replay finds the row and
 //! gets the same order; a key voided by `settle_attempt` creates nothing ever.
 
+use crate::db::Flag;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,7 +15,6 @@ use engawa_shop::billing::{MONTHLY_FEE, settle_seller};
 use engawa_shop::delivery::DeliveryRules;
 use engawa_shop::order::{self, Priced, Stock};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::catalogue::{ItemRow, LineError};
 use crate::db::{Db, from_ts, ts};
@@ -89,7 +89,7 @@ pub struct BillingMonth {
     pub sellers: Vec<SellerBill>,
 }
 
-fn order_head(r: &SqliteRow) -> Result<Order, sqlx::Error> {
+fn order_head(r: &crate::db::engine::Row) -> Result<Order, sqlx::Error> {
     let day: String = r.try_get("delivery_day")?;
     Ok(Order {
         id: r.try_get("id")?,
@@ -115,9 +115,7 @@ impl Db {
         Self::delivery_rules_in(&mut conn).await
     }
 
-    async fn delivery_rules_in(
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<DeliveryRules, sqlx::Error> {
+    async fn delivery_rules_in(conn: &mut crate::db::Conn) -> Result<DeliveryRules, sqlx::Error> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(RULES_KEY)
             .fetch_optional(&mut *conn)
@@ -190,10 +188,7 @@ impl Db {
         })
     }
 
-    async fn order_lines(
-        conn: &mut sqlx::SqliteConnection,
-        order: &mut Order,
-    ) -> Result<(), sqlx::Error> {
+    async fn order_lines(conn: &mut crate::db::Conn, order: &mut Order) -> Result<(), sqlx::Error> {
         let rows = sqlx::query(
             "SELECT item_id, name, unit, price_yen, qty FROM order_lines WHERE order_id = $1 ORDER BY line",
         )
@@ -216,13 +211,13 @@ impl Db {
     }
 
     async fn order_in(
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut crate::db::Conn,
         household_id: i64,
         order_id: i64,
     ) -> Result<Option<Order>, sqlx::Error> {
         let row = sqlx::query(concat!(
             order_columns!(),
-            " FROM orders WHERE id = ? AND household_id = ?"
+            " FROM orders WHERE id = $1 AND household_id = $2"
         ))
         .bind(order_id)
         .bind(household_id)
@@ -270,13 +265,13 @@ impl Db {
                 None => Ok(Err(OrderRefusal::KeyReused)),
             };
         }
-        let registered: Option<bool> = sqlx::query_scalar(
+        let registered: Option<Flag> = sqlx::query_scalar(
             "SELECT shop = 1 AND shop_until IS NULL FROM households WHERE id = $1",
         )
         .bind(household_id)
         .fetch_optional(&mut *tx)
         .await?;
-        if registered != Some(true) {
+        if registered != Some(Flag(true)) {
             return Ok(Err(OrderRefusal::NotRegistered));
         }
         let mut stock = Vec::with_capacity(items.len());
@@ -294,7 +289,7 @@ impl Db {
                     name: r.try_get(1)?,
                     unit: r.try_get(2)?,
                     price: Yen(r.try_get(3)?),
-                    on_sale: r.try_get(4)?,
+                    on_sale: r.try_get::<Flag, _>(4)?.0,
                 });
             }
         }
@@ -389,7 +384,7 @@ impl Db {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(concat!(
             order_columns!(),
-            " FROM orders WHERE household_id = ? AND placed_at > ? ORDER BY placed_at DESC, id DESC"
+            " FROM orders WHERE household_id = $1 AND placed_at > $2 ORDER BY placed_at DESC, id DESC"
         ))
         .bind(household_id)
         .bind(ts(now) - HISTORY_DAYS * 86_400)
@@ -515,15 +510,15 @@ impl Db {
             "SELECT h.id, h.name,
                     (h.shop_from IS NOT NULL AND h.shop_from <= $2
                      AND (h.shop_until IS NULL OR h.shop_until >= $1)) AS registered,
-                    COALESCE((SELECT SUM(ln.price_yen * ln.qty) FROM orders o JOIN order_lines ln ON ln.order_id = o.id
+                    CAST(COALESCE((SELECT SUM(ln.price_yen * ln.qty) FROM orders o JOIN order_lines ln ON ln.order_id = o.id
                               WHERE o.household_id = h.id AND o.cancelled_at IS NULL
-                                AND o.delivery_day BETWEEN $1 AND $2), 0) AS goods,
+                                AND o.delivery_day BETWEEN $1 AND $2), 0) AS BIGINT) AS goods,
                     (SELECT COUNT(*) FROM orders o WHERE o.household_id = h.id AND o.cancelled_at IS NULL
                        AND o.delivery_day BETWEEN $1 AND $2) AS n,
                     (SELECT COUNT(*) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
                        AND r.day BETWEEN $1 AND $2) AS rides,
-                    COALESCE((SELECT SUM(r.fare_yen) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
-                       AND r.day BETWEEN $1 AND $2), 0) AS ride_yen
+                    CAST(COALESCE((SELECT SUM(r.fare_yen) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
+                       AND r.day BETWEEN $1 AND $2), 0) AS BIGINT) AS ride_yen
              FROM households h ORDER BY h.id",
         )
         .bind(&f)
@@ -532,7 +527,7 @@ impl Db {
         .await?;
         let mut households = Vec::new();
         for r in &rows {
-            let registered: bool = r.try_get(2)?;
+            let registered = r.try_get::<Flag, _>(2)?.0;
             let goods: i64 = r.try_get(3)?;
             let (rides, ride_yen): (i64, i64) = (r.try_get(5)?, r.try_get(6)?);
             if !registered && goods == 0 && rides == 0 {
@@ -550,7 +545,7 @@ impl Db {
             });
         }
         let rows = sqlx::query(
-            "SELECT s.id, s.name, SUM(ln.price_yen * ln.qty)
+            "SELECT s.id, s.name, CAST(SUM(ln.price_yen * ln.qty) AS BIGINT)
              FROM order_lines ln JOIN orders o ON o.id = ln.order_id JOIN sellers s ON s.id = ln.seller_id
              WHERE o.cancelled_at IS NULL AND o.delivery_day BETWEEN $1 AND $2
              GROUP BY s.id ORDER BY s.id",
@@ -624,7 +619,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query("UPDATE items SET on_sale = $1, updated_at = $2 WHERE id = $3")
-            .bind(on_sale)
+            .bind(i64::from(on_sale))
             .bind(ts(now))
             .bind(item_id)
             .execute(&self.pool)
@@ -737,7 +732,7 @@ impl Db {
             .bind(&r.name)
             .bind(r.price_yen)
             .bind(&r.unit)
-            .bind(r.on_sale)
+            .bind(i64::from(r.on_sale))
             .bind(ts(now))
             .execute(&mut *tx)
             .await?;
@@ -770,8 +765,8 @@ impl Db {
                     name: r.try_get(3)?,
                     price_yen: r.try_get(4)?,
                     unit: r.try_get(5)?,
-                    on_sale: r.try_get(6)?,
-                    photo: r.try_get(7)?,
+                    on_sale: r.try_get::<Flag, _>(6)?.0,
+                    photo: r.try_get::<Flag, _>(7)?.0,
                 })
             })
             .collect()

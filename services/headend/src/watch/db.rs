@@ -5,6 +5,7 @@
 //! Anything the box should fetch again bumps `households.watch_version` in the
 //! same transaction as the change.
 
+use crate::db::Flag;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use engawa_watch::Policy;
 use engawa_watch::api::{self, MAX_CONTACTS, WatchConfig, WatchReport};
@@ -168,7 +169,7 @@ fn policy_of(json: Option<String>) -> Policy {
         .unwrap_or_default()
 }
 
-fn contact_of(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRow, sqlx::Error> {
+fn contact_of(r: &crate::db::engine::Row) -> Result<ContactRow, sqlx::Error> {
     let bounced_at: Option<i64> = r.try_get("bounced_at")?;
     let reason: Option<String> = r.try_get("bounce_reason")?;
     Ok(ContactRow {
@@ -185,10 +186,7 @@ fn contact_of(r: &sqlx::sqlite::SqliteRow) -> Result<ContactRow, sqlx::Error> {
 const CONTACT_COLUMNS: &str =
     "id, household_id, position, name, email, link_token, bounced_at, bounce_reason";
 
-async fn bump(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
-    household_id: i64,
-) -> Result<bool, sqlx::Error> {
+async fn bump(tx: &mut crate::db::Tx, household_id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE households SET watch_version = watch_version + 1 WHERE id = $1")
         .bind(household_id)
         .execute(&mut **tx)
@@ -599,7 +597,7 @@ impl Db {
         )
         .bind(state_name(rep.state))
         .bind(rep.threshold_min)
-        .bind(rep.adaptive)
+        .bind(i64::from(rep.adaptive))
         .bind(rep.away_until.map(ts))
         .bind(household_id)
         .execute(&mut *tx)
@@ -613,7 +611,7 @@ impl Db {
             .bind(box_id)
             .bind(a.id)
             .bind(a.kind.as_str())
-            .bind(a.n)
+            .bind(i64::from(a.n))
             .bind(ts(a.at))
             .execute(&mut *tx)
             .await?;
@@ -676,7 +674,7 @@ impl Db {
             policy: policy_of(r.try_get(1)?),
             state: state.as_deref().and_then(state_of),
             threshold_min: r.try_get(3)?,
-            adaptive: r.try_get::<Option<bool>, _>(4)?.unwrap_or(false),
+            adaptive: r.try_get::<Option<Flag>, _>(4)?.is_some_and(|f| f.0),
             away_until: from_ts(r.try_get(5)?),
             paused_until: from_ts(r.try_get(6)?),
             last_activity_at: from_ts(r.try_get(7)?),
@@ -846,7 +844,7 @@ pub enum OfflineStep {
 }
 
 async fn enqueue(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx,
     m: &NewMail<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
@@ -869,7 +867,7 @@ async fn enqueue(
 }
 
 async fn flag_bounce(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut crate::db::Tx,
     household_id: i64,
     contact_id: Option<i64>,
     email: &str,

@@ -1,5 +1,6 @@
-//! The test head-end: the real server on 127.0.0.1:0 with a temporary SQLite file
-//! and a manual clock, plus a plain HTTP client acting as boxes.
+//! The test head-end: the real server on 127.0.0.1:0 with a fresh database (a
+//! temporary SQLite file, or a fresh PostgreSQL database when `ENGAWA_TEST_PG`
+//! names a server) and a manual clock, plus a plain HTTP client acting as boxes.
 #![allow(dead_code)] // each test file uses its own part
 
 use std::sync::Arc;
@@ -12,9 +13,66 @@ use engawa_headend::{AppState, Db};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// The server the suite's databases are made on, if it runs on PostgreSQL:
+/// `ENGAWA_TEST_PG=postgres://USER@HOST/DATABASE?host=SOCKET_DIR`.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("ENGAWA_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// Where a test's head-end database is (as `--db` takes it): a fresh, empty
+/// PostgreSQL database of its own on `postgres_server()`, else `name` in `dir`.
+pub async fn test_db(dir: &std::path::Path, name: &str) -> String {
+    let Some(server) = postgres_server() else {
+        return dir.join(name).display().to_string();
+    };
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    sqlx::any::install_default_drivers();
+    let db = format!(
+        "engawa_test_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let mut admin = sqlx::AnyConnection::connect(&server)
+        .await
+        .expect("the test PostgreSQL server (ENGAWA_TEST_PG)");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&db);
+    url.to_string()
+}
+
+/// A plain connection to a test database, for what a test writes or reads by SQL.
+pub async fn sql_connection(location: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let url = if location.starts_with("postgres") {
+        location.to_string()
+    } else {
+        format!("sqlite://{location}")
+    };
+    sqlx::AnyConnection::connect(&url).await.unwrap()
+}
+
+/// Opens (and migrates) a test database.
+pub async fn open_db(location: &str) -> Db {
+    Db::connect(&engawa_headend::db::Location::parse(location))
+        .await
+        .unwrap()
+}
+
 pub struct Headend {
     pub base: String,
     pub db: Db,
+    /// Where `db` is, as `--db` takes it.
+    pub location: String,
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
@@ -25,7 +83,8 @@ impl Headend {
     pub async fn start() -> Headend {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("headend.db")).await.unwrap();
+        let location = test_db(dir.path(), "headend.db").await;
+        let db = open_db(&location).await;
         let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -38,6 +97,7 @@ impl Headend {
         Headend {
             base,
             db,
+            location,
             clock,
             http: reqwest::Client::new(),
             dir,
