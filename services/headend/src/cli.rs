@@ -29,6 +29,50 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// A login's grant from `operator add`'s flags: staff and hq need a
+/// municipality the database knows, a driver a car, an admin neither.
+async fn grant(
+    db: &Db,
+    role: &str,
+    municipality: Option<String>,
+    vehicle: Option<String>,
+) -> Result<crate::db::Grant> {
+    use crate::db::Role;
+    let role = Role::parse(role).context("--role: admin, staff, hq or driver")?;
+    let needs_town = matches!(role, Role::Staff | Role::Hq);
+    match (needs_town, &municipality) {
+        (true, None) => bail!(
+            "--municipality CODE: a {} login belongs to one municipality",
+            role.as_str()
+        ),
+        (false, Some(_)) => bail!("--municipality is for staff and hq logins only"),
+        _ => {}
+    }
+    if let Some(code) = &municipality
+        && !db.municipalities().await?.iter().any(|m| &m.code == code)
+    {
+        bail!("there is no municipality {code:?} (add it with `alert municipality`)");
+    }
+    let vehicle_id = match (role, vehicle) {
+        (Role::Driver, None) => bail!("--vehicle NAME: a driver login belongs to one car"),
+        (Role::Driver, Some(name)) => Some(
+            db.vehicles()
+                .await?
+                .into_iter()
+                .find(|v| v.name == name)
+                .with_context(|| format!("there is no car {name:?} (add it with `ride vehicle`)"))?
+                .id,
+        ),
+        (_, Some(_)) => bail!("--vehicle is for driver logins only"),
+        (_, None) => None,
+    };
+    Ok(crate::db::Grant {
+        role,
+        municipality,
+        vehicle_id,
+    })
+}
+
 /// The head-end's database, for every command that reads or changes it.
 #[derive(Debug, Args)]
 pub struct DbFile {
@@ -323,12 +367,29 @@ pub struct HouseholdAdd {
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
-    /// Add a console login, or give an existing one a new password; the
-    /// password (10 characters or more) is read from standard input. A new
+    /// Add a console login, or give an existing one a new password and role;
+    /// the password (10 characters or more) is read from standard input. A new
     /// password ends every session the login had.
     Add {
         #[arg(long)]
         name: String,
+        /// admin (管理者: the platform, every municipality), staff (職員: one
+        /// municipality's office), hq (災害本部: its disaster board), driver
+        /// (運転手: today's manifest of one car).
+        #[arg(long, value_parser = ["admin", "staff", "hq", "driver"])]
+        role: String,
+        /// The municipality (its code, as `alert municipality` added it) of
+        /// staff and hq.
+        #[arg(long, value_name = "CODE")]
+        municipality: Option<String>,
+        /// The car of a driver, by its name (`ride vehicle --name`).
+        #[arg(long, value_name = "NAME")]
+        vehicle: Option<String>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// List the console logins: role, municipality or car, disabled or not.
+    List {
         #[command(flatten)]
         db: DbFile,
     },
@@ -799,10 +860,18 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Operator(OperatorCommand::Add { name, db }) => {
+        Command::Operator(OperatorCommand::Add {
+            name,
+            role,
+            municipality,
+            vehicle,
+            db,
+        }) => {
             let name = checks::clean(&name, 60)
                 .filter(|n| !n.is_empty())
                 .context("--name: up to 60 characters")?;
+            let db = db.open().await?;
+            let grant = grant(&db, &role, municipality, vehicle).await?;
             let mut password = String::new();
             std::io::stdin()
                 .read_line(&mut password)
@@ -810,8 +879,28 @@ pub async fn run(cli: Cli) -> Result<()> {
             let password = checks::password(password.trim_end_matches(['\r', '\n']))
                 .map_err(|why| anyhow::anyhow!("{}", why.en))?;
             let hash = crate::console::hash_password(password)?;
-            let id = db.open().await?.add_operator(&name, &hash, now).await?;
-            println!("operator {id} ({name}) can log in at /console");
+            let id = db.add_operator(&name, &hash, &grant, now).await?;
+            println!(
+                "operator {id} ({name}, {}) can log in at /console",
+                grant.role.as_str()
+            );
+            Ok(())
+        }
+        Command::Operator(OperatorCommand::List { db }) => {
+            for o in db.open().await?.operators().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    o.id,
+                    o.name,
+                    o.grant.role.as_str(),
+                    o.grant
+                        .municipality
+                        .clone()
+                        .or(o.vehicle.clone())
+                        .unwrap_or_else(|| "-".into()),
+                    if o.disabled { "disabled" } else { "active" }
+                );
+            }
             Ok(())
         }
         Command::Operator(OperatorCommand::Disable { name, db }) => {

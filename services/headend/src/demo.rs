@@ -18,7 +18,8 @@ pub const PASSWORD: &str = "engawa-demo";
 pub async fn operator(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
     if db.operator_login(OPERATOR).await?.is_none() {
         let hash = crate::console::hash_password(PASSWORD)?;
-        db.add_operator(OPERATOR, &hash, now).await?;
+        db.add_operator(OPERATOR, &hash, &crate::db::Grant::admin(), now)
+            .await?;
     }
     Ok(())
 }

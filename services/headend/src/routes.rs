@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ride::router())
         .merge(crate::disaster::router())
         .merge(crate::console::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::console::access::guard,
+        ))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

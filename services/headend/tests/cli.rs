@@ -552,3 +552,133 @@ fn the_platform_cost_is_split_among_the_municipalities_to_the_yen() {
     assert_eq!(rows[3][8], "1000001");
     assert_eq!(rows[4][1], "key");
 }
+
+/// `operator add` with the password on standard input.
+fn add_login(on: &OnDb, args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engawa-headend"))
+        .args([&["operator", "add"], args, &["--db", &on.db]].concat())
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_login_gets_a_role_with_its_municipality_or_car_checked() {
+    let on = OnDb::new();
+    on.ok(&[
+        "alert",
+        "municipality",
+        "--code",
+        "223069",
+        "--name",
+        "西伊豆町",
+        "--city",
+        "2230600",
+    ]);
+    on.ok(&[
+        "ride",
+        "vehicle",
+        "--name",
+        "1号車",
+        "--seats",
+        "3",
+        "--shift",
+        "08:00-17:00",
+        "--depot",
+        "35.611,137.935",
+    ]);
+    for (args, why) in [
+        (
+            &["--name", "a", "--role", "staff"][..],
+            "--municipality CODE",
+        ),
+        (
+            &["--name", "a", "--role", "hq", "--municipality", "999999"],
+            "no municipality",
+        ),
+        (
+            &["--name", "a", "--role", "admin", "--municipality", "223069"],
+            "for staff and hq",
+        ),
+        (&["--name", "a", "--role", "driver"], "--vehicle NAME"),
+        (
+            &["--name", "a", "--role", "driver", "--vehicle", "9号車"],
+            "no car",
+        ),
+        (
+            &[
+                "--name",
+                "a",
+                "--role",
+                "staff",
+                "--municipality",
+                "223069",
+                "--vehicle",
+                "1号車",
+            ],
+            "for driver",
+        ),
+        (&["--name", "a", "--role", "boss"], "invalid value"),
+        (&["--name", "a"], "--role"),
+    ] {
+        let out = add_login(&on, args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(text(&out).contains(why), "{args:?}: {}", text(&out));
+    }
+    for args in [
+        &["--name", "yamada", "--role", "admin"][..],
+        &[
+            "--name",
+            "sato",
+            "--role",
+            "staff",
+            "--municipality",
+            "223069",
+        ],
+        &[
+            "--name",
+            "honbu",
+            "--role",
+            "hq",
+            "--municipality",
+            "223069",
+        ],
+        &[
+            "--name",
+            "untenshu",
+            "--role",
+            "driver",
+            "--vehicle",
+            "1号車",
+        ],
+    ] {
+        let out = add_login(&on, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    on.ok(&["operator", "disable", "--name", "honbu"]);
+    let list = on.ok(&["operator", "list"]);
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .map(|l| l.split('\t').skip(1).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["honbu", "hq", "223069", "disabled"],
+            ["sato", "staff", "223069", "active"],
+            ["untenshu", "driver", "1号車", "active"],
+            ["yamada", "admin", "-", "active"],
+        ]
+    );
+}

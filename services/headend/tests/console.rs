@@ -99,9 +99,14 @@ const BAD_CSV: &str = "seller,category,name,price_yen,unit,on_sale
 async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() {
     let h = Headend::start().await;
     let hash = engawa_headend::console::hash_password("correct horse battery").unwrap();
-    h.db.add_operator("suzuki", &hash, h.clock.now())
-        .await
-        .unwrap();
+    h.db.add_operator(
+        "suzuki",
+        &hash,
+        &engawa_headend::db::Grant::admin(),
+        h.clock.now(),
+    )
+    .await
+    .unwrap();
     h.db.add_seller("みどり農園", "0265-00-1111", h.clock.now())
         .await
         .unwrap();
@@ -536,8 +541,13 @@ async fn a_disabled_login_or_a_new_password_ends_the_sessions() {
     assert_eq!(c.get("/console/households").await.0, StatusCode::OK);
     // A new password (the CLI's `operator add` for an existing name).
     let hash = engawa_headend::console::hash_password("another long password").unwrap();
-    h.db.add_operator("suzuki", &hash, h.clock.now())
-        .await
-        .unwrap();
+    h.db.add_operator(
+        "suzuki",
+        &hash,
+        &engawa_headend::db::Grant::admin(),
+        h.clock.now(),
+    )
+    .await
+    .unwrap();
     assert!(logged_out(&c).await, "the old session ended");
 }

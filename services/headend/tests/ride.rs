@@ -1021,3 +1021,75 @@ async fn a_ride_the_car_could_not_serve_is_recorded_once_and_logged_as_unmet() {
         "{total}"
     );
 }
+
+#[tokio::test]
+async fn a_driver_sees_todays_stops_of_their_own_car_and_records_only_those() {
+    use engawa_headend::db::{Grant, Role};
+    let t = town(1).await;
+    let h = &t.h;
+    car(h, "2号車", 1, false).await;
+    let cars = h.db.vehicles().await.unwrap();
+    let (_, ta) = hana(h).await;
+    let b = rider(h, "川上 トメ", (35.507, 137.806), "65歳以上").await;
+    let tb = h.pair("EGW-B", b).await;
+    // One seat per car, both at nine: one rider on each car.
+    let (s, va) = book(h, &ta, "driver-0001", t.hospital, 1, "09:00").await;
+    assert_eq!(s, StatusCode::CREATED, "{va}");
+    let (s, vb) = book(h, &tb, "driver-0002", t.hospital, 1, "09:00").await;
+    assert_eq!(s, StatusCode::CREATED, "{vb}");
+    let grant = Grant {
+        role: Role::Driver,
+        municipality: None,
+        vehicle_id: Some(cars[0].id),
+    };
+    let c = h.console_as("untenshu", &grant).await;
+    // Whatever day is asked, the driver's page is today's, of their car only.
+    let (s, page) = c.get("/console/ride?day=2026-11-26").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("11月25日の 運行表"), "{page}");
+    assert!(page.contains("1号車"), "{page}");
+    assert!(!page.contains("2号車"), "{page}");
+    assert!(!page.contains("お断りした"), "the office's log: {page}");
+    let (mine, theirs) = if page.contains("山田 ハナ") {
+        assert!(!page.contains("川上 トメ"), "{page}");
+        (va["id"].to_string(), vb["id"].to_string())
+    } else {
+        assert!(page.contains("川上 トメ"), "{page}");
+        (vb["id"].to_string(), va["id"].to_string())
+    };
+    let tap = |ride: String| {
+        let c = &c;
+        async move {
+            c.form(
+                "/console/ride/stop",
+                &[
+                    ("ride", ride.as_str()),
+                    ("drop", "0"),
+                    ("unmet", ""),
+                    ("day", "2026-11-25"),
+                ],
+            )
+            .await
+        }
+    };
+    h.clock.set(tokyo(2026, 11, 25, 9, 5));
+    let (s, body) = tap(theirs.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("ほかの 車の 記録は できません。"), "{body}");
+    let (s, _) = tap(mine.clone()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let rides = h.db.ride_day("2026-11-25").await.unwrap().rides;
+    let picked = |id: &str| {
+        rides
+            .iter()
+            .find(|r| r.id.to_string() == id)
+            .unwrap()
+            .picked_up_at
+            .is_some()
+    };
+    assert!(picked(&mine), "their own stop is recorded");
+    assert!(!picked(&theirs), "the other car's is not");
+    // The office's pages are not the driver's.
+    let (s, _) = c.get("/console/ride/book").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

@@ -26,6 +26,25 @@ use crate::html::{self, Look, Markup, err, html, ok};
 const COOKIE: &str = "__Host-engawa_session";
 const SESSION_TTL_S: i64 = 12 * 3600;
 
+pub mod access;
+
+use access::{OFFICE, Who};
+
+/// Who may use the console's own pages (see `access`).
+pub(crate) const ACCESS: &[access::Access] = &[
+    access::get("/console", Who::LoggedIn),
+    access::get("/console/login", Who::Anyone),
+    access::post("/console/login", Who::Anyone),
+    access::post("/console/logout", Who::LoggedIn),
+    access::get("/console/households", OFFICE),
+    access::post("/console/households", OFFICE),
+    access::get("/console/pairing", OFFICE),
+    access::post("/console/pairing", OFFICE),
+    access::post("/console/boxes/{id}/revoke", OFFICE),
+    access::get("/console/billing", OFFICE),
+    access::get("/console/billing/{file}", OFFICE),
+];
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/console", get(dashboard))
@@ -79,7 +98,7 @@ pub(crate) fn page(title: &str, session: Option<&Session>, body: Markup) -> Html
     let header = match session {
         Some(s) => html! {
             nav {
-                @for (k, (href, label)) in NAV.iter().enumerate() {
+                @for (k, (href, label)) in NAV.iter().filter(|(href, _)| access::allows(s.role, href, &axum::http::Method::GET)).enumerate() {
                     @if k > 0 { " · " }
                     a href=(href) { (label) }
                 }
@@ -129,7 +148,7 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The logged-in operator, or a redirect to the login page.
-async fn session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+pub(crate) async fn session(s: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
     let Some(token) = cookie_token(headers) else {
         return Err(Redirect::to("/console/login").into_response());
     };
@@ -176,6 +195,10 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        // The guard read it already.
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(Operator(session.clone()));
+        }
         session(s, &parts.headers).await.map(Operator)
     }
 }
@@ -194,7 +217,10 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(req: axum::extract::Request, s: &AppState) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
-        let session = session(s, &parts.headers).await?;
+        let session = match parts.extensions.get::<Session>() {
+            Some(session) => session.clone(),
+            None => session(s, &parts.headers).await?,
+        };
         let refused = |status: StatusCode, why: &str| {
             (status, page("受け付けられません", Some(&session), err(why))).into_response()
         };
@@ -419,6 +445,13 @@ async fn logout(
 // ---- dashboard --------------------------------------------------------------
 
 async fn dashboard(State(s): State<AppState>, Operator(session): Operator) -> Response {
+    // The home page is the office's: a driver's is the car's manifest, the
+    // disaster board's its board.
+    match session.role {
+        crate::db::Role::Driver => return Redirect::to("/console/ride").into_response(),
+        crate::db::Role::Hq => return Redirect::to("/console/disaster").into_response(),
+        crate::db::Role::Admin | crate::db::Role::Staff => {}
+    }
     let now = s.clock.now();
     let today = tokyo_today(now);
     let orders = try_db!(s.db.orders_on(today).await);

@@ -22,11 +22,90 @@ pub enum LoginRefusal {
     TooManyForAccount,
 }
 
+/// What a console login is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 管理者: the platform's operator — every municipality, the platform's
+    /// cost and logins.
+    Admin,
+    /// 職員: one municipality's office — households, boxes, shop, watch-over,
+    /// taxi, billing.
+    Staff,
+    /// 災害本部: one municipality's disaster board and shelters.
+    Hq,
+    /// 運転手: today's manifest of one car, 乗った / おりた.
+    Driver,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Staff, Role::Hq, Role::Driver];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Staff => "staff",
+            Role::Hq => "hq",
+            Role::Driver => "driver",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn ja(self) -> &'static str {
+        match self {
+            Role::Admin => "管理者",
+            Role::Staff => "職員",
+            Role::Hq => "災害本部",
+            Role::Driver => "運転手",
+        }
+    }
+}
+
+/// What a login may do and where: its role, its municipality (staff and
+/// the disaster board; `None` for 管理者) and its car (運転手).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub municipality: Option<String>,
+    pub vehicle_id: Option<i64>,
+}
+
+impl Grant {
+    pub fn admin() -> Grant {
+        Grant {
+            role: Role::Admin,
+            municipality: None,
+            vehicle_id: None,
+        }
+    }
+}
+
+/// A console login as `operator list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorRow {
+    pub id: i64,
+    pub name: String,
+    pub grant: Grant,
+    /// The driver's car, by name.
+    pub vehicle: Option<String>,
+    pub disabled: bool,
+}
+
+/// A role as stored (the column's CHECK allows only the four).
+fn role_of(s: &str) -> Result<Role, sqlx::Error> {
+    Role::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("unknown operator role {s:?}").into()))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub operator_id: i64,
     pub operator: String,
     pub csrf: String,
+    pub role: Role,
+    pub municipality: Option<String>,
+    pub vehicle_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,24 +130,31 @@ pub struct PendingPairing {
 }
 
 impl Db {
-    /// Adds a console login, or sets a new password for an existing one:
-    /// then every session it had ends (a password change logs the old
+    /// Adds a console login, or sets a new password and grant for an existing
+    /// one: then every session it had ends (a password change logs the old
     /// holder out everywhere).
     pub async fn add_operator(
         &self,
         name: &str,
         password_hash: &str,
+        grant: &Grant,
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO operators (name, password_hash, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash
+            "INSERT INTO operators (name, password_hash, created_at, role, municipality, vehicle_id)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+                 role = excluded.role, municipality = excluded.municipality,
+                 vehicle_id = excluded.vehicle_id
              RETURNING id",
         )
         .bind(name)
         .bind(password_hash)
         .bind(ts(now))
+        .bind(grant.role.as_str())
+        .bind(grant.municipality.as_deref())
+        .bind(grant.vehicle_id)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM sessions WHERE operator_id = $1")
@@ -107,6 +193,32 @@ impl Db {
             .rows_affected();
         tx.commit().await?;
         Ok(Some(ended))
+    }
+
+    /// Every console login, by name.
+    pub async fn operators(&self) -> Result<Vec<OperatorRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.name, o.role, o.municipality, o.vehicle_id, v.name, o.disabled_at IS NOT NULL
+             FROM operators o LEFT JOIN ride_vehicles v ON v.id = o.vehicle_id ORDER BY o.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = r.try_get(2)?;
+                Ok(OperatorRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    grant: Grant {
+                        role: role_of(&role)?,
+                        municipality: r.try_get(3)?,
+                        vehicle_id: r.try_get(4)?,
+                    },
+                    vehicle: r.try_get(5)?,
+                    disabled: r.try_get::<Flag, _>(6)?.0,
+                })
+            })
+            .collect()
     }
 
     /// (id, argon2 hash) of an operator who may log in (not disabled).
@@ -198,7 +310,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT s.operator_id, o.name, s.csrf FROM sessions s JOIN operators o ON o.id = s.operator_id
+            "SELECT s.operator_id, o.name, s.csrf, o.role, o.municipality, o.vehicle_id
+             FROM sessions s JOIN operators o ON o.id = s.operator_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.disabled_at IS NULL",
         )
         .bind(token_hash)
@@ -206,10 +319,14 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
+            let role: String = r.try_get(3)?;
             Ok(Session {
                 operator_id: r.try_get(0)?,
                 operator: r.try_get(1)?,
                 csrf: r.try_get(2)?,
+                role: role_of(&role)?,
+                municipality: r.try_get(4)?,
+                vehicle_id: r.try_get(5)?,
             })
         })
         .transpose()

@@ -15,7 +15,7 @@ use crate::secret;
 pub mod console;
 pub mod engine;
 pub mod retention;
-pub use console::{HouseholdRow, PendingPairing, Session};
+pub use console::{Grant, HouseholdRow, PendingPairing, Role, Session};
 pub(crate) use engine::{Conn, Flag};
 pub use engine::{Engine, Location, Tx};
 
@@ -123,6 +123,16 @@ const CORE: &[(u32, &str)] = &[
     ),
     // 18: a console login can be disabled (its sessions end with it).
     (18, "ALTER TABLE operators ADD COLUMN disabled_at INTEGER;"),
+    // 19: roles — what a login is for (logins made before are the platform's
+    // 管理者, who could do everything), the municipality of staff and the
+    // disaster board, the car of a driver.
+    (
+        19,
+        "ALTER TABLE operators ADD COLUMN role TEXT NOT NULL DEFAULT 'admin'
+            CHECK (role IN ('admin', 'staff', 'hq', 'driver'));
+    ALTER TABLE operators ADD COLUMN municipality TEXT REFERENCES municipalities(code);
+    ALTER TABLE operators ADD COLUMN vehicle_id INTEGER REFERENCES ride_vehicles(id);",
+    ),
 ];
 
 /// Every migration in order: the head-end's own and each service's (its

@@ -556,7 +556,9 @@ pub async fn run(o: Options) -> Result<()> {
     }
 
     // The board as HQ sees it: the query and the whole page over HTTP.
-    let op = reader.add_operator("bench", "x", Utc::now()).await?;
+    let op = reader
+        .add_operator("bench", "x", &crate::db::Grant::admin(), Utc::now())
+        .await?;
     let session = crate::secret::new_secret();
     reader
         .create_session(&crate::secret::hash(&session), op, "csrf", Utc::now(), 3600)

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::db::{Board, BoardRow, ShelterState, Standing, Tally};
 use crate::AppState;
+use crate::console::access::{self, DISASTER};
 use crate::console::{
     CsrfForm, CsrfOnly, Operator, checked, csrf_field, page, short_time, try_db, try_page,
 };
@@ -25,6 +26,19 @@ use crate::html::{Markup, err, html, ok, warn};
 
 /// How often the board reloads itself.
 pub const REFRESH_S: u32 = 30;
+
+/// Who may use the disaster board (see `console::access`).
+pub(crate) const ACCESS: &[access::Access] = &[
+    access::get("/console/disaster", DISASTER),
+    access::get("/console/disaster/order", DISASTER),
+    access::post("/console/disaster/order", DISASTER),
+    access::get("/console/disaster/{id}", DISASTER),
+    access::get("/console/disaster/{id}/patrol", DISASTER),
+    access::get("/console/disaster/{id}/answers.csv", DISASTER),
+    access::post("/console/disaster/{id}/close", DISASTER),
+    access::get("/console/disaster/shelters/{code}", DISASTER),
+    access::post("/console/disaster/shelters/{code}/{id}", DISASTER),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -17,13 +17,30 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::checks;
+use crate::console::access::{self, DRIVING, OFFICE};
+use crate::console::tokyo_today;
 use crate::console::{
     CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, page, try_db, try_page,
 };
-use crate::db::Session;
+use crate::db::{Role, Session};
 use crate::html::{Markup, err, html, ok};
 use crate::ride::db::RideRow;
 use crate::ride::figures::Figures;
+
+/// Who may use the taxi's console pages (see `console::access`): a driver
+/// sees today's manifest of their own car and records its stops.
+pub(crate) const ACCESS: &[access::Access] = &[
+    access::get("/console/ride", DRIVING),
+    access::post("/console/ride/stop", DRIVING),
+    access::get("/console/ride/setup", OFFICE),
+    access::post("/console/ride/setup", OFFICE),
+    access::get("/console/ride/month", OFFICE),
+    access::get("/console/ride/book", OFFICE),
+    access::post("/console/ride/book", OFFICE),
+    access::post("/console/ride/book/confirm", OFFICE),
+    access::get("/console/ride/rider", OFFICE),
+    access::post("/console/ride/rider", OFFICE),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,6 +76,9 @@ async fn plan(
     Operator(session): Operator,
     Query(q): Query<DayQuery>,
 ) -> Response {
+    if session.role == Role::Driver {
+        return driver_manifest(&s, &session).await;
+    }
     let now = s.clock.now();
     let day: NaiveDate = day_of(&q, now);
     let key = day.to_string();
@@ -88,40 +108,7 @@ async fn plan(
             (figures_row(html! { "この日" }, &figures))
         }
         @for (k, v) in state.vehicles.iter().enumerate() {
-            @let stops = schedule.get(k).cloned().unwrap_or_default();
-            h2 {
-                (v.name) " （" (v.vehicle.seats) "席、" (hhmm(v.vehicle.shift.0)) "〜"
-                (hhmm(v.vehicle.shift.1)) "）"
-            }
-            @if stops.is_empty() {
-                p { "予約は ありません。" }
-            } @else {
-                table {
-                    tr {
-                        th { "時刻" } th {} th { "お名前" } th { "場所" } th { "電話" } th { "人数" }
-                        th { "料金" } th { "記録" }
-                    }
-                    @for ((id, drop), t) in stops {
-                        @if let Some(r) = state.rides.iter().find(|r| r.id == id) {
-                            @let place = if drop { &r.to_name } else { &r.from_name };
-                            @let place = if place == "家" { &r.address } else { place };
-                            tr {
-                                td { (hhmm(t.round() as i64)) }
-                                td { (if drop { "おろす" } else { "お迎え" }) }
-                                td {
-                                    (r.rider) " 様"
-                                    @if !r.needs.is_empty() { br; b { "【" (r.needs) "】" } }
-                                }
-                                td { (place) }
-                                td { (r.phone) }
-                                td.n { (r.people) "人" }
-                                td.n { @if !drop { (Yen(r.fare_yen).to_ja()) " 請求済み" } }
-                                td { (record_cell(&session, &key, r, drop)) }
-                            }
-                        }
-                    }
-                }
-            }
+            (car_manifest(&session, &key, &state, v, schedule.get(k).cloned().unwrap_or_default()))
         }
         @if state.vehicles.is_empty() {
             (err("車が 登録されていません。「車と 場所」で 加えてください。"))
@@ -164,6 +151,85 @@ async fn plan(
         }
     };
     page("タクシー", Some(&session), body).into_response()
+}
+
+/// One car's stops of the day, in order, with the buttons that record them.
+fn car_manifest(
+    session: &Session,
+    key: &str,
+    state: &crate::ride::db::DayRows,
+    v: &crate::ride::db::VehicleRow,
+    stops: Vec<((i64, bool), f64)>,
+) -> Markup {
+    html! {
+    h2 {
+        (v.name) " （" (v.vehicle.seats) "席、" (hhmm(v.vehicle.shift.0)) "〜"
+        (hhmm(v.vehicle.shift.1)) "）"
+    }
+    @if stops.is_empty() {
+        p { "予約は ありません。" }
+    } @else {
+        table {
+            tr {
+                th { "時刻" } th {} th { "お名前" } th { "場所" } th { "電話" } th { "人数" }
+                th { "料金" } th { "記録" }
+            }
+            @for ((id, drop), t) in stops {
+                @if let Some(r) = state.rides.iter().find(|r| r.id == id) {
+                    @let place = if drop { &r.to_name } else { &r.from_name };
+                    @let place = if place == "家" { &r.address } else { place };
+                    tr {
+                        td { (hhmm(t.round() as i64)) }
+                        td { (if drop { "おろす" } else { "お迎え" }) }
+                        td {
+                            (r.rider) " 様"
+                            @if !r.needs.is_empty() { br; b { "【" (r.needs) "】" } }
+                        }
+                        td { (place) }
+                        td { (r.phone) }
+                        td.n { (r.people) "人" }
+                        td.n { @if !drop { (Yen(r.fare_yen).to_ja()) " 請求済み" } }
+                        td { (record_cell(session, key, r, drop)) }
+                    }
+                }
+            }
+        }
+    }
+    }
+}
+
+/// A driver's page: today's stops of their own car, nothing else.
+async fn driver_manifest(s: &AppState, session: &Session) -> Response {
+    let today = tokyo_today(s.clock.now());
+    let key = today.to_string();
+    let state = try_db!(s.db.ride_day(&key).await);
+    let schedule = state.schedule(&*s.travel);
+    let mine = state
+        .vehicles
+        .iter()
+        .position(|v| Some(v.id) == session.vehicle_id);
+    let body = html! {
+        p { (today.format("%-m月%-d日")) "の 運行表" }
+        @match mine {
+            Some(k) => (car_manifest(session, &key, &state, &state.vehicles[k], schedule.get(k).cloned().unwrap_or_default())),
+            None => (err("この ログインの 車が 見つかりません。センターに お電話ください。")),
+        }
+    };
+    page("運行表", Some(session), body).into_response()
+}
+
+/// Whether `ride` is a stop of `vehicle_id`'s car today (a driver records
+/// only their own).
+async fn on_my_car(s: &AppState, vehicle_id: Option<i64>, ride: i64) -> Result<bool, sqlx::Error> {
+    let key = tokyo_today(s.clock.now()).to_string();
+    let state = s.db.ride_day(&key).await?;
+    let schedule = state.schedule(&*s.travel);
+    Ok(state
+        .vehicles
+        .iter()
+        .position(|v| Some(v.id) == vehicle_id)
+        .and_then(|k| schedule.get(k))
+        .is_some_and(|stops| stops.iter().any(|((id, _), _)| *id == ride)))
 }
 
 /// The log's entries for booked rides the car did not serve.
@@ -256,6 +322,18 @@ struct StopForm {
 async fn stop(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<StopForm>) -> Response {
     let drop = f.drop == 1;
     let now = s.clock.now();
+    if session.role == Role::Driver && !try_db!(on_my_car(&s, session.vehicle_id, f.ride).await) {
+        tracing::warn!(operator = %session.operator, ride = f.ride, "a driver tried to record a stop of another car");
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            page(
+                "受け付けられません",
+                Some(&session),
+                err("ほかの 車の 記録は できません。"),
+            ),
+        )
+            .into_response();
+    }
     let found = match f.unmet.as_str() {
         "" => try_db!(s.db.record_ride_stop(f.ride, drop, now).await),
         why @ ("no_show" | "late") if !drop => try_db!(s.db.record_unmet(f.ride, why, now).await),

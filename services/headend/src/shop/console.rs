@@ -13,6 +13,7 @@ use engawa_core::{TOKYO, Yen};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::console::access::{self, OFFICE};
 use crate::console::{
     CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, internal, mark, page,
     try_db, try_page,
@@ -22,6 +23,21 @@ use crate::html::{Markup, err, html, ok};
 
 /// A catalogue file of a few thousand items.
 const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// Who may use the shop's console pages (see `console::access`).
+pub(crate) const ACCESS: &[access::Access] = &[
+    access::get("/console/sellers", OFFICE),
+    access::post("/console/sellers", OFFICE),
+    access::get("/console/catalogue", OFFICE),
+    access::post("/console/catalogue", OFFICE),
+    access::post("/console/catalogue/photo", OFFICE),
+    access::post("/console/catalogue/{id}/sale", OFFICE),
+    access::get("/console/orders", OFFICE),
+    access::get("/console/picking", OFFICE),
+    access::get("/console/delivery", OFFICE),
+    access::get("/console/rules", OFFICE),
+    access::post("/console/rules", OFFICE),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -15,11 +15,24 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::checks::clean;
+use crate::console::access::{self, OFFICE};
 use crate::console::{CsrfForm, CsrfOnly, Operator, csrf_field, page, short_time, try_db};
 use crate::db::Session;
 use crate::html::{Markup, err, html, ok};
 use crate::watch::db::{ContactRefusal, WatchSettings};
 use crate::watch::family::{hours_words, rule_words, schedule_words, state_words};
+
+/// Who may use the watch-over console pages (see `console::access`).
+pub(crate) const ACCESS: &[access::Access] = &[
+    access::get("/console/watch", OFFICE),
+    access::get("/console/watch/settings", OFFICE),
+    access::post("/console/watch/settings", OFFICE),
+    access::get("/console/watch/{id}", OFFICE),
+    access::post("/console/watch/{id}/policy", OFFICE),
+    access::post("/console/watch/{id}/contacts", OFFICE),
+    access::post("/console/watch/{id}/contacts/{cid}/remove", OFFICE),
+    access::post("/console/watch/{id}/contacts/{cid}/link", OFFICE),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()

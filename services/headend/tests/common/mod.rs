@@ -8,7 +8,7 @@ use std::sync::Arc;
 use engawa_core::api::{ErrorBody, PairingGrant, TokenGrant};
 use engawa_core::clock::tokyo;
 use engawa_core::{Clock, ManualClock};
-use engawa_headend::db::NewHousehold;
+use engawa_headend::db::{Grant, NewHousehold, Role};
 use engawa_headend::{AppState, Db};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -257,13 +257,18 @@ pub struct Console {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl Headend {
-    /// Adds the operator `suzuki` (once: setting the password again would
-    /// end the sessions it has); a client that does not follow redirects.
+    /// Adds the operator `suzuki` (管理者; once: setting the password again
+    /// would end the sessions it has); a client that does not follow redirects.
     pub async fn operator(&self) -> reqwest::Client {
-        if self.db.operator_login("suzuki").await.unwrap().is_none() {
+        self.operator_as("suzuki", &Grant::admin()).await
+    }
+
+    /// Adds the login `name` with `grant` unless it is there.
+    pub async fn operator_as(&self, name: &str, grant: &Grant) -> reqwest::Client {
+        if self.db.operator_login(name).await.unwrap().is_none() {
             let hash = engawa_headend::console::hash_password(PASSWORD).unwrap();
             self.db
-                .add_operator("suzuki", &hash, self.clock.now())
+                .add_operator(name, &hash, grant, self.clock.now())
                 .await
                 .unwrap();
         }
@@ -273,9 +278,16 @@ impl Headend {
             .unwrap()
     }
 
+    /// The console logged in as `suzuki` (管理者).
     pub async fn console(&self) -> Console {
-        let http = self.operator().await;
-        let r = login(&http, &self.base, "suzuki", PASSWORD, None).await;
+        self.console_as("suzuki", &Grant::admin()).await
+    }
+
+    /// The console logged in as `name` with `grant` (added if missing), on
+    /// the page that role lands on.
+    pub async fn console_as(&self, name: &str, grant: &Grant) -> Console {
+        let http = self.operator_as(name, grant).await;
+        let r = login(&http, &self.base, name, PASSWORD, None).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "login");
         let cookie = set_cookie(&r, "__Host-engawa_session").unwrap();
         let cookie = cookie.split(';').next().unwrap().to_string();
@@ -285,7 +297,12 @@ impl Headend {
             cookie,
             csrf: String::new(),
         };
-        let (_, page) = c.get("/console").await;
+        let landing = match grant.role {
+            Role::Driver => "/console/ride",
+            Role::Hq => "/console/disaster",
+            Role::Admin | Role::Staff => "/console",
+        };
+        let (_, page) = c.get(landing).await;
         c.csrf = csrf_of(&page);
         c
     }
