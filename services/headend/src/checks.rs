@@ -143,6 +143,7 @@ pub fn household(h: &HouseholdInput, fares: &Fares) -> Result<NewHousehold, Refu
         shop: h.shop,
         ride: h.ride,
         eligibility,
+        municipality: None,
     })
 }
 

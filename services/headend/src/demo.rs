@@ -58,6 +58,7 @@ pub async fn seed(db: &Db, now: DateTime<Utc>) -> anyhow::Result<i64> {
                 ride: true,
                 district: "上沢".into(),
                 eligibility: "65歳以上".into(),
+                municipality: None,
             },
             now,
         )
@@ -155,7 +156,8 @@ async fn disaster(db: &Db, household: i64, now: DateTime<Utc>) -> anyhow::Result
     )
     .await?;
     for s in db.shelters(DEMO_MUNICIPALITY).await? {
-        db.set_shelter_state(s.id, ShelterState::Open, now).await?;
+        db.set_shelter_state(DEMO_MUNICIPALITY, s.id, ShelterState::Open, now)
+            .await?;
     }
     Ok(())
 }

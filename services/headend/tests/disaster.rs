@@ -336,7 +336,7 @@ async fn a_feed_entry_reaches_the_boxes_and_their_answers_reach_the_board() {
     .await
     .unwrap();
     let school = h.db.shelters("223069").await.unwrap()[0].id;
-    h.db.set_shelter_state(school, ShelterState::Open, h.clock.now())
+    h.db.set_shelter_state("223069", school, ShelterState::Open, h.clock.now())
         .await
         .unwrap();
 

@@ -5,12 +5,14 @@
 //! added without saying who it is for. `tests/roles.rs` walks the table with
 //! every role.
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::RequestExt;
+use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::db::Scope;
 use crate::html::err;
 
 pub use crate::db::Role;
@@ -31,13 +33,28 @@ pub const DISASTER: Who = Who::Roles(&[Role::Admin, Role::Hq]);
 pub const DRIVING: Who = Who::Roles(&[Role::Admin, Role::Staff, Role::Driver]);
 pub const PLATFORM: Who = Who::Roles(&[Role::Admin]);
 
+/// What a route's `{id}` (or `{code}`) names, so the guard can check it
+/// belongs to the login's municipality before the handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// `{id}` is a household.
+    Household,
+    /// `{id}` is a box.
+    Box,
+    /// `{id}` is a disaster campaign (an order or an alert).
+    Campaign,
+    /// `{code}` is a municipality.
+    Town,
+}
+
 /// One console route: its path as the router has it (`{id}` for a
-/// parameter), its method, and who may use it.
+/// parameter), its method, who may use it, and what its parameter names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     pub path: &'static str,
     pub method: Method,
     pub who: Who,
+    pub owner: Option<Owner>,
 }
 
 pub const fn get(path: &'static str, who: Who) -> Access {
@@ -45,6 +62,7 @@ pub const fn get(path: &'static str, who: Who) -> Access {
         path,
         method: Method::GET,
         who,
+        owner: None,
     }
 }
 
@@ -53,6 +71,16 @@ pub const fn post(path: &'static str, who: Who) -> Access {
         path,
         method: Method::POST,
         who,
+        owner: None,
+    }
+}
+
+impl Access {
+    /// The route's parameter names an `owner`: another municipality's is
+    /// answered 404, as if it did not exist.
+    pub const fn of(mut self, owner: Owner) -> Access {
+        self.owner = Some(owner);
+        self
     }
 }
 
@@ -126,8 +154,68 @@ pub async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> R
         tracing::warn!(operator = %session.operator, role = session.role.as_str(), %path, method = %req.method(), "console page refused to this role");
         return refused(Some(&session));
     }
+    if let Some(owner) = access.owner {
+        let scope = Scope::of(&session);
+        match owned(&s, &mut req, owner, &scope).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(operator = %session.operator, %path, "console: another municipality's object (or none); 404");
+                return (
+                    StatusCode::NOT_FOUND,
+                    super::page("見つかりません", Some(&session), err(NOT_HERE)),
+                )
+                    .into_response();
+            }
+            Err(e) => return super::internal(e),
+        }
+    }
     req.extensions_mut().insert(session);
     next.run(req).await
+}
+
+/// The words of a page whose object is not in the login's municipality (or
+/// does not exist: the two are not told apart).
+pub const NOT_HERE: &str = "その ページは ありません。";
+
+/// Whether the route's parameter names something in `scope`.
+async fn owned(
+    s: &AppState,
+    req: &mut Request,
+    owner: Owner,
+    scope: &Scope,
+) -> Result<bool, sqlx::Error> {
+    if *scope == Scope::All {
+        return Ok(true);
+    }
+    let Ok(params) = req.extract_parts::<RawPathParams>().await else {
+        return Ok(false);
+    };
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    };
+    let id = || param("id").and_then(|v| v.parse::<i64>().ok());
+    Ok(match owner {
+        Owner::Household => match id() {
+            Some(id) => s.db.household_in(scope, id).await?,
+            None => false,
+        },
+        Owner::Box => match id() {
+            Some(id) => s.db.boxes_in(scope).await?.iter().any(|b| b.id == id),
+            None => false,
+        },
+        Owner::Campaign => match id() {
+            Some(id) => {
+                s.db.campaign(id)
+                    .await?
+                    .is_some_and(|c| scope.admits(Some(&c.municipality)))
+            }
+            None => false,
+        },
+        Owner::Town => scope.admits(param("code").as_deref()),
+    })
 }
 
 /// The words of a refusal by role (tests look for them).

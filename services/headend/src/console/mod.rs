@@ -18,7 +18,7 @@ use engawa_core::{TOKYO, Yen};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::db::{ApproveRefusal, Session};
+use crate::db::{ApproveRefusal, Scope, Session};
 use crate::html::{self, Look, Markup, err, html, ok};
 
 /// `__Host-`: the browser keeps it only if it came over HTTPS with `Path=/`
@@ -28,7 +28,7 @@ const SESSION_TTL_S: i64 = 12 * 3600;
 
 pub mod access;
 
-use access::{OFFICE, Who};
+use access::{OFFICE, Owner, Who};
 
 /// Who may use the console's own pages (see `access`).
 pub(crate) const ACCESS: &[access::Access] = &[
@@ -40,7 +40,7 @@ pub(crate) const ACCESS: &[access::Access] = &[
     access::post("/console/households", OFFICE),
     access::get("/console/pairing", OFFICE),
     access::post("/console/pairing", OFFICE),
-    access::post("/console/boxes/{id}/revoke", OFFICE),
+    access::post("/console/boxes/{id}/revoke", OFFICE).of(Owner::Box),
     access::get("/console/billing", OFFICE),
     access::get("/console/billing/{file}", OFFICE),
 ];
@@ -454,8 +454,9 @@ async fn dashboard(State(s): State<AppState>, Operator(session): Operator) -> Re
     }
     let now = s.clock.now();
     let today = tokyo_today(now);
-    let orders = try_db!(s.db.orders_on(today).await);
-    let boxes = try_db!(s.db.boxes().await);
+    let scope = Scope::of(&session);
+    let orders = try_db!(s.db.orders_in(today, &scope).await);
+    let boxes = try_db!(s.db.boxes_in(&scope).await);
     let (_, pending) = try_db!(s.db.pending_pairings(now, 0, 0).await);
     let live = boxes
         .iter()
@@ -505,7 +506,7 @@ pub(crate) fn short_time(t: Option<DateTime<Utc>>) -> String {
 }
 
 async fn households_page(s: &AppState, session: &Session, message: Markup) -> Response {
-    let rows = try_db!(s.db.households().await);
+    let rows = try_db!(s.db.households_in(&Scope::of(session)).await);
     let body = html! {
         (message)
         table {
@@ -586,7 +587,7 @@ async fn add_household(
         ride: f.ride.is_some(),
         eligibility: f.eligibility,
     };
-    let h = match crate::checks::household(&input, &fares) {
+    let mut h = match crate::checks::household(&input, &fares) {
         Ok(h) => h,
         Err(why) => {
             return households_page(
@@ -597,6 +598,10 @@ async fn add_household(
             .await;
         }
     };
+    // A municipality's staff register its households.
+    if let Scope::Town(m) = Scope::of(&session) {
+        h.municipality = Some(m);
+    }
     let id = try_db!(s.db.add_household(&h, s.clock.now()).await);
     tracing::info!(operator = %session.operator, household = id, "household registered");
     households_page(
@@ -641,8 +646,9 @@ async fn pairing_page(s: &AppState, session: &Session, message: Markup, page_no:
         )
         .await
     );
-    let households = try_db!(s.db.households().await);
-    let boxes = try_db!(s.db.boxes().await);
+    let scope = Scope::of(session);
+    let households = try_db!(s.db.households_in(&scope).await);
+    let boxes = try_db!(s.db.boxes_in(&scope).await);
     let pages = (total + PAIRINGS_PER_PAGE - 1) / PAIRINGS_PER_PAGE;
     let body = html! {
         (message)
@@ -739,17 +745,22 @@ async fn approve_pairing(
         ApproveRefusal::NoSuchHousehold => err("その 世帯は ありません。"),
         ApproveRefusal::TooManyAttempts => err("まちがいが 続いたため、10分間 登録できません。"),
     };
+    let scope = Scope::of(&session);
+    // Another municipality's household is no household of this login's.
+    if !try_db!(s.db.household_in(&scope, f.household).await) {
+        return pairing_page(&s, &session, refused(ApproveRefusal::NoSuchHousehold), 1).await;
+    }
     if !f.confirm {
         let waiting = match try_db!(s.db.pairing_to_approve(&f.code, f.household, now).await) {
             Ok(w) => w,
             Err(r) => return pairing_page(&s, &session, refused(r), 1).await,
         };
-        let name = try_db!(s.db.households().await)
+        let name = try_db!(s.db.households_in(&scope).await)
             .into_iter()
             .find(|h| h.id == f.household)
             .map(|h| h.name)
             .unwrap_or_default();
-        let live: Vec<_> = try_db!(s.db.boxes().await)
+        let live: Vec<_> = try_db!(s.db.boxes_in(&scope).await)
             .into_iter()
             .filter(|b| b.household_id == f.household && !b.revoked)
             .collect();
@@ -797,11 +808,12 @@ async fn revoke_box(
     CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
     let now = s.clock.now();
-    let household = try_db!(s.db.boxes().await)
+    let household = try_db!(s.db.boxes_in(&Scope::of(&session)).await)
         .into_iter()
         .find(|b| b.id == id)
         .map(|b| b.household_id);
-    let msg = if try_db!(s.db.revoke_box(id, now).await) {
+    // Only a box of a household in the login's scope.
+    let msg = if household.is_some() && try_db!(s.db.revoke_box(id, now).await) {
         tracing::info!(operator = %session.operator, box_id = id, "box revoked; family links renewed");
         if let Some(h) = household
             && let Err(e) = crate::watch::tell_contacts(&s, h, &format!("relink.{id}"), now, |c| {
@@ -872,7 +884,10 @@ async fn billing(
     let Some((first, last)) = crate::billing::month_bounds(&month) else {
         return internal("month bounds");
     };
-    let b = try_db!(s.db.billing_month(first, last).await);
+    let b = try_db!(
+        s.db.billing_month_in(first, last, &Scope::of(&session))
+            .await
+    );
     let e = try_db!(crate::billing::export(&month, &b, false));
     let t = e.totals;
     let csv = |file: &str, bom: bool| {
@@ -969,7 +984,7 @@ async fn contributions_section(
 
 async fn billing_csv(
     State(s): State<AppState>,
-    _: Operator,
+    Operator(session): Operator,
     Path(file): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Response {
@@ -977,7 +992,10 @@ async fn billing_csv(
     let Some((first, last)) = crate::billing::month_bounds(&month) else {
         return internal("month bounds");
     };
-    let b = try_db!(s.db.billing_month(first, last).await);
+    let b = try_db!(
+        s.db.billing_month_in(first, last, &Scope::of(&session))
+            .await
+    );
     let e = try_db!(crate::billing::export(&month, &b, q.bom.is_some()));
     if !e.totals.reconciles() {
         return internal(format!(

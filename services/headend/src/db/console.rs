@@ -82,6 +82,45 @@ impl Grant {
     }
 }
 
+/// What of the platform a console request may see and change: every
+/// municipality (管理者, the command line) or one. Households carry their
+/// municipality; a household with none is the platform's (管理者 only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Town(String),
+}
+
+impl Scope {
+    /// A login's scope: 管理者 everything, staff and hq their municipality; a
+    /// driver (who sees only their car) or a login without its municipality
+    /// nothing of any household.
+    pub fn of(s: &Session) -> Scope {
+        match (s.role, &s.municipality) {
+            (Role::Admin, _) => Scope::All,
+            (Role::Staff | Role::Hq, Some(m)) => Scope::Town(m.clone()),
+            _ => Scope::Town(String::new()),
+        }
+    }
+
+    /// Whether something of `municipality` is in the scope.
+    pub fn admits(&self, municipality: Option<&str>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Town(m) => !m.is_empty() && municipality == Some(m.as_str()),
+        }
+    }
+
+    /// The value a statement's `($N = '*' OR h.municipality = $N)` binds:
+    /// `*` for everything (no municipality code is `*`).
+    pub(crate) fn bind(&self) -> &str {
+        match self {
+            Scope::All => "*",
+            Scope::Town(m) => m,
+        }
+    }
+}
+
 /// A console login as `operator list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorRow {
@@ -120,6 +159,7 @@ pub struct HouseholdRow {
     pub eligibility: String,
     pub boxes: i64,
     pub last_heartbeat_at: Option<DateTime<Utc>>,
+    pub municipality: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +233,16 @@ impl Db {
             .rows_affected();
         tx.commit().await?;
         Ok(Some(ended))
+    }
+
+    /// Whether household `id` exists and is in `scope`.
+    pub async fn household_in(&self, scope: &Scope, id: i64) -> Result<bool, sqlx::Error> {
+        let m: Option<Option<String>> =
+            sqlx::query_scalar("SELECT municipality FROM households WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(m.is_some_and(|m| scope.admits(m.as_deref())))
     }
 
     /// Every console login, by name.
@@ -341,12 +391,19 @@ impl Db {
     }
 
     pub async fn households(&self) -> Result<Vec<HouseholdRow>, sqlx::Error> {
+        self.households_in(&Scope::All).await
+    }
+
+    /// The households in `scope`, by district.
+    pub async fn households_in(&self, scope: &Scope) -> Result<Vec<HouseholdRow>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT h.id, h.name, h.address, h.district, h.phone, h.shop, h.ride, h.eligibility,
                     (SELECT COUNT(*) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL),
-                    (SELECT MAX(b.last_heartbeat_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL)
-             FROM households h ORDER BY h.district, h.id",
+                    (SELECT MAX(b.last_heartbeat_at) FROM boxes b WHERE b.household_id = h.id AND b.revoked_at IS NULL),
+                    h.municipality
+             FROM households h WHERE ($1 = '*' OR h.municipality = $1) ORDER BY h.district, h.id",
         )
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -362,6 +419,7 @@ impl Db {
                     eligibility: r.try_get(7)?,
                     boxes: r.try_get(8)?,
                     last_heartbeat_at: from_ts(r.try_get(9)?),
+                    municipality: r.try_get(10)?,
                 })
             })
             .collect()

@@ -15,7 +15,7 @@ use crate::secret;
 pub mod console;
 pub mod engine;
 pub mod retention;
-pub use console::{Grant, HouseholdRow, PendingPairing, Role, Session};
+pub use console::{Grant, HouseholdRow, PendingPairing, Role, Scope, Session};
 pub(crate) use engine::{Conn, Flag};
 pub use engine::{Engine, Location, Tx};
 
@@ -176,6 +176,9 @@ pub struct NewHousehold {
     pub district: String,
     /// Taxi eligibility categories, comma separated (「65歳以上,免許返納」).
     pub eligibility: String,
+    /// The municipality (its code) the household belongs to; `None`: the
+    /// platform's own (one municipality on its own head-end).
+    pub municipality: Option<String>,
 }
 
 /// Why a poll did not yield a token (RFC 8628 §3.5).
@@ -309,8 +312,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<i64, sqlx::Error> {
         let row = sqlx::query(
-            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from, district, eligibility)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            "INSERT INTO households (name, address, phone, lat, lon, shop, ride, created_at, shop_from, district, eligibility, municipality)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(&h.name)
         .bind(&h.address)
@@ -326,6 +329,7 @@ impl Db {
         )
         .bind(&h.district)
         .bind(&h.eligibility)
+        .bind(h.municipality.as_deref())
         .fetch_one(&self.pool)
         .await?;
         row.try_get(0)
@@ -673,10 +677,17 @@ impl Db {
     }
 
     pub async fn boxes(&self) -> Result<Vec<BoxRow>, sqlx::Error> {
+        self.boxes_in(&Scope::All).await
+    }
+
+    /// The boxes of the households in `scope`.
+    pub async fn boxes_in(&self, scope: &Scope) -> Result<Vec<BoxRow>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT id, household_id, serial, revoked_at, software_version, last_heartbeat_at, last_activity_at
-             FROM boxes ORDER BY id",
+             FROM boxes WHERE ($1 = '*' OR household_id IN (SELECT id FROM households WHERE municipality = $1))
+             ORDER BY id",
         )
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use super::db::{Board, BoardRow, ShelterState, Standing, Tally};
 use crate::AppState;
-use crate::console::access::{self, DISASTER};
+use crate::console::access::{self, DISASTER, Owner};
 use crate::console::{
     CsrfForm, CsrfOnly, Operator, checked, csrf_field, page, short_time, try_db, try_page,
 };
-use crate::db::Session;
+use crate::db::{Scope, Session};
 use crate::html::{Markup, err, html, ok, warn};
 
 /// How often the board reloads itself.
@@ -32,12 +32,12 @@ pub(crate) const ACCESS: &[access::Access] = &[
     access::get("/console/disaster", DISASTER),
     access::get("/console/disaster/order", DISASTER),
     access::post("/console/disaster/order", DISASTER),
-    access::get("/console/disaster/{id}", DISASTER),
-    access::get("/console/disaster/{id}/patrol", DISASTER),
-    access::get("/console/disaster/{id}/answers.csv", DISASTER),
-    access::post("/console/disaster/{id}/close", DISASTER),
-    access::get("/console/disaster/shelters/{code}", DISASTER),
-    access::post("/console/disaster/shelters/{code}/{id}", DISASTER),
+    access::get("/console/disaster/{id}", DISASTER).of(Owner::Campaign),
+    access::get("/console/disaster/{id}/patrol", DISASTER).of(Owner::Campaign),
+    access::get("/console/disaster/{id}/answers.csv", DISASTER).of(Owner::Campaign),
+    access::post("/console/disaster/{id}/close", DISASTER).of(Owner::Campaign),
+    access::get("/console/disaster/shelters/{code}", DISASTER).of(Owner::Town),
+    access::post("/console/disaster/shelters/{code}/{id}", DISASTER).of(Owner::Town),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -89,9 +89,11 @@ async fn overview(State(s): State<AppState>, Operator(session): Operator) -> Res
 
 async fn overview_page(s: &AppState, session: &Session, message: Markup) -> Response {
     let now = s.clock.now();
-    let campaigns = try_db!(s.db.campaigns(50).await);
+    let scope = Scope::of(session);
+    let mut campaigns = try_db!(s.db.campaigns(50).await);
+    campaigns.retain(|c| scope.admits(Some(&c.municipality)));
     let feeds = try_db!(s.db.feeds().await);
-    let municipalities = try_db!(s.db.municipalities().await);
+    let municipalities = try_db!(towns(s, &scope).await);
     let mut rows = Vec::new();
     for c in &campaigns {
         if c.closed_at.is_none() {
@@ -442,8 +444,18 @@ async fn order_form(State(s): State<AppState>, Operator(session): Operator) -> R
     order_page(&s, &session, html! {}).await
 }
 
+/// The municipalities a login may see.
+async fn towns(
+    s: &AppState,
+    scope: &Scope,
+) -> Result<Vec<crate::disaster::db::Municipality>, sqlx::Error> {
+    let mut all = s.db.municipalities().await?;
+    all.retain(|m| scope.admits(Some(&m.code)));
+    Ok(all)
+}
+
 async fn order_page(s: &AppState, session: &Session, message: Markup) -> Response {
-    let municipalities = try_db!(s.db.municipalities().await);
+    let municipalities = try_db!(towns(s, &Scope::of(session)).await);
     let mut districts = Vec::new();
     let mut shelters = Vec::new();
     for m in &municipalities {
@@ -511,7 +523,7 @@ async fn issue_order(State(s): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let session = try_page!(checked(&s, &headers, one("csrf")).await);
     let municipality = one("municipality");
-    let known = try_db!(s.db.municipalities().await);
+    let known = try_db!(towns(&s, &Scope::of(&session)).await);
     let Some(m) = known.iter().find(|m| m.code == municipality) else {
         return order_page(&s, &session, err("市町村を 読めませんでした。")).await;
     };
@@ -621,7 +633,7 @@ async fn set_shelter(
     let message = match ShelterState::from_key(&f.state) {
         None => err("状態を 読めませんでした。"),
         Some(st) => {
-            if try_db!(s.db.set_shelter_state(id, st, s.clock.now()).await) {
+            if try_db!(s.db.set_shelter_state(&code, id, st, s.clock.now()).await) {
                 let _ = s.alerts.refresh(&s.db).await;
                 tracing::info!(shelter = id, state = st.key(), operator = %session.operator, "shelter state set");
                 ok(&format!("{}に しました。", st.to_ja()))

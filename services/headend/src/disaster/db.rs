@@ -578,17 +578,20 @@ impl Db {
     /// of its municipality change with it.
     pub async fn set_shelter_state(
         &self,
+        municipality: &str,
         shelter_id: i64,
         state: ShelterState,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.write_tx().await?;
         let m: Option<String> = sqlx::query_scalar(
-            "UPDATE shelters SET state = $1, updated_at = $2 WHERE id = $3 RETURNING municipality",
+            "UPDATE shelters SET state = $1, updated_at = $2 WHERE id = $3 AND municipality = $4
+             RETURNING municipality",
         )
         .bind(state.key())
         .bind(ts(now))
         .bind(shelter_id)
+        .bind(municipality)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(m) = m else { return Ok(false) };

@@ -17,23 +17,24 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::checks;
-use crate::console::access::{self, DRIVING, OFFICE};
+use crate::console::access::{self, DRIVING, OFFICE, PLATFORM};
 use crate::console::tokyo_today;
 use crate::console::{
     CsrfForm, DayQuery, Operator, checked, csrf_field, day_form, day_of, page, try_db, try_page,
 };
-use crate::db::{Role, Session};
+use crate::db::{Role, Scope, Session};
 use crate::html::{Markup, err, html, ok};
 use crate::ride::db::RideRow;
 use crate::ride::figures::Figures;
 
 /// Who may use the taxi's console pages (see `console::access`): a driver
-/// sees today's manifest of their own car and records its stops.
+/// sees today's manifest of their own car and records its stops. The cars,
+/// places, fares and zones are the platform's for now (管理者 changes them).
 pub(crate) const ACCESS: &[access::Access] = &[
     access::get("/console/ride", DRIVING),
     access::post("/console/ride/stop", DRIVING),
     access::get("/console/ride/setup", OFFICE),
-    access::post("/console/ride/setup", OFFICE),
+    access::post("/console/ride/setup", PLATFORM),
     access::get("/console/ride/month", OFFICE),
     access::get("/console/ride/book", OFFICE),
     access::post("/console/ride/book", OFFICE),
@@ -86,18 +87,33 @@ async fn plan(
     let schedule = state.schedule(&*s.travel);
     // Figures of the day.
     let start = midnight(day).unwrap_or(now);
-    let refusals = try_db!(
-        s.db.ride_refusals_between(start, start + Duration::days(1))
-            .await
-    );
+    let end = start + Duration::days(1);
+    let all_refusals = try_db!(s.db.ride_refusals_between(start, end, &Scope::All).await);
     let cancelled = try_db!(s.db.cancelled_rides(&key).await);
-    let refused = refusals.iter().filter(|r| !is_unmet(&r.2)).count();
+    let refused = all_refusals.iter().filter(|r| !is_unmet(&r.2)).count();
+    // The figures are the whole service's (the cars are shared for now); the
+    // riders, their stops and the log only the login's municipality's.
     let figures = Figures::of_day(&state, &schedule, refused, cancelled, start);
+    let scope = Scope::of(&session);
+    let (refusals, town) = match &scope {
+        Scope::All => (all_refusals, None),
+        Scope::Town(_) => (
+            try_db!(s.db.ride_refusals_between(start, end, &scope).await),
+            Some(
+                try_db!(s.db.households_in(&scope).await)
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect::<std::collections::HashSet<i64>>(),
+            ),
+        ),
+    };
+    let shown = |r: &RideRow| town.as_ref().is_none_or(|t| t.contains(&r.household_id));
     // Ways there from home still without a way back: the rider phones when
     // ready (「帰りは あとで」).
     let open: Vec<_> = state
         .rides
         .iter()
+        .filter(|r| shown(r))
         .filter(|r| r.from_place.is_none() && r.to_place.is_some())
         .filter(|r| !state.rides.iter().any(|b| b.return_of == Some(r.id)))
         .collect();
@@ -108,7 +124,7 @@ async fn plan(
             (figures_row(html! { "この日" }, &figures))
         }
         @for (k, v) in state.vehicles.iter().enumerate() {
-            (car_manifest(&session, &key, &state, v, schedule.get(k).cloned().unwrap_or_default()))
+            (car_manifest(&session, &key, &state, v, schedule.get(k).cloned().unwrap_or_default(), &shown))
         }
         @if state.vehicles.is_empty() {
             (err("車が 登録されていません。「車と 場所」で 加えてください。"))
@@ -160,6 +176,7 @@ fn car_manifest(
     state: &crate::ride::db::DayRows,
     v: &crate::ride::db::VehicleRow,
     stops: Vec<((i64, bool), f64)>,
+    shown: &dyn Fn(&RideRow) -> bool,
 ) -> Markup {
     html! {
     h2 {
@@ -175,7 +192,7 @@ fn car_manifest(
                 th { "料金" } th { "記録" }
             }
             @for ((id, drop), t) in stops {
-                @if let Some(r) = state.rides.iter().find(|r| r.id == id) {
+                @if let Some(r) = state.rides.iter().find(|r| r.id == id && shown(r)) {
                     @let place = if drop { &r.to_name } else { &r.from_name };
                     @let place = if place == "家" { &r.address } else { place };
                     tr {
@@ -211,7 +228,7 @@ async fn driver_manifest(s: &AppState, session: &Session) -> Response {
     let body = html! {
         p { (today.format("%-m月%-d日")) "の 運行表" }
         @match mine {
-            Some(k) => (car_manifest(session, &key, &state, &state.vehicles[k], schedule.get(k).cloned().unwrap_or_default())),
+            Some(k) => (car_manifest(session, &key, &state, &state.vehicles[k], schedule.get(k).cloned().unwrap_or_default(), &|_| true)),
             None => (err("この ログインの 車が 見つかりません。センターに お電話ください。")),
         }
     };
@@ -322,8 +339,15 @@ struct StopForm {
 async fn stop(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<StopForm>) -> Response {
     let drop = f.drop == 1;
     let now = s.clock.now();
-    if session.role == Role::Driver && !try_db!(on_my_car(&s, session.vehicle_id, f.ride).await) {
-        tracing::warn!(operator = %session.operator, ride = f.ride, "a driver tried to record a stop of another car");
+    let allowed = match session.role {
+        Role::Driver => try_db!(on_my_car(&s, session.vehicle_id, f.ride).await),
+        _ => match try_db!(s.db.ride_household(f.ride).await) {
+            Some(h) => try_db!(mine(&s, &session, h).await),
+            None => true, // nothing to record; the handler says so
+        },
+    };
+    if !allowed {
+        tracing::warn!(operator = %session.operator, ride = f.ride, "a stop of another car or municipality refused");
         return (
             axum::http::StatusCode::FORBIDDEN,
             page(
@@ -377,7 +401,7 @@ async fn month(
         let cancelled = try_db!(s.db.cancelled_rides(&key).await);
         let start = midnight(day).unwrap_or(now);
         let refused = try_db!(
-            s.db.ride_refusals_between(start, start + Duration::days(1))
+            s.db.ride_refusals_between(start, start + Duration::days(1), &Scope::All)
                 .await
         )
         .iter()
@@ -686,7 +710,15 @@ async fn rider_page(
     rider_form(&s, &session, q.household, html! {}).await
 }
 
+/// Whether the login may book for and edit `household` (its municipality's).
+async fn mine(s: &AppState, session: &Session, household: i64) -> Result<bool, sqlx::Error> {
+    s.db.household_in(&Scope::of(session), household).await
+}
+
 async fn rider_form(s: &AppState, session: &Session, household: i64, message: Markup) -> Response {
+    if !try_db!(mine(s, session, household).await) {
+        return search(s, session, "").await;
+    }
     let Some(rider) = try_db!(s.db.rider(household).await) else {
         return search(s, session, "").await;
     };
@@ -756,6 +788,9 @@ async fn save_rider(
     let Some(household) = f.get("household").and_then(|h| h.parse::<i64>().ok()) else {
         return search(&s, &session, "").await;
     };
+    if !try_db!(mine(&s, &session, household).await) {
+        return search(&s, &session, "").await;
+    }
     let refuse = |m: &str| err(&format!("{m} 何も 変えていません。"));
     let fares = try_db!(s.db.fares().await);
     let categories: Vec<&str> = (0..fares.categories.len())
@@ -821,7 +856,7 @@ async fn search(s: &AppState, session: &Session, q: &str) -> Response {
     let found: Vec<_> = if typed.is_empty() {
         Vec::new()
     } else {
-        try_db!(s.db.households().await)
+        try_db!(s.db.households_in(&Scope::of(session)).await)
             .into_iter()
             .filter(|h| h.ride)
             .filter(|h| {
@@ -878,6 +913,9 @@ async fn booking_form(
     return_of: Option<i64>,
     message: Markup,
 ) -> Response {
+    if !try_db!(mine(s, session, household).await) {
+        return search(s, session, "").await;
+    }
     let Some(rider) = try_db!(s.db.rider(household).await) else {
         return search(s, session, "").await;
     };
@@ -960,6 +998,9 @@ fn place_id(v: &str) -> Option<i64> {
 
 async fn quote(State(s): State<AppState>, CsrfForm(session, f): CsrfForm<QuoteForm>) -> Response {
     use engawa_ride::api::{RideRequest, When};
+    if !try_db!(mine(&s, &session, f.household).await) {
+        return search(&s, &session, "").await;
+    }
     let when = match f.mode.as_str() {
         "at" => When::At(f.time.trim().to_string()),
         "arrive" => When::ArriveBy(f.time.trim().to_string()),
@@ -1033,6 +1074,9 @@ async fn confirm(
     State(s): State<AppState>,
     CsrfForm(session, f): CsrfForm<ConfirmForm>,
 ) -> Response {
+    if !try_db!(mine(&s, &session, f.household).await) {
+        return search(&s, &session, "").await;
+    }
     let req = engawa_ride::api::BookRequest {
         from: place_id(&f.from),
         to: place_id(&f.to),

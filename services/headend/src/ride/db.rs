@@ -293,13 +293,16 @@ impl Db {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        scope: &crate::db::Scope,
     ) -> Result<Vec<(DateTime<Utc>, String, String, String)>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT f.at, coalesce(h.name, ''), f.code, f.detail FROM ride_refusals f
-             LEFT JOIN households h ON h.id = f.household_id WHERE f.at >= $1 AND f.at < $2 ORDER BY f.id",
+             LEFT JOIN households h ON h.id = f.household_id WHERE f.at >= $1 AND f.at < $2
+               AND ($3 = '*' OR h.municipality = $3) ORDER BY f.id",
         )
         .bind(ts(from))
         .bind(ts(to))
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -312,6 +315,14 @@ impl Db {
                 ))
             })
             .collect()
+    }
+
+    /// The household a ride is for.
+    pub async fn ride_household(&self, ride: i64) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT household_id FROM rides WHERE id = $1")
+            .bind(ride)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     /// The driver records a rider getting in (or out, `drop`) at `at`. The

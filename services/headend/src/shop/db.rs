@@ -5,7 +5,7 @@
 //! the key is looked up inside that same transaction. A replay finds the row and
 //! gets the same order; a key voided by `settle_attempt` creates nothing ever.
 
-use crate::db::Flag;
+use crate::db::{Flag, Scope};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -430,16 +430,26 @@ impl Db {
     /// Live (not cancelled) orders delivered on `day`, by district and address
     /// (the order of a delivery round).
     pub async fn orders_on(&self, day: NaiveDate) -> Result<Vec<DayOrder>, sqlx::Error> {
+        self.orders_in(day, &Scope::All).await
+    }
+
+    /// `orders_on` for the households in `scope`.
+    pub async fn orders_in(
+        &self,
+        day: NaiveDate,
+        scope: &Scope,
+    ) -> Result<Vec<DayOrder>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
             "SELECT o.id, o.placed_at, o.delivery_day, o.cancel_until, o.cancelled_at, o.total_yen,
                     h.id AS hid, h.name AS hname, h.address AS haddr, h.district AS hdistrict,
                     h.phone AS hphone
              FROM orders o JOIN households h ON h.id = o.household_id
-             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL
+             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL AND ($2 = '*' OR h.municipality = $2)
              ORDER BY h.district, h.address, o.id",
         )
         .bind(day.to_string())
+        .bind(scope.bind())
         .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -460,14 +470,24 @@ impl Db {
 
     /// What each seller packs for `day`: one row per seller, item and household.
     pub async fn picking(&self, day: NaiveDate) -> Result<Vec<PickLine>, sqlx::Error> {
+        self.picking_in(day, &Scope::All).await
+    }
+
+    /// `picking` for the orders of the households in `scope`.
+    pub async fn picking_in(
+        &self,
+        day: NaiveDate,
+        scope: &Scope,
+    ) -> Result<Vec<PickLine>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT s.name, l.name, l.unit, l.qty, l.price_yen * l.qty, h.id, h.name, h.district
              FROM order_lines l JOIN orders o ON o.id = l.order_id
              JOIN sellers s ON s.id = l.seller_id JOIN households h ON h.id = o.household_id
-             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL
+             WHERE o.delivery_day = $1 AND o.cancelled_at IS NULL AND ($2 = '*' OR h.municipality = $2)
              ORDER BY s.id, l.item_id, h.district, h.id",
         )
         .bind(day.to_string())
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -505,6 +525,17 @@ impl Db {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<BillingMonth, sqlx::Error> {
+        self.billing_month_in(first, last, &Scope::All).await
+    }
+
+    /// `billing_month` of the households in `scope` (and what the sellers
+    /// sold to them).
+    pub async fn billing_month_in(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+        scope: &Scope,
+    ) -> Result<BillingMonth, sqlx::Error> {
         let (f, l) = (first.to_string(), last.to_string());
         let rows = sqlx::query(
             "SELECT h.id, h.name,
@@ -519,10 +550,11 @@ impl Db {
                        AND r.day BETWEEN $1 AND $2) AS rides,
                     CAST(COALESCE((SELECT SUM(r.fare_yen) FROM rides r WHERE r.household_id = h.id AND r.state = 'booked'
                        AND r.day BETWEEN $1 AND $2), 0) AS BIGINT) AS ride_yen
-             FROM households h ORDER BY h.id",
+             FROM households h WHERE ($3 = '*' OR h.municipality = $3) ORDER BY h.id",
         )
         .bind(&f)
         .bind(&l)
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         let mut households = Vec::new();
@@ -548,10 +580,12 @@ impl Db {
             "SELECT s.id, s.name, CAST(SUM(ln.price_yen * ln.qty) AS BIGINT)
              FROM order_lines ln JOIN orders o ON o.id = ln.order_id JOIN sellers s ON s.id = ln.seller_id
              WHERE o.cancelled_at IS NULL AND o.delivery_day BETWEEN $1 AND $2
+               AND ($3 = '*' OR o.household_id IN (SELECT id FROM households WHERE municipality = $3))
              GROUP BY s.id ORDER BY s.id",
         )
         .bind(&f)
         .bind(&l)
+        .bind(scope.bind())
         .fetch_all(&self.pool)
         .await?;
         let mut sellers = Vec::new();

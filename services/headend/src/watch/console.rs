@@ -15,23 +15,24 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::checks::clean;
-use crate::console::access::{self, OFFICE};
+use crate::console::access::{self, OFFICE, Owner, PLATFORM};
 use crate::console::{CsrfForm, CsrfOnly, Operator, csrf_field, page, short_time, try_db};
-use crate::db::Session;
+use crate::db::{Scope, Session};
 use crate::html::{Markup, err, html, ok};
 use crate::watch::db::{ContactRefusal, WatchSettings};
 use crate::watch::family::{hours_words, rule_words, schedule_words, state_words};
 
-/// Who may use the watch-over console pages (see `console::access`).
+/// Who may use the watch-over console pages (see `console::access`). The
+/// settings (the centre's address, the defaults) are the platform's for now.
 pub(crate) const ACCESS: &[access::Access] = &[
     access::get("/console/watch", OFFICE),
     access::get("/console/watch/settings", OFFICE),
-    access::post("/console/watch/settings", OFFICE),
-    access::get("/console/watch/{id}", OFFICE),
-    access::post("/console/watch/{id}/policy", OFFICE),
-    access::post("/console/watch/{id}/contacts", OFFICE),
-    access::post("/console/watch/{id}/contacts/{cid}/remove", OFFICE),
-    access::post("/console/watch/{id}/contacts/{cid}/link", OFFICE),
+    access::post("/console/watch/settings", PLATFORM),
+    access::get("/console/watch/{id}", OFFICE).of(Owner::Household),
+    access::post("/console/watch/{id}/policy", OFFICE).of(Owner::Household),
+    access::post("/console/watch/{id}/contacts", OFFICE).of(Owner::Household),
+    access::post("/console/watch/{id}/contacts/{cid}/remove", OFFICE).of(Owner::Household),
+    access::post("/console/watch/{id}/contacts/{cid}/link", OFFICE).of(Owner::Household),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -52,7 +53,7 @@ async fn overview(State(s): State<AppState>, Operator(session): Operator) -> Res
     let now = s.clock.now();
     let settings = try_db!(s.db.watch_settings().await);
     let mut rows = Vec::new();
-    for h in try_db!(s.db.households().await) {
+    for h in try_db!(s.db.households_in(&Scope::of(&session)).await) {
         if let Some(o) = try_db!(s.db.watch_overview(h.id).await) {
             rows.push((h, o));
         }
