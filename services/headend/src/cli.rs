@@ -73,6 +73,26 @@ async fn grant(
     })
 }
 
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this login (`cli:USER` for the command line).
+    #[arg(long)]
+    operator: Option<String>,
+    /// Only what concerned this household.
+    #[arg(long)]
+    household: Option<i64>,
+    /// From this day (YYYY-MM-DD, Tokyo).
+    #[arg(long)]
+    since: Option<NaiveDate>,
+    /// Up to and including this day.
+    #[arg(long)]
+    until: Option<NaiveDate>,
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+    #[command(flatten)]
+    db: DbFile,
+}
+
 /// The head-end's database, for every command that reads or changes it.
 #[derive(Debug, Args)]
 pub struct DbFile {
@@ -88,11 +108,58 @@ impl DbFile {
         Location::parse(&self.db)
     }
 
+    /// Opens the database and records this run in the audit log (nothing
+    /// is done unrecorded: a log that cannot be written stops the command).
     async fn open(&self) -> Result<Db> {
         let at = self.location();
-        Db::connect(&at)
+        let db = Db::connect(&at)
             .await
-            .with_context(|| format!("cannot open the database {at}"))
+            .with_context(|| format!("cannot open the database {at}"))?;
+        db.audit(&invocation(std::env::args().skip(1)), SystemClock.now())
+            .await
+            .context("cannot write the audit log")?;
+        Ok(db)
+    }
+}
+
+/// A command-line run as the audit log keeps it: who ran it (the system
+/// user, and who used sudo), the command, the names of its flags (never
+/// their values), and the household it names.
+fn invocation(args: impl Iterator<Item = String>) -> crate::platform::audit::Entry {
+    let args: Vec<String> = args.collect();
+    let command = command_paths()
+        .into_iter()
+        .filter(|p| args.len() >= p.len() && args[..p.len()] == p[..])
+        .max_by_key(Vec::len)
+        .unwrap_or_default();
+    let mut flags: Vec<&str> = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("--"))
+        .map(|a| a.split('=').next().unwrap_or(a))
+        .filter(|a| !a.is_empty())
+        .collect();
+    flags.dedup();
+    let household = args
+        .iter()
+        .position(|a| a == "--household")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok());
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let operator = match std::env::var("SUDO_USER") {
+        Ok(by) if !by.is_empty() => format!("cli:{user} (sudo {by})"),
+        _ => format!("cli:{user}"),
+    };
+    crate::platform::audit::Entry {
+        operator,
+        action: format!("cli {}", command.join(" ")),
+        object: command.join(" "),
+        household_id: household,
+        fields: flags.join(","),
+        outcome: "allowed".into(),
+        peer: "cli".into(),
+        ..Default::default()
     }
 }
 
@@ -107,6 +174,9 @@ pub enum Command {
     /// Console logins.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Search the audit log (every console request and command run; it
+    /// cannot be changed), newest first, tab-separated.
+    Audit(AuditArgs),
     /// Approve the code a new box shows on the TV.
     #[command(subcommand)]
     Pair(PairCommand),
@@ -814,6 +884,36 @@ pub async fn run(cli: Cli) -> Result<()> {
     let now = SystemClock.now();
     match cli.command {
         Command::Serve(a) => serve(a).await,
+        Command::Audit(a) => {
+            use crate::platform::audit::midnight;
+            let search = crate::platform::audit::Search {
+                operator: a.operator.unwrap_or_default(),
+                household_id: a.household,
+                since: a.since.and_then(midnight),
+                until: a.until.and_then(|d| d.succ_opt()).and_then(midnight),
+            };
+            let db = a.db.open().await?;
+            let (rows, total) = db.audit_search(&search, 0, a.limit.max(1)).await?;
+            for r in &rows {
+                let e = &r.entry;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.at.with_timezone(&engawa_core::TOKYO)
+                        .format("%Y-%m-%d %H:%M:%S"),
+                    e.operator,
+                    e.municipality.as_deref().unwrap_or("-"),
+                    e.object,
+                    e.household_id
+                        .map(|h| h.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    if e.fields.is_empty() { "-" } else { &e.fields },
+                    e.outcome,
+                    e.peer
+                );
+            }
+            eprintln!("{} of {total} rows", rows.len());
+            Ok(())
+        }
         Command::Household(HouseholdCommand::Add(a)) => {
             let db = a.db.open().await?;
             let input = checks::HouseholdInput {

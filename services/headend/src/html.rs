@@ -30,6 +30,8 @@ table{border-collapse:collapse;margin:8px 0 16px;background:#fff}
 th,td{border:1px solid #555;padding:8px 12px;text-align:left;vertical-align:top}
 th{background:#e6eaf0}
 td.n{text-align:right}
+td.when{white-space:nowrap}
+.sub{font-size:16px;color:#444}
 .ok{background:#e3f4e1;border:2px solid #1d6b2a;padding:12px;margin:12px 0}
 .err{background:#fbe4e1;border:2px solid #8f1a14;padding:12px;margin:12px 0}
 .warn{background:#fff4d6;border:2px solid #8a5a00;padding:12px;margin:12px 0}

@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::ride::router())
         .merge(crate::disaster::router())
         .merge(crate::console::router())
+        .merge(crate::platform::console::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::console::access::guard,

@@ -346,6 +346,15 @@ async fn the_operator_imports_approves_and_sees_the_order_in_the_picking_list() 
     assert!(page.contains("1円まで 一致しています"), "{page}");
     assert!(page.contains("あおば村（209997）"), "{page}");
     shot(&c, "billing").await;
+    // What this browser did is in the 記録 page, newest first.
+    c.goto(&format!("{base}/console/audit")).await.unwrap();
+    let page = text(&c).await;
+    assert!(
+        page.contains("GET /console/billing") || page.contains("/console/billing?month=2026-11"),
+        "{page}"
+    );
+    assert!(page.contains("suzuki"), "{page}");
+    shot(&c, "audit").await;
     // The same session, outside the browser (it would download the file).
     let cookie = c.get_named_cookie("__Host-engawa_session").await.unwrap();
     let csv = h

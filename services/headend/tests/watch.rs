@@ -587,8 +587,11 @@ async fn the_daily_digest_goes_out_once_a_day_at_the_check_time() {
         daily_digest: true,
         ..Default::default()
     };
-    h.db.set_watch_policy(a, &policy).await.unwrap();
+    // Before the check time: the head-end's own monitor (running beside the
+    // test on the same clock) would rightly send the 25th's digest if the
+    // policy were set at 10:00 on the 25th.
     h.clock.set(tokyo(2026, 11, 26, 8, 50));
+    h.db.set_watch_policy(a, &policy).await.unwrap();
     heartbeat(&h, &token, Some(tokyo(2026, 11, 26, 8, 40))).await;
     for t in [
         tokyo(2026, 11, 26, 8, 59),

@@ -92,6 +92,7 @@ pub fn table() -> Vec<Access> {
         crate::watch::console::ACCESS,
         crate::ride::console::ACCESS,
         crate::disaster::console::ACCESS,
+        crate::platform::console::ACCESS,
     ]
     .concat()
 }
@@ -148,18 +149,48 @@ pub async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> R
         Ok(session) => session,
         Err(to_login) => return to_login,
     };
+    let peer = req
+        .extract_parts::<crate::http::ClientAddr>()
+        .await
+        .map(|c| c.0.map(|ip| ip.to_string()))
+        .unwrap_or_default()
+        .unwrap_or_else(|| "unknown".into());
+    // What the request concerns, for the audit log: its concrete path and
+    // query, the household it names, the names of the fields it sends.
+    let mut entry = crate::platform::audit::Entry {
+        operator: session.operator.clone(),
+        operator_id: Some(session.operator_id),
+        municipality: session.municipality.clone(),
+        action: format!("{} {path}", req.method()),
+        object: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        household_id: query_household(req.uri().query()),
+        fields: String::new(),
+        outcome: "allowed".into(),
+        peer,
+    };
     if let Who::Roles(roles) = access.who
         && !roles.contains(&session.role)
     {
         tracing::warn!(operator = %session.operator, role = session.role.as_str(), %path, method = %req.method(), "console page refused to this role");
+        entry.outcome = "refused: role".into();
+        audit(&s, &entry).await;
         return refused(Some(&session));
     }
     if let Some(owner) = access.owner {
+        if owner == Owner::Household {
+            entry.household_id = path_id(&mut req).await.or(entry.household_id);
+        }
         let scope = Scope::of(&session);
         match owned(&s, &mut req, owner, &scope).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(operator = %session.operator, %path, "console: another municipality's object (or none); 404");
+                entry.outcome = "refused: not in scope".into();
+                audit(&s, &entry).await;
                 return (
                     StatusCode::NOT_FOUND,
                     super::page("見つかりません", Some(&session), err(NOT_HERE)),
@@ -169,8 +200,87 @@ pub async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> R
             Err(e) => return super::internal(e),
         }
     }
+    let req = match form_fields(req, &mut entry).await {
+        Ok(req) => req,
+        Err(too_big) => return too_big,
+    };
+    // Nothing is shown or changed unrecorded.
+    if let Err(e) = s.db.audit(&entry, s.clock.now()).await {
+        return super::internal(format!("cannot write the audit log: {e}"));
+    }
+    let mut req = req;
     req.extensions_mut().insert(session);
     next.run(req).await
+}
+
+/// Records a refusal; a refusal is given even when the log cannot be written.
+async fn audit(s: &AppState, entry: &crate::platform::audit::Entry) {
+    if let Err(e) = s.db.audit(entry, s.clock.now()).await {
+        tracing::error!(error = %e, action = %entry.action, "cannot write the audit log");
+    }
+}
+
+/// `?household=N` in a query.
+fn query_household(query: Option<&str>) -> Option<i64> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query?)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "household")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+async fn path_id(req: &mut Request) -> Option<i64> {
+    let params = req.extract_parts::<RawPathParams>().await.ok()?;
+    params
+        .iter()
+        .find(|(k, _)| *k == "id")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// A form's field names (not their values) and the household it names, for
+/// the log; the body is handed on to the handler as it came. An upload is
+/// recorded as one.
+async fn form_fields(
+    req: Request,
+    entry: &mut crate::platform::audit::Entry,
+) -> Result<Request, Response> {
+    let form = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.to_ascii_lowercase());
+    match form.as_deref() {
+        Some(t) if t.starts_with("application/x-www-form-urlencoded") => {}
+        Some(t) if t.starts_with("multipart/form-data") => {
+            entry.fields = "(upload)".into();
+            return Ok(req);
+        }
+        _ => return Ok(req),
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, super::MAX_FORM_BYTES).await else {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            super::page("受け付けられません", None, err("入力が 長すぎます。")),
+        )
+            .into_response());
+    };
+    let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    let mut names: Vec<&str> = pairs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "csrf")
+        .collect();
+    names.dedup();
+    entry.fields = names.join(",");
+    if let Some(h) = pairs
+        .iter()
+        .find(|(k, _)| k == "household")
+        .and_then(|(_, v)| v.parse().ok())
+    {
+        entry.household_id = Some(h);
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// The words of a page whose object is not in the login's municipality (or

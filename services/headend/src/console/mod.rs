@@ -77,7 +77,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// The console's pages, in its navigation bar.
-const NAV: [(&str, &str); 13] = [
+const NAV: [(&str, &str); 14] = [
     ("/console", "ホーム"),
     ("/console/orders", "きょうの注文"),
     ("/console/picking", "ピッキング"),
@@ -91,6 +91,7 @@ const NAV: [(&str, &str); 13] = [
     ("/console/catalogue", "品ぞろえ"),
     ("/console/billing", "請求"),
     ("/console/rules", "お届けの きまり"),
+    ("/console/audit", "記録"),
 ];
 
 /// A console page; with a session, the navigation and the logout button.
@@ -210,7 +211,7 @@ impl FromRequestParts<AppState> for Operator {
 pub struct CsrfForm<T>(pub Session, pub T);
 
 /// The largest console form (the upload pages use multipart instead).
-const MAX_FORM_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 64 * 1024;
 
 impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = Response;

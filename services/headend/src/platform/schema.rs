@@ -25,4 +25,32 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
         CHECK (equal + households + boxes + orders + rides = 100)
     );",
     ),
+    // 20: the audit log — every console request and command-line run: who,
+    // when, what (the route, the household it concerned, the names of the
+    // fields sent, never their values), from where, allowed or refused.
+    // Insert-only: triggers refuse UPDATE and DELETE (PostgreSQL: its own
+    // text, `POSTGRES_MIGRATIONS` in db/engine.rs).
+    (
+        20,
+        "CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        operator TEXT NOT NULL,
+        operator_id INTEGER,
+        municipality TEXT,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        household_id INTEGER,
+        fields TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        peer TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log (at);
+    CREATE INDEX audit_log_operator ON audit_log (operator, at);
+    CREATE INDEX audit_log_household ON audit_log (household_id, at);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is insert-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is insert-only'); END;",
+    ),
 ];
