@@ -15,7 +15,22 @@ use crate::db::{BoxAuth, PairingRefusal, PollRefusal};
 use crate::error::ApiError;
 use crate::http::{ApiJson, ClientAddr, IdempotencyKey, box_api};
 
+/// Every console route with who may use it: the console's own and each
+/// slice's `ACCESS`, for the console's guard.
+pub fn access_table() -> Vec<crate::console::access::Access> {
+    [
+        crate::console::ACCESS,
+        crate::shop::console::ACCESS,
+        crate::watch::console::ACCESS,
+        crate::ride::console::ACCESS,
+        crate::disaster::console::ACCESS,
+        crate::platform::console::ACCESS,
+    ]
+    .concat()
+}
+
 pub fn router(state: AppState) -> Router {
+    crate::console::access::install(access_table());
     let boxes = box_api(
         Router::new()
             .route("/v1/pairing", post(start_pairing))

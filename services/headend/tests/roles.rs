@@ -90,7 +90,7 @@ async fn request(c: &Console, a: &access::Access) -> (StatusCode, String) {
 async fn every_console_route_is_used_only_by_the_roles_it_names() {
     let h = Headend::start().await;
     h.household("山田 花子").await;
-    let table = access::table();
+    let table = engawa_headend::routes::access_table();
     assert!(table.len() > 40, "the whole console: {}", table.len());
     let mut seen = BTreeMap::new();
     for (name, grant) in grants(&h).await {
@@ -162,7 +162,7 @@ async fn every_console_route_is_used_only_by_the_roles_it_names() {
 async fn without_a_login_every_page_but_the_login_page_sends_to_it() {
     let h = Headend::start().await;
     let http = h.operator().await;
-    for a in access::table() {
+    for a in engawa_headend::routes::access_table() {
         let path = concrete(a.path);
         let r = if a.method == axum::http::Method::GET {
             http.get(format!("{}{path}", h.base)).send().await.unwrap()
@@ -192,7 +192,7 @@ async fn without_a_login_every_page_but_the_login_page_sends_to_it() {
 #[test]
 fn each_role_reaches_only_its_own_work() {
     let opens = |role: Role| -> Vec<String> {
-        access::table()
+        engawa_headend::routes::access_table()
             .iter()
             .filter(|a| match a.who {
                 Who::Roles(roles) => roles.contains(&role),
@@ -219,7 +219,10 @@ fn each_role_reaches_only_its_own_work() {
         "{:?}",
         opens(Role::Staff)
     );
-    assert_eq!(opens(Role::Admin).len(), access::table().len() - 4);
+    assert_eq!(
+        opens(Role::Admin).len(),
+        engawa_headend::routes::access_table().len() - 4
+    );
 }
 
 #[test]
@@ -227,7 +230,7 @@ fn every_role_reads_back_and_the_table_has_each_route_once() {
     for r in Role::ALL {
         assert_eq!(Role::parse(r.as_str()), Some(r));
     }
-    let table = access::table();
+    let table = engawa_headend::routes::access_table();
     for (i, a) in table.iter().enumerate() {
         assert!(a.path.starts_with("/console"), "{a:?}");
         assert!(

@@ -260,7 +260,7 @@ async fn one_municipalitys_staff_see_and_change_nothing_of_anothers() {
         ("midori-honbu", staff(Role::Hq)),
     ] {
         let c = h.console_as(name, &grant).await;
-        for a in access::table() {
+        for a in engawa_headend::routes::access_table() {
             if a.path == "/console/logout" || a.path.starts_with("/console/login") {
                 continue;
             }

@@ -2,8 +2,8 @@
 //! (path, method, who), next to the routes in each slice; one guard in front of
 //! the whole console checks it before any handler runs. A console route that is
 //! not in the table is refused to everyone (and logged), so a page cannot be
-//! added without saying who it is for. `tests/roles.rs` walks the table with
-//! every role.
+//! added without saying who it is for. The whole table is put together in
+//! `routes::access_table`; `tests/roles.rs` walks it with every role.
 
 use axum::RequestExt;
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
@@ -84,22 +84,17 @@ impl Access {
     }
 }
 
-/// Every console route, each slice's with the console's own.
-pub fn table() -> Vec<Access> {
-    [
-        super::ACCESS,
-        crate::shop::console::ACCESS,
-        crate::watch::console::ACCESS,
-        crate::ride::console::ACCESS,
-        crate::disaster::console::ACCESS,
-        crate::platform::console::ACCESS,
-    ]
-    .concat()
+/// The table the guard reads: every slice's, installed by the router
+/// (`routes::access_table`; this module imports no slice). Before it is
+/// installed every console route is refused.
+static TABLE: std::sync::OnceLock<Vec<Access>> = std::sync::OnceLock::new();
+
+pub fn install(table: Vec<Access>) {
+    let _ = TABLE.set(table);
 }
 
 fn table_cached() -> &'static [Access] {
-    static TABLE: std::sync::OnceLock<Vec<Access>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(table)
+    TABLE.get().map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// The route's entry; HEAD is answered as GET.
