@@ -394,6 +394,16 @@ pub struct Serve {
     /// Seconds between passes over the JMA feeds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub jma_every: u64,
+    /// Several instances on one database: how long an instance's hold on a
+    /// background task lasts unrenewed (renewed every third), so how soon
+    /// another takes over when it dies.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub lease_seconds: u64,
+    /// How often each instance reads the alert versions to hear of changes
+    /// made by others (on PostgreSQL they are also heard at once, by
+    /// notification; this is the fallback).
+    #[arg(long, default_value_t = 1, value_name = "SECONDS")]
+    pub alert_hub_every: u64,
     /// Connections served at once: every box holds one for its alert stream,
     /// so this must exceed the boxes in service (and the process's open-file
     /// limit must exceed this).
@@ -1466,6 +1476,8 @@ async fn serve(a: Serve) -> Result<()> {
             every: std::time::Duration::from_secs(a.jma_every.max(1)),
             ..Default::default()
         },
+        lease: std::time::Duration::from_secs(a.lease_seconds.max(1)),
+        alert_hub_every: std::time::Duration::from_secs(a.alert_hub_every.max(1)),
         ..Default::default()
     };
     let limits = crate::http::server::Limits {

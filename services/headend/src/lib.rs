@@ -47,6 +47,22 @@ pub struct AppState {
     pub travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
     /// The alert versions the boxes' streams follow.
     pub alerts: disaster::Hub,
+    /// This instance among the head-ends on one database (host, process, a
+    /// random part): the holder of its leases, in logs and in the JMA
+    /// feeds' User-Agent.
+    pub instance: Arc<str>,
+}
+
+/// A name for this process among the instances: `host-pid-xxxx`.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let mut r = [0u8; 2];
+    let _ = getrandom::fill(&mut r);
+    format!("{host}-{}-{:02x}{:02x}", std::process::id(), r[0], r[1])
 }
 
 impl AppState {
@@ -58,6 +74,7 @@ impl AppState {
             mail_domain: Arc::from("engawa.invalid"),
             travel: Arc::new(engawa_ride::travel::Haversine::default()),
             alerts: disaster::Hub::default(),
+            instance: Arc::from(instance_name().as_str()),
         }
     }
 

@@ -11,8 +11,14 @@
 //! - the taxi plan improver — `ride::run_improver`;
 //! - retention — `retention::run`;
 //! - the alert hub's refresh (`disaster::hub::run`; it also ends every open
-//!   alert stream at the stop), the JMA feeds (`disaster::feed::run`) and the
+//!   alert stream at the stop; on PostgreSQL also at once on another
+//!   instance's change, `disaster::hub::listen`), the JMA feeds (`disaster::feed::run`) and the
 //!   安否確認 mails (`disaster::mails::run`, every `monitor_every`).
+//!
+//! Several instances may share one database: every task but the alert hub
+//! (each instance's streams need their own) runs under a lease
+//! (`db::leases`), so it runs in one instance at a time; when that instance
+//! dies its lease runs out and another takes the task.
 
 use std::time::Duration;
 
@@ -35,6 +41,9 @@ pub struct Tasks {
     /// How often the alert hub reads the versions (changes made elsewhere).
     pub alert_hub_every: Duration,
     pub feeds: disaster::feed::FeedConfig,
+    /// How long a lease on a task lasts without renewal (renewed every
+    /// third): how soon another instance takes over from a dead one.
+    pub lease: Duration,
 }
 
 impl Default for Tasks {
@@ -47,6 +56,7 @@ impl Default for Tasks {
             retention_every: retention::EVERY,
             alert_hub_every: Duration::from_secs(1),
             feeds: disaster::feed::FeedConfig::default(),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -74,37 +84,51 @@ pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Head
     let mut set = JoinSet::new();
     let domain = tasks.domain();
     state.mail_domain = std::sync::Arc::from(domain.as_str());
+    let lease = tasks.lease;
     match tasks.mail.clone() {
         Some(settings) => {
-            set.spawn(engawa_mail::run(
-                state.db.clone(),
-                settings,
-                state.clock.clone(),
-                tasks.mail_every,
-                stop.clone().cancelled_owned(),
+            let (db, clock, every) = (state.db.clone(), state.clock.clone(), tasks.mail_every);
+            set.spawn(leased(
+                state.clone(),
+                "mail",
+                lease,
+                stop.clone(),
+                move |stop| {
+                    engawa_mail::run(db.clone(), settings.clone(), clock.clone(), every, stop)
+                },
             ));
         }
         None => tracing::warn!(
             "no mail server (no --mail FILE, or its [mail] host is empty): watch-over mails are queued but not sent"
         ),
     }
-    set.spawn(watch::run_monitor(
+    let monitor = watch::MonitorConfig {
+        domain,
+        every: tasks.monitor_every,
+    };
+    let s = state.clone();
+    set.spawn(leased(
         state.clone(),
-        watch::MonitorConfig {
-            domain,
-            every: tasks.monitor_every,
-        },
-        stop.clone().cancelled_owned(),
+        "watch-monitor",
+        lease,
+        stop.clone(),
+        move |stop| watch::run_monitor(s.clone(), monitor.clone(), stop),
     ));
-    set.spawn(ride::run_improver(
+    let (s, every) = (state.clone(), tasks.improver_every);
+    set.spawn(leased(
         state.clone(),
-        tasks.improver_every,
-        stop.clone().cancelled_owned(),
+        "ride-improver",
+        lease,
+        stop.clone(),
+        move |stop| ride::run_improver(s.clone(), every, stop),
     ));
-    set.spawn(retention::run(
+    let (s, every) = (state.clone(), tasks.retention_every);
+    set.spawn(leased(
         state.clone(),
-        tasks.retention_every,
-        stop.clone().cancelled_owned(),
+        "retention",
+        lease,
+        stop.clone(),
+        move |stop| retention::run(s.clone(), every, stop),
     ));
     set.spawn(disaster::hub::run(
         state.alerts.clone(),
@@ -112,15 +136,26 @@ pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Head
         tasks.alert_hub_every,
         stop.clone().cancelled_owned(),
     ));
-    set.spawn(disaster::mails::run(
-        state.clone(),
-        tasks.monitor_every,
+    set.spawn(disaster::hub::listen(
+        state.alerts.clone(),
+        state.db.clone(),
         stop.clone().cancelled_owned(),
     ));
-    set.spawn(disaster::feed::run(
+    let (s, every) = (state.clone(), tasks.monitor_every);
+    set.spawn(leased(
         state.clone(),
-        tasks.feeds.clone(),
-        stop.clone().cancelled_owned(),
+        "disaster-mails",
+        lease,
+        stop.clone(),
+        move |stop| disaster::mails::run(s.clone(), every, stop),
+    ));
+    let (s, feeds) = (state.clone(), tasks.feeds.clone());
+    set.spawn(leased(
+        state.clone(),
+        "jma-feeds",
+        lease,
+        stop.clone(),
+        move |stop| disaster::feed::run(s.clone(), feeds.clone(), stop),
     ));
     Headend {
         state,
@@ -164,5 +199,74 @@ impl Headend {
             }
         }
         served
+    }
+}
+
+/// Runs the task `make` builds only while this instance holds the lease
+/// `name`: takes it (or waits for it), renews it every third of `term`, and
+/// drops the task at once — mid-pass, as a kill would — if a renewal fails,
+/// then waits to take it again. At the stop signal the task ends its pass and
+/// the lease is given back, so another instance takes it without waiting.
+async fn leased<F, Fut>(
+    state: AppState,
+    name: &'static str,
+    term: Duration,
+    stop: CancellationToken,
+    make: F,
+) where
+    F: Fn(tokio_util::sync::WaitForCancellationFutureOwned) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let holder = state.instance.clone();
+    let term_s = i64::try_from(term.as_secs().max(1)).unwrap_or(30);
+    let every = (term / 3).max(Duration::from_millis(200));
+    let mut said_waiting = false;
+    loop {
+        match state.db.take_lease(name, &holder, term_s).await {
+            Ok(true) => {
+                tracing::info!(task = name, instance = %holder, "lease taken: the task runs in this instance");
+                let task_stop = stop.child_token();
+                let run = make(task_stop.cancelled_owned());
+                tokio::pin!(run);
+                let mut renew = tokio::time::interval(every);
+                renew.tick().await;
+                let lost = loop {
+                    tokio::select! {
+                        () = &mut run => break false,
+                        _ = renew.tick() => match state.db.take_lease(name, &holder, term_s).await {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                tracing::warn!(task = name, instance = %holder, "lease taken by another instance; the task stops here");
+                                break true;
+                            }
+                            Err(e) => {
+                                tracing::error!(task = name, instance = %holder, error = %e, "cannot renew the lease; the task stops here");
+                                break true;
+                            }
+                        },
+                    }
+                };
+                if !lost {
+                    if let Err(e) = state.db.release_lease(name, &holder).await {
+                        tracing::warn!(task = name, error = %e, "cannot give the lease back; it runs out");
+                    }
+                    return;
+                }
+                said_waiting = false;
+            }
+            Ok(false) => {
+                if !said_waiting {
+                    tracing::info!(task = name, instance = %holder, "another instance runs this task; waiting for its lease");
+                    said_waiting = true;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(task = name, error = %e, "cannot take the lease; trying again")
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
     }
 }

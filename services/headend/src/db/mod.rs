@@ -14,6 +14,7 @@ use crate::secret;
 
 pub mod console;
 pub mod engine;
+pub mod leases;
 pub mod retention;
 pub use console::{Grant, HouseholdRow, PendingPairing, Role, Scope, Session};
 pub(crate) use engine::{Conn, Flag};
@@ -133,6 +134,15 @@ const CORE: &[(u32, &str)] = &[
     ALTER TABLE operators ADD COLUMN municipality TEXT REFERENCES municipalities(code);
     ALTER TABLE operators ADD COLUMN vehicle_id INTEGER REFERENCES ride_vehicles(id);",
     ),
+    // 21: leases — which instance runs each background task (db/leases.rs).
+    (
+        21,
+        "CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        until INTEGER NOT NULL
+    );",
+    ),
 ];
 
 /// Every migration in order: the head-end's own and each service's (its
@@ -157,6 +167,9 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
 pub struct Db {
     pub(crate) pool: AnyPool,
     pub(crate) engine: Engine,
+    /// The PostgreSQL URL (for its notifications, which need a connection
+    /// of their own); `None` on SQLite.
+    postgres_url: Option<std::sync::Arc<str>>,
     /// Hot write paths (10,000 安否 answers in a minute) take a turn here
     /// before they take a pooled connection: a write waiting for SQLite's
     /// lock would otherwise hold a connection the readers need.
@@ -277,7 +290,9 @@ impl Db {
             Location::Sqlite(path) => Db::open(path).await,
             Location::Postgres(url) => {
                 let pool = engine::postgres_pool(url, POSTGRES_CONNECTIONS).await?;
-                Db::on(pool, Engine::Postgres).await
+                let mut db = Db::on(pool, Engine::Postgres).await?;
+                db.postgres_url = Some(std::sync::Arc::from(url.as_str()));
+                Ok(db)
             }
         }
     }
@@ -286,6 +301,7 @@ impl Db {
         let db = Db {
             pool,
             engine,
+            postgres_url: None,
             hot_writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         };
         engine.migrate(&db.pool, &migrations()).await?;
@@ -294,6 +310,10 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    pub fn postgres_url(&self) -> Option<std::sync::Arc<str>> {
+        self.postgres_url.clone()
     }
 
     /// A write transaction holding the database's write lock from its first

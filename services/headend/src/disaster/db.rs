@@ -1490,6 +1490,16 @@ async fn bump(tx: &mut Tx, municipality: &str) -> Result<(), sqlx::Error> {
         .bind(municipality)
         .execute(&mut **tx)
         .await?;
+    // Every instance's hub hears it when the change commits (PostgreSQL
+    // delivers a notification only then); SQLite has one instance, whose
+    // hub is refreshed by the caller.
+    if tx.backend_name() == crate::disaster::hub::POSTGRES_BACKEND {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::disaster::hub::CHANNEL)
+            .bind(municipality)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -47,11 +47,24 @@ pub struct Pass {
 }
 
 pub fn client(timeout: Duration) -> reqwest::Client {
+    client_of(None, timeout)
+}
+
+/// The feeds' client; its User-Agent names the instance that polls, so a
+/// feed's operator (and a test) can tell instances apart.
+fn client_of(instance: Option<&str>, timeout: Duration) -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let agent = match instance {
+        Some(i) => format!(
+            "engawa-headend/{} (instance {i})",
+            env!("CARGO_PKG_VERSION")
+        ),
+        None => format!("engawa-headend/{}", env!("CARGO_PKG_VERSION")),
+    };
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(timeout)
-        .user_agent(concat!("engawa-headend/", env!("CARGO_PKG_VERSION")))
+        .user_agent(agent)
         .build()
         .expect("a plain client builds")
 }
@@ -64,7 +77,7 @@ pub async fn run(state: AppState, config: FeedConfig, stop: impl std::future::Fu
         );
         return;
     }
-    let http = client(config.timeout);
+    let http = client_of(Some(&state.instance), config.timeout);
     tokio::pin!(stop);
     loop {
         for url in &config.urls {

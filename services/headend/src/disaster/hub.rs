@@ -78,3 +78,55 @@ pub async fn run(hub: Hub, db: Db, every: Duration, stop: impl std::future::Futu
     }
     hub.close();
 }
+
+/// The PostgreSQL notification channel of alert changes.
+pub const CHANNEL: &str = "engawa_alerts";
+/// How the Any driver names PostgreSQL.
+pub const POSTGRES_BACKEND: &str = "PostgreSQL";
+
+/// On PostgreSQL: refreshes `hub` as soon as any instance changes an alert
+/// (the `CHANNEL` notification its transaction sends), so a box streaming
+/// from this instance hears of an order given on another at once; the
+/// reading every second stays as the fallback. On SQLite it returns at once.
+pub async fn listen(hub: Hub, db: Db, stop: impl std::future::Future<Output = ()>) {
+    let Some(url) = db.postgres_url() else {
+        return;
+    };
+    tokio::pin!(stop);
+    loop {
+        let connected = async {
+            let mut l = sqlx::postgres::PgListener::connect(&url).await?;
+            l.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        let mut listener = tokio::select! {
+            _ = &mut stop => return,
+            l = connected => match l {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for alert changes; reading them every second meanwhile");
+                    tokio::select! {
+                        _ = &mut stop => return,
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => continue,
+                    }
+                }
+            },
+        };
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                n = listener.recv() => match n {
+                    Ok(_) => {
+                        if let Err(e) = hub.refresh(&db).await {
+                            tracing::warn!(error = %e, "cannot read the alert versions");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "alert notifications lost; listening again");
+                        break;
+                    }
+                },
+            }
+        }
+    }
+}
