@@ -105,4 +105,7 @@ pub mod codes {
     pub const INTERNAL: &str = "internal";
     /// The request took longer than the head-end allows (a trickling body).
     pub const TIMEOUT: &str = "timeout";
+    /// The head-end is past what it can take now: try again after the
+    /// response's Retry-After.
+    pub const BUSY: &str = "busy";
 }

@@ -404,6 +404,10 @@ pub struct Serve {
     /// notification; this is the fallback).
     #[arg(long, default_value_t = 1, value_name = "SECONDS")]
     pub alert_hub_every: u64,
+    /// Box requests handled at once (the alert streams aside); past it a
+    /// request is answered 503 with Retry-After at once.
+    #[arg(long, default_value_t = crate::http::MAX_IN_FLIGHT, value_name = "N")]
+    pub max_in_flight: usize,
     /// Connections served at once: every box holds one for its alert stream,
     /// so this must exceed the boxes in service (and the process's open-file
     /// limit must exceed this).
@@ -1427,7 +1431,8 @@ async fn municipality_named(db: &Db, code: &str) -> Result<crate::disaster::db::
 }
 
 async fn serve(a: Serve) -> Result<()> {
-    let mut state = AppState::new(a.db.open().await?, Arc::new(SystemClock));
+    let mut state = AppState::new(a.db.open().await?, Arc::new(SystemClock))
+        .with_max_in_flight(a.max_in_flight);
     if let Some(url) = &a.public_url {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             bail!("--public-url: expected an address such as https://center.example.jp");

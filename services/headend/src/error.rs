@@ -24,6 +24,15 @@ impl ApiError {
         }
     }
 
+    /// 503 with Retry-After: more than the head-end can take now.
+    pub fn busy() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::BUSY,
+            "センターが こみあっています。しばらくして もういちど おためしください。",
+        )
+    }
+
     pub fn bad_request(code: &'static str, message_ja: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message_ja)
     }
@@ -61,6 +70,18 @@ impl IntoResponse for ApiError {
                 items: self.items,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // 1–5 s, spread so the boxes refused together do not come back
+            // together.
+            let mut r = [0u8; 1];
+            let _ = getrandom::fill(&mut r);
+            let after = 1 + u32::from(r[0]) % 5;
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(after),
+            );
+        }
+        response
     }
 }

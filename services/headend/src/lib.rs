@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod disaster;
 pub mod error;
+pub mod heartbeats;
 pub mod html;
 pub mod http;
 pub mod platform;
@@ -47,6 +48,11 @@ pub struct AppState {
     pub travel: Arc<dyn engawa_ride::travel::TravelTime + Send + Sync>,
     /// The alert versions the boxes' streams follow.
     pub alerts: disaster::Hub,
+    /// The heartbeats waiting for their batch's write (group commit).
+    pub heartbeats: Arc<heartbeats::Heartbeats>,
+    /// Box requests in flight (the alert streams aside): past the limit a
+    /// request is refused at once with 503 and Retry-After.
+    pub admission: Arc<tokio::sync::Semaphore>,
     /// This instance among the head-ends on one database (host, process, a
     /// random part): the holder of its leases, in logs and in the JMA
     /// feeds' User-Agent.
@@ -75,7 +81,15 @@ impl AppState {
             travel: Arc::new(engawa_ride::travel::Haversine::default()),
             alerts: disaster::Hub::default(),
             instance: Arc::from(instance_name().as_str()),
+            heartbeats: Arc::default(),
+            admission: Arc::new(tokio::sync::Semaphore::new(http::MAX_IN_FLIGHT)),
         }
+    }
+
+    /// [`AppState::new`] with room for `n` box requests in flight.
+    pub fn with_max_in_flight(mut self, n: usize) -> AppState {
+        self.admission = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self
     }
 
     pub fn with_travel(

@@ -49,6 +49,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::console::access::guard,
         ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::admit,
+        ))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -161,11 +165,14 @@ async fn heartbeat(
     ApiJson(hb): ApiJson<Heartbeat>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
     check_ident("software_version", &hb.software_version, 40)?;
-    s.db.record_heartbeat(auth.box_id, &hb, s.clock.now())
-        .await?;
+    s.heartbeats
+        .record(auth.box_id, &hb, s.clock.now())
+        .await
+        .map_err(|_| ApiError::busy())?;
+    let (watch_version, alert_version) = s.db.box_versions(auth.household_id).await?;
     Ok(Json(HeartbeatAnswer {
-        watch_version: s.db.watch_version(auth.household_id).await?,
-        alert_version: s.db.alert_version(auth.household_id).await?,
+        watch_version,
+        alert_version,
     }))
 }
 

@@ -15,6 +15,9 @@
 //!   instance's change, `disaster::hub::listen`), the JMA feeds (`disaster::feed::run`) and the
 //!   安否確認 mails (`disaster::mails::run`, every `monitor_every`).
 //!
+//! - the heartbeats' writer (`heartbeats::run`, group commit), in every
+//!   instance.
+//!
 //! Several instances may share one database: every task but the alert hub
 //! (each instance's streams need their own) runs under a lease
 //! (`db::leases`), so it runs in one instance at a time; when that instance
@@ -134,6 +137,11 @@ pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Head
         state.alerts.clone(),
         state.db.clone(),
         tasks.alert_hub_every,
+        stop.clone().cancelled_owned(),
+    ));
+    set.spawn(crate::heartbeats::run(
+        state.heartbeats.clone(),
+        state.db.clone(),
         stop.clone().cancelled_owned(),
     ));
     set.spawn(disaster::hub::listen(

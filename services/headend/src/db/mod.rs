@@ -633,6 +633,42 @@ impl Db {
         Ok(())
     }
 
+    /// Many boxes' heartbeats in one transaction (group commit, see
+    /// `heartbeats`).
+    pub async fn record_heartbeats(
+        &self,
+        beats: &[(i64, &crate::heartbeats::Beat)],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        for (box_id, b) in beats {
+            sqlx::query(
+                "UPDATE boxes SET software_version = $1, uptime_s = $2, last_heartbeat_at = $3, last_activity_at = $4
+                 WHERE id = $5",
+            )
+            .bind(&b.software_version)
+            .bind(b.uptime_s)
+            .bind(ts(b.at))
+            .bind(b.last_activity_at.map(ts))
+            .bind(box_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// What a heartbeat answers: the household's watch-over and alert
+    /// versions, in one read.
+    pub async fn box_versions(&self, household_id: i64) -> Result<(i64, i64), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT h.watch_version, COALESCE(m.alert_version, 0)
+             FROM households h LEFT JOIN municipalities m ON m.code = h.municipality WHERE h.id = $1",
+        )
+        .bind(household_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     pub async fn first_household(&self) -> Result<Option<i64>, sqlx::Error> {
         sqlx::query_scalar("SELECT id FROM households ORDER BY id LIMIT 1")
             .fetch_optional(&self.pool)

@@ -333,7 +333,7 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
-fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()

@@ -73,6 +73,35 @@ fn forwarded(parts: &Parts) -> Option<IpAddr> {
 /// answered in our envelope instead of axum's plain text.
 pub struct ApiJson<T>(pub T);
 
+/// Box requests in flight at once (the alert streams aside) before the
+/// next is refused with 503: about what the head-end answers in 50 ms at
+/// its capacity, so a request it takes is answered in time and one it cannot
+/// take is told so at once instead of waiting in a queue.
+pub const MAX_IN_FLIGHT: usize = 512;
+
+/// Admission: a box request (not the alert stream, which stays open for
+/// hours) takes a place among `AppState::admission` for as long as it runs;
+/// with none free it is answered 503 + Retry-After at once, which costs
+/// next to nothing, so the requests taken keep their speed past capacity.
+pub async fn admit(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    if !path.starts_with("/v1/") || path == engawa_disaster::api::ALERT_STREAM_PATH {
+        return next.run(req).await;
+    }
+    match s.admission.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(req).await,
+        Err(_) => {
+            tracing::debug!(%path, "box request refused: too many in flight");
+            crate::error::ApiError::busy().into_response()
+        }
+    }
+}
+
 /// No box request is anywhere near this big.
 pub const MAX_BOX_BODY_BYTES: usize = 16 * 1024;
 

@@ -81,6 +81,11 @@ pub struct Headend {
 
 impl Headend {
     pub async fn start() -> Headend {
+        Headend::start_with(|s| s).await
+    }
+
+    /// [`Headend::start`] with the state changed by `f` first.
+    pub async fn start_with(f: impl FnOnce(AppState) -> AppState) -> Headend {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let location = test_db(dir.path(), "headend.db").await;
@@ -88,7 +93,7 @@ impl Headend {
         let clock = Arc::new(ManualClock::new(tokyo(2026, 11, 25, 10, 0)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(db.clone(), clock.clone());
+        let state = f(AppState::new(db.clone(), clock.clone()));
         tokio::spawn(engawa_headend::serve(
             listener,
             state.clone(),
