@@ -1,5 +1,9 @@
 //! `engawa-headend bench`: the real server (this binary, its real SQLite file in a
-//! temporary directory) and simulated boxes on loopback.
+//! temporary directory) and simulated boxes on loopback. With `--db
+//! postgres://…` it measures, in one run and one after the other, the same
+//! load on each set-up — one instance on a SQLite file, one on PostgreSQL,
+//! and `--instances N` on PostgreSQL (each a `serve` child process, the boxes
+//! spread over them) — and prints them side by side.
 //!
 //! 1. Heartbeats at rising fixed rates (open loop: each request has a scheduled
 //!    send time and its latency counts from then, so a slow server cannot hide
@@ -25,6 +29,11 @@ pub struct Options {
     pub step_seconds: u64,
     pub rates: Vec<u32>,
     pub orders: usize,
+    /// A PostgreSQL server (its URL; the bench makes a database of its own
+    /// there and drops it): compare the set-ups.
+    pub postgres: Option<String>,
+    /// Instances of the PostgreSQL set-up with several.
+    pub instances: usize,
 }
 
 impl Default for Options {
@@ -36,6 +45,8 @@ impl Default for Options {
                 1_000, 2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 15_000, 20_000,
             ],
             orders: 2_000,
+            postgres: None,
+            instances: 2,
         }
     }
 }
@@ -51,9 +62,16 @@ fn percentiles(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 struct Target {
-    base: String,
+    /// Every instance's address; box `i` talks to `bases[i % n]`.
+    bases: Arc<Vec<String>>,
     http: reqwest::Client,
     tokens: Arc<Vec<String>>,
+}
+
+impl Target {
+    fn base(&self, i: usize) -> &str {
+        &self.bases[i % self.bases.len()]
+    }
 }
 
 /// One step of heartbeats.
@@ -75,8 +93,9 @@ async fn heartbeats(t: &Target, rate: u32, seconds: u64, tag: &str) -> Step {
     for i in 0..total {
         let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
         tokio::time::sleep_until(due.into()).await;
-        let (http, url) = (t.http.clone(), format!("{}/v1/heartbeat", t.base));
-        let token = t.tokens[i % t.tokens.len()].clone();
+        let box_no = i % t.tokens.len();
+        let (http, url) = (t.http.clone(), format!("{}/v1/heartbeat", t.base(box_no)));
+        let token = t.tokens[box_no].clone();
         let key = format!("bench-{tag}-{i:08}");
         set.spawn(async move {
             let r = http
@@ -111,18 +130,22 @@ async fn heartbeats(t: &Target, rate: u32, seconds: u64, tag: &str) -> Step {
 
 pub async fn run(opts: Options) -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile_dir()?;
-    let db_path = dir.join("bench-headend.db");
-    let db = Db::open(&db_path).await?;
-    // Wednesday 10:59 in Tokyo: the minute before the cut-off.
-    let clock = Arc::new(ManualClock::new(engawa_core::clock::tokyo(
-        2026, 11, 25, 10, 59,
-    )));
-    let now = clock.now();
-    crate::demo::seed(&db, now).await?;
-    eprintln!("provisioning {} boxes…", opts.boxes);
-    let mut tokens = Vec::with_capacity(opts.boxes);
-    for i in 0..opts.boxes {
+    match opts.postgres.clone() {
+        None => run_in_process(opts).await,
+        Some(server) => compare(&opts, &server).await,
+    }
+}
+
+/// Households, paired boxes and the demo catalogue: the boxes' tokens.
+async fn provision(
+    db: &Db,
+    boxes: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>> {
+    crate::demo::seed(db, now).await?;
+    eprintln!("provisioning {boxes} boxes…");
+    let mut tokens = Vec::with_capacity(boxes);
+    for i in 0..boxes {
         let h = db
             .add_household(
                 &NewHousehold {
@@ -138,83 +161,79 @@ pub async fn run(opts: Options) -> Result<()> {
             .await?;
         tokens.push(db.issue_token(h, &format!("EGW-B{i:05}"), now).await?);
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(db.clone(), clock.clone());
-    let writer = state.heartbeats.clone();
-    tokio::spawn(crate::serve(listener, state, std::future::pending()));
-    let http = reqwest::Client::builder()
+    Ok(tokens)
+}
+
+fn client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .timeout(Duration::from_secs(10))
         .build()
-        .context("HTTP client")?;
-    let t = Target {
-        base,
-        http,
-        tokens: Arc::new(tokens),
-    };
-    // Warm the connection pool and the database.
-    let _ = heartbeats(&t, 200, 1, "warm").await;
+        .context("HTTP client")
+}
 
-    println!(
-        "engawa-headend bench — real server, SQLite file {}",
-        db_path.display()
-    );
-    println!(
-        "{} cores here, load average {}; {} simulated boxes on loopback",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        crate::disaster::bench::loadavg(),
-        opts.boxes
-    );
-    let batches_before = writer.batches();
-    println!(
-        "\n1. heartbeats, open loop, {} s per step",
-        opts.step_seconds
-    );
-    println!("   target/s  achieved/s   p50 ms   p99 ms   max ms  shed(503)  failed");
-    let row = |rate: u32, step: Step| {
+/// Phase 1 of one set-up: the steps, the sustained rate, and twice it.
+struct Phase1 {
+    rows: Vec<(u32, f64, f64, f64, f64, usize, usize)>,
+    best: Option<(u32, f64)>,
+}
+
+async fn phase1(t: &Target, opts: &Options, print: bool) -> Phase1 {
+    let mut out = Phase1 {
+        rows: Vec::new(),
+        best: None,
+    };
+    let measure = |rate: u32, step: Step, out: &mut Phase1| {
         let achieved = step.latencies.len() as f64 / step.wall;
         let (p50, p99, max) = percentiles(step.latencies);
-        println!(
-            "   {rate:>8}  {achieved:>10.0}  {p50:>7.1}  {p99:>7.1}  {max:>7.1}  {:>9}  {:>6}",
-            step.shed, step.failed
-        );
+        if print {
+            println!(
+                "   {rate:>8}  {achieved:>10.0}  {p50:>7.1}  {p99:>7.1}  {max:>7.1}  {:>9}  {:>6}",
+                step.shed, step.failed
+            );
+        }
+        out.rows
+            .push((rate, achieved, p50, p99, max, step.shed, step.failed));
         (achieved, p99, step.shed + step.failed)
     };
-    let mut best: Option<(u32, f64)> = None;
     for &rate in &opts.rates {
-        let step = heartbeats(&t, rate, opts.step_seconds, &format!("r{rate}")).await;
-        let (achieved, p99, refused) = row(rate, step);
+        let step = heartbeats(t, rate, opts.step_seconds, &format!("r{rate}")).await;
+        let (achieved, p99, refused) = measure(rate, step, &mut out);
         if p99 <= 50.0 && refused == 0 && achieved >= 0.95 * f64::from(rate) {
-            best = Some((rate, achieved));
-        } else if best.is_some() {
+            out.best = Some((rate, achieved));
+        } else if out.best.is_some() {
             break; // past the knee
         }
     }
-    match best {
-        Some((r, capacity)) => {
-            println!(
-                "   → highest sustained rate with p99 ≤ 50 ms: {r}/s (= {} boxes at one heartbeat per 5 minutes)",
-                u64::from(r) * 300
-            );
-            // Twice that offered: what is still answered, and how fast.
-            let twice = r * 2;
-            let step = heartbeats(&t, twice, opts.step_seconds, &format!("x{twice}")).await;
-            let (achieved, p99, _) = row(twice, step);
-            println!(
-                "   → at 2× ({twice}/s offered): goodput {achieved:.0}/s = {:.0} % of the {capacity:.0}/s sustained, p99 of the answered {p99:.1} ms",
-                100.0 * achieved / capacity
-            );
-        }
-        None => println!("   → no step held p99 ≤ 50 ms"),
+    if let Some((r, _)) = out.best {
+        let twice = r * 2;
+        let step = heartbeats(t, twice, opts.step_seconds, &format!("x{twice}")).await;
+        measure(twice, step, &mut out);
     }
-    println!(
-        "   heartbeats written in {} transactions (group commit); load average now {}",
-        writer.batches() - batches_before,
-        crate::disaster::bench::loadavg()
-    );
+    out
+}
 
-    // 2. The order burst, on top of heartbeats at 1,000/s.
+/// Phase 2 of one set-up: the order burst.
+struct Burst {
+    n: usize,
+    created: usize,
+    replayed: usize,
+    failed: usize,
+    wall: f64,
+    latency: (f64, f64, f64),
+    heartbeats: (f64, f64),
+    heartbeats_failed: usize,
+    stored: i64,
+    keyed: i64,
+}
+
+impl Burst {
+    fn exact(&self) -> bool {
+        self.stored as usize == self.n && self.keyed as usize == self.n
+    }
+}
+
+async fn order_burst(t: &Target, db: &Db, orders: usize) -> Result<Burst> {
     let catalogue = db.catalogue(1, crate::shop::catalogue::CATEGORIES).await?;
     let items: Vec<(i64, engawa_core::Yen)> = catalogue
         .items
@@ -224,16 +243,12 @@ pub async fn run(opts: Options) -> Result<()> {
     if items.is_empty() {
         bail!("the demo catalogue is empty");
     }
-    let n = opts.orders.min(t.tokens.len());
+    let n = orders.min(t.tokens.len());
     let burst = Duration::from_secs(5);
-    println!(
-        "\n2. {n} orders from {n} boxes within {} s (the minute before the cut-off, squeezed), 1 in 10 sent twice, heartbeats 1000/s alongside",
-        burst.as_secs()
-    );
     let before = db.order_counts().await?;
     let hb = {
         let t2 = Target {
-            base: t.base.clone(),
+            bases: t.bases.clone(),
             http: t.http.clone(),
             tokens: t.tokens.clone(),
         };
@@ -246,7 +261,7 @@ pub async fn run(opts: Options) -> Result<()> {
         tokio::time::sleep_until(due.into()).await;
         let sends = if i % 10 == 0 { 2 } else { 1 };
         for _ in 0..sends {
-            let (http, url) = (t.http.clone(), format!("{}/v1/shop/orders", t.base));
+            let (http, url) = (t.http.clone(), format!("{}/v1/shop/orders", t.base(i)));
             let token = t.tokens[i].clone();
             let a = items[i % items.len()];
             let b = items[(i * 7 + 3) % items.len()];
@@ -285,29 +300,327 @@ pub async fn run(opts: Options) -> Result<()> {
     }
     let wall = start.elapsed().as_secs_f64();
     let hb_step = hb.await.context("heartbeat task")?;
-    let (hb_lat, hb_failed) = (hb_step.latencies, hb_step.shed + hb_step.failed);
-    let (p50, p99, max) = percentiles(lat);
-    let (hp50, hp99, _) = percentiles(hb_lat);
+    let heartbeats_failed = hb_step.shed + hb_step.failed;
+    let (hp50, hp99, _) = percentiles(hb_step.latencies);
     let after = db.order_counts().await?;
-    let stored = after.0 - before.0;
-    let keyed = after.2 - before.2;
+    Ok(Burst {
+        n,
+        created,
+        replayed,
+        failed,
+        wall,
+        latency: percentiles(lat),
+        heartbeats: (hp50, hp99),
+        heartbeats_failed,
+        stored: after.0 - before.0,
+        keyed: after.2 - before.2,
+    })
+}
+
+/// The default: one head-end in this process on a SQLite file.
+async fn run_in_process(opts: Options) -> Result<()> {
+    let dir = tempfile_dir()?;
+    let db_path = dir.join("bench-headend.db");
+    let db = Db::open(&db_path).await?;
+    // Wednesday 10:59 in Tokyo: the minute before the cut-off.
+    let clock = Arc::new(ManualClock::new(engawa_core::clock::tokyo(
+        2026, 11, 25, 10, 59,
+    )));
+    let tokens = provision(&db, opts.boxes, clock.now()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState::new(db.clone(), clock.clone());
+    let writer = state.heartbeats.clone();
+    tokio::spawn(crate::serve(listener, state, std::future::pending()));
+    let t = Target {
+        bases: Arc::new(vec![base]),
+        http: client()?,
+        tokens: Arc::new(tokens),
+    };
+    // Warm the connection pool and the database.
+    let _ = heartbeats(&t, 200, 1, "warm").await;
+
     println!(
-        "   orders: {created} created, {replayed} duplicates answered with the same order, {failed} failed, in {wall:.1} s"
+        "engawa-headend bench — real server, SQLite file {}",
+        db_path.display()
     );
-    println!("   order latency: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
-    println!("   heartbeats alongside: p50 {hp50:.1} ms, p99 {hp99:.1} ms, {hb_failed} failed");
     println!(
-        "   in the database: {stored} orders, {keyed} idempotency keys with an order → {}",
-        if stored as usize == n && keyed as usize == n && failed == 0 {
+        "{} cores here, load average {}; {} simulated boxes on loopback",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        crate::disaster::bench::loadavg(),
+        opts.boxes
+    );
+    let batches_before = writer.batches();
+    println!(
+        "\n1. heartbeats, open loop, {} s per step",
+        opts.step_seconds
+    );
+    println!("   target/s  achieved/s   p50 ms   p99 ms   max ms  shed(503)  failed");
+    let p = phase1(&t, &opts, true).await;
+    match p.best {
+        Some((r, capacity)) => {
+            println!(
+                "   → highest sustained rate with p99 ≤ 50 ms: {r}/s (= {} boxes at one heartbeat per 5 minutes)",
+                u64::from(r) * 300
+            );
+            if let Some(&(twice, achieved, _, p99, ..)) = p.rows.last() {
+                println!(
+                    "   → at 2× ({twice}/s offered): goodput {achieved:.0}/s = {:.0} % of the {capacity:.0}/s sustained, p99 of the answered {p99:.1} ms",
+                    100.0 * achieved / capacity
+                );
+            }
+        }
+        None => println!("   → no step held p99 ≤ 50 ms"),
+    }
+    println!(
+        "   heartbeats written in {} transactions (group commit); load average now {}",
+        writer.batches() - batches_before,
+        crate::disaster::bench::loadavg()
+    );
+
+    // 2. The order burst, on top of heartbeats at 1,000/s.
+    let n = opts.orders.min(t.tokens.len());
+    println!(
+        "\n2. {n} orders from {n} boxes within 5 s (the minute before the cut-off, squeezed), 1 in 10 sent twice, heartbeats 1000/s alongside"
+    );
+    let b = order_burst(&t, &db, opts.orders).await?;
+    println!(
+        "   orders: {} created, {} duplicates answered with the same order, {} failed, in {:.1} s",
+        b.created, b.replayed, b.failed, b.wall
+    );
+    let (p50, p99, max) = b.latency;
+    println!("   order latency: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms");
+    println!(
+        "   heartbeats alongside: p50 {:.1} ms, p99 {:.1} ms, {} failed",
+        b.heartbeats.0, b.heartbeats.1, b.heartbeats_failed
+    );
+    println!(
+        "   in the database: {} orders, {} idempotency keys with an order → {}",
+        b.stored,
+        b.keyed,
+        if b.exact() && b.failed == 0 {
             "none lost, none duplicated"
         } else {
             "MISMATCH"
         }
     );
-    if stored as usize != n || keyed as usize != n {
-        bail!("expected exactly {n} orders, found {stored}");
+    if !b.exact() {
+        bail!("expected exactly {n} orders, found {}", b.stored);
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A set-up being measured: its name, database and instances.
+struct Setup {
+    name: String,
+    location: String,
+    instances: usize,
+    /// The bench's own PostgreSQL database, dropped at the end.
+    made: Option<String>,
+}
+
+/// `serve` child processes on `location`, killed when dropped.
+struct Instances {
+    _children: Vec<tokio::process::Child>,
+}
+
+async fn start_instances(location: &str, n: usize) -> Result<(Instances, Vec<String>)> {
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..n {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = tokio::process::Command::new(std::env::current_exe()?)
+            .args(["serve", "--db", location])
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--max-connections", "4096"])
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start a head-end")?;
+        children.push(child);
+        let base = format!("http://127.0.0.1:{port}");
+        let probe = reqwest::Client::new();
+        let up = Instant::now();
+        while probe.get(format!("{base}/v1/me")).send().await.is_err() {
+            if up.elapsed() > Duration::from_secs(30) {
+                bail!("a head-end instance did not start");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bases.push(base);
+    }
+    Ok((
+        Instances {
+            _children: children,
+        },
+        bases,
+    ))
+}
+
+/// A fresh database of the bench's own on the PostgreSQL `server`.
+async fn fresh_postgres(server: &str, tag: &str) -> Result<(String, String)> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("engawa_bench_{}_{tag}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(server)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot reach PostgreSQL at {}",
+                crate::db::Location::parse(server)
+            )
+        })?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .context("cannot create the bench's database (the user needs CREATEDB)")?;
+    let mut url = url::Url::parse(server).context("--db: not a URL")?;
+    url.set_path(&name);
+    Ok((url.to_string(), name))
+}
+
+async fn drop_postgres(server: &str, name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut admin) = sqlx::AnyConnection::connect(server).await {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await;
+    }
+}
+
+/// `--db postgres://…`: the same load on each set-up, side by side.
+async fn compare(opts: &Options, server: &str) -> Result<()> {
+    let dir = tempfile_dir()?;
+    let mut setups = vec![Setup {
+        name: "SQLite ×1".into(),
+        location: dir.join("bench-headend.db").display().to_string(),
+        instances: 1,
+        made: None,
+    }];
+    for (k, n) in [1, opts.instances.max(2)].into_iter().enumerate() {
+        let (location, name) = fresh_postgres(server, &k.to_string()).await?;
+        setups.push(Setup {
+            name: format!("PostgreSQL ×{n}"),
+            location,
+            instances: n,
+            made: Some(name),
+        });
+    }
+    println!(
+        "engawa-headend bench — each set-up in turn: {} (serve child processes, the boxes spread over the instances)",
+        setups
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "{} cores here, load average {}; {} simulated boxes on loopback, {} s per step",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        crate::disaster::bench::loadavg(),
+        opts.boxes,
+        opts.step_seconds
+    );
+    let mut results = Vec::new();
+    for s in &setups {
+        eprintln!("— {} —", s.name);
+        let db = Db::connect(&crate::db::Location::parse(&s.location)).await?;
+        let tokens = provision(&db, opts.boxes, chrono::Utc::now()).await?;
+        let (instances, bases) = start_instances(&s.location, s.instances).await?;
+        let t = Target {
+            bases: Arc::new(bases),
+            http: client()?,
+            tokens: Arc::new(tokens),
+        };
+        let _ = heartbeats(&t, 200, 1, "warm").await;
+        let p = phase1(&t, opts, false).await;
+        let b = order_burst(&t, &db, opts.orders).await?;
+        drop(instances);
+        results.push((p, b, crate::disaster::bench::loadavg()));
+    }
+    for s in &setups {
+        if let Some(name) = &s.made {
+            drop_postgres(server, name).await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!("\n1. heartbeats, open loop: answered/s · p99 ms · shed (503)");
+    print!("   target/s");
+    for s in &setups {
+        print!("  {:>28}", s.name);
+    }
+    println!();
+    let mut rates: Vec<u32> = results
+        .iter()
+        .flat_map(|(p, ..)| p.rows.iter().map(|r| r.0))
+        .collect();
+    rates.sort_unstable();
+    rates.dedup();
+    for rate in rates {
+        print!("   {rate:>8}");
+        for (p, ..) in &results {
+            match p.rows.iter().find(|r| r.0 == rate) {
+                Some(&(_, achieved, _, p99, _, shed, failed)) => print!(
+                    "  {:>28}",
+                    format!("{achieved:.0} · {p99:.1} · {}", shed + failed)
+                ),
+                None => print!("  {:>28}", "—"),
+            }
+        }
+        println!();
+    }
+    print!("   sustained");
+    for (p, ..) in &results {
+        let cell = match p.best {
+            Some((r, _)) => format!("{r}/s at p99 ≤ 50 ms"),
+            None => "none at p99 ≤ 50 ms".into(),
+        };
+        print!("  {cell:>28}");
+    }
+    println!();
+    print!("   2× goodput");
+    for (p, ..) in &results {
+        let cell = match (p.best, p.rows.last()) {
+            (Some((_, capacity)), Some(&(_, achieved, ..))) => {
+                format!("{achieved:.0}/s = {:.0} %", 100.0 * achieved / capacity)
+            }
+            _ => "—".into(),
+        };
+        print!("  {cell:>28}");
+    }
+    println!();
+    println!(
+        "\n2. {} orders within 5 s, 1 in 10 sent twice, heartbeats 1000/s alongside",
+        opts.orders
+    );
+    for ((_, b, load), s) in results.iter().zip(&setups) {
+        println!(
+            "   {:<16} orders p50 {:.1} ms, p99 {:.1} ms; {} created, {} replays, {} failed; heartbeats p99 {:.1} ms; stored {} → {} (load after {load})",
+            s.name,
+            b.latency.0,
+            b.latency.1,
+            b.created,
+            b.replayed,
+            b.failed,
+            b.heartbeats.1,
+            b.stored,
+            if b.exact() {
+                "none lost, none duplicated"
+            } else {
+                "MISMATCH"
+            }
+        );
+    }
+    if let Some((_, b, _)) = results.iter().find(|(_, b, _)| !b.exact()) {
+        bail!("expected exactly {} orders, found {}", b.n, b.stored);
+    }
     Ok(())
 }
 

@@ -765,6 +765,15 @@ pub struct Bench {
     /// Orders in the burst.
     #[arg(long)]
     pub orders: Option<usize>,
+    /// A PostgreSQL server (`postgres://USER@HOST/DATABASE`; the user needs
+    /// CREATEDB): the same load is measured on a SQLite file, on one
+    /// instance on PostgreSQL and on --instances instances, side by side
+    /// (each in a database of the bench's own, dropped afterwards).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Instances of the PostgreSQL set-up with several (with --db).
+    #[arg(long, default_value_t = 2)]
+    pub instances: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1135,6 +1144,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             if let Some(v) = a.rates {
                 o.rates = v;
             }
+            if let Some(url) = a.db {
+                if !matches!(
+                    crate::db::Location::parse(&url),
+                    crate::db::Location::Postgres(_)
+                ) {
+                    bail!("--db {url}: a postgres:// URL (the SQLite set-up is always measured)");
+                }
+                o.postgres = Some(url);
+            }
+            o.instances = a.instances;
             if cfg!(debug_assertions) {
                 eprintln!(
                     "note: a debug build; measure with `cargo run --release -p engawa-headend -- bench`"

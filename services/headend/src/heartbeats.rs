@@ -18,20 +18,11 @@ use chrono::{DateTime, Utc};
 use engawa_core::api::Heartbeat;
 use tokio::sync::{Notify, watch};
 
-use crate::db::Db;
+use crate::db::{Beat, Db};
 
 /// How long a heartbeat waits for its batch before the box is told to try
 /// later (503): the database is down or far behind.
 pub const WAIT: Duration = Duration::from_secs(5);
-
-/// A heartbeat as it is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Beat {
-    pub software_version: String,
-    pub uptime_s: i64,
-    pub at: DateTime<Utc>,
-    pub last_activity_at: Option<DateTime<Utc>>,
-}
 
 #[derive(Default)]
 struct Pending {

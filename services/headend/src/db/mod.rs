@@ -194,6 +194,15 @@ pub struct NewHousehold {
     pub municipality: Option<String>,
 }
 
+/// A heartbeat as it is written (`heartbeats` gathers them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beat {
+    pub software_version: String,
+    pub uptime_s: i64,
+    pub at: DateTime<Utc>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+}
+
 /// Why a poll did not yield a token (RFC 8628 §3.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollRefusal {
@@ -635,10 +644,7 @@ impl Db {
 
     /// Many boxes' heartbeats in one transaction (group commit, see
     /// `heartbeats`).
-    pub async fn record_heartbeats(
-        &self,
-        beats: &[(i64, &crate::heartbeats::Beat)],
-    ) -> Result<(), sqlx::Error> {
+    pub async fn record_heartbeats(&self, beats: &[(i64, &Beat)]) -> Result<(), sqlx::Error> {
         let mut tx = self.write_tx().await?;
         for (box_id, b) in beats {
             sqlx::query(
