@@ -37,12 +37,23 @@ fn the_benchmark_runs_and_counts_every_order_once() {
 /// printed side by side (in the suite's PostgreSQL pass).
 #[test]
 fn the_benchmark_compares_sqlite_and_postgresql_with_two_instances() {
-    let Some(server) = std::env::var("ENGAWA_TEST_PG").ok().filter(|s| !s.is_empty()) else {
+    let Some(server) = std::env::var("ENGAWA_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
         eprintln!("no ENGAWA_TEST_PG: the comparison runs in the PostgreSQL pass");
         return;
     };
     let out = Command::new(env!("CARGO_BIN_EXE_engawa-headend"))
-        .args(["bench", "--boxes", "20", "--seconds", "1", "--rates", "50,100"])
+        .args([
+            "bench",
+            "--boxes",
+            "20",
+            "--seconds",
+            "1",
+            "--rates",
+            "50,100",
+        ])
         .args(["--orders", "20", "--db", &server, "--instances", "2"])
         .output()
         .unwrap();
