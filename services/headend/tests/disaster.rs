@@ -269,7 +269,7 @@ struct Stream {
 }
 
 async fn open_stream(h: &Headend, token: &str) -> Stream {
-    let mut resp = h
+    let resp = h
         .http
         .get(format!("{}/v1/alert/stream", h.base))
         .bearer_auth(token)
@@ -281,22 +281,9 @@ async fn open_stream(h: &Headend, token: &str) -> Stream {
         resp.headers()[reqwest::header::CONTENT_TYPE],
         "text/event-stream"
     );
-    let versions: Arc<Mutex<Vec<i64>>> = Arc::default();
-    let seen = versions.clone();
-    tokio::spawn(async move {
-        let mut buf = String::new();
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let event: String = buf.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
-                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
-                    seen.lock().unwrap().push(v["version"].as_i64().unwrap());
-                }
-            }
-        }
-    });
-    Stream { versions }
+    Stream {
+        versions: common::alert_versions(resp),
+    }
 }
 
 impl Stream {

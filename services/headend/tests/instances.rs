@@ -207,29 +207,14 @@ async fn a_task_runs_in_one_instance_and_another_takes_it_when_that_one_is_kille
 
 /// The versions a box's alert stream on `port` receives.
 async fn stream(port: u16, token: &str) -> Arc<Mutex<Vec<i64>>> {
-    let mut resp = reqwest::Client::new()
+    let resp = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/v1/alert/stream"))
         .bearer_auth(token)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), reqwest::StatusCode::OK);
-    let versions: Arc<Mutex<Vec<i64>>> = Arc::default();
-    let seen = versions.clone();
-    tokio::spawn(async move {
-        let mut buf = String::new();
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            buf.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some(end) = buf.find("\n\n") {
-                let event: String = buf.drain(..end + 2).collect();
-                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
-                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
-                    seen.lock().unwrap().push(v["version"].as_i64().unwrap());
-                }
-            }
-        }
-    });
-    versions
+    common::alert_versions(resp)
 }
 
 #[tokio::test]

@@ -308,7 +308,7 @@ async fn owned(
             None => false,
         },
         Owner::Box => match id() {
-            Some(id) => s.db.boxes_in(scope).await?.iter().any(|b| b.id == id),
+            Some(id) => s.db.box_household_in(scope, id).await?.is_some(),
             None => false,
         },
         Owner::Campaign => match id() {

@@ -809,10 +809,7 @@ async fn revoke_box(
     CsrfForm(session, _): CsrfForm<CsrfOnly>,
 ) -> Response {
     let now = s.clock.now();
-    let household = try_db!(s.db.boxes_in(&Scope::of(&session)).await)
-        .into_iter()
-        .find(|b| b.id == id)
-        .map(|b| b.household_id);
+    let household = try_db!(s.db.box_household_in(&Scope::of(&session), id).await);
     // Only a box of a household in the login's scope.
     let msg = if household.is_some() && try_db!(s.db.revoke_box(id, now).await) {
         tracing::info!(operator = %session.operator, box_id = id, "box revoked; family links renewed");

@@ -742,6 +742,22 @@ impl Db {
         self.boxes_in(&Scope::All).await
     }
 
+    /// The household of box `id`, if the box exists and is in `scope`.
+    pub async fn box_household_in(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT household_id FROM boxes WHERE id = $1
+               AND ($2 = '*' OR household_id IN (SELECT id FROM households WHERE municipality = $2))",
+        )
+        .bind(id)
+        .bind(scope.bind())
+        .fetch_optional(&self.pool)
+        .await
+    }
+
     /// The boxes of the households in `scope`.
     pub async fn boxes_in(&self, scope: &Scope) -> Result<Vec<BoxRow>, sqlx::Error> {
         let rows = sqlx::query(

@@ -356,3 +356,24 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The versions an open alert stream (`GET /v1/alert/stream`) delivers, as
+/// they come, read in the background.
+pub fn alert_versions(mut resp: reqwest::Response) -> Arc<std::sync::Mutex<Vec<i64>>> {
+    let versions: Arc<std::sync::Mutex<Vec<i64>>> = Arc::default();
+    let seen = versions.clone();
+    tokio::spawn(async move {
+        let mut buf = String::new();
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            buf.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                    seen.lock().unwrap().push(v["version"].as_i64().unwrap());
+                }
+            }
+        }
+    });
+    versions
+}
