@@ -177,6 +177,10 @@ pub enum Command {
     /// Search the audit log (every console request and command run; it
     /// cannot be changed), newest first, tab-separated.
     Audit(AuditArgs),
+    /// City-platform clients (OAuth 2.0 client credentials): what the
+    /// regional data platform and other municipal systems read with.
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Approve the code a new box shows on the TV.
     #[command(subcommand)]
     Pair(PairCommand),
@@ -486,6 +490,41 @@ pub enum OperatorCommand {
     },
     /// Let a disabled console login log in again.
     Enable {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbFile,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Add a client, or give an existing one a new secret, scopes and
+    /// municipality (the tokens it had stop working). Prints the client_id
+    /// and the secret once: only the secret's hash is kept.
+    Add {
+        /// The client_id: letters, digits, `-` and `_`, up to 40.
+        #[arg(long)]
+        name: String,
+        /// What it may read: alerts:read (the headquarters' orders, CAP and
+        /// NGSI-LD alerts), shelters:read, aggregates:read (per-district
+        /// figures). Comma separated or repeated.
+        #[arg(long = "scope", required = true, value_delimiter = ',')]
+        scopes: Vec<String>,
+        /// The one municipality (its code) it reads; without it, every
+        /// municipality on the platform.
+        #[arg(long, value_name = "CODE")]
+        municipality: Option<String>,
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// List the clients: scopes, municipality, disabled or not.
+    List {
+        #[command(flatten)]
+        db: DbFile,
+    },
+    /// Stop a client: no new tokens, and the ones it has stop working now.
+    Disable {
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -1035,6 +1074,68 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Operator(OperatorCommand::Enable { name, db }) => {
             set_disabled(&db, &name, false).await?;
             println!("{name} can log in again");
+            Ok(())
+        }
+        Command::Client(ClientCommand::Add {
+            name,
+            scopes,
+            municipality,
+            db,
+        }) => {
+            use crate::city::Scope;
+            if name.is_empty()
+                || name.len() > 40
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                bail!("--name: 1 to 40 letters, digits, - or _ (it is the client_id)");
+            }
+            let mut parsed = Vec::new();
+            for s in &scopes {
+                let s = s.trim();
+                parsed.push(Scope::from_key(s).with_context(|| {
+                    format!("--scope {s:?}: alerts:read, shelters:read or aggregates:read")
+                })?);
+            }
+            parsed.sort();
+            parsed.dedup();
+            let db = db.open().await?;
+            if let Some(code) = &municipality
+                && !db.municipalities().await?.iter().any(|m| &m.code == code)
+            {
+                bail!("there is no municipality {code:?} (add it with `alert municipality`)");
+            }
+            let secret = db
+                .add_city_client(&name, &parsed, municipality.as_deref(), now)
+                .await?;
+            tracing::info!(client = %name, "city client added");
+            println!("client_id\t{name}");
+            println!("client_secret\t{secret}");
+            eprintln!(
+                "keep the secret now: only its hash is stored. Tokens: POST {} with grant_type=client_credentials",
+                crate::city::auth::TOKEN_PATH
+            );
+            Ok(())
+        }
+        Command::Client(ClientCommand::List { db }) => {
+            for c in db.open().await?.city_clients().await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    c.name,
+                    crate::city::db::scopes_text(&c.scopes).replace(' ', ","),
+                    c.municipality.as_deref().unwrap_or("*"),
+                    if c.disabled { "disabled" } else { "active" }
+                );
+            }
+            Ok(())
+        }
+        Command::Client(ClientCommand::Disable { name, db }) => {
+            if !db.open().await?.disable_city_client(&name, now).await? {
+                bail!("there is no client {name:?}");
+            }
+            tracing::info!(client = %name, "city client disabled");
+            println!("{name} can no longer get tokens; the ones it had stop working now");
             Ok(())
         }
         Command::Boxes(BoxCommand::List { db }) => {

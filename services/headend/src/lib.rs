@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod billing;
 pub mod checks;
+pub mod city;
 pub mod cli;
 pub mod console;
 pub mod db;

@@ -45,9 +45,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::disaster::router())
         .merge(crate::console::router())
         .merge(crate::platform::console::router())
+        .merge(crate::city::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::console::access::guard,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::city::auth::guard,
         ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

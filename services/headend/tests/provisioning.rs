@@ -68,26 +68,7 @@ async fn a_box_pairs_by_code_and_gets_its_token_exactly_once() {
         .await
         .unwrap();
     assert_eq!(me["household_id"], household);
-    // Everything the database holds, as bytes: the SQLite file and its WAL, or
-    // the whole PostgreSQL database as pg_dump writes it out.
-    let stored = if common::postgres_server().is_some() {
-        let dump = std::process::Command::new("pg_dump")
-            .arg(&h.location)
-            .output()
-            .expect("pg_dump (PostgreSQL's client programs on PATH)");
-        assert!(
-            dump.status.success(),
-            "{}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        assert!(String::from_utf8_lossy(&dump.stdout).contains("token_hash"));
-        vec![dump.stdout]
-    } else {
-        vec![
-            std::fs::read(h.dir.path().join("headend.db")).unwrap(),
-            std::fs::read(h.dir.path().join("headend.db-wal")).unwrap_or_default(),
-        ]
-    };
+    let stored = h.stored_bytes();
     for bytes in stored {
         assert!(
             !bytes

@@ -157,6 +157,7 @@ pub fn migrations() -> Vec<(u32, &'static str)> {
         crate::watch::schema::MIGRATIONS,
         crate::disaster::schema::MIGRATIONS,
         crate::platform::schema::MIGRATIONS,
+        crate::city::schema::MIGRATIONS,
     ]
     .concat();
     all.sort_by_key(|m| m.0);

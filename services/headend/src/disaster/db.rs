@@ -927,6 +927,42 @@ impl Db {
         rows.iter().map(campaign_from).collect()
     }
 
+    /// The headquarters' evacuation orders in a scope, newest first, each
+    /// with the names of the shelters it lists (the city platform's CAP
+    /// feed). `only`: that one order.
+    pub async fn evacuation_orders_in(
+        &self,
+        scope: &crate::db::Scope,
+        only: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<(CampaignRow, Vec<String>)>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality
+             WHERE c.hazard LIKE '{{\"Order\"%' AND ($1 = '*' OR c.municipality = $1)
+               AND ($2 = 0 OR c.id = $2)
+             ORDER BY c.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(scope.bind())
+            .bind(only.unwrap_or(0))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let c = campaign_from(r)?;
+            let shelters: Vec<String> = sqlx::query_scalar(
+                "SELECT s.name FROM campaign_shelters cs JOIN shelters s ON s.id = cs.shelter_id
+                 WHERE cs.campaign_id = $1 ORDER BY s.name",
+            )
+            .bind(c.id)
+            .fetch_all(&self.pool)
+            .await?;
+            out.push((c, shelters));
+        }
+        Ok(out)
+    }
+
     // ----- the box's side ------------------------------------------------
 
     /// Every municipality's alert version (the stream's hub follows them).

@@ -110,6 +110,29 @@ impl Headend {
         }
     }
 
+    /// Everything the database holds, as bytes: the SQLite file and its WAL,
+    /// or the whole PostgreSQL database as pg_dump writes it out.
+    pub fn stored_bytes(&self) -> Vec<Vec<u8>> {
+        if postgres_server().is_some() {
+            let dump = std::process::Command::new("pg_dump")
+                .arg(&self.location)
+                .output()
+                .expect("pg_dump (PostgreSQL's client programs on PATH)");
+            assert!(
+                dump.status.success(),
+                "{}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            assert!(String::from_utf8_lossy(&dump.stdout).contains("token_hash"));
+            vec![dump.stdout]
+        } else {
+            vec![
+                std::fs::read(self.dir.path().join("headend.db")).unwrap(),
+                std::fs::read(self.dir.path().join("headend.db-wal")).unwrap_or_default(),
+            ]
+        }
+    }
+
     pub async fn household(&self, name: &str) -> i64 {
         let h = NewHousehold {
             name: name.into(),
