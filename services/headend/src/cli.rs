@@ -408,8 +408,10 @@ pub struct Serve {
     /// notification; this is the fallback).
     #[arg(long, default_value_t = 1, value_name = "SECONDS")]
     pub alert_hub_every: u64,
-    /// Box requests handled at once (the alert streams aside); past it a
-    /// request is answered 503 with Retry-After at once.
+    /// Box requests handled at once, of each class: heartbeats, and the rest
+    /// (orders, bookings, answers…), so that a flood of heartbeats never
+    /// sheds the rest; the alert streams aside. Past it a request is
+    /// answered 503 with Retry-After at once.
     #[arg(long, default_value_t = crate::http::MAX_IN_FLIGHT, value_name = "N")]
     pub max_in_flight: usize,
     /// Connections served at once: every box holds one for its alert stream,
@@ -515,10 +517,16 @@ pub enum ClientCommand {
         /// municipality on the platform.
         #[arg(long, value_name = "CODE")]
         municipality: Option<String>,
+        /// Where its NGSI-LD subscriptions may be notified: an http(s) URL
+        /// every notification address must start with (without it, the
+        /// client cannot subscribe). The head-end posts nowhere else.
+        #[arg(long, value_name = "URL")]
+        notify: Option<String>,
         #[command(flatten)]
         db: DbFile,
     },
-    /// List the clients: scopes, municipality, disabled or not.
+    /// List the clients: scopes, municipality, notification address,
+    /// disabled or not.
     List {
         #[command(flatten)]
         db: DbFile,
@@ -1080,9 +1088,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             name,
             scopes,
             municipality,
+            notify,
             db,
         }) => {
             use crate::city::Scope;
+            if let Some(n) = &notify {
+                let ok = url::Url::parse(n)
+                    .is_ok_and(|u| ["http", "https"].contains(&u.scheme()) && u.host().is_some());
+                if !ok || n.len() > 400 {
+                    bail!("--notify: an http(s) URL, such as https://city.example.jp/ngsi/notify/");
+                }
+            }
             if name.is_empty()
                 || name.len() > 40
                 || !name
@@ -1107,7 +1123,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 bail!("there is no municipality {code:?} (add it with `alert municipality`)");
             }
             let secret = db
-                .add_city_client(&name, &parsed, municipality.as_deref(), now)
+                .add_city_client(
+                    &name,
+                    &parsed,
+                    municipality.as_deref(),
+                    notify.as_deref(),
+                    now,
+                )
                 .await?;
             tracing::info!(client = %name, "city client added");
             println!("client_id\t{name}");
@@ -1121,10 +1143,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Client(ClientCommand::List { db }) => {
             for c in db.open().await?.city_clients().await? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     c.name,
                     crate::city::db::scopes_text(&c.scopes).replace(' ', ","),
                     c.municipality.as_deref().unwrap_or("*"),
+                    c.notify_prefix.as_deref().unwrap_or("-"),
                     if c.disabled { "disabled" } else { "active" }
                 );
             }

@@ -53,7 +53,7 @@ pub struct AppState {
     pub heartbeats: Arc<heartbeats::Heartbeats>,
     /// Box requests in flight (the alert streams aside): past the limit a
     /// request is refused at once with 503 and Retry-After.
-    pub admission: Arc<tokio::sync::Semaphore>,
+    pub admission: Arc<http::Admission>,
     /// This instance among the head-ends on one database (host, process, a
     /// random part): the holder of its leases, in logs and in the JMA
     /// feeds' User-Agent.
@@ -83,13 +83,14 @@ impl AppState {
             alerts: disaster::Hub::default(),
             instance: Arc::from(instance_name().as_str()),
             heartbeats: Arc::default(),
-            admission: Arc::new(tokio::sync::Semaphore::new(http::MAX_IN_FLIGHT)),
+            admission: Arc::new(http::Admission::new(http::MAX_IN_FLIGHT)),
         }
     }
 
-    /// [`AppState::new`] with room for `n` box requests in flight.
+    /// [`AppState::new`] with room for `n` box requests of each class in
+    /// flight (heartbeats, the rest).
     pub fn with_max_in_flight(mut self, n: usize) -> AppState {
-        self.admission = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self.admission = Arc::new(http::Admission::new(n));
         self
     }
 

@@ -47,6 +47,8 @@ pub struct Tasks {
     /// How long a lease on a task lasts without renewal (renewed every
     /// third): how soon another instance takes over from a dead one.
     pub lease: Duration,
+    /// How often the NGSI-LD subscriptions are looked at.
+    pub notify_every: Duration,
 }
 
 impl Default for Tasks {
@@ -60,6 +62,7 @@ impl Default for Tasks {
             alert_hub_every: Duration::from_secs(1),
             feeds: disaster::feed::FeedConfig::default(),
             lease: Duration::from_secs(30),
+            notify_every: Duration::from_secs(2),
         }
     }
 }
@@ -164,6 +167,14 @@ pub fn start(mut state: AppState, tasks: Tasks, stop: CancellationToken) -> Head
         lease,
         stop.clone(),
         move |stop| disaster::feed::run(s.clone(), feeds.clone(), stop),
+    ));
+    let (s, every) = (state.clone(), tasks.notify_every);
+    set.spawn(leased(
+        state.clone(),
+        "ngsi-notify",
+        lease,
+        stop.clone(),
+        move |stop| crate::city::ngsi::subscriptions::run(s.clone(), every, stop),
     ));
     Headend {
         state,

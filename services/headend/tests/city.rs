@@ -138,12 +138,13 @@ async fn clients_get_scoped_tokens_and_every_call_is_audited() {
             "midori-portal",
             &[Scope::Alerts],
             Some(MIDORI),
+            None,
             h.clock.now(),
         )
         .await
         .unwrap();
     let wide =
-        h.db.add_city_client("platform", &Scope::ALL, None, h.clock.now())
+        h.db.add_city_client("platform", &Scope::ALL, None, None, h.clock.now())
             .await
             .unwrap();
 
@@ -389,7 +390,7 @@ async fn orders_are_cap_that_the_oasis_schema_and_another_library_accept() {
     let h = Headend::start().await;
     let (lifted, open, drill) = orders(&h).await;
     let secret =
-        h.db.add_city_client("platform", &Scope::ALL, None, h.clock.now())
+        h.db.add_city_client("platform", &Scope::ALL, None, None, h.clock.now())
             .await
             .unwrap();
     let tok = token(&h, "platform", &secret, None).await;
@@ -500,9 +501,15 @@ async fn orders_are_cap_that_the_oasis_schema_and_another_library_accept() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
     }
     let s =
-        h.db.add_city_client("midori", &[Scope::Alerts], Some(MIDORI), h.clock.now())
-            .await
-            .unwrap();
+        h.db.add_city_client(
+            "midori",
+            &[Scope::Alerts],
+            Some(MIDORI),
+            None,
+            h.clock.now(),
+        )
+        .await
+        .unwrap();
     let mine = token(&h, "midori", &s, None).await;
     let r = get(&h, &format!("/city/v1/cap/alerts/{drill}"), Some(&mine)).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
@@ -553,7 +560,7 @@ async fn the_operator_adds_lists_and_disables_clients_from_the_command_line() {
     let list = cli(&["client", "list", "--db", db]);
     assert_eq!(
         String::from_utf8(list.stdout).unwrap(),
-        format!("midori-portal\talerts:read,shelters:read\t{MIDORI}\tactive\n")
+        format!("midori-portal\talerts:read,shelters:read\t{MIDORI}\t-\tactive\n")
     );
     for (args, says) in [
         (

@@ -25,11 +25,35 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 /// The path prefixes the guard stands in front of.
 pub const PREFIXES: [&str; 2] = ["/city/", "/ngsi-ld/"];
 
-/// (route, scope it needs). Every city route is here.
-pub const ACCESS: &[(&str, Scope)] = &[
-    ("/city/v1/cap/alerts.atom", Scope::Alerts),
-    ("/city/v1/cap/alerts/{id}", Scope::Alerts),
-    ("/city/v1/cap/alerts/{id}/cancel", Scope::Alerts),
+/// What a city route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone (the NGSI-LD @context and the JSON Schemas: documents a
+    /// JSON-LD processor fetches by itself).
+    Public,
+    /// A token with this scope.
+    Scope(Scope),
+    /// A token; the scopes it needs are read from the call (the types it
+    /// asks for: `ngsi::needs`), and the answer holds only what they cover.
+    Token,
+}
+
+/// (route, what it needs). Every city route is here.
+pub const ACCESS: &[(&str, Need)] = &[
+    ("/city/v1/cap/alerts.atom", Need::Scope(Scope::Alerts)),
+    ("/city/v1/cap/alerts/{id}", Need::Scope(Scope::Alerts)),
+    (
+        "/city/v1/cap/alerts/{id}/cancel",
+        Need::Scope(Scope::Alerts),
+    ),
+    (super::ngsi::ENTITIES_PATH, Need::Token),
+    (super::ngsi::ENTITY_PATH, Need::Token),
+    (super::ngsi::TYPES_PATH, Need::Token),
+    (super::ngsi::CONTEXT_PATH, Need::Public),
+    (super::ngsi::SCHEMA_PATH, Need::Public),
+    (super::ngsi::subscriptions::SUBSCRIPTIONS_PATH, Need::Token),
+    ("/ngsi-ld/v1/subscriptions/", Need::Token),
+    (super::ngsi::subscriptions::SUBSCRIPTION_PATH, Need::Token),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -279,10 +303,17 @@ pub async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> R
         // No such route: the fallback's 404.
         return next.run(req).await;
     };
-    let Some(&(_, needed)) = ACCESS.iter().find(|(r, _)| *r == route) else {
+    let Some(&(_, need)) = ACCESS.iter().find(|(r, _)| *r == route) else {
         tracing::error!(%route, "a city route missing from the access table; refused");
         return OAuthError::new(StatusCode::FORBIDDEN, "access_denied", "not offered")
             .into_response();
+    };
+    if need == Need::Public {
+        return next.run(req).await;
+    }
+    let needed: Vec<Scope> = match need {
+        Need::Scope(s) => vec![s],
+        _ => super::ngsi::needs(&route, req.uri().path(), req.uri().query()),
     };
     let peer = req
         .extract_parts::<ClientAddr>()
@@ -339,14 +370,14 @@ pub async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> R
     };
     entry.operator = format!("client:{}", auth.client);
     entry.municipality = auth.municipality.clone();
-    if !auth.scopes.contains(&needed) {
+    if let Some(&missing) = needed.iter().find(|n| !auth.scopes.contains(n)) {
         entry.outcome = "refused: scope".into();
         audit_refusal(&s, &entry).await;
         tracing::warn!(client = %auth.client, %route, "city call outside the token's scopes");
         return bearer_refused(
             "insufficient_scope",
             "the token's scopes do not cover this",
-            Some(needed),
+            Some(missing),
         )
         .into_response();
     }

@@ -19,6 +19,8 @@ pub struct Client {
     pub scopes: Vec<Scope>,
     /// The one municipality it reads; `None`: every municipality.
     pub municipality: Option<String>,
+    /// Where its NGSI-LD notifications may go (a URL they must start with).
+    pub notify_prefix: Option<String>,
     pub created_at: DateTime<Utc>,
     pub disabled: bool,
 }
@@ -30,6 +32,7 @@ pub struct CityAuth {
     pub client: String,
     pub scopes: Vec<Scope>,
     pub municipality: Option<String>,
+    pub notify_prefix: Option<String>,
 }
 
 impl CityAuth {
@@ -81,21 +84,23 @@ impl Db {
         name: &str,
         scopes: &[Scope],
         municipality: Option<&str>,
+        notify_prefix: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<String, sqlx::Error> {
         let secret = secret::new_secret();
         let mut tx = self.write_tx().await?;
         sqlx::query(
-            "INSERT INTO city_clients (name, scopes, municipality, secret_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO city_clients (name, scopes, municipality, secret_hash, notify_prefix, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (name) DO UPDATE SET scopes = excluded.scopes,
                  municipality = excluded.municipality, secret_hash = excluded.secret_hash,
-                 disabled_at = NULL",
+                 notify_prefix = excluded.notify_prefix, disabled_at = NULL",
         )
         .bind(name)
         .bind(scopes_text(scopes))
         .bind(municipality)
         .bind(secret::hash(&secret))
+        .bind(notify_prefix)
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
@@ -111,7 +116,8 @@ impl Db {
 
     pub async fn city_clients(&self) -> Result<Vec<Client>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT id, name, scopes, municipality, created_at, disabled_at IS NOT NULL AS disabled
+            "SELECT id, name, scopes, municipality, notify_prefix, created_at,
+                 disabled_at IS NOT NULL AS disabled
              FROM city_clients ORDER BY name",
         )
         .fetch_all(&self.pool)
@@ -123,6 +129,7 @@ impl Db {
                     name: r.try_get("name")?,
                     scopes: scopes_from(&r.try_get::<String, _>("scopes")?),
                     municipality: r.try_get("municipality")?,
+                    notify_prefix: r.try_get("notify_prefix")?,
                     created_at: from_ts(r.try_get("created_at")?).unwrap_or_default(),
                     disabled: r.try_get::<Flag, _>("disabled")?.0,
                 })
@@ -222,7 +229,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> Result<Option<CityAuth>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT c.id, c.name, t.scopes, c.municipality FROM city_tokens t
+            "SELECT c.id, c.name, t.scopes, c.municipality, c.notify_prefix FROM city_tokens t
              JOIN city_clients c ON c.id = t.client_id
              WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.disabled_at IS NULL",
         )
@@ -236,6 +243,7 @@ impl Db {
                 client: r.try_get("name")?,
                 scopes: scopes_from(&r.try_get::<String, _>("scopes")?),
                 municipality: r.try_get("municipality")?,
+                notify_prefix: r.try_get("notify_prefix")?,
             })
         })
         .transpose()

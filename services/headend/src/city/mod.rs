@@ -3,11 +3,13 @@
 //! person or a household. OAuth 2.0 client credentials with scopes
 //! (`auth`: the token endpoint and the guard in front of every call, each
 //! call audited), the headquarters' evacuation orders as OASIS CAP 1.2 and
-//! an Atom feed of them (`routes`, the XML from `engawa_disaster::cap`), the
-//! clients and tokens (`db`, `schema`).
+//! an Atom feed of them (`routes`, the XML from `engawa_disaster::cap`),
+//! NGSI-LD entities and subscriptions (`ngsi`), the clients and tokens
+//! (`db`, `schema`).
 
 pub mod auth;
 pub mod db;
+pub mod ngsi;
 pub mod routes;
 pub mod schema;
 
@@ -46,5 +48,5 @@ impl Scope {
 
 /// Every city route: the token endpoint and what each call needs.
 pub fn router() -> Router<AppState> {
-    routes::router().merge(auth::router())
+    routes::router().merge(ngsi::router()).merge(auth::router())
 }

@@ -95,7 +95,7 @@ fn cap_xml(body: String) -> Response {
 async fn feed(State(s): State<AppState>, Extension(auth): Extension<CityAuth>) -> Response {
     let orders = match s
         .db
-        .evacuation_orders_in(&auth.scope(), None, FEED_ORDERS)
+        .campaigns_in(&auth.scope(), None, true, FEED_ORDERS)
         .await
     {
         Ok(o) => o,
@@ -136,7 +136,7 @@ async fn one(s: &AppState, auth: &CityAuth, id: &str) -> Result<OrderFacts, Resp
         return Err(not_found());
     };
     let orders =
-        s.db.evacuation_orders_in(&auth.scope(), Some(id), 1)
+        s.db.campaigns_in(&auth.scope(), Some(id), true, 1)
             .await
             .map_err(internal)?;
     orders

@@ -927,18 +927,19 @@ impl Db {
         rows.iter().map(campaign_from).collect()
     }
 
-    /// The headquarters' evacuation orders in a scope, newest first, each
-    /// with the names of the shelters it lists (the city platform's CAP
-    /// feed). `only`: that one order.
-    pub async fn evacuation_orders_in(
+    /// Campaigns in a scope, newest first, each with the names of the
+    /// shelters it lists (the city platform's CAP feed and NGSI-LD alerts).
+    /// `only`: that one; `orders_only`: the headquarters' evacuation orders.
+    pub async fn campaigns_in(
         &self,
         scope: &crate::db::Scope,
         only: Option<i64>,
+        orders_only: bool,
         limit: i64,
     ) -> Result<Vec<(CampaignRow, Vec<String>)>, sqlx::Error> {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c JOIN municipalities m ON m.code = c.municipality
-             WHERE c.hazard LIKE '{{\"Order\"%' AND ($1 = '*' OR c.municipality = $1)
+             WHERE ($4 = 0 OR c.hazard LIKE '{{\"Order\"%') AND ($1 = '*' OR c.municipality = $1)
                AND ($2 = 0 OR c.id = $2)
              ORDER BY c.id DESC LIMIT $3"
         );
@@ -946,6 +947,7 @@ impl Db {
             .bind(scope.bind())
             .bind(only.unwrap_or(0))
             .bind(limit)
+            .bind(i64::from(orders_only))
             .fetch_all(&self.pool)
             .await?;
         let mut out = Vec::with_capacity(rows.len());

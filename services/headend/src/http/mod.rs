@@ -73,16 +73,48 @@ fn forwarded(parts: &Parts) -> Option<IpAddr> {
 /// answered in our envelope instead of axum's plain text.
 pub struct ApiJson<T>(pub T);
 
-/// Box requests in flight at once (the alert streams aside) before the
-/// next is refused with 503: about what the head-end answers in 50 ms at
-/// its capacity, so a request it takes is answered in time and one it cannot
-/// take is told so at once instead of waiting in a queue.
+/// Box requests of one class in flight at once (the alert streams aside)
+/// before the next is refused with 503: about what the head-end answers in
+/// 50 ms at its capacity, so a request it takes is answered in time and one
+/// it cannot take is told so at once instead of waiting in a queue.
 pub const MAX_IN_FLIGHT: usize = 512;
 
+/// The room for box requests, by class: heartbeats (the flood: every box
+/// every few minutes, cheap to send again) apart from everything else
+/// (orders, bookings, 安否 answers, what the screens read), so that a
+/// heartbeat flood past capacity never sheds what a resident did.
+#[derive(Debug)]
+pub struct Admission {
+    pub heartbeats: std::sync::Arc<tokio::sync::Semaphore>,
+    pub requests: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Admission {
+    /// Room for `n` of each class.
+    pub fn new(n: usize) -> Admission {
+        let room = || std::sync::Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        Admission {
+            heartbeats: room(),
+            requests: room(),
+        }
+    }
+
+    fn for_path(&self, path: &str) -> &std::sync::Arc<tokio::sync::Semaphore> {
+        if path == HEARTBEAT_PATH {
+            &self.heartbeats
+        } else {
+            &self.requests
+        }
+    }
+}
+
+pub const HEARTBEAT_PATH: &str = "/v1/heartbeat";
+
 /// Admission: a box request (not the alert stream, which stays open for
-/// hours) takes a place among `AppState::admission` for as long as it runs;
-/// with none free it is answered 503 + Retry-After at once, which costs
-/// next to nothing, so the requests taken keep their speed past capacity.
+/// hours) takes a place in its class of `AppState::admission` for as long
+/// as it runs; with none free it is answered 503 + Retry-After at once,
+/// which costs next to nothing, so the requests taken keep their speed past
+/// capacity.
 pub async fn admit(
     axum::extract::State(s): axum::extract::State<crate::AppState>,
     req: Request,
@@ -93,7 +125,7 @@ pub async fn admit(
     if !path.starts_with("/v1/") || path == engawa_disaster::api::ALERT_STREAM_PATH {
         return next.run(req).await;
     }
-    match s.admission.clone().try_acquire_owned() {
+    match s.admission.for_path(path).clone().try_acquire_owned() {
         Ok(_permit) => next.run(req).await,
         Err(_) => {
             tracing::debug!(%path, "box request refused: too many in flight");
